@@ -1,0 +1,185 @@
+//! The catalog: locations (warehouses, stores, dropship partners) and
+//! products, including kits whose stock derives from their components.
+
+use std::sync::Arc;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{OmsError, Result};
+use crate::ids::{LocationId, Sku};
+use crate::money::Money;
+
+/// What kind of place a location is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LocationKind {
+    /// A warehouse or distribution centre.
+    Warehouse,
+    /// A retail store (ship-from-store, pickup).
+    Store,
+    /// A supplier that ships on the shop's behalf.
+    Dropship,
+}
+
+/// A place that holds stock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Location {
+    pub location_id: LocationId,
+    pub name: String,
+    pub kind: LocationKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lat: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lon: Option<f64>,
+    /// Whether allocation may reserve stock here for customer orders.
+    pub fulfills_orders: bool,
+}
+
+/// Outer dimensions in millimetres.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Dims {
+    pub length: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// One component of a kit: `quantity` units of `sku` per kit unit.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Component {
+    pub sku: Sku,
+    pub quantity: u64,
+}
+
+/// A product (SKU). A product with components is a kit: it holds no stock of
+/// its own and its availability is derived from its components.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Product {
+    pub sku: Sku,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gtin: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_g: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dims_mm: Option<Dims>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<Money>,
+    #[serde(default, skip_serializing_if = "<[Component]>::is_empty")]
+    pub components: Arc<[Component]>,
+}
+
+impl Product {
+    /// Whether this product is a kit (has components).
+    pub fn is_kit(&self) -> bool {
+        !self.components.is_empty()
+    }
+}
+
+/// Checks a GTIN-8/12/13/14: digits only, valid GS1 mod-10 check digit.
+///
+/// ```
+/// use oms_core::catalog::check_gtin;
+/// assert!(check_gtin("gtin", "4006381333931").is_ok());
+/// assert!(check_gtin("gtin", "4006381333932").is_err());
+/// ```
+pub fn check_gtin(field: &str, gtin: &str) -> Result<()> {
+    if !matches!(gtin.len(), 8 | 12 | 13 | 14) || !gtin.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(OmsError::validation(
+            field,
+            format!("{gtin:?} is not a GTIN-8, -12, -13 or -14 (8, 12, 13 or 14 digits)"),
+        ));
+    }
+    let digits: Vec<u32> = gtin.bytes().map(|b| u32::from(b - b'0')).collect();
+    let (body, check) = digits.split_at(digits.len() - 1);
+    // GS1: weights 3,1,3,1… from the rightmost digit of the body.
+    let sum: u32 = body
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, d)| if i % 2 == 0 { d * 3 } else { *d })
+        .sum();
+    let expected = (10 - sum % 10) % 10;
+    if expected != check[0] {
+        return Err(OmsError::validation(
+            field,
+            format!(
+                "{gtin:?} has check digit {} but its digits give {expected}",
+                check[0]
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks an optional latitude/longitude pair (both or neither, finite, in range).
+pub fn check_coordinates(field: &str, lat: Option<f64>, lon: Option<f64>) -> Result<()> {
+    match (lat, lon) {
+        (None, None) => Ok(()),
+        (Some(lat), Some(lon)) => {
+            if !(lat.is_finite() && (-90.0..=90.0).contains(&lat)) {
+                return Err(OmsError::validation(
+                    format!("{field}.lat"),
+                    format!("{lat} is not a latitude in [-90, 90]"),
+                ));
+            }
+            if !(lon.is_finite() && (-180.0..=180.0).contains(&lon)) {
+                return Err(OmsError::validation(
+                    format!("{field}.lon"),
+                    format!("{lon} is not a longitude in [-180, 180]"),
+                ));
+            }
+            Ok(())
+        }
+        _ => Err(OmsError::validation(
+            field,
+            "lat and lon must be given together",
+        )),
+    }
+}
+
+/// Great-circle distance in kilometres (haversine, mean Earth radius).
+pub fn haversine_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    const R: f64 = 6371.0088;
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = (lat2 - lat1).to_radians();
+    let dl = (lon2 - lon1).to_radians();
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * R * a.sqrt().min(1.0).asin()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gtin_check_digits() {
+        for ok in ["96385074", "036000291452", "4006381333931", "10614141000415"] {
+            assert!(check_gtin("gtin", ok).is_ok(), "{ok}");
+        }
+        for bad in ["96385075", "03600029145", "400638133393X", "", "123456789012345"] {
+            assert!(check_gtin("gtin", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn haversine_matches_known_distance() {
+        // Paris → London ≈ 343.5 km.
+        let d = haversine_km(48.8566, 2.3522, 51.5074, -0.1278);
+        assert!((d - 343.5).abs() < 1.0, "{d}");
+    }
+
+    #[test]
+    fn coordinates_are_checked() {
+        assert!(check_coordinates("x", Some(1.0), Some(2.0)).is_ok());
+        assert!(check_coordinates("x", Some(91.0), Some(2.0)).is_err());
+        assert!(check_coordinates("x", Some(f64::NAN), Some(2.0)).is_err());
+        assert!(check_coordinates("x", Some(1.0), None).is_err());
+    }
+}

@@ -1,0 +1,2098 @@
+//! The engine: the only place where commands meet state.
+//!
+//! `execute` validates a command completely against the current state, then
+//! records events and folds each into the state with the same code that
+//! `apply` and `replay` use. A command that fails returns an error and changes
+//! nothing. Follow-up work that cannot fail (lifting `awaiting_payment` after
+//! a payment, `auto_allocate`) runs after the command's own events.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{check_coordinates, check_gtin, haversine_km, Component, Location, Product};
+use crate::command::*;
+use crate::error::{OmsError, Result};
+use crate::event::{
+    Event, EventKind, HoldReleasedBy, LineAllocation, LineCancellation, LineQuantity,
+    SCHEMA_VERSION,
+};
+use crate::ids::{check_id, check_sku, check_text, Channel, Hold, LocationId, OrderId, ShipmentId, Sku};
+use crate::inventory::{StockCell, StockLevel};
+use crate::money::{Currency, Money};
+use crate::order::{
+    Address, LineState, LocationQuantity, Order, OrderAction, OrderStatus, OrderView,
+    PaymentKind, PaymentTotals, Priority, Shipment,
+};
+use crate::sourcing::{plan_allocation, LineNeed};
+use crate::util::{FxMap, FxSet};
+
+/// Largest quantity one command may move; keeps every sum far from `u64::MAX`.
+pub const MAX_QUANTITY: u64 = 1_000_000_000_000;
+/// Most lines in one order or shipment.
+pub const MAX_LINES: usize = 1_000;
+/// Most components in one kit.
+pub const MAX_COMPONENTS: usize = 100;
+const MAX_NAME: usize = 500;
+const MAX_TEXT: usize = 5_000;
+
+/// Engine settings. Every field is optional in JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// The shop's default currency (default `USD`).
+    pub currency: Currency,
+    /// New orders get the hold `awaiting_payment` until authorized plus
+    /// captured payments cover their total (default true; orders totalling
+    /// zero are not held).
+    pub require_payment: bool,
+    /// Orders whose total exceeds this (same currency only) get the hold
+    /// `high_value_review`, lifted only by `release_hold`.
+    pub high_value_threshold: Option<Money>,
+    /// Allocate orders as soon as they become releasable and fill
+    /// backorders when stock arrives or is freed (default false).
+    pub auto_allocate: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            currency: Currency::USD,
+            require_payment: true,
+            high_value_threshold: None,
+            auto_allocate: false,
+        }
+    }
+}
+
+impl Config {
+    /// Parses a config from JSON text; malformed input is a `validation` error.
+    pub fn from_json(json: &str) -> Result<Config> {
+        serde_json::from_str(json).map_err(|e| OmsError::validation("config", e.to_string()))
+    }
+}
+
+/// A product with its stock per location and its unallocated open demand.
+#[derive(Debug, Clone, PartialEq)]
+struct ProductEntry {
+    product: Product,
+    /// Stock cells sorted by location id.
+    stock: Vec<(LocationId, StockCell)>,
+    /// Open order units (incl. kit components) not yet allocated.
+    demand: u64,
+}
+
+impl ProductEntry {
+    fn cell(&self, location: &str) -> Option<&StockCell> {
+        self.stock
+            .binary_search_by(|(l, _)| l.as_str().cmp(location))
+            .ok()
+            .map(|i| &self.stock[i].1)
+    }
+
+    fn cell_mut(&mut self, location: &LocationId) -> &mut StockCell {
+        let i = match self
+            .stock
+            .binary_search_by(|(l, _)| l.as_str().cmp(location.as_str()))
+        {
+            Ok(i) => i,
+            Err(i) => {
+                self.stock.insert(i, (location.clone(), StockCell::default()));
+                i
+            }
+        };
+        &mut self.stock[i].1
+    }
+}
+
+/// Allocation order: rush first, then oldest placement, then order id.
+type PendingKey = (Priority, DateTime<Utc>, OrderId);
+
+fn pending_key(o: &Order) -> PendingKey {
+    (o.placement.priority, o.placed_at, o.order_id().clone())
+}
+
+/// Events being recorded by one `execute` call.
+struct Tx {
+    at: DateTime<Utc>,
+    events: Vec<Event>,
+    /// Orders touched, with their status before the command, in first-touch order.
+    touched: Vec<(OrderId, Option<OrderStatus>)>,
+    touched_set: FxSet<OrderId>,
+}
+
+/// The order management engine. Sans-IO and deterministic: time and ids come
+/// in with each command.
+///
+/// Not internally synchronized: share it across threads behind a `Mutex`
+/// (the bindings do).
+#[derive(Debug, Clone)]
+pub struct Engine {
+    config: Config,
+    locations: BTreeMap<LocationId, Location>,
+    products: FxMap<Sku, ProductEntry>,
+    orders: FxMap<OrderId, Order>,
+    channel_orders: FxMap<(Channel, Arc<str>), OrderId>,
+    shipments: FxMap<ShipmentId, Shipment>,
+    /// Releasable orders with unallocated units, in allocation order.
+    pending: BTreeSet<PendingKey>,
+    events_applied: u64,
+}
+
+impl Engine {
+    /// A new, empty engine.
+    pub fn new(config: Config) -> Engine {
+        Engine {
+            config,
+            locations: BTreeMap::new(),
+            products: FxMap::default(),
+            orders: FxMap::default(),
+            channel_orders: FxMap::default(),
+            shipments: FxMap::default(),
+            pending: BTreeSet::new(),
+            events_applied: 0,
+        }
+    }
+
+    /// The engine's configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Number of events folded into this state so far.
+    pub fn events_applied(&self) -> u64 {
+        self.events_applied
+    }
+
+    // ------------------------------------------------------------------
+    // Commands
+    // ------------------------------------------------------------------
+
+    /// Validates and executes one command at time `at`, returning the events
+    /// it recorded (possibly none, for an idempotent repeat). On error the
+    /// state is unchanged.
+    pub fn execute(&mut self, command: Command, at: DateTime<Utc>) -> Result<Vec<Event>> {
+        let mut tx = Tx {
+            at,
+            events: Vec::new(),
+            touched: Vec::new(),
+            touched_set: FxSet::default(),
+        };
+        match command {
+            Command::DefineLocation(c) => self.define_location(c, &mut tx)?,
+            Command::DefineProduct(c) => self.define_product(c, &mut tx)?,
+            Command::ReceiveStock(c) => self.receive_stock(c, &mut tx)?,
+            Command::AdjustStock(c) => self.adjust_stock(c, &mut tx)?,
+            Command::CountStock(c) => self.count_stock(c, &mut tx)?,
+            Command::SetSafetyStock(c) => self.set_safety_stock(c, &mut tx)?,
+            Command::PlaceOrder(c) => self.place_order(c, &mut tx)?,
+            Command::RecordPayment(c) => self.record_payment(c, &mut tx)?,
+            Command::PlaceHold(c) => self.place_hold(c, &mut tx)?,
+            Command::ReleaseHold(c) => self.release_hold(c, &mut tx)?,
+            Command::Allocate(c) => self.allocate(c, &mut tx)?,
+            Command::Ship(c) => self.ship(c, &mut tx)?,
+            Command::ConfirmDelivery(c) => self.confirm_delivery(c, &mut tx)?,
+            Command::CancelOrder(c) => self.cancel_order(c, &mut tx)?,
+            Command::CancelLine(c) => self.cancel_line(c, &mut tx)?,
+        }
+        self.emit_status_changes(&mut tx);
+        Ok(tx.events)
+    }
+
+    /// Records one event and folds it into the state.
+    fn emit(&mut self, tx: &mut Tx, kind: EventKind) {
+        if let Some(id) = kind.order_id() {
+            if !tx.touched_set.contains(id) {
+                let before = self.orders.get(id).map(Order::status);
+                tx.touched_set.insert(id.clone());
+                tx.touched.push((id.clone(), before));
+            }
+        }
+        let event = Event {
+            schema_version: SCHEMA_VERSION,
+            at: tx.at,
+            kind,
+        };
+        let applied = self.try_apply(&event);
+        debug_assert!(applied.is_ok(), "engine emitted an event it cannot apply: {applied:?}");
+        tx.events.push(event);
+    }
+
+    fn emit_status_changes(&mut self, tx: &mut Tx) {
+        let touched = std::mem::take(&mut tx.touched);
+        for (order_id, from) in touched {
+            let Some(to) = self.orders.get(&order_id).map(Order::status) else {
+                continue;
+            };
+            if from != Some(to) {
+                self.emit(
+                    tx,
+                    EventKind::OrderStatusChanged {
+                        order_id,
+                        from,
+                        to,
+                    },
+                );
+            }
+        }
+    }
+
+    fn define_location(&mut self, c: DefineLocation, tx: &mut Tx) -> Result<()> {
+        check_id("location_id", c.location_id.as_str())?;
+        check_text("name", &c.name, MAX_NAME)?;
+        check_coordinates("location", c.lat, c.lon)?;
+        let location = Location {
+            location_id: c.location_id,
+            name: c.name,
+            kind: c.kind,
+            lat: c.lat,
+            lon: c.lon,
+            fulfills_orders: c.fulfills_orders,
+        };
+        if self.locations.get(&location.location_id) == Some(&location) {
+            return Ok(());
+        }
+        self.emit(tx, EventKind::LocationDefined { location });
+        Ok(())
+    }
+
+    fn define_product(&mut self, c: DefineProduct, tx: &mut Tx) -> Result<()> {
+        check_sku("sku", c.sku.as_str())?;
+        check_text("name", &c.name, MAX_NAME)?;
+        if let Some(g) = &c.gtin {
+            check_gtin("gtin", g)?;
+        }
+        if let Some(d) = &c.description {
+            check_description(d)?;
+        }
+        if let Some(w) = c.weight_g {
+            if w > MAX_QUANTITY {
+                return Err(OmsError::validation("weight_g", format!("{w} g is implausibly large")));
+            }
+        }
+        if let Some(d) = c.dims_mm {
+            if d.length == 0 || d.width == 0 || d.height == 0 {
+                return Err(OmsError::validation("dims_mm", "every dimension must be at least 1 mm"));
+            }
+        }
+        if let Some(p) = &c.price {
+            if p.amount.is_sign_negative() {
+                return Err(OmsError::validation("price", format!("{p} is negative")));
+            }
+        }
+        let components = c.components.unwrap_or_default();
+        if components.len() > MAX_COMPONENTS {
+            return Err(OmsError::validation(
+                "components",
+                format!("a kit has at most {MAX_COMPONENTS} components"),
+            ));
+        }
+        for (i, comp) in components.iter().enumerate() {
+            let field = format!("components[{i}]");
+            check_sku(&format!("{field}.sku"), comp.sku.as_str())?;
+            if comp.quantity == 0 || comp.quantity > 1_000_000 {
+                return Err(OmsError::validation(
+                    format!("{field}.quantity"),
+                    format!("{} is not between 1 and 1000000", comp.quantity),
+                ));
+            }
+            if comp.sku == c.sku {
+                return Err(OmsError::validation(field, "a kit cannot contain itself"));
+            }
+            if components[..i].iter().any(|o| o.sku == comp.sku) {
+                return Err(OmsError::validation(
+                    field,
+                    format!("component {} is listed twice", comp.sku),
+                ));
+            }
+            match self.products.get(&comp.sku) {
+                None => return Err(OmsError::not_found("product", &comp.sku)),
+                Some(e) if e.product.is_kit() => {
+                    return Err(OmsError::validation(
+                        field,
+                        format!("{} is itself a kit; kits cannot nest", comp.sku),
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+        if !components.is_empty() {
+            if let Some(e) = self.products.get(&c.sku) {
+                if e.stock.iter().any(|(_, cell)| !cell.is_empty()) {
+                    return Err(OmsError::conflict(format!(
+                        "product {} has stock records; a kit holds no stock of its own",
+                        c.sku
+                    )));
+                }
+            }
+            // The product must not already be a component of another kit.
+            let mut parents: Vec<&Sku> = self
+                .products
+                .values()
+                .filter(|e| e.product.components.iter().any(|k| k.sku == c.sku))
+                .map(|e| &e.product.sku)
+                .collect();
+            parents.sort();
+            if let Some(parent) = parents.first() {
+                return Err(OmsError::validation(
+                    "components",
+                    format!("{} is a component of kit {parent}; kits cannot nest", c.sku),
+                ));
+            }
+        }
+        let product = Product {
+            sku: c.sku,
+            name: c.name,
+            gtin: c.gtin,
+            description: c.description,
+            weight_g: c.weight_g,
+            dims_mm: c.dims_mm,
+            price: c.price,
+            components: components.into(),
+        };
+        if self.products.get(&product.sku).map(|e| &e.product) == Some(&product) {
+            return Ok(());
+        }
+        self.emit(tx, EventKind::ProductDefined { product });
+        Ok(())
+    }
+
+    /// Looks up a stockable (non-kit) product and a location for a stock command.
+    fn stock_target(&self, sku: &Sku, location_id: &LocationId) -> Result<&ProductEntry> {
+        check_sku("sku", sku.as_str())?;
+        check_id("location_id", location_id.as_str())?;
+        let entry = self
+            .products
+            .get(sku)
+            .ok_or_else(|| OmsError::not_found("product", sku))?;
+        if !self.locations.contains_key(location_id) {
+            return Err(OmsError::not_found("location", location_id));
+        }
+        if entry.product.is_kit() {
+            return Err(OmsError::validation(
+                "sku",
+                format!("{sku} is a kit; its stock is derived from its components"),
+            ));
+        }
+        Ok(entry)
+    }
+
+    fn receive_stock(&mut self, c: ReceiveStock, tx: &mut Tx) -> Result<()> {
+        let entry = self.stock_target(&c.sku, &c.location_id)?;
+        check_quantity("quantity", c.quantity, 1)?;
+        if let Some(r) = &c.reference {
+            check_text("reference", r, MAX_NAME)?;
+        }
+        let received = entry.cell(c.location_id.as_str()).map_or(0, |s| s.received);
+        if received.checked_add(c.quantity).is_none_or(|t| t > u64::MAX / 4) {
+            return Err(OmsError::validation("quantity", "total received would overflow"));
+        }
+        let sku = c.sku.clone();
+        self.emit(
+            tx,
+            EventKind::StockReceived {
+                sku: c.sku,
+                location_id: c.location_id,
+                quantity: c.quantity,
+                reference: c.reference,
+            },
+        );
+        self.fill_backorders(tx, &[sku]);
+        Ok(())
+    }
+
+    fn adjust_stock(&mut self, c: AdjustStock, tx: &mut Tx) -> Result<()> {
+        let entry = self.stock_target(&c.sku, &c.location_id)?;
+        check_text("reason", &c.reason, MAX_NAME)?;
+        if c.delta == 0 {
+            return Err(OmsError::validation("delta", "must not be zero"));
+        }
+        check_quantity("delta", c.delta.unsigned_abs(), 1)?;
+        let cell = entry.cell(c.location_id.as_str()).copied().unwrap_or_default();
+        if c.delta < 0 && c.delta.unsigned_abs() > cell.unreserved() {
+            return Err(OmsError::InsufficientStock {
+                sku: c.sku.to_string(),
+                location_id: c.location_id.to_string(),
+                requested: c.delta.unsigned_abs(),
+                available: cell.unreserved(),
+                message: format!(
+                    "on-hand ({}) cannot drop below reserved ({}) or zero",
+                    cell.on_hand(),
+                    cell.reserved
+                ),
+            });
+        }
+        let (sku, grew) = (c.sku.clone(), c.delta > 0);
+        self.emit(
+            tx,
+            EventKind::StockAdjusted {
+                sku: c.sku,
+                location_id: c.location_id,
+                delta: c.delta,
+                reason: c.reason,
+                counted: None,
+            },
+        );
+        if grew {
+            self.fill_backorders(tx, &[sku]);
+        }
+        Ok(())
+    }
+
+    fn count_stock(&mut self, c: CountStock, tx: &mut Tx) -> Result<()> {
+        let entry = self.stock_target(&c.sku, &c.location_id)?;
+        check_quantity("counted", c.counted, 0)?;
+        let cell = entry.cell(c.location_id.as_str()).copied().unwrap_or_default();
+        if c.counted < cell.reserved {
+            return Err(OmsError::InsufficientStock {
+                sku: c.sku.to_string(),
+                location_id: c.location_id.to_string(),
+                requested: cell.reserved,
+                available: c.counted,
+                message: format!(
+                    "counted {} is below the {} units reserved for orders",
+                    c.counted, cell.reserved
+                ),
+            });
+        }
+        let delta = i128::from(c.counted) - i128::from(cell.on_hand());
+        let delta = i64::try_from(delta)
+            .map_err(|_| OmsError::validation("counted", "difference to on-hand is too large"))?;
+        let sku = c.sku.clone();
+        self.emit(
+            tx,
+            EventKind::StockAdjusted {
+                sku: c.sku,
+                location_id: c.location_id,
+                delta,
+                reason: "cycle_count".to_string(),
+                counted: Some(c.counted),
+            },
+        );
+        if delta > 0 {
+            self.fill_backorders(tx, &[sku]);
+        }
+        Ok(())
+    }
+
+    fn set_safety_stock(&mut self, c: SetSafetyStock, tx: &mut Tx) -> Result<()> {
+        let entry = self.stock_target(&c.sku, &c.location_id)?;
+        check_quantity("quantity", c.quantity, 0)?;
+        let current = entry
+            .cell(c.location_id.as_str())
+            .map_or(0, |s| s.safety_stock);
+        if current == c.quantity {
+            return Ok(());
+        }
+        let sku = c.sku.clone();
+        self.emit(
+            tx,
+            EventKind::SafetyStockSet {
+                sku: c.sku,
+                location_id: c.location_id,
+                quantity: c.quantity,
+            },
+        );
+        if c.quantity < current {
+            self.fill_backorders(tx, &[sku]);
+        }
+        Ok(())
+    }
+
+    fn place_order(&mut self, c: PlaceOrder, tx: &mut Tx) -> Result<()> {
+        check_id("order_id", c.order_id.as_str())?;
+        check_id("channel", c.channel.as_str())?;
+        if let Some(coid) = &c.channel_order_id {
+            check_id("channel_order_id", coid)?;
+        }
+        check_id("customer_id", c.customer_id.as_str())?;
+        check_address("ship_to", &c.ship_to)?;
+        if c.lines.is_empty() || c.lines.len() > MAX_LINES {
+            return Err(OmsError::validation(
+                "lines",
+                format!("an order has 1–{MAX_LINES} lines, got {}", c.lines.len()),
+            ));
+        }
+        let currency = c.lines[0].unit_price.currency;
+        let mut total = Money::zero(currency);
+        for (i, line) in c.lines.iter().enumerate() {
+            let f = |name: &str| format!("lines[{i}].{name}");
+            check_id(&f("line_id"), line.line_id.as_str())?;
+            check_sku(&f("sku"), line.sku.as_str())?;
+            check_quantity(&f("quantity"), line.quantity, 1)?;
+            if c.lines[..i].iter().any(|o| o.line_id == line.line_id) {
+                return Err(OmsError::validation(
+                    f("line_id"),
+                    format!("line id {} is used twice", line.line_id),
+                ));
+            }
+            check_price(&f("unit_price"), &line.unit_price, currency)?;
+            let entry = self
+                .products
+                .get(&line.sku)
+                .ok_or_else(|| OmsError::not_found("product", &line.sku))?;
+            for comp in entry.product.components.iter() {
+                if line.quantity.checked_mul(comp.quantity).is_none_or(|q| q > MAX_QUANTITY) {
+                    return Err(OmsError::validation(
+                        f("quantity"),
+                        format!("{} kits need too many units of {}", line.quantity, comp.sku),
+                    ));
+                }
+            }
+            total = total
+                .checked_add(line.unit_price.times(line.quantity)?)
+                .map_err(|e| OmsError::validation(f("unit_price"), e.to_string()))?;
+        }
+        if let Some(s) = &c.shipping_price {
+            check_price("shipping_price", s, currency)?;
+            total = total.checked_add(*s)?;
+        }
+
+        // Redelivery of the same order is a no-op; a different order under a used id is not.
+        if let Some(existing) = self.orders.get(&c.order_id) {
+            if *existing.placement == c {
+                return Ok(());
+            }
+            return Err(OmsError::duplicate(
+                "order",
+                &c.order_id,
+                "an order with this id but a different payload exists",
+            ));
+        }
+        if let Some(coid) = &c.channel_order_id {
+            let key = (c.channel.clone(), Arc::<str>::from(coid.as_str()));
+            if let Some(other) = self.channel_orders.get(&key) {
+                let existing = &self.orders[other].placement;
+                let mut same = c.clone();
+                same.order_id = other.clone();
+                if **existing == same {
+                    return Ok(());
+                }
+                return Err(OmsError::duplicate(
+                    "channel order",
+                    format!("{}/{coid}", c.channel),
+                    format!("already placed as order {other} with a different payload"),
+                ));
+            }
+        }
+
+        let order_id = c.order_id.clone();
+        let mut holds = Vec::new();
+        if self.config.require_payment && !total.amount.is_zero() {
+            holds.push((Hold::AWAITING_PAYMENT, "require_payment: waiting for payment to cover the order total".to_string()));
+        }
+        if let Some(threshold) = &self.config.high_value_threshold {
+            if threshold.currency == currency && total.amount > threshold.amount {
+                holds.push((Hold::HIGH_VALUE_REVIEW, format!("total {total} exceeds {threshold}")));
+            }
+        }
+        self.emit(tx, EventKind::OrderPlaced { order: Arc::new(c) });
+        for (hold, note) in holds {
+            self.emit(
+                tx,
+                EventKind::HoldPlaced {
+                    order_id: order_id.clone(),
+                    hold: Hold::new(hold),
+                    note: Some(note),
+                },
+            );
+        }
+        self.auto_allocate_order(tx, &order_id);
+        Ok(())
+    }
+
+    /// Looks up an order and checks that its status allows `action`.
+    fn order_for(&self, order_id: &OrderId, action: OrderAction) -> Result<&Order> {
+        check_id("order_id", order_id.as_str())?;
+        let order = self
+            .orders
+            .get(order_id)
+            .ok_or_else(|| OmsError::not_found("order", order_id))?;
+        let status = order.status();
+        if !status.allows(action) {
+            let why = match status {
+                OrderStatus::OnHold => format!(
+                    "{} is not allowed while the order has holds ({})",
+                    action.command(),
+                    join(&order.holds)
+                ),
+                _ => format!("{} is not allowed for a {status} order", action.command()),
+            };
+            return Err(OmsError::transition("order", order_id, status, why));
+        }
+        Ok(order)
+    }
+
+    fn record_payment(&mut self, c: RecordPayment, tx: &mut Tx) -> Result<()> {
+        let order = self.order_for(&c.order_id, OrderAction::RecordPayment)?;
+        let currency = order.currency();
+        if c.amount.currency != currency {
+            return Err(OmsError::validation(
+                "amount.currency",
+                format!("{} differs from the order's currency {currency}", c.amount.currency),
+            ));
+        }
+        if c.amount.amount <= Decimal::ZERO {
+            return Err(OmsError::validation("amount", format!("{} is not positive", c.amount)));
+        }
+        if let Some(r) = &c.reference {
+            check_text("reference", r, MAX_NAME)?;
+        }
+        let p = &order.payments;
+        let grown = match c.kind {
+            PaymentKind::Authorized => p.authorized.checked_add(c.amount.amount),
+            PaymentKind::Captured => p.captured.checked_add(c.amount.amount),
+            PaymentKind::Refunded => p.refunded.checked_add(c.amount.amount),
+            PaymentKind::Failed => Some(Decimal::ZERO),
+        };
+        let Some(grown) = grown else {
+            return Err(OmsError::validation("amount", "payment total overflows"));
+        };
+        if c.kind == PaymentKind::Refunded && grown > p.captured {
+            return Err(OmsError::validation(
+                "amount",
+                format!(
+                    "refund of {} exceeds what is left to refund: captured {} {currency}, already refunded {} {currency}",
+                    c.amount, p.captured, p.refunded
+                ),
+            ));
+        }
+        let order_id = c.order_id.clone();
+        self.emit(
+            tx,
+            EventKind::PaymentRecorded {
+                order_id: c.order_id,
+                kind: c.kind,
+                amount: c.amount,
+                reference: c.reference,
+            },
+        );
+        self.release_paid_hold(tx, &order_id);
+        Ok(())
+    }
+
+    /// Lifts `awaiting_payment` once authorized plus captured cover the total.
+    fn release_paid_hold(&mut self, tx: &mut Tx, order_id: &OrderId) {
+        let Some(order) = self.orders.get(order_id) else {
+            return;
+        };
+        if order.has_hold(Hold::AWAITING_PAYMENT) && order.payment_covers_total() {
+            self.emit(
+                tx,
+                EventKind::HoldReleased {
+                    order_id: order_id.clone(),
+                    hold: Hold::new(Hold::AWAITING_PAYMENT),
+                    released_by: HoldReleasedBy::Payment,
+                },
+            );
+            self.auto_allocate_order(tx, order_id);
+        }
+    }
+
+    fn place_hold(&mut self, c: PlaceHold, tx: &mut Tx) -> Result<()> {
+        check_id("hold", c.hold.as_str())?;
+        if let Some(n) = &c.note {
+            check_text("note", n, MAX_TEXT)?;
+        }
+        let order = self.order_for(&c.order_id, OrderAction::PlaceHold)?;
+        if order.has_hold(c.hold.as_str()) {
+            return Err(OmsError::transition(
+                "order",
+                &c.order_id,
+                order.status(),
+                format!("the order already has hold {}", c.hold),
+            ));
+        }
+        self.emit(
+            tx,
+            EventKind::HoldPlaced {
+                order_id: c.order_id,
+                hold: c.hold,
+                note: c.note,
+            },
+        );
+        Ok(())
+    }
+
+    fn release_hold(&mut self, c: ReleaseHold, tx: &mut Tx) -> Result<()> {
+        check_id("hold", c.hold.as_str())?;
+        let order = self.order_for(&c.order_id, OrderAction::ReleaseHold)?;
+        if !order.has_hold(c.hold.as_str()) {
+            return Err(OmsError::transition(
+                "order",
+                &c.order_id,
+                order.status(),
+                format!(
+                    "the order does not have hold {} (holds: {})",
+                    c.hold,
+                    join(&order.holds)
+                ),
+            ));
+        }
+        let order_id = c.order_id.clone();
+        self.emit(
+            tx,
+            EventKind::HoldReleased {
+                order_id: c.order_id,
+                hold: c.hold,
+                released_by: HoldReleasedBy::Manual,
+            },
+        );
+        self.auto_allocate_order(tx, &order_id);
+        Ok(())
+    }
+
+    fn allocate(&mut self, c: Allocate, tx: &mut Tx) -> Result<()> {
+        match c.order_id {
+            Some(order_id) => {
+                self.order_for(&order_id, OrderAction::Allocate)?;
+                if let Some(kind) = self.plan_order_allocation(&order_id) {
+                    self.emit(tx, kind);
+                }
+            }
+            None => {
+                let queue: Vec<OrderId> = self.pending.iter().map(|k| k.2.clone()).collect();
+                for order_id in queue {
+                    if let Some(kind) = self.plan_order_allocation(&order_id) {
+                        self.emit(tx, kind);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// With `auto_allocate`, allocates an order that has just become releasable.
+    fn auto_allocate_order(&mut self, tx: &mut Tx, order_id: &OrderId) {
+        if !self.config.auto_allocate {
+            return;
+        }
+        let releasable = self
+            .orders
+            .get(order_id)
+            .is_some_and(|o| o.is_releasable() && o.has_unallocated());
+        if releasable {
+            if let Some(kind) = self.plan_order_allocation(order_id) {
+                self.emit(tx, kind);
+            }
+        }
+    }
+
+    /// With `auto_allocate`, offers newly available stock of `skus` to
+    /// waiting orders in allocation order.
+    fn fill_backorders(&mut self, tx: &mut Tx, skus: &[Sku]) {
+        if !self.config.auto_allocate || self.pending.is_empty() {
+            return;
+        }
+        let waiting: Vec<OrderId> = self
+            .pending
+            .iter()
+            .filter(|k| {
+                self.orders.get(&k.2).is_some_and(|o| {
+                    (0..o.lines.len()).any(|i| {
+                        o.unallocated(i) > 0 && {
+                            let sku = &o.placement.lines[i].sku;
+                            skus.contains(sku)
+                                || o.lines[i].components.iter().any(|c| skus.contains(&c.sku))
+                        }
+                    })
+                })
+            })
+            .map(|k| k.2.clone())
+            .collect();
+        for order_id in waiting {
+            if let Some(kind) = self.plan_order_allocation(&order_id) {
+                self.emit(tx, kind);
+            }
+        }
+    }
+
+    /// Plans the allocation of an order's unallocated units; `None` when
+    /// nothing would change.
+    fn plan_order_allocation(&self, order_id: &OrderId) -> Option<EventKind> {
+        let order = self.orders.get(order_id)?;
+        if !order.is_releasable() {
+            return None;
+        }
+        // Items: distinct stockable SKUs the open lines need.
+        let mut items: Vec<&Sku> = Vec::new();
+        let mut needs: Vec<LineNeed> = Vec::new();
+        let mut line_of_need: Vec<usize> = Vec::new();
+        for i in 0..order.lines.len() {
+            let quantity = order.unallocated(i);
+            if quantity == 0 {
+                continue;
+            }
+            let parts = parts(order, i)
+                .into_iter()
+                .map(|(sku, per)| {
+                    let item = match items.iter().position(|s| *s == sku) {
+                        Some(p) => p,
+                        None => {
+                            items.push(sku);
+                            items.len() - 1
+                        }
+                    };
+                    (item, per)
+                })
+                .collect();
+            needs.push(LineNeed { quantity, parts });
+            line_of_need.push(i);
+        }
+        if needs.is_empty() {
+            return None;
+        }
+        let candidates = self.candidates(&order.placement.ship_to);
+        let available: Vec<Vec<u64>> = items
+            .iter()
+            .map(|sku| {
+                let entry = self.products.get(*sku);
+                candidates
+                    .iter()
+                    .map(|loc| {
+                        entry
+                            .and_then(|e| e.cell(loc.as_str()))
+                            .map_or(0, StockCell::available)
+                    })
+                    .collect()
+            })
+            .collect();
+        let plan = plan_allocation(&needs, &available);
+
+        let mut allocations = Vec::with_capacity(plan.len());
+        let mut left: Vec<u64> = needs.iter().map(|n| n.quantity).collect();
+        for a in &plan {
+            left[a.line] -= a.quantity;
+            allocations.push(LineAllocation {
+                line_id: order.placement.lines[line_of_need[a.line]].line_id.clone(),
+                location_id: candidates[a.candidate].clone(),
+                quantity: a.quantity,
+            });
+        }
+        let mut backorders = Vec::new();
+        let mut unchanged = allocations.is_empty();
+        for (n, &i) in line_of_need.iter().enumerate() {
+            if left[n] > 0 {
+                backorders.push(LineQuantity {
+                    line_id: order.placement.lines[i].line_id.clone(),
+                    quantity: left[n],
+                });
+            }
+            unchanged &= order.lines[i].backordered == left[n];
+        }
+        if unchanged {
+            return None;
+        }
+        Some(EventKind::OrderAllocated {
+            order_id: order_id.clone(),
+            allocations,
+            backorders,
+        })
+    }
+
+    /// Fulfilling locations in preference order: nearest to the ship-to
+    /// first (when both have coordinates), then by id.
+    fn candidates(&self, ship_to: &Address) -> Vec<LocationId> {
+        let mut c: Vec<(f64, &LocationId)> = self
+            .locations
+            .values()
+            .filter(|l| l.fulfills_orders)
+            .map(|l| {
+                let d = match (ship_to.lat, ship_to.lon, l.lat, l.lon) {
+                    (Some(a), Some(b), Some(x), Some(y)) => haversine_km(a, b, x, y),
+                    _ => f64::INFINITY,
+                };
+                (d, &l.location_id)
+            })
+            .collect();
+        // Stable sort keeps id order among equal (or unknown) distances.
+        c.sort_by(|a, b| a.0.total_cmp(&b.0));
+        c.into_iter().map(|(_, l)| l.clone()).collect()
+    }
+
+    fn ship(&mut self, c: Ship, tx: &mut Tx) -> Result<()> {
+        check_id("shipment_id", c.shipment_id.as_str())?;
+        check_id("location_id", c.location_id.as_str())?;
+        check_text("carrier", &c.carrier, MAX_NAME)?;
+        if let Some(s) = &c.service {
+            check_text("service", s, MAX_NAME)?;
+        }
+        if let Some(t) = &c.tracking_number {
+            check_text("tracking_number", t, MAX_NAME)?;
+        }
+        if let Some(existing) = self.shipments.get(&c.shipment_id) {
+            let same = existing.order_id == c.order_id
+                && existing.location_id == c.location_id
+                && existing.carrier == c.carrier
+                && existing.service == c.service
+                && existing.tracking_number == c.tracking_number
+                && existing.lines == c.lines;
+            if same {
+                return Ok(());
+            }
+            return Err(OmsError::duplicate(
+                "shipment",
+                &c.shipment_id,
+                format!("already recorded for order {} with a different payload", existing.order_id),
+            ));
+        }
+        let order = self.order_for(&c.order_id, OrderAction::Ship)?;
+        if !self.locations.contains_key(&c.location_id) {
+            return Err(OmsError::not_found("location", &c.location_id));
+        }
+        if c.lines.is_empty() || c.lines.len() > MAX_LINES {
+            return Err(OmsError::validation(
+                "lines",
+                format!("a shipment has 1–{MAX_LINES} lines, got {}", c.lines.len()),
+            ));
+        }
+        for (n, sl) in c.lines.iter().enumerate() {
+            check_quantity(&format!("lines[{n}].quantity"), sl.quantity, 1)?;
+            if c.lines[..n].iter().any(|o| o.line_id == sl.line_id) {
+                return Err(OmsError::validation(
+                    format!("lines[{n}].line_id"),
+                    format!("line {} is listed twice", sl.line_id),
+                ));
+            }
+            let i = order.line_index(sl.line_id.as_str()).ok_or_else(|| {
+                OmsError::not_found("order line", format!("{}/{}", c.order_id, sl.line_id))
+            })?;
+            let allocated = order.lines[i].allocated_at(&c.location_id);
+            if sl.quantity > allocated {
+                return Err(OmsError::InsufficientStock {
+                    sku: order.placement.lines[i].sku.to_string(),
+                    location_id: c.location_id.to_string(),
+                    requested: sl.quantity,
+                    available: allocated,
+                    message: format!(
+                        "line {} of order {} has {allocated} units allocated at this location",
+                        sl.line_id, c.order_id
+                    ),
+                });
+            }
+        }
+        self.emit(
+            tx,
+            EventKind::OrderShipped {
+                order_id: c.order_id,
+                shipment_id: c.shipment_id,
+                location_id: c.location_id,
+                carrier: c.carrier,
+                service: c.service,
+                tracking_number: c.tracking_number,
+                lines: c.lines,
+            },
+        );
+        Ok(())
+    }
+
+    fn confirm_delivery(&mut self, c: ConfirmDelivery, tx: &mut Tx) -> Result<()> {
+        check_id("shipment_id", c.shipment_id.as_str())?;
+        let shipment = self
+            .shipments
+            .get(&c.shipment_id)
+            .ok_or_else(|| OmsError::not_found("shipment", &c.shipment_id))?;
+        if shipment.delivered_at.is_some() {
+            return Ok(());
+        }
+        let order_id = shipment.order_id.clone();
+        self.emit(
+            tx,
+            EventKind::ShipmentDelivered {
+                shipment_id: c.shipment_id,
+                order_id,
+            },
+        );
+        Ok(())
+    }
+
+    fn cancel_order(&mut self, c: CancelOrder, tx: &mut Tx) -> Result<()> {
+        check_text("reason", &c.reason, MAX_NAME)?;
+        let order = self.order_for(&c.order_id, OrderAction::Cancel)?;
+        let mut lines = Vec::new();
+        let mut freed = Vec::new();
+        for i in 0..order.lines.len() {
+            let open = order.open(i);
+            if open == 0 {
+                continue;
+            }
+            let released = order.lines[i].allocations.clone();
+            if !released.is_empty() {
+                freed.extend(line_skus(order, i));
+            }
+            lines.push(LineCancellation {
+                line_id: order.placement.lines[i].line_id.clone(),
+                quantity: open,
+                released,
+            });
+        }
+        let order_id = c.order_id.clone();
+        self.emit(
+            tx,
+            EventKind::OrderCancelled {
+                order_id: c.order_id,
+                reason: c.reason,
+                lines,
+            },
+        );
+        let _ = order_id;
+        self.fill_backorders(tx, &freed);
+        Ok(())
+    }
+
+    fn cancel_line(&mut self, c: CancelLine, tx: &mut Tx) -> Result<()> {
+        check_text("reason", &c.reason, MAX_NAME)?;
+        check_quantity("quantity", c.quantity, 1)?;
+        let order = self.order_for(&c.order_id, OrderAction::Cancel)?;
+        let i = order.line_index(c.line_id.as_str()).ok_or_else(|| {
+            OmsError::not_found("order line", format!("{}/{}", c.order_id, c.line_id))
+        })?;
+        let open = order.open(i);
+        if c.quantity > open {
+            let l = &order.lines[i];
+            return Err(OmsError::transition(
+                "order line",
+                format!("{}/{}", c.order_id, c.line_id),
+                order.status(),
+                format!(
+                    "cannot cancel {} units: {open} are open ({} shipped, {} already cancelled)",
+                    c.quantity, l.shipped, l.cancelled
+                ),
+            ));
+        }
+        // Unallocated units go first; then reservations, latest first.
+        let mut rest = c.quantity.saturating_sub(order.unallocated(i));
+        let mut released = Vec::new();
+        for a in order.lines[i].allocations.iter().rev() {
+            if rest == 0 {
+                break;
+            }
+            let q = rest.min(a.quantity);
+            released.push(LocationQuantity {
+                location_id: a.location_id.clone(),
+                quantity: q,
+            });
+            rest -= q;
+        }
+        let freed = if released.is_empty() {
+            Vec::new()
+        } else {
+            line_skus(order, i)
+        };
+        let order_id = c.order_id.clone();
+        self.emit(
+            tx,
+            EventKind::LineCancelled {
+                order_id: c.order_id,
+                reason: c.reason,
+                cancellation: LineCancellation {
+                    line_id: c.line_id,
+                    quantity: c.quantity,
+                    released,
+                },
+            },
+        );
+        self.release_paid_hold(tx, &order_id);
+        self.fill_backorders(tx, &freed);
+        Ok(())
+    }
+
+    // ------------------------------------------------------------------
+    // Folding events into state
+    // ------------------------------------------------------------------
+
+    /// Folds an event into the state. Events that `execute` returned always
+    /// fit; an event that does not fit the current state (from a foreign or
+    /// corrupted log) is skipped whole. Use [`Engine::try_apply`] to learn why.
+    pub fn apply(&mut self, event: &Event) {
+        let _ = self.try_apply(event);
+    }
+
+    /// Folds an event into the state, or explains why it does not fit
+    /// (`conflict`) and changes nothing.
+    pub fn try_apply(&mut self, event: &Event) -> Result<()> {
+        if event.schema_version == 0 || event.schema_version > SCHEMA_VERSION {
+            return Err(OmsError::conflict(format!(
+                "event schema_version {} is not supported (this engine writes {SCHEMA_VERSION})",
+                event.schema_version
+            )));
+        }
+        self.fold(&event.kind, event.at)?;
+        self.events_applied += 1;
+        Ok(())
+    }
+
+    /// Rebuilds an engine from its event log.
+    pub fn replay<I, E>(config: Config, events: I) -> Result<Engine>
+    where
+        I: IntoIterator<Item = E>,
+        E: std::borrow::Borrow<Event>,
+    {
+        let mut engine = Engine::new(config);
+        for (n, event) in events.into_iter().enumerate() {
+            let event = event.borrow();
+            engine.try_apply(event).map_err(|e| {
+                OmsError::conflict(format!("event {n} ({}) does not fit: {e}", event.name()))
+            })?;
+        }
+        Ok(engine)
+    }
+
+    fn fold(&mut self, kind: &EventKind, at: DateTime<Utc>) -> Result<()> {
+        match kind {
+            EventKind::LocationDefined { location } => {
+                self.locations
+                    .insert(location.location_id.clone(), location.clone());
+            }
+            EventKind::ProductDefined { product } => {
+                for c in product.components.iter() {
+                    if !self.products.contains_key(&c.sku) {
+                        return Err(OmsError::not_found("product", &c.sku));
+                    }
+                }
+                match self.products.get_mut(&product.sku) {
+                    Some(e) => e.product = product.clone(),
+                    None => {
+                        self.products.insert(
+                            product.sku.clone(),
+                            ProductEntry {
+                                product: product.clone(),
+                                stock: Vec::new(),
+                                demand: 0,
+                            },
+                        );
+                    }
+                }
+            }
+            EventKind::StockReceived {
+                sku,
+                location_id,
+                quantity,
+                ..
+            } => {
+                let cell = self.cell_for_event(sku, location_id)?;
+                cell.received = cell
+                    .received
+                    .checked_add(*quantity)
+                    .ok_or_else(|| OmsError::conflict("received overflows"))?;
+            }
+            EventKind::StockAdjusted {
+                sku,
+                location_id,
+                delta,
+                ..
+            } => {
+                let cell = self.cell_for_event(sku, location_id)?;
+                let d = delta.unsigned_abs();
+                if *delta >= 0 {
+                    cell.adjusted_in = cell
+                        .adjusted_in
+                        .checked_add(d)
+                        .ok_or_else(|| OmsError::conflict("adjustment overflows"))?;
+                } else if d <= cell.unreserved() {
+                    cell.adjusted_out += d;
+                } else {
+                    return Err(OmsError::conflict(format!(
+                        "adjusting {sku} at {location_id} by {delta} drops on-hand below reserved"
+                    )));
+                }
+            }
+            EventKind::SafetyStockSet {
+                sku,
+                location_id,
+                quantity,
+            } => {
+                self.cell_for_event(sku, location_id)?.safety_stock = *quantity;
+            }
+            EventKind::OrderPlaced { order } => self.fold_order_placed(order, at)?,
+            EventKind::PaymentRecorded { order_id, kind, amount, .. } => {
+                let o = self.order_mut(order_id)?;
+                let p = &mut o.payments;
+                let add = |v: &mut Decimal| -> Result<()> {
+                    *v = v
+                        .checked_add(amount.amount)
+                        .ok_or_else(|| OmsError::conflict("payment total overflows"))?;
+                    Ok(())
+                };
+                match kind {
+                    PaymentKind::Authorized => add(&mut p.authorized)?,
+                    PaymentKind::Captured => add(&mut p.captured)?,
+                    PaymentKind::Refunded => add(&mut p.refunded)?,
+                    PaymentKind::Failed => {}
+                }
+                p.last_failed = *kind == PaymentKind::Failed;
+            }
+            EventKind::HoldPlaced { order_id, hold, .. } => {
+                let o = self.order_mut(order_id)?;
+                if let Err(i) = o.holds.binary_search(hold) {
+                    o.holds.insert(i, hold.clone());
+                }
+                self.refresh_pending(order_id);
+            }
+            EventKind::HoldReleased { order_id, hold, .. } => {
+                let o = self.order_mut(order_id)?;
+                o.holds.retain(|h| h != hold);
+                self.refresh_pending(order_id);
+            }
+            EventKind::OrderAllocated {
+                order_id,
+                allocations,
+                ..
+            } => self.fold_allocated(order_id, allocations)?,
+            EventKind::OrderShipped {
+                order_id,
+                shipment_id,
+                location_id,
+                carrier,
+                service,
+                tracking_number,
+                lines,
+            } => {
+                if self.shipments.contains_key(shipment_id) {
+                    return Err(OmsError::duplicate("shipment", shipment_id, "already recorded"));
+                }
+                self.fold_shipped(order_id, location_id, lines)?;
+                self.shipments.insert(
+                    shipment_id.clone(),
+                    Shipment {
+                        shipment_id: shipment_id.clone(),
+                        order_id: order_id.clone(),
+                        location_id: location_id.clone(),
+                        carrier: carrier.clone(),
+                        service: service.clone(),
+                        tracking_number: tracking_number.clone(),
+                        lines: lines.clone(),
+                        shipped_at: at,
+                        delivered_at: None,
+                    },
+                );
+            }
+            EventKind::ShipmentDelivered { shipment_id, .. } => {
+                let s = self
+                    .shipments
+                    .get(shipment_id)
+                    .ok_or_else(|| OmsError::not_found("shipment", shipment_id))?;
+                if s.delivered_at.is_some() {
+                    return Err(OmsError::conflict(format!("shipment {shipment_id} is already delivered")));
+                }
+                let order = self
+                    .orders
+                    .get_mut(&s.order_id)
+                    .ok_or_else(|| OmsError::not_found("order", &s.order_id))?;
+                let mut idx = Vec::with_capacity(s.lines.len());
+                for l in &s.lines {
+                    let i = order
+                        .line_index(l.line_id.as_str())
+                        .ok_or_else(|| OmsError::not_found("order line", &l.line_id))?;
+                    idx.push((i, l.quantity));
+                }
+                for (i, q) in idx {
+                    order.lines[i].delivered += q;
+                }
+                if let Some(s) = self.shipments.get_mut(shipment_id) {
+                    s.delivered_at = Some(at);
+                }
+            }
+            EventKind::OrderCancelled { order_id, lines, .. } => {
+                self.fold_cancelled(order_id, lines)?;
+            }
+            EventKind::LineCancelled {
+                order_id,
+                cancellation,
+                ..
+            } => {
+                self.fold_cancelled(order_id, std::slice::from_ref(cancellation))?;
+            }
+            EventKind::OrderStatusChanged { order_id, .. } => {
+                if !self.orders.contains_key(order_id) {
+                    return Err(OmsError::not_found("order", order_id));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn cell_for_event(&mut self, sku: &Sku, location_id: &LocationId) -> Result<&mut StockCell> {
+        if !self.locations.contains_key(location_id) {
+            return Err(OmsError::not_found("location", location_id));
+        }
+        let entry = self
+            .products
+            .get_mut(sku)
+            .ok_or_else(|| OmsError::not_found("product", sku))?;
+        Ok(entry.cell_mut(location_id))
+    }
+
+    fn order_mut(&mut self, order_id: &OrderId) -> Result<&mut Order> {
+        self.orders
+            .get_mut(order_id)
+            .ok_or_else(|| OmsError::not_found("order", order_id))
+    }
+
+    fn refresh_pending(&mut self, order_id: &OrderId) {
+        if let Some(o) = self.orders.get(order_id) {
+            let key = pending_key(o);
+            if o.is_releasable() && o.has_unallocated() {
+                self.pending.insert(key);
+            } else {
+                self.pending.remove(&key);
+            }
+        }
+    }
+
+    fn fold_order_placed(&mut self, placement: &Arc<PlaceOrder>, at: DateTime<Utc>) -> Result<()> {
+        if self.orders.contains_key(&placement.order_id) {
+            return Err(OmsError::duplicate("order", &placement.order_id, "already placed"));
+        }
+        let mut lines = Vec::with_capacity(placement.lines.len());
+        for l in &placement.lines {
+            let e = self
+                .products
+                .get(&l.sku)
+                .ok_or_else(|| OmsError::not_found("product", &l.sku))?;
+            lines.push(LineState {
+                allocations: Vec::new(),
+                backordered: 0,
+                shipped: 0,
+                delivered: 0,
+                cancelled: 0,
+                components: e.product.components.clone(),
+            });
+        }
+        let order = Order {
+            placement: placement.clone(),
+            placed_at: at,
+            lines,
+            holds: Vec::new(),
+            payments: PaymentTotals::default(),
+            shipments: Vec::new(),
+        };
+        for (spec, line) in placement.lines.iter().zip(&order.lines) {
+            self.add_demand(&spec.sku, &line.components, spec.quantity, true);
+        }
+        if let Some(coid) = &placement.channel_order_id {
+            self.channel_orders.insert(
+                (placement.channel.clone(), Arc::from(coid.as_str())),
+                placement.order_id.clone(),
+            );
+        }
+        self.orders.insert(placement.order_id.clone(), order);
+        self.refresh_pending(&placement.order_id);
+        Ok(())
+    }
+
+    /// Adds (or removes) unallocated demand for `units` of a line.
+    fn add_demand(&mut self, sku: &Sku, components: &[Component], units: u64, add: bool) {
+        let mut bump = |sku: &Sku, n: u64| {
+            if let Some(e) = self.products.get_mut(sku) {
+                e.demand = if add {
+                    e.demand.saturating_add(n)
+                } else {
+                    e.demand.saturating_sub(n)
+                };
+            }
+        };
+        if components.is_empty() {
+            bump(sku, units);
+        } else {
+            for c in components {
+                bump(&c.sku, units.saturating_mul(c.quantity));
+            }
+        }
+    }
+
+    fn fold_allocated(&mut self, order_id: &OrderId, allocations: &[LineAllocation]) -> Result<()> {
+        let order = self
+            .orders
+            .get(order_id)
+            .ok_or_else(|| OmsError::not_found("order", order_id))?;
+        // Check everything first so a bad event changes nothing.
+        let mut per_line: Vec<(usize, u64)> = Vec::new();
+        let mut per_cell: Vec<(Sku, LocationId, u64)> = Vec::new();
+        for a in allocations {
+            let i = order
+                .line_index(a.line_id.as_str())
+                .ok_or_else(|| OmsError::not_found("order line", &a.line_id))?;
+            match per_line.iter_mut().find(|(l, _)| *l == i) {
+                Some(p) => p.1 += a.quantity,
+                None => per_line.push((i, a.quantity)),
+            }
+            for (sku, per) in parts(order, i) {
+                let need = a.quantity.saturating_mul(per);
+                match per_cell
+                    .iter_mut()
+                    .find(|(s, l, _)| s == sku && *l == a.location_id)
+                {
+                    Some(p) => p.2 += need,
+                    None => per_cell.push((sku.clone(), a.location_id.clone(), need)),
+                }
+            }
+        }
+        for &(i, q) in &per_line {
+            if q > order.unallocated(i) {
+                return Err(OmsError::conflict(format!(
+                    "allocating {q} units of line {} exceeds its {} unallocated units",
+                    order.placement.lines[i].line_id,
+                    order.unallocated(i)
+                )));
+            }
+        }
+        for (sku, loc, need) in &per_cell {
+            if !self.locations.contains_key(loc) {
+                return Err(OmsError::not_found("location", loc));
+            }
+            let free = self
+                .products
+                .get(sku)
+                .and_then(|e| e.cell(loc.as_str()))
+                .map_or(0, StockCell::unreserved);
+            if *need > free {
+                return Err(OmsError::conflict(format!(
+                    "reserving {need} of {sku} at {loc} exceeds the {free} unreserved units"
+                )));
+            }
+        }
+        // Apply.
+        for (sku, loc, need) in &per_cell {
+            if let Some(e) = self.products.get_mut(sku) {
+                e.cell_mut(loc).reserved += need;
+                e.demand = e.demand.saturating_sub(*need);
+            }
+        }
+        let order = self.order_mut(order_id)?;
+        for a in allocations {
+            if let Some(i) = order.line_index(a.line_id.as_str()) {
+                let line = &mut order.lines[i];
+                match line
+                    .allocations
+                    .iter_mut()
+                    .find(|x| x.location_id == a.location_id)
+                {
+                    Some(x) => x.quantity += a.quantity,
+                    None => line.allocations.push(LocationQuantity {
+                        location_id: a.location_id.clone(),
+                        quantity: a.quantity,
+                    }),
+                }
+            }
+        }
+        // After an allocation every open unit without a reservation is backordered.
+        for i in 0..order.lines.len() {
+            order.lines[i].backordered = order.unallocated(i);
+        }
+        self.refresh_pending(order_id);
+        Ok(())
+    }
+
+    fn fold_shipped(&mut self, order_id: &OrderId, location_id: &LocationId, lines: &[ShipLine]) -> Result<()> {
+        let order = self
+            .orders
+            .get(order_id)
+            .ok_or_else(|| OmsError::not_found("order", order_id))?;
+        let mut idx = Vec::with_capacity(lines.len());
+        for l in lines {
+            let i = order
+                .line_index(l.line_id.as_str())
+                .ok_or_else(|| OmsError::not_found("order line", &l.line_id))?;
+            if idx.iter().any(|&(j, _)| j == i) || l.quantity > order.lines[i].allocated_at(location_id) {
+                return Err(OmsError::conflict(format!(
+                    "shipping {} of line {} exceeds what is allocated at {location_id}",
+                    l.quantity, l.line_id
+                )));
+            }
+            idx.push((i, l.quantity));
+        }
+        let mut moves: Vec<(Sku, u64)> = Vec::new();
+        for &(i, q) in &idx {
+            for (sku, per) in parts(order, i) {
+                moves.push((sku.clone(), q.saturating_mul(per)));
+            }
+        }
+        for (sku, n) in moves {
+            if let Some(e) = self.products.get_mut(&sku) {
+                let cell = e.cell_mut(location_id);
+                cell.reserved = cell.reserved.saturating_sub(n);
+                cell.shipped += n;
+            }
+        }
+        let order = self.order_mut(order_id)?;
+        for (i, q) in idx {
+            let line = &mut order.lines[i];
+            line.shipped += q;
+            if let Some(a) = line.allocations.iter_mut().find(|a| &a.location_id == location_id) {
+                a.quantity -= q;
+            }
+            line.allocations.retain(|a| a.quantity > 0);
+        }
+        self.refresh_pending(order_id);
+        Ok(())
+    }
+
+    fn fold_cancelled(&mut self, order_id: &OrderId, lines: &[LineCancellation]) -> Result<()> {
+        let order = self
+            .orders
+            .get(order_id)
+            .ok_or_else(|| OmsError::not_found("order", order_id))?;
+        let mut idx = Vec::with_capacity(lines.len());
+        for l in lines {
+            let i = order
+                .line_index(l.line_id.as_str())
+                .ok_or_else(|| OmsError::not_found("order line", &l.line_id))?;
+            let released: u64 = l.released.iter().map(|r| r.quantity).sum();
+            let fits = l.quantity <= order.open(i)
+                && released <= l.quantity
+                && l.quantity - released <= order.unallocated(i)
+                && l
+                    .released
+                    .iter()
+                    .all(|r| r.quantity <= order.lines[i].allocated_at(&r.location_id));
+            if !fits || idx.iter().any(|&(j, _, _)| j == i) {
+                return Err(OmsError::conflict(format!(
+                    "cancelling {} units of line {} does not fit its open units",
+                    l.quantity, l.line_id
+                )));
+            }
+            idx.push((i, l, l.quantity - released));
+        }
+        let mut stock_moves: Vec<(Sku, LocationId, u64)> = Vec::new();
+        let mut demand_moves: Vec<(Sku, Arc<[Component]>, u64)> = Vec::new();
+        for &(i, l, unallocated) in &idx {
+            for r in &l.released {
+                for (sku, per) in parts(order, i) {
+                    stock_moves.push((sku.clone(), r.location_id.clone(), r.quantity.saturating_mul(per)));
+                }
+            }
+            demand_moves.push((
+                order.placement.lines[i].sku.clone(),
+                order.lines[i].components.clone(),
+                unallocated,
+            ));
+        }
+        for (sku, loc, n) in stock_moves {
+            if let Some(e) = self.products.get_mut(&sku) {
+                let cell = e.cell_mut(&loc);
+                cell.reserved = cell.reserved.saturating_sub(n);
+            }
+        }
+        for (sku, comps, n) in demand_moves {
+            self.add_demand(&sku, &comps, n, false);
+        }
+        let order = self.order_mut(order_id)?;
+        for (i, l, _) in idx {
+            let line = &mut order.lines[i];
+            line.cancelled += l.quantity;
+            for r in &l.released {
+                if let Some(a) = line.allocations.iter_mut().find(|a| a.location_id == r.location_id) {
+                    a.quantity -= r.quantity;
+                }
+            }
+            line.allocations.retain(|a| a.quantity > 0);
+            let unallocated = order.unallocated(i);
+            let line = &mut order.lines[i];
+            line.backordered = line.backordered.min(unallocated);
+        }
+        self.refresh_pending(order_id);
+        Ok(())
+    }
+
+    // ------------------------------------------------------------------
+    // Queries
+    // ------------------------------------------------------------------
+
+    /// One order, with its derived status and per-line quantities.
+    pub fn order(&self, order_id: &str) -> Result<OrderView> {
+        self.orders
+            .get(order_id)
+            .map(Order::view)
+            .ok_or_else(|| OmsError::not_found("order", order_id))
+    }
+
+    /// Orders sorted by id, optionally only those with `status`.
+    pub fn orders(&self, status: Option<OrderStatus>) -> Vec<OrderView> {
+        let mut ids: Vec<&OrderId> = self
+            .orders
+            .iter()
+            .filter(|(_, o)| status.is_none_or(|s| o.status() == s))
+            .map(|(id, _)| id)
+            .collect();
+        ids.sort();
+        ids.into_iter().map(|id| self.orders[id].view()).collect()
+    }
+
+    /// Number of orders per status (every status listed, zeros included).
+    pub fn order_counts(&self) -> BTreeMap<OrderStatus, usize> {
+        let mut counts: BTreeMap<OrderStatus, usize> =
+            OrderStatus::ALL.iter().map(|s| (*s, 0)).collect();
+        for o in self.orders.values() {
+            *counts.entry(o.status()).or_default() += 1;
+        }
+        counts
+    }
+
+    /// A product by SKU.
+    pub fn product(&self, sku: &str) -> Result<Product> {
+        self.products
+            .get(sku)
+            .map(|e| e.product.clone())
+            .ok_or_else(|| OmsError::not_found("product", sku))
+    }
+
+    /// Every product, sorted by SKU.
+    pub fn products(&self) -> Vec<Product> {
+        let mut p: Vec<Product> = self.products.values().map(|e| e.product.clone()).collect();
+        p.sort_by(|a, b| a.sku.cmp(&b.sku));
+        p
+    }
+
+    /// A location by id.
+    pub fn location(&self, location_id: &str) -> Result<Location> {
+        self.locations
+            .get(location_id)
+            .cloned()
+            .ok_or_else(|| OmsError::not_found("location", location_id))
+    }
+
+    /// Every location, sorted by id.
+    pub fn locations(&self) -> Vec<Location> {
+        self.locations.values().cloned().collect()
+    }
+
+    /// A shipment by id.
+    pub fn shipment(&self, shipment_id: &str) -> Result<Shipment> {
+        self.shipments
+            .get(shipment_id)
+            .cloned()
+            .ok_or_else(|| OmsError::not_found("shipment", shipment_id))
+    }
+
+    /// The stock of one SKU at one location. For a kit, the buckets are
+    /// derived from its components (whole kits only; movements are zero).
+    pub fn stock(&self, sku: &str, location_id: &str) -> Result<StockLevel> {
+        let entry = self
+            .products
+            .get(sku)
+            .ok_or_else(|| OmsError::not_found("product", sku))?;
+        let location = self
+            .locations
+            .get_key_value(location_id)
+            .map(|(k, _)| k.clone())
+            .ok_or_else(|| OmsError::not_found("location", location_id))?;
+        if entry.product.is_kit() {
+            let kits = |f: &dyn Fn(&StockCell) -> u64| -> u64 {
+                entry
+                    .product
+                    .components
+                    .iter()
+                    .map(|c| {
+                        self.products
+                            .get(&c.sku)
+                            .and_then(|e| e.cell(location_id))
+                            .map_or(0, f)
+                            / c.quantity.max(1)
+                    })
+                    .min()
+                    .unwrap_or(0)
+            };
+            return Ok(StockLevel {
+                sku: entry.product.sku.clone(),
+                location_id: location,
+                on_hand: kits(&StockCell::on_hand),
+                reserved: 0,
+                safety_stock: 0,
+                available: kits(&StockCell::available),
+                received: 0,
+                adjusted_in: 0,
+                adjusted_out: 0,
+                shipped: 0,
+            });
+        }
+        let cell = entry.cell(location_id).copied().unwrap_or_default();
+        Ok(StockLevel::from_cell(entry.product.sku.clone(), location, &cell))
+    }
+
+    /// Stock of one SKU at every location, sorted by location id.
+    pub fn stock_levels(&self, sku: &str) -> Result<Vec<StockLevel>> {
+        self.locations
+            .keys()
+            .map(|l| self.stock(sku, l.as_str()))
+            .collect()
+    }
+
+    /// Sellable units. With a location: what allocation may still reserve
+    /// there. Without: the sum over fulfilling locations minus open demand
+    /// that is not yet allocated, so selling on several channels between
+    /// allocation runs cannot oversell. Never below zero. Kits count whole
+    /// kits buildable from their components.
+    ///
+    /// ```
+    /// use oms_core::{Engine, Config, Command};
+    /// # use chrono::{TimeZone, Utc};
+    /// # let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    /// let mut e = Engine::new(Config { require_payment: false, ..Config::default() });
+    /// for json in [
+    ///     r#"{"type":"define_location","location_id":"W1","name":"Main","kind":"warehouse"}"#,
+    ///     r#"{"type":"define_product","sku":"SHIRT","name":"Shirt"}"#,
+    ///     r#"{"type":"receive_stock","sku":"SHIRT","location_id":"W1","quantity":500}"#,
+    /// ] { e.execute(Command::from_json(json).unwrap(), at).unwrap(); }
+    /// let order = |id: &str, channel: &str, qty: u64| Command::from_json(&format!(
+    ///     r#"{{"type":"place_order","order_id":"{id}","channel":"{channel}","customer_id":"c",
+    ///        "ship_to":{{"name":"A","line1":"1 Road","city":"X","postal_code":"1","country":"US"}},
+    ///        "lines":[{{"line_id":"1","sku":"SHIRT","quantity":{qty},
+    ///                   "unit_price":{{"amount":"10","currency":"USD"}}}}]}}"#)).unwrap();
+    /// e.execute(order("A", "etsy", 6), at).unwrap();
+    /// e.execute(order("B", "ebay", 10), at).unwrap();
+    /// assert_eq!(e.available("SHIRT", None).unwrap(), 484);
+    /// ```
+    pub fn available(&self, sku: &str, location_id: Option<&str>) -> Result<u64> {
+        let entry = self
+            .products
+            .get(sku)
+            .ok_or_else(|| OmsError::not_found("product", sku))?;
+        if let Some(loc) = location_id {
+            return Ok(self.stock(sku, loc)?.available);
+        }
+        if entry.product.is_kit() {
+            // Whole kits per location, capped by what open demand leaves of each component.
+            let buildable: u64 = self
+                .locations
+                .values()
+                .filter(|l| l.fulfills_orders)
+                .map(|l| self.stock(sku, l.location_id.as_str()).map_or(0, |s| s.available))
+                .sum();
+            let unclaimed = entry
+                .product
+                .components
+                .iter()
+                .map(|c| self.network_available(&c.sku) / c.quantity.max(1))
+                .min()
+                .unwrap_or(0);
+            return Ok(buildable.min(unclaimed));
+        }
+        Ok(self.network_available(&entry.product.sku))
+    }
+
+    fn network_available(&self, sku: &Sku) -> u64 {
+        let Some(entry) = self.products.get(sku) else {
+            return 0;
+        };
+        let physical: u64 = entry
+            .stock
+            .iter()
+            .filter(|(l, _)| self.locations.get(l).is_some_and(|l| l.fulfills_orders))
+            .map(|(_, c)| c.available())
+            .sum();
+        physical.saturating_sub(entry.demand)
+    }
+
+    // ------------------------------------------------------------------
+    // Snapshots and invariants
+    // ------------------------------------------------------------------
+
+    /// Serializes the whole state deterministically: the same state gives
+    /// the same bytes.
+    pub fn snapshot(&self) -> Vec<u8> {
+        let mut products: Vec<ProductSnapshot> = self
+            .products
+            .values()
+            .map(|e| ProductSnapshot {
+                product: e.product.clone(),
+                stock: e
+                    .stock
+                    .iter()
+                    .filter(|(_, c)| !c.is_empty())
+                    .cloned()
+                    .collect(),
+            })
+            .collect();
+        products.sort_by(|a, b| a.product.sku.cmp(&b.product.sku));
+        let mut orders: Vec<&Order> = self.orders.values().collect();
+        orders.sort_by(|a, b| a.order_id().cmp(b.order_id()));
+        let mut shipments: Vec<&Shipment> = self.shipments.values().collect();
+        shipments.sort_by(|a, b| a.shipment_id.cmp(&b.shipment_id));
+        let snapshot = SnapshotRef {
+            schema_version: SCHEMA_VERSION,
+            config: &self.config,
+            events_applied: self.events_applied,
+            locations: self.locations.values().collect(),
+            products,
+            orders,
+            shipments,
+        };
+        // Serializing plain data to a Vec cannot fail.
+        serde_json::to_vec(&snapshot).unwrap_or_default()
+    }
+
+    /// Restores an engine from [`Engine::snapshot`] bytes. Malformed bytes
+    /// are a `validation` error; a snapshot whose parts contradict each
+    /// other is a `conflict`.
+    pub fn from_snapshot(bytes: &[u8]) -> Result<Engine> {
+        let s: Snapshot = serde_json::from_slice(bytes)
+            .map_err(|e| OmsError::validation("snapshot", e.to_string()))?;
+        if s.schema_version == 0 || s.schema_version > SCHEMA_VERSION {
+            return Err(OmsError::validation(
+                "snapshot",
+                format!(
+                    "schema_version {} is not supported (this engine writes {SCHEMA_VERSION})",
+                    s.schema_version
+                ),
+            ));
+        }
+        let mut e = Engine::new(s.config);
+        e.events_applied = s.events_applied;
+        for l in s.locations {
+            e.locations.insert(l.location_id.clone(), l);
+        }
+        for p in s.products {
+            let mut stock = p.stock;
+            stock.sort_by(|a, b| a.0.cmp(&b.0));
+            e.products.insert(
+                p.product.sku.clone(),
+                ProductEntry {
+                    product: p.product,
+                    stock,
+                    demand: 0,
+                },
+            );
+        }
+        for o in s.orders {
+            let id = o.order_id().clone();
+            if o.lines.len() != o.placement.lines.len() {
+                return Err(OmsError::conflict(format!("order {id} has a mismatched line count")));
+            }
+            if let Some(coid) = &o.placement.channel_order_id {
+                e.channel_orders
+                    .insert((o.placement.channel.clone(), Arc::from(coid.as_str())), id.clone());
+            }
+            if e.orders.insert(id.clone(), o).is_some() {
+                return Err(OmsError::conflict(format!("order {id} appears twice")));
+            }
+        }
+        for s in s.shipments {
+            e.shipments.insert(s.shipment_id.clone(), s);
+        }
+        e.rebuild_indexes();
+        e.check_invariants().map_err(OmsError::conflict)?;
+        Ok(e)
+    }
+
+    /// Recomputes the derived indexes (open demand, pending queue) from orders.
+    fn rebuild_indexes(&mut self) {
+        for p in self.products.values_mut() {
+            p.demand = 0;
+        }
+        let mut demand: Vec<(Sku, Arc<[Component]>, u64)> = Vec::new();
+        for o in self.orders.values() {
+            if o.status() == OrderStatus::Cancelled {
+                continue;
+            }
+            for i in 0..o.lines.len() {
+                demand.push((
+                    o.placement.lines[i].sku.clone(),
+                    o.lines[i].components.clone(),
+                    o.unallocated(i),
+                ));
+            }
+        }
+        for (sku, comps, n) in demand {
+            self.add_demand(&sku, &comps, n, true);
+        }
+        let ids: Vec<OrderId> = self.orders.keys().cloned().collect();
+        self.pending.clear();
+        for id in ids {
+            self.refresh_pending(&id);
+        }
+    }
+
+    /// Checks every invariant of the state: stock cells are consistent,
+    /// reservations equal the order lines' allocations, line quantities add
+    /// up, derived indexes match. Returns the first violation found.
+    pub fn check_invariants(&self) -> std::result::Result<(), String> {
+        let mut reserved: BTreeMap<(Sku, LocationId), u64> = BTreeMap::new();
+        let mut demand: BTreeMap<Sku, u64> = BTreeMap::new();
+        for o in self.orders.values() {
+            for (i, (spec, line)) in o.placement.lines.iter().zip(&o.lines).enumerate() {
+                let accounted = line.cancelled + line.shipped + line.allocated();
+                if accounted > spec.quantity {
+                    return Err(format!(
+                        "order {} line {}: cancelled + shipped + allocated = {accounted} exceeds quantity {}",
+                        o.order_id(), spec.line_id, spec.quantity
+                    ));
+                }
+                if line.delivered > line.shipped || line.backordered > o.unallocated(i) {
+                    return Err(format!("order {} line {}: counters out of range", o.order_id(), spec.line_id));
+                }
+                if !self.products.contains_key(&spec.sku) {
+                    return Err(format!("order {} references unknown product {}", o.order_id(), spec.sku));
+                }
+                let comps: Vec<(Sku, u64)> = if line.components.is_empty() {
+                    vec![(spec.sku.clone(), 1)]
+                } else {
+                    line.components.iter().map(|c| (c.sku.clone(), c.quantity)).collect()
+                };
+                for (sku, per) in comps {
+                    for a in &line.allocations {
+                        if !self.locations.contains_key(&a.location_id) {
+                            return Err(format!("allocation at unknown location {}", a.location_id));
+                        }
+                        *reserved.entry((sku.clone(), a.location_id.clone())).or_default() += a.quantity * per;
+                    }
+                    *demand.entry(sku).or_default() += o.unallocated(i) * per;
+                }
+            }
+            let key = pending_key(o);
+            let should = o.is_releasable() && o.has_unallocated();
+            if should != self.pending.contains(&key) {
+                return Err(format!("pending queue out of date for order {}", o.order_id()));
+            }
+        }
+        if self.pending.len() > self.orders.len() {
+            return Err("pending queue holds unknown orders".into());
+        }
+        for e in self.products.values() {
+            for (loc, cell) in &e.stock {
+                cell.check().map_err(|m| format!("{} at {loc}: {m}", e.product.sku))?;
+                let expect = reserved
+                    .get(&(e.product.sku.clone(), loc.clone()))
+                    .copied()
+                    .unwrap_or(0);
+                if cell.reserved != expect {
+                    return Err(format!(
+                        "{} at {loc}: reserved {} but order lines hold {expect}",
+                        e.product.sku, cell.reserved
+                    ));
+                }
+            }
+            let expect = demand.get(&e.product.sku).copied().unwrap_or(0);
+            if e.demand != expect {
+                return Err(format!(
+                    "{}: open demand {} but orders need {expect}",
+                    e.product.sku, e.demand
+                ));
+            }
+        }
+        for ((sku, loc), n) in &reserved {
+            let held = self
+                .products
+                .get(sku)
+                .and_then(|e| e.cell(loc.as_str()))
+                .map_or(0, |c| c.reserved);
+            if held != *n {
+                return Err(format!("{sku} at {loc}: orders hold {n} but the ledger reserves {held}"));
+            }
+        }
+        for s in self.shipments.values() {
+            if !self.orders.contains_key(&s.order_id) {
+                return Err(format!("shipment {} references unknown order {}", s.shipment_id, s.order_id));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The (SKU, units per line unit) pairs that line `i` draws from stock.
+fn parts(order: &Order, i: usize) -> Vec<(&Sku, u64)> {
+    let line = &order.lines[i];
+    if line.components.is_empty() {
+        vec![(&order.placement.lines[i].sku, 1)]
+    } else {
+        line.components.iter().map(|c| (&c.sku, c.quantity)).collect()
+    }
+}
+
+/// The stockable SKUs behind line `i`.
+fn line_skus(order: &Order, i: usize) -> Vec<Sku> {
+    parts(order, i).into_iter().map(|(s, _)| s.clone()).collect()
+}
+
+fn join(holds: &[Hold]) -> String {
+    holds.iter().map(Hold::as_str).collect::<Vec<_>>().join(", ")
+}
+
+fn check_quantity(field: &str, q: u64, min: u64) -> Result<()> {
+    if q < min || q > MAX_QUANTITY {
+        return Err(OmsError::validation(
+            field,
+            format!("{q} is not between {min} and {MAX_QUANTITY}"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_price(field: &str, price: &Money, currency: Currency) -> Result<()> {
+    if price.currency != currency {
+        return Err(OmsError::validation(
+            format!("{field}.currency"),
+            format!("{} differs from the order's currency {currency}", price.currency),
+        ));
+    }
+    if price.amount.is_sign_negative() && !price.amount.is_zero() {
+        return Err(OmsError::validation(field, format!("{price} is negative")));
+    }
+    Ok(())
+}
+
+fn check_description(d: &str) -> Result<()> {
+    if d.len() > MAX_TEXT {
+        return Err(OmsError::validation("description", format!("longer than {MAX_TEXT} bytes")));
+    }
+    if d.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+        return Err(OmsError::validation("description", "contains control characters"));
+    }
+    Ok(())
+}
+
+fn check_address(field: &str, a: &Address) -> Result<()> {
+    let f = |name: &str| format!("{field}.{name}");
+    check_text(&f("name"), &a.name, MAX_NAME)?;
+    check_text(&f("line1"), &a.line1, MAX_NAME)?;
+    if let Some(l) = &a.line2 {
+        check_text(&f("line2"), l, MAX_NAME)?;
+    }
+    check_text(&f("city"), &a.city, MAX_NAME)?;
+    if let Some(r) = &a.region {
+        check_text(&f("region"), r, MAX_NAME)?;
+    }
+    check_text(&f("postal_code"), &a.postal_code, 32)?;
+    if a.country.len() != 2 || !a.country.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(OmsError::validation(
+            f("country"),
+            format!("{:?} is not an ISO 3166-1 alpha-2 code like \"US\"", a.country),
+        ));
+    }
+    check_coordinates(field, a.lat, a.lon)
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProductSnapshot {
+    product: Product,
+    #[serde(default)]
+    stock: Vec<(LocationId, StockCell)>,
+}
+
+#[derive(Serialize)]
+struct SnapshotRef<'a> {
+    schema_version: u16,
+    config: &'a Config,
+    events_applied: u64,
+    locations: Vec<&'a Location>,
+    products: Vec<ProductSnapshot>,
+    orders: Vec<&'a Order>,
+    shipments: Vec<&'a Shipment>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Snapshot {
+    schema_version: u16,
+    config: Config,
+    events_applied: u64,
+    locations: Vec<Location>,
+    products: Vec<ProductSnapshot>,
+    orders: Vec<Order>,
+    shipments: Vec<Shipment>,
+}

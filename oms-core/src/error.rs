@@ -1,0 +1,155 @@
+//! The one error type of the engine, with stable snake_case codes.
+//!
+//! Every variant names what was wrong and with which id, so a host can show
+//! the message to a person and branch on [`OmsError::code`] in code.
+
+use serde::Serialize;
+
+/// Stable error codes shared by every language binding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// Malformed or out-of-range input.
+    Validation,
+    /// An id that the engine does not know.
+    NotFound,
+    /// An action that the current state of an entity does not allow.
+    InvalidTransition,
+    /// Taking more stock than is there.
+    InsufficientStock,
+    /// An id reused for something different.
+    Duplicate,
+    /// Data that contradicts the engine's state (e.g. an event log that does not fit).
+    Conflict,
+}
+
+impl ErrorCode {
+    /// The stable code as a string, e.g. `"not_found"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Validation => "validation",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::InvalidTransition => "invalid_transition",
+            ErrorCode::InsufficientStock => "insufficient_stock",
+            ErrorCode::Duplicate => "duplicate",
+            ErrorCode::Conflict => "conflict",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Everything that can go wrong when executing a command or restoring state.
+///
+/// Serializes as `{"code": "...", ...fields}`; bindings expose the fields as
+/// structured details.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum OmsError {
+    /// Malformed or out-of-range input in `field`.
+    #[error("invalid {field}: {message}")]
+    Validation { field: String, message: String },
+    /// No `kind` with this id exists.
+    #[error("{kind} {id:?} not found")]
+    NotFound { kind: String, id: String },
+    /// The `kind` with this id is in `state`, which does not allow the action.
+    #[error("{kind} {id:?} ({state}): {message}")]
+    InvalidTransition {
+        kind: String,
+        id: String,
+        state: String,
+        message: String,
+    },
+    /// Fewer units of `sku` at `location_id` than the command needs.
+    #[error("insufficient stock of {sku:?} at {location_id:?}: {message} (requested {requested}, available {available})")]
+    InsufficientStock {
+        sku: String,
+        location_id: String,
+        requested: u64,
+        available: u64,
+        message: String,
+    },
+    /// The id of a `kind` is already used for something different.
+    #[error("duplicate {kind} {id:?}: {message}")]
+    Duplicate {
+        kind: String,
+        id: String,
+        message: String,
+    },
+    /// The input contradicts the engine's state.
+    #[error("conflict: {message}")]
+    Conflict { message: String },
+}
+
+impl OmsError {
+    /// The stable code of this error.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            OmsError::Validation { .. } => ErrorCode::Validation,
+            OmsError::NotFound { .. } => ErrorCode::NotFound,
+            OmsError::InvalidTransition { .. } => ErrorCode::InvalidTransition,
+            OmsError::InsufficientStock { .. } => ErrorCode::InsufficientStock,
+            OmsError::Duplicate { .. } => ErrorCode::Duplicate,
+            OmsError::Conflict { .. } => ErrorCode::Conflict,
+        }
+    }
+
+    /// The error's fields as a JSON object (including `code`), for bindings.
+    pub fn details(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+
+    pub(crate) fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        OmsError::Validation {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn not_found(kind: &str, id: impl std::fmt::Display) -> Self {
+        OmsError::NotFound {
+            kind: kind.to_string(),
+            id: id.to_string(),
+        }
+    }
+
+    pub(crate) fn transition(
+        kind: &str,
+        id: impl std::fmt::Display,
+        state: impl std::fmt::Display,
+        message: impl Into<String>,
+    ) -> Self {
+        OmsError::InvalidTransition {
+            kind: kind.to_string(),
+            id: id.to_string(),
+            state: state.to_string(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn duplicate(
+        kind: &str,
+        id: impl std::fmt::Display,
+        message: impl Into<String>,
+    ) -> Self {
+        OmsError::Duplicate {
+            kind: kind.to_string(),
+            id: id.to_string(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn conflict(message: impl Into<String>) -> Self {
+        OmsError::Conflict {
+            message: message.into(),
+        }
+    }
+}
+
+/// Result alias used throughout the crate.
+pub type Result<T, E = OmsError> = std::result::Result<T, E>;
