@@ -11,7 +11,9 @@ use crate::ids::{LocationId, Sku};
 use crate::money::Money;
 
 /// What kind of place a location is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum LocationKind {
     /// A warehouse or distribution centre.
@@ -160,10 +162,21 @@ mod tests {
 
     #[test]
     fn gtin_check_digits() {
-        for ok in ["96385074", "036000291452", "4006381333931", "10614141000415"] {
+        for ok in [
+            "96385074",
+            "036000291452",
+            "4006381333931",
+            "10614141000415",
+        ] {
             assert!(check_gtin("gtin", ok).is_ok(), "{ok}");
         }
-        for bad in ["96385075", "03600029145", "400638133393X", "", "123456789012345"] {
+        for bad in [
+            "96385075",
+            "03600029145",
+            "400638133393X",
+            "",
+            "123456789012345",
+        ] {
             assert!(check_gtin("gtin", bad).is_err(), "{bad}");
         }
     }

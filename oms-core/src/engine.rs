@@ -21,12 +21,14 @@ use crate::event::{
     Event, EventKind, HoldReleasedBy, LineAllocation, LineCancellation, LineQuantity,
     SCHEMA_VERSION,
 };
-use crate::ids::{check_id, check_sku, check_text, Channel, Hold, LocationId, OrderId, ShipmentId, Sku};
+use crate::ids::{
+    check_id, check_sku, check_text, Channel, Hold, LocationId, OrderId, ShipmentId, Sku,
+};
 use crate::inventory::{StockCell, StockLevel};
 use crate::money::{Currency, Money};
 use crate::order::{
-    Address, LineState, LocationQuantity, Order, OrderAction, OrderStatus, OrderView,
-    PaymentKind, PaymentTotals, Priority, Shipment,
+    Address, LineState, LocationQuantity, Order, OrderAction, OrderStatus, OrderView, PaymentKind,
+    PaymentTotals, Priority, Shipment,
 };
 use crate::sourcing::{plan_allocation, LineNeed};
 use crate::util::{FxMap, FxSet};
@@ -101,7 +103,8 @@ impl ProductEntry {
         {
             Ok(i) => i,
             Err(i) => {
-                self.stock.insert(i, (location.clone(), StockCell::default()));
+                self.stock
+                    .insert(i, (location.clone(), StockCell::default()));
                 i
             }
         };
@@ -218,7 +221,10 @@ impl Engine {
             kind,
         };
         let applied = self.try_apply(&event);
-        debug_assert!(applied.is_ok(), "engine emitted an event it cannot apply: {applied:?}");
+        debug_assert!(
+            applied.is_ok(),
+            "engine emitted an event it cannot apply: {applied:?}"
+        );
         tx.events.push(event);
     }
 
@@ -229,14 +235,7 @@ impl Engine {
                 continue;
             };
             if from != Some(to) {
-                self.emit(
-                    tx,
-                    EventKind::OrderStatusChanged {
-                        order_id,
-                        from,
-                        to,
-                    },
-                );
+                self.emit(tx, EventKind::OrderStatusChanged { order_id, from, to });
             }
         }
     }
@@ -271,12 +270,18 @@ impl Engine {
         }
         if let Some(w) = c.weight_g {
             if w > MAX_QUANTITY {
-                return Err(OmsError::validation("weight_g", format!("{w} g is implausibly large")));
+                return Err(OmsError::validation(
+                    "weight_g",
+                    format!("{w} g is implausibly large"),
+                ));
             }
         }
         if let Some(d) = c.dims_mm {
             if d.length == 0 || d.width == 0 || d.height == 0 {
-                return Err(OmsError::validation("dims_mm", "every dimension must be at least 1 mm"));
+                return Err(OmsError::validation(
+                    "dims_mm",
+                    "every dimension must be at least 1 mm",
+                ));
             }
         }
         if let Some(p) = &c.price {
@@ -388,8 +393,14 @@ impl Engine {
             check_text("reference", r, MAX_NAME)?;
         }
         let received = entry.cell(c.location_id.as_str()).map_or(0, |s| s.received);
-        if received.checked_add(c.quantity).is_none_or(|t| t > u64::MAX / 4) {
-            return Err(OmsError::validation("quantity", "total received would overflow"));
+        if received
+            .checked_add(c.quantity)
+            .is_none_or(|t| t > u64::MAX / 4)
+        {
+            return Err(OmsError::validation(
+                "quantity",
+                "total received would overflow",
+            ));
         }
         let sku = c.sku.clone();
         self.emit(
@@ -412,7 +423,10 @@ impl Engine {
             return Err(OmsError::validation("delta", "must not be zero"));
         }
         check_quantity("delta", c.delta.unsigned_abs(), 1)?;
-        let cell = entry.cell(c.location_id.as_str()).copied().unwrap_or_default();
+        let cell = entry
+            .cell(c.location_id.as_str())
+            .copied()
+            .unwrap_or_default();
         if c.delta < 0 && c.delta.unsigned_abs() > cell.unreserved() {
             return Err(OmsError::InsufficientStock {
                 sku: c.sku.to_string(),
@@ -446,7 +460,10 @@ impl Engine {
     fn count_stock(&mut self, c: CountStock, tx: &mut Tx) -> Result<()> {
         let entry = self.stock_target(&c.sku, &c.location_id)?;
         check_quantity("counted", c.counted, 0)?;
-        let cell = entry.cell(c.location_id.as_str()).copied().unwrap_or_default();
+        let cell = entry
+            .cell(c.location_id.as_str())
+            .copied()
+            .unwrap_or_default();
         if c.counted < cell.reserved {
             return Err(OmsError::InsufficientStock {
                 sku: c.sku.to_string(),
@@ -536,7 +553,11 @@ impl Engine {
                 .get(&line.sku)
                 .ok_or_else(|| OmsError::not_found("product", &line.sku))?;
             for comp in entry.product.components.iter() {
-                if line.quantity.checked_mul(comp.quantity).is_none_or(|q| q > MAX_QUANTITY) {
+                if line
+                    .quantity
+                    .checked_mul(comp.quantity)
+                    .is_none_or(|q| q > MAX_QUANTITY)
+                {
                     return Err(OmsError::validation(
                         f("quantity"),
                         format!("{} kits need too many units of {}", line.quantity, comp.sku),
@@ -583,11 +604,17 @@ impl Engine {
         let order_id = c.order_id.clone();
         let mut holds = Vec::new();
         if self.config.require_payment && !total.amount.is_zero() {
-            holds.push((Hold::AWAITING_PAYMENT, "require_payment: waiting for payment to cover the order total".to_string()));
+            holds.push((
+                Hold::AWAITING_PAYMENT,
+                "require_payment: waiting for payment to cover the order total".to_string(),
+            ));
         }
         if let Some(threshold) = &self.config.high_value_threshold {
             if threshold.currency == currency && total.amount > threshold.amount {
-                holds.push((Hold::HIGH_VALUE_REVIEW, format!("total {total} exceeds {threshold}")));
+                holds.push((
+                    Hold::HIGH_VALUE_REVIEW,
+                    format!("total {total} exceeds {threshold}"),
+                ));
             }
         }
         self.emit(tx, EventKind::OrderPlaced { order: Arc::new(c) });
@@ -633,11 +660,17 @@ impl Engine {
         if c.amount.currency != currency {
             return Err(OmsError::validation(
                 "amount.currency",
-                format!("{} differs from the order's currency {currency}", c.amount.currency),
+                format!(
+                    "{} differs from the order's currency {currency}",
+                    c.amount.currency
+                ),
             ));
         }
         if c.amount.amount <= Decimal::ZERO {
-            return Err(OmsError::validation("amount", format!("{} is not positive", c.amount)));
+            return Err(OmsError::validation(
+                "amount",
+                format!("{} is not positive", c.amount),
+            ));
         }
         if let Some(r) = &c.reference {
             check_text("reference", r, MAX_NAME)?;
@@ -937,7 +970,10 @@ impl Engine {
             return Err(OmsError::duplicate(
                 "shipment",
                 &c.shipment_id,
-                format!("already recorded for order {} with a different payload", existing.order_id),
+                format!(
+                    "already recorded for order {} with a different payload",
+                    existing.order_id
+                ),
             ));
         }
         let order = self.order_for(&c.order_id, OrderAction::Ship)?;
@@ -1209,7 +1245,12 @@ impl Engine {
                 self.cell_for_event(sku, location_id)?.safety_stock = *quantity;
             }
             EventKind::OrderPlaced { order } => self.fold_order_placed(order, at)?,
-            EventKind::PaymentRecorded { order_id, kind, amount, .. } => {
+            EventKind::PaymentRecorded {
+                order_id,
+                kind,
+                amount,
+                ..
+            } => {
                 let o = self.order_mut(order_id)?;
                 let p = &mut o.payments;
                 let add = |v: &mut Decimal| -> Result<()> {
@@ -1253,7 +1294,11 @@ impl Engine {
                 lines,
             } => {
                 if self.shipments.contains_key(shipment_id) {
-                    return Err(OmsError::duplicate("shipment", shipment_id, "already recorded"));
+                    return Err(OmsError::duplicate(
+                        "shipment",
+                        shipment_id,
+                        "already recorded",
+                    ));
                 }
                 self.fold_shipped(order_id, location_id, lines)?;
                 self.shipments.insert(
@@ -1277,7 +1322,9 @@ impl Engine {
                     .get(shipment_id)
                     .ok_or_else(|| OmsError::not_found("shipment", shipment_id))?;
                 if s.delivered_at.is_some() {
-                    return Err(OmsError::conflict(format!("shipment {shipment_id} is already delivered")));
+                    return Err(OmsError::conflict(format!(
+                        "shipment {shipment_id} is already delivered"
+                    )));
                 }
                 let order = self
                     .orders
@@ -1297,7 +1344,9 @@ impl Engine {
                     s.delivered_at = Some(at);
                 }
             }
-            EventKind::OrderCancelled { order_id, lines, .. } => {
+            EventKind::OrderCancelled {
+                order_id, lines, ..
+            } => {
                 self.fold_cancelled(order_id, lines)?;
             }
             EventKind::LineCancelled {
@@ -1346,7 +1395,11 @@ impl Engine {
 
     fn fold_order_placed(&mut self, placement: &Arc<PlaceOrder>, at: DateTime<Utc>) -> Result<()> {
         if self.orders.contains_key(&placement.order_id) {
-            return Err(OmsError::duplicate("order", &placement.order_id, "already placed"));
+            return Err(OmsError::duplicate(
+                "order",
+                &placement.order_id,
+                "already placed",
+            ));
         }
         let mut lines = Vec::with_capacity(placement.lines.len());
         for l in &placement.lines {
@@ -1488,7 +1541,12 @@ impl Engine {
         Ok(())
     }
 
-    fn fold_shipped(&mut self, order_id: &OrderId, location_id: &LocationId, lines: &[ShipLine]) -> Result<()> {
+    fn fold_shipped(
+        &mut self,
+        order_id: &OrderId,
+        location_id: &LocationId,
+        lines: &[ShipLine],
+    ) -> Result<()> {
         let order = self
             .orders
             .get(order_id)
@@ -1498,7 +1556,9 @@ impl Engine {
             let i = order
                 .line_index(l.line_id.as_str())
                 .ok_or_else(|| OmsError::not_found("order line", &l.line_id))?;
-            if idx.iter().any(|&(j, _)| j == i) || l.quantity > order.lines[i].allocated_at(location_id) {
+            if idx.iter().any(|&(j, _)| j == i)
+                || l.quantity > order.lines[i].allocated_at(location_id)
+            {
                 return Err(OmsError::conflict(format!(
                     "shipping {} of line {} exceeds what is allocated at {location_id}",
                     l.quantity, l.line_id
@@ -1523,7 +1583,11 @@ impl Engine {
         for (i, q) in idx {
             let line = &mut order.lines[i];
             line.shipped += q;
-            if let Some(a) = line.allocations.iter_mut().find(|a| &a.location_id == location_id) {
+            if let Some(a) = line
+                .allocations
+                .iter_mut()
+                .find(|a| &a.location_id == location_id)
+            {
                 a.quantity -= q;
             }
             line.allocations.retain(|a| a.quantity > 0);
@@ -1546,8 +1610,7 @@ impl Engine {
             let fits = l.quantity <= order.open(i)
                 && released <= l.quantity
                 && l.quantity - released <= order.unallocated(i)
-                && l
-                    .released
+                && l.released
                     .iter()
                     .all(|r| r.quantity <= order.lines[i].allocated_at(&r.location_id));
             if !fits || idx.iter().any(|&(j, _, _)| j == i) {
@@ -1563,7 +1626,11 @@ impl Engine {
         for &(i, l, unallocated) in &idx {
             for r in &l.released {
                 for (sku, per) in parts(order, i) {
-                    stock_moves.push((sku.clone(), r.location_id.clone(), r.quantity.saturating_mul(per)));
+                    stock_moves.push((
+                        sku.clone(),
+                        r.location_id.clone(),
+                        r.quantity.saturating_mul(per),
+                    ));
                 }
             }
             demand_moves.push((
@@ -1586,7 +1653,11 @@ impl Engine {
             let line = &mut order.lines[i];
             line.cancelled += l.quantity;
             for r in &l.released {
-                if let Some(a) = line.allocations.iter_mut().find(|a| a.location_id == r.location_id) {
+                if let Some(a) = line
+                    .allocations
+                    .iter_mut()
+                    .find(|a| a.location_id == r.location_id)
+                {
                     a.quantity -= r.quantity;
                 }
             }
@@ -1711,7 +1782,11 @@ impl Engine {
             });
         }
         let cell = entry.cell(location_id).copied().unwrap_or_default();
-        Ok(StockLevel::from_cell(entry.product.sku.clone(), location, &cell))
+        Ok(StockLevel::from_cell(
+            entry.product.sku.clone(),
+            location,
+            &cell,
+        ))
     }
 
     /// Stock of one SKU at every location, sorted by location id.
@@ -1761,7 +1836,10 @@ impl Engine {
                 .locations
                 .values()
                 .filter(|l| l.fulfills_orders)
-                .map(|l| self.stock(sku, l.location_id.as_str()).map_or(0, |s| s.available))
+                .map(|l| {
+                    self.stock(sku, l.location_id.as_str())
+                        .map_or(0, |s| s.available)
+                })
                 .sum();
             let unclaimed = entry
                 .product
@@ -1861,11 +1939,15 @@ impl Engine {
         for o in s.orders {
             let id = o.order_id().clone();
             if o.lines.len() != o.placement.lines.len() {
-                return Err(OmsError::conflict(format!("order {id} has a mismatched line count")));
+                return Err(OmsError::conflict(format!(
+                    "order {id} has a mismatched line count"
+                )));
             }
             if let Some(coid) = &o.placement.channel_order_id {
-                e.channel_orders
-                    .insert((o.placement.channel.clone(), Arc::from(coid.as_str())), id.clone());
+                e.channel_orders.insert(
+                    (o.placement.channel.clone(), Arc::from(coid.as_str())),
+                    id.clone(),
+                );
             }
             if e.orders.insert(id.clone(), o).is_some() {
                 return Err(OmsError::conflict(format!("order {id} appears twice")));
@@ -1923,22 +2005,38 @@ impl Engine {
                     ));
                 }
                 if line.delivered > line.shipped || line.backordered > o.unallocated(i) {
-                    return Err(format!("order {} line {}: counters out of range", o.order_id(), spec.line_id));
+                    return Err(format!(
+                        "order {} line {}: counters out of range",
+                        o.order_id(),
+                        spec.line_id
+                    ));
                 }
                 if !self.products.contains_key(&spec.sku) {
-                    return Err(format!("order {} references unknown product {}", o.order_id(), spec.sku));
+                    return Err(format!(
+                        "order {} references unknown product {}",
+                        o.order_id(),
+                        spec.sku
+                    ));
                 }
                 let comps: Vec<(Sku, u64)> = if line.components.is_empty() {
                     vec![(spec.sku.clone(), 1)]
                 } else {
-                    line.components.iter().map(|c| (c.sku.clone(), c.quantity)).collect()
+                    line.components
+                        .iter()
+                        .map(|c| (c.sku.clone(), c.quantity))
+                        .collect()
                 };
                 for (sku, per) in comps {
                     for a in &line.allocations {
                         if !self.locations.contains_key(&a.location_id) {
-                            return Err(format!("allocation at unknown location {}", a.location_id));
+                            return Err(format!(
+                                "allocation at unknown location {}",
+                                a.location_id
+                            ));
                         }
-                        *reserved.entry((sku.clone(), a.location_id.clone())).or_default() += a.quantity * per;
+                        *reserved
+                            .entry((sku.clone(), a.location_id.clone()))
+                            .or_default() += a.quantity * per;
                     }
                     *demand.entry(sku).or_default() += o.unallocated(i) * per;
                 }
@@ -1946,7 +2044,10 @@ impl Engine {
             let key = pending_key(o);
             let should = o.is_releasable() && o.has_unallocated();
             if should != self.pending.contains(&key) {
-                return Err(format!("pending queue out of date for order {}", o.order_id()));
+                return Err(format!(
+                    "pending queue out of date for order {}",
+                    o.order_id()
+                ));
             }
         }
         if self.pending.len() > self.orders.len() {
@@ -1954,7 +2055,8 @@ impl Engine {
         }
         for e in self.products.values() {
             for (loc, cell) in &e.stock {
-                cell.check().map_err(|m| format!("{} at {loc}: {m}", e.product.sku))?;
+                cell.check()
+                    .map_err(|m| format!("{} at {loc}: {m}", e.product.sku))?;
                 let expect = reserved
                     .get(&(e.product.sku.clone(), loc.clone()))
                     .copied()
@@ -1981,12 +2083,17 @@ impl Engine {
                 .and_then(|e| e.cell(loc.as_str()))
                 .map_or(0, |c| c.reserved);
             if held != *n {
-                return Err(format!("{sku} at {loc}: orders hold {n} but the ledger reserves {held}"));
+                return Err(format!(
+                    "{sku} at {loc}: orders hold {n} but the ledger reserves {held}"
+                ));
             }
         }
         for s in self.shipments.values() {
             if !self.orders.contains_key(&s.order_id) {
-                return Err(format!("shipment {} references unknown order {}", s.shipment_id, s.order_id));
+                return Err(format!(
+                    "shipment {} references unknown order {}",
+                    s.shipment_id, s.order_id
+                ));
             }
         }
         Ok(())
@@ -1999,17 +2106,27 @@ fn parts(order: &Order, i: usize) -> Vec<(&Sku, u64)> {
     if line.components.is_empty() {
         vec![(&order.placement.lines[i].sku, 1)]
     } else {
-        line.components.iter().map(|c| (&c.sku, c.quantity)).collect()
+        line.components
+            .iter()
+            .map(|c| (&c.sku, c.quantity))
+            .collect()
     }
 }
 
 /// The stockable SKUs behind line `i`.
 fn line_skus(order: &Order, i: usize) -> Vec<Sku> {
-    parts(order, i).into_iter().map(|(s, _)| s.clone()).collect()
+    parts(order, i)
+        .into_iter()
+        .map(|(s, _)| s.clone())
+        .collect()
 }
 
 fn join(holds: &[Hold]) -> String {
-    holds.iter().map(Hold::as_str).collect::<Vec<_>>().join(", ")
+    holds
+        .iter()
+        .map(Hold::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn check_quantity(field: &str, q: u64, min: u64) -> Result<()> {
@@ -2026,7 +2143,10 @@ fn check_price(field: &str, price: &Money, currency: Currency) -> Result<()> {
     if price.currency != currency {
         return Err(OmsError::validation(
             format!("{field}.currency"),
-            format!("{} differs from the order's currency {currency}", price.currency),
+            format!(
+                "{} differs from the order's currency {currency}",
+                price.currency
+            ),
         ));
     }
     if price.amount.is_sign_negative() && !price.amount.is_zero() {
@@ -2037,10 +2157,18 @@ fn check_price(field: &str, price: &Money, currency: Currency) -> Result<()> {
 
 fn check_description(d: &str) -> Result<()> {
     if d.len() > MAX_TEXT {
-        return Err(OmsError::validation("description", format!("longer than {MAX_TEXT} bytes")));
+        return Err(OmsError::validation(
+            "description",
+            format!("longer than {MAX_TEXT} bytes"),
+        ));
     }
-    if d.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
-        return Err(OmsError::validation("description", "contains control characters"));
+    if d.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
+        return Err(OmsError::validation(
+            "description",
+            "contains control characters",
+        ));
     }
     Ok(())
 }
@@ -2060,7 +2188,10 @@ fn check_address(field: &str, a: &Address) -> Result<()> {
     if a.country.len() != 2 || !a.country.bytes().all(|b| b.is_ascii_uppercase()) {
         return Err(OmsError::validation(
             f("country"),
-            format!("{:?} is not an ISO 3166-1 alpha-2 code like \"US\"", a.country),
+            format!(
+                "{:?} is not an ISO 3166-1 alpha-2 code like \"US\"",
+                a.country
+            ),
         ));
     }
     check_coordinates(field, a.lat, a.lon)

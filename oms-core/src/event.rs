@@ -38,8 +38,7 @@ impl Event {
 
     /// Parses an event from JSON text; malformed input is a `validation` error.
     pub fn from_json(json: &str) -> crate::Result<Event> {
-        serde_json::from_str(json)
-            .map_err(|e| crate::OmsError::validation("event", e.to_string()))
+        serde_json::from_str(json).map_err(|e| crate::OmsError::validation("event", e.to_string()))
     }
 }
 

@@ -133,10 +133,7 @@ mod tests {
         assert_eq!(c.available(), 2);
         assert_eq!(c.unreserved(), 4);
         assert!(c.check().is_ok());
-        let bad = StockCell {
-            reserved: 9,
-            ..c
-        };
+        let bad = StockCell { reserved: 9, ..c };
         assert!(bad.check().is_err());
         let safety_above = StockCell {
             safety_stock: 50,

@@ -17,7 +17,20 @@ use crate::ids::{Channel, CustomerId, Hold, LineId, LocationId, OrderId, Shipmen
 use crate::money::{Currency, Money};
 
 /// How urgently an order should be allocated and shipped.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     /// Allocated before every standard order.
@@ -48,7 +61,9 @@ pub struct Address {
 }
 
 /// An order's status, derived from its lines and holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     Ready,
@@ -105,11 +120,17 @@ impl std::fmt::Display for OrderStatus {
 /// How the status is derived: the first rule that applies wins.
 pub const STATUS_RULES: &[(OrderStatus, &str)] = &[
     (OrderStatus::Cancelled, "every unit is cancelled"),
-    (OrderStatus::Delivered, "every non-cancelled unit is delivered"),
+    (
+        OrderStatus::Delivered,
+        "every non-cancelled unit is delivered",
+    ),
     (OrderStatus::Shipped, "every non-cancelled unit is shipped"),
     (OrderStatus::OnHold, "the order has at least one hold"),
     (OrderStatus::PartiallyShipped, "some units are shipped"),
-    (OrderStatus::Backordered, "some open unit could not be allocated"),
+    (
+        OrderStatus::Backordered,
+        "some open unit could not be allocated",
+    ),
     (OrderStatus::Allocated, "every open unit is allocated"),
     (OrderStatus::Ready, "releasable, not (fully) allocated yet"),
 ];
@@ -155,7 +176,13 @@ use OrderStatus as S;
 pub const ORDER_ACTIONS: &[(OrderAction, &[OrderStatus])] = &[
     (
         OrderAction::PlaceHold,
-        &[S::Ready, S::Allocated, S::Backordered, S::PartiallyShipped, S::OnHold],
+        &[
+            S::Ready,
+            S::Allocated,
+            S::Backordered,
+            S::PartiallyShipped,
+            S::OnHold,
+        ],
     ),
     (OrderAction::ReleaseHold, &OrderStatus::ALL),
     (
@@ -168,7 +195,13 @@ pub const ORDER_ACTIONS: &[(OrderAction, &[OrderStatus])] = &[
     ),
     (
         OrderAction::Cancel,
-        &[S::Ready, S::Allocated, S::Backordered, S::PartiallyShipped, S::OnHold],
+        &[
+            S::Ready,
+            S::Allocated,
+            S::Backordered,
+            S::PartiallyShipped,
+            S::OnHold,
+        ],
     ),
     (OrderAction::RecordPayment, &OrderStatus::ALL),
 ];

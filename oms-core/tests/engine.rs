@@ -43,7 +43,11 @@ impl Shop {
     fn err(&mut self, command: Value) -> ErrorCode {
         let before = self.engine.snapshot();
         let e = self.run(command).expect_err("command should fail");
-        assert_eq!(before, self.engine.snapshot(), "a failing command changed state");
+        assert_eq!(
+            before,
+            self.engine.snapshot(),
+            "a failing command changed state"
+        );
         e.code()
     }
 
@@ -101,15 +105,29 @@ fn seeds_example_500_shirts_6_and_10_sold_leaves_484() {
 fn full_lifecycle_with_payment_hold() {
     let mut s = Shop::new(json!({}));
     s.receive("A", "W1", 10);
-    let ev = s.ok(order_with("O1", "web", &[("1", "A", 2)], json!({"shipping_price": {"amount":"5.00","currency":"USD"}})));
-    assert_eq!(names(&ev), ["order_placed", "hold_placed", "order_status_changed"]);
+    let ev = s.ok(order_with(
+        "O1",
+        "web",
+        &[("1", "A", 2)],
+        json!({"shipping_price": {"amount":"5.00","currency":"USD"}}),
+    ));
+    assert_eq!(
+        names(&ev),
+        ["order_placed", "hold_placed", "order_status_changed"]
+    );
     assert_eq!(s.status("O1"), OrderStatus::OnHold);
-    assert_eq!(s.err(json!({"type":"allocate","order_id":"O1"})), ErrorCode::InvalidTransition);
+    assert_eq!(
+        s.err(json!({"type":"allocate","order_id":"O1"})),
+        ErrorCode::InvalidTransition
+    );
     // 20 + 5 shipping = 25; a partial authorization keeps the hold.
     s.ok(json!({"type":"record_payment","order_id":"O1","kind":"authorized","amount":{"amount":"20.00","currency":"USD"}}));
     assert_eq!(s.status("O1"), OrderStatus::OnHold);
     let ev = s.ok(json!({"type":"record_payment","order_id":"O1","kind":"captured","amount":{"amount":"5.00","currency":"USD"}}));
-    assert_eq!(names(&ev), ["payment_recorded", "hold_released", "order_status_changed"]);
+    assert_eq!(
+        names(&ev),
+        ["payment_recorded", "hold_released", "order_status_changed"]
+    );
     assert_eq!(s.status("O1"), OrderStatus::Ready);
     s.ok(json!({"type":"allocate","order_id":"O1"}));
     assert_eq!(s.status("O1"), OrderStatus::Allocated);
@@ -122,7 +140,9 @@ fn full_lifecycle_with_payment_hold() {
     s.ok(json!({"type":"confirm_delivery","shipment_id":"S2"}));
     assert_eq!(s.status("O1"), OrderStatus::Delivered);
     // A repeated delivery confirmation is a no-op.
-    assert!(s.ok(json!({"type":"confirm_delivery","shipment_id":"S2"})).is_empty());
+    assert!(s
+        .ok(json!({"type":"confirm_delivery","shipment_id":"S2"}))
+        .is_empty());
     let st = s.engine.stock("A", "W1").unwrap();
     assert_eq!((st.on_hand, st.reserved, st.shipped), (8, 0, 2));
     let v = s.engine.order("O1").unwrap();
@@ -136,17 +156,32 @@ fn payment_statuses_and_refund_limits() {
     let mut s = Shop::new(json!({}));
     s.ok(order("O1", &[("1", "A", 1)]));
     let pay = |kind: &str, amount: &str| json!({"type":"record_payment","order_id":"O1","kind":kind,"amount":{"amount":amount,"currency":"USD"}});
-    assert_eq!(s.engine.order("O1").unwrap().payment_status, PaymentStatus::Unpaid);
+    assert_eq!(
+        s.engine.order("O1").unwrap().payment_status,
+        PaymentStatus::Unpaid
+    );
     s.ok(pay("failed", "10.00"));
-    assert_eq!(s.engine.order("O1").unwrap().payment_status, PaymentStatus::Failed);
+    assert_eq!(
+        s.engine.order("O1").unwrap().payment_status,
+        PaymentStatus::Failed
+    );
     assert_eq!(s.status("O1"), OrderStatus::OnHold);
     s.ok(pay("captured", "10.00"));
-    assert_eq!(s.engine.order("O1").unwrap().payment_status, PaymentStatus::Paid);
+    assert_eq!(
+        s.engine.order("O1").unwrap().payment_status,
+        PaymentStatus::Paid
+    );
     assert_eq!(s.err(pay("refunded", "10.01")), ErrorCode::Validation);
     s.ok(pay("refunded", "4.00"));
-    assert_eq!(s.engine.order("O1").unwrap().payment_status, PaymentStatus::PartiallyRefunded);
+    assert_eq!(
+        s.engine.order("O1").unwrap().payment_status,
+        PaymentStatus::PartiallyRefunded
+    );
     s.ok(pay("refunded", "6.00"));
-    assert_eq!(s.engine.order("O1").unwrap().payment_status, PaymentStatus::Refunded);
+    assert_eq!(
+        s.engine.order("O1").unwrap().payment_status,
+        PaymentStatus::Refunded
+    );
     assert_eq!(s.err(pay("captured", "-1")), ErrorCode::Validation);
     assert_eq!(
         s.err(json!({"type":"record_payment","order_id":"O1","kind":"captured","amount":{"amount":"1","currency":"EUR"}})),
@@ -161,7 +196,12 @@ fn payment_statuses_and_refund_limits() {
 #[test]
 fn duplicate_deliveries_are_idempotent_and_conflicts_are_duplicates() {
     let mut s = Shop::new(no_payment());
-    let o = order_with("O1", "amazon", &[("1", "A", 1)], json!({"channel_order_id": "AMZ-1"}));
+    let o = order_with(
+        "O1",
+        "amazon",
+        &[("1", "A", 1)],
+        json!({"channel_order_id": "AMZ-1"}),
+    );
     assert!(!s.ok(o.clone()).is_empty());
     assert!(s.ok(o.clone()).is_empty(), "same order twice is a no-op");
     // The channel redelivers under a fresh engine id: still the same order.
@@ -178,13 +218,18 @@ fn duplicate_deliveries_are_idempotent_and_conflicts_are_duplicates() {
 
 #[test]
 fn high_value_orders_wait_for_manual_review() {
-    let mut s = Shop::new(json!({"require_payment": false, "high_value_threshold": {"amount":"100","currency":"USD"}}));
+    let mut s = Shop::new(
+        json!({"require_payment": false, "high_value_threshold": {"amount":"100","currency":"USD"}}),
+    );
     s.receive("A", "W1", 50);
     s.ok(order("BIG", &[("1", "A", 11)]));
     s.ok(order("SMALL", &[("1", "A", 10)]));
     assert_eq!(s.status("BIG"), OrderStatus::OnHold);
     assert_eq!(s.status("SMALL"), OrderStatus::Ready);
-    assert_eq!(s.err(json!({"type":"release_hold","order_id":"BIG","hold":"fraud"})), ErrorCode::InvalidTransition);
+    assert_eq!(
+        s.err(json!({"type":"release_hold","order_id":"BIG","hold":"fraud"})),
+        ErrorCode::InvalidTransition
+    );
     assert_eq!(s.err(json!({"type":"ship","order_id":"BIG","shipment_id":"X","location_id":"W1","carrier":"UPS","lines":[{"line_id":"1","quantity":1}]})), ErrorCode::InvalidTransition);
     s.ok(json!({"type":"allocate"}));
     assert_eq!(s.status("BIG"), OrderStatus::OnHold);
@@ -194,7 +239,10 @@ fn high_value_orders_wait_for_manual_review() {
     assert_eq!(s.status("BIG"), OrderStatus::Allocated);
     // Holds can be placed on allocated orders, not twice, and block shipping.
     s.ok(json!({"type":"place_hold","order_id":"BIG","hold":"fraud_check","note":"address mismatch"}));
-    assert_eq!(s.err(json!({"type":"place_hold","order_id":"BIG","hold":"fraud_check"})), ErrorCode::InvalidTransition);
+    assert_eq!(
+        s.err(json!({"type":"place_hold","order_id":"BIG","hold":"fraud_check"})),
+        ErrorCode::InvalidTransition
+    );
     assert_eq!(s.status("BIG"), OrderStatus::OnHold);
 }
 
@@ -209,7 +257,12 @@ fn allocation_prefers_one_complete_nearby_location_then_splits_then_backorders()
     s.ok(order("NEAR", &[("1", "A", 1), ("2", "B", 1)]));
     s.ok(json!({"type":"allocate","order_id":"NEAR"}));
     let v = s.engine.order("NEAR").unwrap();
-    assert!(v.lines.iter().all(|l| l.allocations[0].location_id.as_str() == "W1"), "Newark ships from the East");
+    assert!(
+        v.lines
+            .iter()
+            .all(|l| l.allocations[0].location_id.as_str() == "W1"),
+        "Newark ships from the East"
+    );
 
     s.ok(order("SPLIT", &[("1", "A", 8)]));
     s.ok(json!({"type":"allocate","order_id":"SPLIT"}));
@@ -223,7 +276,9 @@ fn allocation_prefers_one_complete_nearby_location_then_splits_then_backorders()
     assert_eq!((v.lines[0].allocated, v.lines[0].backordered), (1, 2));
     assert_eq!(v.status, OrderStatus::Backordered);
     // Nothing changes on a second run: no event.
-    assert!(s.ok(json!({"type":"allocate","order_id":"SHORT"})).is_empty());
+    assert!(s
+        .ok(json!({"type":"allocate","order_id":"SHORT"}))
+        .is_empty());
     // Stock arrives; the next run fills the backorder.
     s.receive("A", "W2", 2);
     s.ok(json!({"type":"allocate"}));
@@ -241,7 +296,12 @@ fn batch_allocation_runs_in_priority_order_and_auto_allocate_fills_backorders() 
     let mut s = Shop::new(json!({"require_payment": false, "auto_allocate": true}));
     s.ok(order("OLD", &[("1", "A", 1)]));
     s.ok(order("NEW", &[("1", "A", 1)]));
-    s.ok(order_with("RUSH", "web", &[("1", "A", 1)], json!({"priority": "rush"})));
+    s.ok(order_with(
+        "RUSH",
+        "web",
+        &[("1", "A", 1)],
+        json!({"priority": "rush"}),
+    ));
     for id in ["OLD", "NEW", "RUSH"] {
         assert_eq!(s.status(id), OrderStatus::Backordered);
     }
@@ -266,14 +326,25 @@ fn shipping_checks_allocations_and_cancelling_respects_shipped_units() {
     assert_eq!(s.err(ship("S1", 1, "W2")), ErrorCode::InsufficientStock);
     assert_eq!(s.err(ship("S1", 1, "NOPE")), ErrorCode::NotFound);
     s.ok(ship("S1", 2, "W1"));
-    assert!(s.ok(ship("S1", 2, "W1")).is_empty(), "repeated shipment is a no-op");
+    assert!(
+        s.ok(ship("S1", 2, "W1")).is_empty(),
+        "repeated shipment is a no-op"
+    );
     assert_eq!(s.err(ship("S1", 1, "W1")), ErrorCode::Duplicate);
-    assert_eq!(s.err(json!({"type":"cancel_line","order_id":"O1","line_id":"1","quantity":2,"reason":"x"})), ErrorCode::InvalidTransition);
+    assert_eq!(
+        s.err(
+            json!({"type":"cancel_line","order_id":"O1","line_id":"1","quantity":2,"reason":"x"})
+        ),
+        ErrorCode::InvalidTransition
+    );
     s.ok(json!({"type":"cancel_line","order_id":"O1","line_id":"1","quantity":1,"reason":"x"}));
     assert_eq!(s.engine.stock("A", "W1").unwrap().reserved, 0);
     s.ok(json!({"type":"cancel_line","order_id":"O1","line_id":"2","quantity":1,"reason":"out of stock"}));
     assert_eq!(s.status("O1"), OrderStatus::Shipped);
-    assert_eq!(s.err(json!({"type":"cancel_order","order_id":"O1","reason":"late"})), ErrorCode::InvalidTransition);
+    assert_eq!(
+        s.err(json!({"type":"cancel_order","order_id":"O1","reason":"late"})),
+        ErrorCode::InvalidTransition
+    );
     assert_eq!(s.engine.available("B", None).unwrap(), 0);
 }
 
@@ -287,20 +358,43 @@ fn stock_adjustments_counts_and_safety_stock() {
     assert_eq!(s.err(adjust(-5)), ErrorCode::InsufficientStock);
     assert_eq!(s.err(adjust(0)), ErrorCode::Validation);
     s.ok(adjust(-4));
-    assert_eq!(s.err(json!({"type":"count_stock","sku":"A","location_id":"W1","counted":5})), ErrorCode::InsufficientStock);
+    assert_eq!(
+        s.err(json!({"type":"count_stock","sku":"A","location_id":"W1","counted":5})),
+        ErrorCode::InsufficientStock
+    );
     let ev = s.ok(json!({"type":"count_stock","sku":"A","location_id":"W1","counted":9}));
     let v = serde_json::to_value(&ev[0]).unwrap();
-    assert_eq!((v["type"].as_str(), v["delta"].as_i64(), v["counted"].as_u64()), (Some("stock_adjusted"), Some(3), Some(9)));
+    assert_eq!(
+        (
+            v["type"].as_str(),
+            v["delta"].as_i64(),
+            v["counted"].as_u64()
+        ),
+        (Some("stock_adjusted"), Some(3), Some(9))
+    );
     assert_eq!(s.engine.stock("A", "W1").unwrap().on_hand, 9);
     s.ok(json!({"type":"set_safety_stock","sku":"A","location_id":"W1","quantity":2}));
     let st = s.engine.stock("A", "W1").unwrap();
-    assert_eq!((st.on_hand, st.reserved, st.safety_stock, st.available), (9, 6, 2, 1));
+    assert_eq!(
+        (st.on_hand, st.reserved, st.safety_stock, st.available),
+        (9, 6, 2, 1)
+    );
     s.ok(order("O2", &[("1", "A", 2)]));
     s.ok(json!({"type":"allocate","order_id":"O2"}));
     let v = s.engine.order("O2").unwrap();
-    assert_eq!((v.lines[0].allocated, v.lines[0].backordered), (1, 1), "safety stock is not allocated");
-    assert_eq!(s.err(json!({"type":"receive_stock","sku":"A","location_id":"W1","quantity":0})), ErrorCode::Validation);
-    assert_eq!(s.err(json!({"type":"receive_stock","sku":"Z","location_id":"W1","quantity":1})), ErrorCode::NotFound);
+    assert_eq!(
+        (v.lines[0].allocated, v.lines[0].backordered),
+        (1, 1),
+        "safety stock is not allocated"
+    );
+    assert_eq!(
+        s.err(json!({"type":"receive_stock","sku":"A","location_id":"W1","quantity":0})),
+        ErrorCode::Validation
+    );
+    assert_eq!(
+        s.err(json!({"type":"receive_stock","sku":"Z","location_id":"W1","quantity":1})),
+        ErrorCode::NotFound
+    );
 }
 
 #[test]
@@ -313,7 +407,10 @@ fn kits_derive_stock_and_allocate_whole_units_from_one_location() {
     s.receive("B", "W2", 5);
     assert_eq!(s.engine.stock("GIFT", "W1").unwrap().available, 1);
     assert_eq!(s.engine.available("GIFT", None).unwrap(), 2);
-    assert_eq!(s.err(json!({"type":"receive_stock","sku":"GIFT","location_id":"W1","quantity":1})), ErrorCode::Validation);
+    assert_eq!(
+        s.err(json!({"type":"receive_stock","sku":"GIFT","location_id":"W1","quantity":1})),
+        ErrorCode::Validation
+    );
     assert_eq!(s.err(json!({"type":"define_product","sku":"A","name":"A","components":[{"sku":"B","quantity":1}]})), ErrorCode::Conflict);
     assert_eq!(s.err(json!({"type":"define_product","sku":"NEST","name":"N","components":[{"sku":"GIFT","quantity":1}]})), ErrorCode::Validation);
     s.ok(order("K", &[("1", "GIFT", 3)]));
@@ -335,16 +432,37 @@ fn kits_derive_stock_and_allocate_whole_units_from_one_location() {
 #[test]
 fn bad_input_gets_typed_errors() {
     let mut s = Shop::new(no_payment());
-    assert_eq!(s.err(json!({"type":"no_such_command"})), ErrorCode::Validation);
-    assert_eq!(s.err(json!({"type":"allocate","order_id":"X","extra":1})), ErrorCode::Validation);
-    assert_eq!(s.err(json!({"type":"allocate","order_id":"X"})), ErrorCode::NotFound);
-    assert_eq!(s.err(json!({"type":"define_product","sku":"bad sku","name":"x"})), ErrorCode::Validation);
-    assert_eq!(s.err(json!({"type":"define_product","sku":"G","name":"x","gtin":"4006381333932"})), ErrorCode::Validation);
-    assert_eq!(s.err(json!({"type":"define_location","location_id":"L","name":"x","kind":"moon"})), ErrorCode::Validation);
+    assert_eq!(
+        s.err(json!({"type":"no_such_command"})),
+        ErrorCode::Validation
+    );
+    assert_eq!(
+        s.err(json!({"type":"allocate","order_id":"X","extra":1})),
+        ErrorCode::Validation
+    );
+    assert_eq!(
+        s.err(json!({"type":"allocate","order_id":"X"})),
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        s.err(json!({"type":"define_product","sku":"bad sku","name":"x"})),
+        ErrorCode::Validation
+    );
+    assert_eq!(
+        s.err(json!({"type":"define_product","sku":"G","name":"x","gtin":"4006381333932"})),
+        ErrorCode::Validation
+    );
+    assert_eq!(
+        s.err(json!({"type":"define_location","location_id":"L","name":"x","kind":"moon"})),
+        ErrorCode::Validation
+    );
     assert_eq!(s.err(json!({"type":"define_location","location_id":"L","name":"x","kind":"store","lat":100,"lon":0})), ErrorCode::Validation);
     assert_eq!(s.err(order("O", &[])), ErrorCode::Validation);
     assert_eq!(s.err(order("O", &[("1", "A", 0)])), ErrorCode::Validation);
-    assert_eq!(s.err(order("O", &[("1", "A", 1), ("1", "B", 1)])), ErrorCode::Validation);
+    assert_eq!(
+        s.err(order("O", &[("1", "A", 1), ("1", "B", 1)])),
+        ErrorCode::Validation
+    );
     assert_eq!(s.err(order("O", &[("1", "NOPE", 1)])), ErrorCode::NotFound);
     let mut mixed = order("O", &[("1", "A", 1), ("2", "B", 1)]);
     mixed["lines"][1]["unit_price"]["currency"] = json!("EUR");
@@ -355,7 +473,9 @@ fn bad_input_gets_typed_errors() {
     let mut bad_country = order("O", &[("1", "A", 1)]);
     bad_country["ship_to"]["country"] = json!("usa");
     assert_eq!(s.err(bad_country), ErrorCode::Validation);
-    let e = s.run(json!({"type":"allocate","order_id":"MISSING"})).unwrap_err();
+    let e = s
+        .run(json!({"type":"allocate","order_id":"MISSING"}))
+        .unwrap_err();
     assert!(e.to_string().contains("MISSING"), "{e}");
     assert_eq!(e.details()["code"], "not_found");
 }
@@ -385,10 +505,16 @@ fn snapshot_and_replay_rebuild_the_same_state() {
     let snap = s.engine.snapshot();
     let restored = Engine::from_snapshot(&snap).unwrap();
     assert_eq!(restored.snapshot(), snap);
-    assert_eq!(Engine::from_snapshot(b"not json").unwrap_err().code(), ErrorCode::Validation);
+    assert_eq!(
+        Engine::from_snapshot(b"not json").unwrap_err().code(),
+        ErrorCode::Validation
+    );
 
     // Events survive JSON and fold into an engine with the same view of order Q.
-    let text: Vec<String> = log.iter().map(|e| serde_json::to_string(e).unwrap()).collect();
+    let text: Vec<String> = log
+        .iter()
+        .map(|e| serde_json::to_string(e).unwrap())
+        .collect();
     let parsed: Vec<Event> = text.iter().map(|t| Event::from_json(t).unwrap()).collect();
     assert_eq!(parsed, log);
     // Replaying only these events needs the engine's earlier setup too: apply
@@ -405,11 +531,18 @@ fn event_json_shape_is_the_contract() {
     assert_eq!(v["type"], "order_placed");
     assert_eq!(v["schema_version"], 1);
     assert_eq!(v["at"], "2026-11-22T08:07:00Z");
-    assert_eq!(v["order"]["lines"][0]["unit_price"], json!({"amount":"10.00","currency":"USD"}));
-    let ev = s.ok(json!({"type":"cancel_line","order_id":"O1","line_id":"1","quantity":1,"reason":"x"}));
+    assert_eq!(
+        v["order"]["lines"][0]["unit_price"],
+        json!({"amount":"10.00","currency":"USD"})
+    );
+    let ev =
+        s.ok(json!({"type":"cancel_line","order_id":"O1","line_id":"1","quantity":1,"reason":"x"}));
     let v = serde_json::to_value(&ev[0]).unwrap();
     assert_eq!(v["type"], "line_cancelled");
     assert_eq!(v["line_id"], "1");
     let status = serde_json::to_value(ev.last().unwrap()).unwrap();
-    assert_eq!(status, json!({"type":"order_status_changed","schema_version":1,"at":"2026-11-22T08:08:00Z","order_id":"O1","from":"ready","to":"cancelled"}));
+    assert_eq!(
+        status,
+        json!({"type":"order_status_changed","schema_version":1,"at":"2026-11-22T08:08:00Z","order_id":"O1","from":"ready","to":"cancelled"})
+    );
 }
