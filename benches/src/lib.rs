@@ -1,1 +1,175 @@
+//! Workloads for the benchmarks: a catalog of SKUs over several locations
+//! and the five commands of one order's full lifecycle.
 
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use oms_core::*;
+use rust_decimal::Decimal;
+
+/// A fixed start time; benchmark times advance from here.
+pub fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
+}
+
+/// The SKU name of product `i`.
+pub fn sku(i: usize) -> Sku {
+    Sku::new(format!("SKU-{i:06}"))
+}
+
+/// The commands that define `locations` warehouses and `skus` products
+/// with `units` of each at every location.
+pub fn setup_commands(skus: usize, locations: usize, units: u64) -> Vec<Command> {
+    let mut commands = Vec::new();
+    for l in 0..locations {
+        commands.push(
+            DefineLocation {
+                location_id: LocationId::new(format!("WH-{l}")),
+                name: format!("Warehouse {l}"),
+                kind: LocationKind::Warehouse,
+                lat: None,
+                lon: None,
+                fulfills_orders: true,
+            }
+            .into(),
+        );
+    }
+    for i in 0..skus {
+        commands.push(
+            DefineProduct {
+                sku: sku(i),
+                name: format!("Product {i}"),
+                gtin: None,
+                description: None,
+                weight_g: Some(250),
+                dims_mm: None,
+                price: None,
+                components: None,
+            }
+            .into(),
+        );
+        for l in 0..locations {
+            commands.push(
+                ReceiveStock {
+                    sku: sku(i),
+                    location_id: LocationId::new(format!("WH-{l}")),
+                    quantity: units,
+                    reference: None,
+                }
+                .into(),
+            );
+        }
+    }
+    commands
+}
+
+/// An engine set up by [`setup_commands`], and the events that built it.
+pub fn stocked_engine(
+    config: Config,
+    skus: usize,
+    locations: usize,
+    units: u64,
+) -> (Engine, Vec<Event>) {
+    let mut engine = Engine::new(config);
+    let mut log = Vec::new();
+    for c in setup_commands(skus, locations, units) {
+        log.extend(engine.execute(c, t0()).expect("setup commands are valid"));
+    }
+    (engine, log)
+}
+
+fn usd(cents: i64) -> Money {
+    Money::new(Decimal::new(cents, 2), Currency::USD)
+}
+
+/// The place-order command of order `n`: three lines over `skus` products.
+pub fn place_order(n: usize, skus: usize) -> PlaceOrder {
+    // Spread lines over the catalog with a multiplicative hash; distinct SKUs per order.
+    let pick = |k: usize| (n.wrapping_mul(2_654_435_761) + k * 7_919) % skus;
+    PlaceOrder {
+        order_id: OrderId::new(format!("SO-{n:08}")),
+        channel: Channel::new(["web", "amazon", "pos"][n % 3]),
+        channel_order_id: Some(ChannelOrderId::new(format!("{}", 100_000_000 + n))),
+        customer_id: CustomerId::new(format!("C-{:06}", n % 50_000)),
+        ship_to: AddressParts {
+            name: "Ada Lovelace".into(),
+            line1: "12 Analytical Engine Way".into(),
+            line2: None,
+            city: "Springfield".into(),
+            region: Some("IL".into()),
+            postal_code: "62701".into(),
+            country: "US".into(),
+            lat: None,
+            lon: None,
+        }
+        .into(),
+        lines: (0..3)
+            .map(|k| OrderLineInput {
+                line_id: LineId::new(format!("{}", k + 1)),
+                sku: sku(pick(k)),
+                quantity: 1 + (k as u64 % 2),
+                unit_price: usd(1999),
+            })
+            .collect(),
+        priority: Priority::Standard,
+        shipping_price: Some(usd(495)),
+    }
+}
+
+/// The total the order of [`place_order`] costs.
+pub fn order_total() -> Money {
+    // Lines: 1 + 2 + 1 units at 19.99, plus 4.95 shipping.
+    usd(4 * 1999 + 495)
+}
+
+/// The five commands of a full lifecycle: place, pay, allocate, ship, deliver.
+/// With ample stock everywhere, allocation picks the first location by id,
+/// so the shipment goes out from `WH-0`.
+pub fn lifecycle(n: usize, skus: usize) -> [Command; 5] {
+    let order = place_order(n, skus);
+    let order_id = order.order_id.clone();
+    let shipment_id = ShipmentId::new(format!("SH-{n:08}"));
+    let ship_lines = order
+        .lines
+        .iter()
+        .map(|l| ShipLine {
+            line_id: l.line_id.clone(),
+            quantity: l.quantity,
+        })
+        .collect();
+    [
+        order.into(),
+        RecordPayment {
+            order_id: order_id.clone(),
+            kind: PaymentKind::Captured,
+            amount: order_total(),
+            reference: None,
+        }
+        .into(),
+        Allocate {
+            order_id: Some(order_id.clone()),
+        }
+        .into(),
+        Ship {
+            order_id,
+            shipment_id: shipment_id.clone(),
+            location_id: LocationId::new("WH-0"),
+            carrier: "UPS".into(),
+            service: Some("ground".into()),
+            tracking_number: Some(format!("1Z{n:012}")),
+            lines: ship_lines,
+        }
+        .into(),
+        ConfirmDelivery { shipment_id }.into(),
+    ]
+}
+
+/// Runs `orders` lifecycles and returns the events, for replay benchmarks.
+pub fn event_log(engine: &mut Engine, orders: usize, skus: usize) -> Vec<Event> {
+    let mut log = Vec::new();
+    for n in 0..orders {
+        let at = t0() + Duration::seconds(n as i64);
+        for c in lifecycle(n, skus) {
+            log.extend(engine.execute(c, at).expect("lifecycle commands are valid"));
+        }
+    }
+    log
+}

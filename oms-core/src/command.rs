@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Component, Dims, LocationKind};
 use crate::error::{OmsError, Result};
-use crate::ids::{Channel, CustomerId, Hold, LineId, LocationId, OrderId, ShipmentId, Sku};
+use crate::ids::{
+    Channel, ChannelOrderId, CustomerId, Hold, LineId, LocationId, OrderId, ShipmentId, Sku,
+};
 use crate::money::Money;
 use crate::order::{Address, PaymentKind, Priority};
 
@@ -170,7 +172,7 @@ pub struct PlaceOrder {
     pub order_id: OrderId,
     pub channel: Channel,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_order_id: Option<String>,
+    pub channel_order_id: Option<ChannelOrderId>,
     pub customer_id: CustomerId,
     pub ship_to: Address,
     pub lines: Vec<OrderLineInput>,

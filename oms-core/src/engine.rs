@@ -22,13 +22,14 @@ use crate::event::{
     SCHEMA_VERSION,
 };
 use crate::ids::{
-    check_id, check_sku, check_text, Channel, Hold, LocationId, OrderId, ShipmentId, Sku,
+    check_id, check_sku, check_text, Channel, ChannelOrderId, CustomerId, Hold, LineId, LocationId,
+    OrderId, ShipmentId, Sku,
 };
 use crate::inventory::{StockCell, StockLevel};
 use crate::money::{Currency, Money};
 use crate::order::{
-    Address, LineState, LocationQuantity, Order, OrderAction, OrderStatus, OrderView, PaymentKind,
-    PaymentTotals, Priority, Shipment,
+    Address, KitLine, LineState, LocationQuantity, Order, OrderAction, OrderStatus, OrderView,
+    PaymentKind, PaymentTotals, Priority, Shipment,
 };
 use crate::sourcing::{plan_allocation, LineNeed};
 use crate::util::{FxMap, FxSet};
@@ -138,8 +139,11 @@ pub struct Engine {
     config: Config,
     locations: BTreeMap<LocationId, Location>,
     products: FxMap<Sku, ProductEntry>,
-    orders: FxMap<OrderId, Order>,
-    channel_orders: FxMap<(Channel, Arc<str>), OrderId>,
+    orders: FxMap<OrderId, Box<Order>>,
+    channel_orders: FxMap<(Channel, ChannelOrderId), OrderId>,
+    /// Interned channel, customer and line-id strings, so that a million
+    /// orders from one channel share one `"web"`. A cache: not snapshotted.
+    names: FxSet<Arc<str>>,
     shipments: FxMap<ShipmentId, Shipment>,
     /// Releasable orders with unallocated units, in allocation order.
     pending: BTreeSet<PendingKey>,
@@ -155,6 +159,7 @@ impl Engine {
             products: FxMap::default(),
             orders: FxMap::default(),
             channel_orders: FxMap::default(),
+            names: FxSet::default(),
             shipments: FxMap::default(),
             pending: BTreeSet::new(),
             events_applied: 0,
@@ -210,7 +215,7 @@ impl Engine {
     fn emit(&mut self, tx: &mut Tx, kind: EventKind) {
         if let Some(id) = kind.order_id() {
             if !tx.touched_set.contains(id) {
-                let before = self.orders.get(id).map(Order::status);
+                let before = self.orders.get(id).map(|o| o.status());
                 tx.touched_set.insert(id.clone());
                 tx.touched.push((id.clone(), before));
             }
@@ -231,7 +236,7 @@ impl Engine {
     fn emit_status_changes(&mut self, tx: &mut Tx) {
         let touched = std::mem::take(&mut tx.touched);
         for (order_id, from) in touched {
-            let Some(to) = self.orders.get(&order_id).map(Order::status) else {
+            let Some(to) = self.orders.get(&order_id).map(|o| o.status()) else {
                 continue;
             };
             if from != Some(to) {
@@ -524,7 +529,7 @@ impl Engine {
         check_id("order_id", c.order_id.as_str())?;
         check_id("channel", c.channel.as_str())?;
         if let Some(coid) = &c.channel_order_id {
-            check_id("channel_order_id", coid)?;
+            check_id("channel_order_id", coid.as_str())?;
         }
         check_id("customer_id", c.customer_id.as_str())?;
         check_address("ship_to", &c.ship_to)?;
@@ -585,7 +590,7 @@ impl Engine {
             ));
         }
         if let Some(coid) = &c.channel_order_id {
-            let key = (c.channel.clone(), Arc::<str>::from(coid.as_str()));
+            let key = (c.channel.clone(), coid.clone());
             if let Some(other) = self.channel_orders.get(&key) {
                 let existing = &self.orders[other].placement;
                 let mut same = c.clone();
@@ -617,7 +622,8 @@ impl Engine {
                 ));
             }
         }
-        self.emit(tx, EventKind::OrderPlaced { order: Arc::new(c) });
+        let order = Arc::new(self.interned(c));
+        self.emit(tx, EventKind::OrderPlaced { order });
         for (hold, note) in holds {
             self.emit(
                 tx,
@@ -830,7 +836,7 @@ impl Engine {
                         o.unallocated(i) > 0 && {
                             let sku = &o.placement.lines[i].sku;
                             skus.contains(sku)
-                                || o.lines[i].components.iter().any(|c| skus.contains(&c.sku))
+                                || o.components(i).iter().any(|c| skus.contains(&c.sku))
                         }
                     })
                 })
@@ -915,9 +921,9 @@ impl Engine {
                     quantity: left[n],
                 });
             }
-            unchanged &= order.lines[i].backordered == left[n];
+            unchanged &= order.backordered(i) == left[n];
         }
-        if unchanged {
+        if unchanged && order.allocation_attempted {
             return None;
         }
         Some(EventKind::OrderAllocated {
@@ -935,7 +941,7 @@ impl Engine {
             .values()
             .filter(|l| l.fulfills_orders)
             .map(|l| {
-                let d = match (ship_to.lat, ship_to.lon, l.lat, l.lon) {
+                let d = match (ship_to.lat(), ship_to.lon(), l.lat, l.lon) {
                     (Some(a), Some(b), Some(x), Some(y)) => haversine_km(a, b, x, y),
                     _ => f64::INFINITY,
                 };
@@ -1056,7 +1062,7 @@ impl Engine {
             if open == 0 {
                 continue;
             }
-            let released = order.lines[i].allocations.clone();
+            let released = order.lines[i].allocations.as_slice().to_vec();
             if !released.is_empty() {
                 freed.extend(line_skus(order, i));
             }
@@ -1103,7 +1109,7 @@ impl Engine {
         // Unallocated units go first; then reservations, latest first.
         let mut rest = c.quantity.saturating_sub(order.unallocated(i));
         let mut released = Vec::new();
-        for a in order.lines[i].allocations.iter().rev() {
+        for a in order.lines[i].allocations.as_slice().iter().rev() {
             if rest == 0 {
                 break;
             }
@@ -1270,13 +1276,15 @@ impl Engine {
             EventKind::HoldPlaced { order_id, hold, .. } => {
                 let o = self.order_mut(order_id)?;
                 if let Err(i) = o.holds.binary_search(hold) {
-                    o.holds.insert(i, hold.clone());
+                    let mut holds = std::mem::take(&mut o.holds).into_vec();
+                    holds.insert(i, hold.clone());
+                    o.holds = holds.into_boxed_slice();
                 }
                 self.refresh_pending(order_id);
             }
             EventKind::HoldReleased { order_id, hold, .. } => {
                 let o = self.order_mut(order_id)?;
-                o.holds.retain(|h| h != hold);
+                o.holds = o.holds.iter().filter(|h| *h != hold).cloned().collect();
                 self.refresh_pending(order_id);
             }
             EventKind::OrderAllocated {
@@ -1301,6 +1309,10 @@ impl Engine {
                     ));
                 }
                 self.fold_shipped(order_id, location_id, lines)?;
+                let order = self.order_mut(order_id)?;
+                let mut ids = std::mem::take(&mut order.shipments).into_vec();
+                ids.push(shipment_id.clone());
+                order.shipments = ids.into_boxed_slice();
                 self.shipments.insert(
                     shipment_id.clone(),
                     Shipment {
@@ -1379,7 +1391,46 @@ impl Engine {
     fn order_mut(&mut self, order_id: &OrderId) -> Result<&mut Order> {
         self.orders
             .get_mut(order_id)
+            .map(|o| &mut **o)
             .ok_or_else(|| OmsError::not_found("order", order_id))
+    }
+
+    fn intern(&mut self, s: &Arc<str>) -> Arc<str> {
+        match self.names.get(s) {
+            Some(shared) => shared.clone(),
+            None => {
+                self.names.insert(s.clone());
+                s.clone()
+            }
+        }
+    }
+
+    /// The placement with its repeated strings shared: channel, customer
+    /// and line ids from the name pool, SKUs from the catalog.
+    fn interned(&mut self, mut p: PlaceOrder) -> PlaceOrder {
+        p.channel = Channel::from_arc(self.intern(p.channel.arc()));
+        p.customer_id = CustomerId::from_arc(self.intern(p.customer_id.arc()));
+        for l in &mut p.lines {
+            l.line_id = LineId::from_arc(self.intern(l.line_id.arc()));
+            if let Some((sku, _)) = self.products.get_key_value(&l.sku) {
+                l.sku = sku.clone();
+            }
+        }
+        p.lines.shrink_to_fit();
+        p
+    }
+
+    fn is_interned(&self, p: &PlaceOrder) -> bool {
+        let pooled = |s: &Arc<str>| self.names.get(s).is_some_and(|x| Arc::ptr_eq(x, s));
+        pooled(p.channel.arc())
+            && pooled(p.customer_id.arc())
+            && p.lines.iter().all(|l| {
+                pooled(l.line_id.arc())
+                    && self
+                        .products
+                        .get_key_value(&l.sku)
+                        .is_some_and(|(k, _)| Arc::ptr_eq(k.arc(), l.sku.arc()))
+            })
     }
 
     fn refresh_pending(&mut self, order_id: &OrderId) {
@@ -1401,39 +1452,52 @@ impl Engine {
                 "already placed",
             ));
         }
-        let mut lines = Vec::with_capacity(placement.lines.len());
         for l in &placement.lines {
+            if !self.products.contains_key(&l.sku) {
+                return Err(OmsError::not_found("product", &l.sku));
+            }
+        }
+        // Events from `execute` arrive interned; events read from a log are interned here.
+        let placement = &if self.is_interned(placement) {
+            placement.clone()
+        } else {
+            Arc::new(self.interned((**placement).clone()))
+        };
+        let mut kits = Vec::new();
+        for (i, l) in placement.lines.iter().enumerate() {
             let e = self
                 .products
                 .get(&l.sku)
                 .ok_or_else(|| OmsError::not_found("product", &l.sku))?;
-            lines.push(LineState {
-                allocations: Vec::new(),
-                backordered: 0,
-                shipped: 0,
-                delivered: 0,
-                cancelled: 0,
-                components: e.product.components.clone(),
-            });
+            if e.product.is_kit() {
+                kits.push(KitLine {
+                    line: i as u32,
+                    components: e.product.components.clone(),
+                });
+            }
         }
         let order = Order {
             placement: placement.clone(),
             placed_at: at,
-            lines,
-            holds: Vec::new(),
+            lines: vec![LineState::default(); placement.lines.len()].into_boxed_slice(),
+            kits: kits.into_boxed_slice(),
+            allocation_attempted: false,
+            holds: Box::default(),
             payments: PaymentTotals::default(),
-            shipments: Vec::new(),
+            shipments: Box::default(),
         };
-        for (spec, line) in placement.lines.iter().zip(&order.lines) {
-            self.add_demand(&spec.sku, &line.components, spec.quantity, true);
+        for (i, spec) in placement.lines.iter().enumerate() {
+            let components: Arc<[Component]> = order.components(i).into();
+            self.add_demand(&spec.sku, &components, spec.quantity, true);
         }
         if let Some(coid) = &placement.channel_order_id {
             self.channel_orders.insert(
-                (placement.channel.clone(), Arc::from(coid.as_str())),
+                (placement.channel.clone(), coid.clone()),
                 placement.order_id.clone(),
             );
         }
-        self.orders.insert(placement.order_id.clone(), order);
+        self.orders
+            .insert(placement.order_id.clone(), Box::new(order));
         self.refresh_pending(&placement.order_id);
         Ok(())
     }
@@ -1519,24 +1583,11 @@ impl Engine {
         let order = self.order_mut(order_id)?;
         for a in allocations {
             if let Some(i) = order.line_index(a.line_id.as_str()) {
-                let line = &mut order.lines[i];
-                match line
-                    .allocations
-                    .iter_mut()
-                    .find(|x| x.location_id == a.location_id)
-                {
-                    Some(x) => x.quantity += a.quantity,
-                    None => line.allocations.push(LocationQuantity {
-                        location_id: a.location_id.clone(),
-                        quantity: a.quantity,
-                    }),
-                }
+                order.lines[i].allocations.add(&a.location_id, a.quantity);
             }
         }
-        // After an allocation every open unit without a reservation is backordered.
-        for i in 0..order.lines.len() {
-            order.lines[i].backordered = order.unallocated(i);
-        }
+        // From now on every open unit without a reservation is backordered.
+        order.allocation_attempted = true;
         self.refresh_pending(order_id);
         Ok(())
     }
@@ -1583,14 +1634,7 @@ impl Engine {
         for (i, q) in idx {
             let line = &mut order.lines[i];
             line.shipped += q;
-            if let Some(a) = line
-                .allocations
-                .iter_mut()
-                .find(|a| &a.location_id == location_id)
-            {
-                a.quantity -= q;
-            }
-            line.allocations.retain(|a| a.quantity > 0);
+            line.allocations.remove(location_id, q);
         }
         self.refresh_pending(order_id);
         Ok(())
@@ -1635,7 +1679,7 @@ impl Engine {
             }
             demand_moves.push((
                 order.placement.lines[i].sku.clone(),
-                order.lines[i].components.clone(),
+                order.components(i).into(),
                 unallocated,
             ));
         }
@@ -1653,18 +1697,8 @@ impl Engine {
             let line = &mut order.lines[i];
             line.cancelled += l.quantity;
             for r in &l.released {
-                if let Some(a) = line
-                    .allocations
-                    .iter_mut()
-                    .find(|a| a.location_id == r.location_id)
-                {
-                    a.quantity -= r.quantity;
-                }
+                line.allocations.remove(&r.location_id, r.quantity);
             }
-            line.allocations.retain(|a| a.quantity > 0);
-            let unallocated = order.unallocated(i);
-            let line = &mut order.lines[i];
-            line.backordered = line.backordered.min(unallocated);
         }
         self.refresh_pending(order_id);
         Ok(())
@@ -1678,7 +1712,7 @@ impl Engine {
     pub fn order(&self, order_id: &str) -> Result<OrderView> {
         self.orders
             .get(order_id)
-            .map(Order::view)
+            .map(|o| o.view())
             .ok_or_else(|| OmsError::not_found("order", order_id))
     }
 
@@ -1887,7 +1921,7 @@ impl Engine {
             })
             .collect();
         products.sort_by(|a, b| a.product.sku.cmp(&b.product.sku));
-        let mut orders: Vec<&Order> = self.orders.values().collect();
+        let mut orders: Vec<&Order> = self.orders.values().map(|o| &**o).collect();
         orders.sort_by(|a, b| a.order_id().cmp(b.order_id()));
         let mut shipments: Vec<&Shipment> = self.shipments.values().collect();
         shipments.sort_by(|a, b| a.shipment_id.cmp(&b.shipment_id));
@@ -1944,12 +1978,10 @@ impl Engine {
                 )));
             }
             if let Some(coid) = &o.placement.channel_order_id {
-                e.channel_orders.insert(
-                    (o.placement.channel.clone(), Arc::from(coid.as_str())),
-                    id.clone(),
-                );
+                e.channel_orders
+                    .insert((o.placement.channel.clone(), coid.clone()), id.clone());
             }
-            if e.orders.insert(id.clone(), o).is_some() {
+            if e.orders.insert(id.clone(), Box::new(o)).is_some() {
                 return Err(OmsError::conflict(format!("order {id} appears twice")));
             }
         }
@@ -1974,7 +2006,7 @@ impl Engine {
             for i in 0..o.lines.len() {
                 demand.push((
                     o.placement.lines[i].sku.clone(),
-                    o.lines[i].components.clone(),
+                    o.components(i).into(),
                     o.unallocated(i),
                 ));
             }
@@ -2004,7 +2036,7 @@ impl Engine {
                         o.order_id(), spec.line_id, spec.quantity
                     ));
                 }
-                if line.delivered > line.shipped || line.backordered > o.unallocated(i) {
+                if line.delivered > line.shipped {
                     return Err(format!(
                         "order {} line {}: counters out of range",
                         o.order_id(),
@@ -2018,16 +2050,16 @@ impl Engine {
                         spec.sku
                     ));
                 }
-                let comps: Vec<(Sku, u64)> = if line.components.is_empty() {
+                let comps: Vec<(Sku, u64)> = if o.components(i).is_empty() {
                     vec![(spec.sku.clone(), 1)]
                 } else {
-                    line.components
+                    o.components(i)
                         .iter()
                         .map(|c| (c.sku.clone(), c.quantity))
                         .collect()
                 };
                 for (sku, per) in comps {
-                    for a in &line.allocations {
+                    for a in line.allocations.as_slice() {
                         if !self.locations.contains_key(&a.location_id) {
                             return Err(format!(
                                 "allocation at unknown location {}",
@@ -2102,14 +2134,11 @@ impl Engine {
 
 /// The (SKU, units per line unit) pairs that line `i` draws from stock.
 fn parts(order: &Order, i: usize) -> Vec<(&Sku, u64)> {
-    let line = &order.lines[i];
-    if line.components.is_empty() {
+    let components = order.components(i);
+    if components.is_empty() {
         vec![(&order.placement.lines[i].sku, 1)]
     } else {
-        line.components
-            .iter()
-            .map(|c| (&c.sku, c.quantity))
-            .collect()
+        components.iter().map(|c| (&c.sku, c.quantity)).collect()
     }
 }
 
@@ -2175,26 +2204,30 @@ fn check_description(d: &str) -> Result<()> {
 
 fn check_address(field: &str, a: &Address) -> Result<()> {
     let f = |name: &str| format!("{field}.{name}");
-    check_text(&f("name"), &a.name, MAX_NAME)?;
-    check_text(&f("line1"), &a.line1, MAX_NAME)?;
-    if let Some(l) = &a.line2 {
+    check_text(&f("name"), a.name(), MAX_NAME)?;
+    check_text(&f("line1"), a.line1(), MAX_NAME)?;
+    if let Some(l) = a.line2() {
         check_text(&f("line2"), l, MAX_NAME)?;
     }
-    check_text(&f("city"), &a.city, MAX_NAME)?;
-    if let Some(r) = &a.region {
+    check_text(&f("city"), a.city(), MAX_NAME)?;
+    if let Some(r) = a.region() {
         check_text(&f("region"), r, MAX_NAME)?;
     }
-    check_text(&f("postal_code"), &a.postal_code, 32)?;
-    if a.country.len() != 2 || !a.country.bytes().all(|b| b.is_ascii_uppercase()) {
+    check_text(&f("postal_code"), a.postal_code(), 32)?;
+    let country = a.country();
+    if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
         return Err(OmsError::validation(
             f("country"),
-            format!(
-                "{:?} is not an ISO 3166-1 alpha-2 code like \"US\"",
-                a.country
-            ),
+            format!("{country:?} is not an ISO 3166-1 alpha-2 code like \"US\""),
         ));
     }
-    check_coordinates(field, a.lat, a.lon)
+    match (a.lat(), a.lon()) {
+        (Some(lat), Some(lon)) if lat.is_nan() != lon.is_nan() => Err(OmsError::validation(
+            field,
+            "lat and lon must be given together",
+        )),
+        (lat, lon) => check_coordinates(field, lat, lon),
+    }
 }
 
 #[derive(Serialize, Deserialize)]

@@ -35,6 +35,14 @@ macro_rules! id_type {
             pub fn as_str(&self) -> &str {
                 &self.0
             }
+            #[allow(dead_code)]
+            pub(crate) fn arc(&self) -> &Arc<str> {
+                &self.0
+            }
+            #[allow(dead_code)]
+            pub(crate) fn from_arc(value: Arc<str>) -> Self {
+                $name(value)
+            }
         }
 
         impl From<&str> for $name {
@@ -108,6 +116,10 @@ id_type!(
 id_type!(
     /// A shipment (parcel group) id, unique across the engine.
     ShipmentId, "^[^\\u0000-\\u001f\\u007f]+$", 128
+);
+id_type!(
+    /// The order's id in its sales channel (used to spot redeliveries).
+    ChannelOrderId, "^[^\\u0000-\\u001f\\u007f]+$", 128
 );
 id_type!(
     /// A customer id, as the host knows it.

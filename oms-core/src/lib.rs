@@ -64,10 +64,12 @@ pub use engine::{Config, Engine, MAX_COMPONENTS, MAX_LINES, MAX_QUANTITY};
 pub use error::{ErrorCode, OmsError, Result};
 pub use event::{Event, EventKind, SCHEMA_VERSION};
 pub use ids::{
-    check_id, check_sku, Channel, CustomerId, Hold, LineId, LocationId, OrderId, ShipmentId, Sku,
+    check_id, check_sku, Channel, ChannelOrderId, CustomerId, Hold, LineId, LocationId, OrderId,
+    ShipmentId, Sku,
 };
 pub use inventory::{StockCell, StockLevel};
 pub use money::{Currency, Money};
 pub use order::{
-    Address, LineView, OrderStatus, OrderView, PaymentKind, PaymentStatus, Priority, Shipment,
+    Address, AddressParts, LineView, OrderStatus, OrderView, PaymentKind, PaymentStatus, Priority,
+    Shipment,
 };

@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::Component;
 use crate::command::PlaceOrder;
-use crate::ids::{Channel, CustomerId, Hold, LineId, LocationId, OrderId, ShipmentId, Sku};
+use crate::ids::{
+    Channel, ChannelOrderId, CustomerId, Hold, LineId, LocationId, OrderId, ShipmentId, Sku,
+};
 use crate::money::{Currency, Money};
 
 /// How urgently an order should be allocated and shipped.
@@ -40,10 +42,10 @@ pub enum Priority {
     Standard,
 }
 
-/// A postal address with optional coordinates.
+/// The fields of a postal address, as they appear in JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Address {
+pub struct AddressParts {
     pub name: String,
     pub line1: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -58,6 +60,143 @@ pub struct Address {
     pub lat: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lon: Option<f64>,
+}
+
+/// A postal address with optional coordinates.
+///
+/// Stored compactly (one text buffer and field offsets), since every order
+/// keeps one for its whole life; it serializes as the plain object
+/// [`AddressParts`]. Empty optional fields read as `None`.
+///
+/// ```
+/// use oms_core::{Address, AddressParts};
+/// let a = Address::from(AddressParts {
+///     name: "Ada".into(), line1: "1 Main St".into(), line2: None, city: "Springfield".into(),
+///     region: Some("IL".into()), postal_code: "62701".into(), country: "US".into(),
+///     lat: None, lon: None,
+/// });
+/// assert_eq!((a.city(), a.region(), a.line2()), ("Springfield", Some("IL"), None));
+/// ```
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "AddressParts", into = "AddressParts")]
+pub struct Address {
+    text: Box<str>,
+    /// End offsets of name, line1, line2, city, region, postal_code in `text`; country follows.
+    ends: [u32; 6],
+    coordinates: Option<(f64, f64)>,
+}
+
+impl Address {
+    fn field(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        let end = if i < 6 {
+            self.ends[i] as usize
+        } else {
+            self.text.len()
+        };
+        self.text.get(start..end).unwrap_or("")
+    }
+    fn optional(&self, i: usize) -> Option<&str> {
+        Some(self.field(i)).filter(|s| !s.is_empty())
+    }
+    pub fn name(&self) -> &str {
+        self.field(0)
+    }
+    pub fn line1(&self) -> &str {
+        self.field(1)
+    }
+    pub fn line2(&self) -> Option<&str> {
+        self.optional(2)
+    }
+    pub fn city(&self) -> &str {
+        self.field(3)
+    }
+    pub fn region(&self) -> Option<&str> {
+        self.optional(4)
+    }
+    pub fn postal_code(&self) -> &str {
+        self.field(5)
+    }
+    /// ISO 3166-1 alpha-2 country code.
+    pub fn country(&self) -> &str {
+        self.field(6)
+    }
+    pub fn lat(&self) -> Option<f64> {
+        self.coordinates.map(|c| c.0)
+    }
+    pub fn lon(&self) -> Option<f64> {
+        self.coordinates.map(|c| c.1)
+    }
+    /// The plain fields.
+    pub fn parts(&self) -> AddressParts {
+        AddressParts {
+            name: self.name().into(),
+            line1: self.line1().into(),
+            line2: self.line2().map(Into::into),
+            city: self.city().into(),
+            region: self.region().map(Into::into),
+            postal_code: self.postal_code().into(),
+            country: self.country().into(),
+            lat: self.lat(),
+            lon: self.lon(),
+        }
+    }
+}
+
+impl From<AddressParts> for Address {
+    fn from(p: AddressParts) -> Address {
+        let fields = [
+            p.name.as_str(),
+            p.line1.as_str(),
+            p.line2.as_deref().unwrap_or(""),
+            p.city.as_str(),
+            p.region.as_deref().unwrap_or(""),
+            p.postal_code.as_str(),
+            p.country.as_str(),
+        ];
+        let mut text = String::with_capacity(fields.iter().map(|f| f.len()).sum());
+        let mut ends = [0u32; 6];
+        for (i, f) in fields.iter().enumerate() {
+            text.push_str(f);
+            if i < 6 {
+                // Offsets saturate; validation refuses fields this long anyway.
+                ends[i] = u32::try_from(text.len()).unwrap_or(u32::MAX);
+            }
+        }
+        // Half-given coordinates are kept as `lat` only and refused by validation.
+        let coordinates = match (p.lat, p.lon) {
+            (Some(a), Some(b)) => Some((a, b)),
+            (Some(a), None) => Some((a, f64::NAN)),
+            (None, Some(b)) => Some((f64::NAN, b)),
+            (None, None) => None,
+        };
+        Address {
+            text: text.into_boxed_str(),
+            ends,
+            coordinates,
+        }
+    }
+}
+
+impl From<Address> for AddressParts {
+    fn from(a: Address) -> AddressParts {
+        a.parts()
+    }
+}
+
+impl std::fmt::Debug for Address {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.parts().fmt(f)
+    }
+}
+
+impl JsonSchema for Address {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        AddressParts::schema_name()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        AddressParts::json_schema(generator)
+    }
 }
 
 /// An order's status, derived from its lines and holds.
@@ -252,40 +391,138 @@ pub struct LocationQuantity {
     pub quantity: u64,
 }
 
+/// A line's reservations per location, in allocation order. Most lines
+/// reserve at one location, which is stored inline.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Allocations(AllocationsRepr);
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+enum AllocationsRepr {
+    #[default]
+    None,
+    One(LocationQuantity),
+    Many(Vec<LocationQuantity>),
+}
+
+impl Allocations {
+    /// The reservations as a slice.
+    pub fn as_slice(&self) -> &[LocationQuantity] {
+        match &self.0 {
+            AllocationsRepr::None => &[],
+            AllocationsRepr::One(a) => std::slice::from_ref(a),
+            AllocationsRepr::Many(v) => v,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.as_slice().is_empty()
+    }
+
+    /// Reserved units across locations.
+    pub fn total(&self) -> u64 {
+        self.as_slice().iter().map(|a| a.quantity).sum()
+    }
+
+    /// Reserved units at `location`.
+    pub fn at(&self, location: &LocationId) -> u64 {
+        self.as_slice()
+            .iter()
+            .find(|a| &a.location_id == location)
+            .map_or(0, |a| a.quantity)
+    }
+
+    /// Adds `quantity` at `location`.
+    pub(crate) fn add(&mut self, location: &LocationId, quantity: u64) {
+        let mut all = self.take();
+        match all.iter_mut().find(|a| &a.location_id == location) {
+            Some(a) => a.quantity += quantity,
+            None => all.push(LocationQuantity {
+                location_id: location.clone(),
+                quantity,
+            }),
+        }
+        *self = Allocations::from(all);
+    }
+
+    /// Removes up to `quantity` at `location`.
+    pub(crate) fn remove(&mut self, location: &LocationId, quantity: u64) {
+        let mut all = self.take();
+        if let Some(a) = all.iter_mut().find(|a| &a.location_id == location) {
+            a.quantity = a.quantity.saturating_sub(quantity);
+        }
+        all.retain(|a| a.quantity > 0);
+        *self = Allocations::from(all);
+    }
+
+    fn take(&mut self) -> Vec<LocationQuantity> {
+        match std::mem::take(&mut self.0) {
+            AllocationsRepr::None => Vec::new(),
+            AllocationsRepr::One(a) => vec![a],
+            AllocationsRepr::Many(v) => v,
+        }
+    }
+}
+
+impl From<Vec<LocationQuantity>> for Allocations {
+    fn from(mut v: Vec<LocationQuantity>) -> Allocations {
+        Allocations(match v.len() {
+            0 => AllocationsRepr::None,
+            1 => AllocationsRepr::One(v.remove(0)),
+            _ => {
+                v.shrink_to_fit();
+                AllocationsRepr::Many(v)
+            }
+        })
+    }
+}
+
+impl Serialize for Allocations {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.as_slice().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Allocations {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Vec::<LocationQuantity>::deserialize(d).map(Allocations::from)
+    }
+}
+
 /// The progress of one order line. Quantity, SKU and price live in the
 /// placement; this holds what changed since.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LineState {
-    /// Reserved, unshipped units per location, in allocation order.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub allocations: Vec<LocationQuantity>,
-    #[serde(default)]
-    pub backordered: u64,
+    /// Reserved, unshipped units per location.
+    #[serde(default, skip_serializing_if = "Allocations::is_empty")]
+    pub allocations: Allocations,
     #[serde(default)]
     pub shipped: u64,
     #[serde(default)]
     pub delivered: u64,
     #[serde(default)]
     pub cancelled: u64,
-    /// For kit lines: the components per kit unit, fixed when the order was placed.
-    #[serde(default, skip_serializing_if = "<[Component]>::is_empty")]
-    pub components: Arc<[Component]>,
 }
 
 impl LineState {
     /// Reserved, unshipped units across locations.
     pub fn allocated(&self) -> u64 {
-        self.allocations.iter().map(|a| a.quantity).sum()
+        self.allocations.total()
     }
 
     /// Reserved units at `location`.
     pub fn allocated_at(&self, location: &LocationId) -> u64 {
-        self.allocations
-            .iter()
-            .find(|a| &a.location_id == location)
-            .map_or(0, |a| a.quantity)
+        self.allocations.at(location)
     }
+}
+
+/// The components of a kit line, fixed when the order was placed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KitLine {
+    /// Index of the line in the order.
+    pub line: u32,
+    pub components: Arc<[Component]>,
 }
 
 /// A customer order as the engine holds it.
@@ -295,14 +532,22 @@ pub struct Order {
     /// The command that placed the order, kept whole (idempotency checks compare against it).
     pub placement: Arc<PlaceOrder>,
     pub placed_at: DateTime<Utc>,
-    pub lines: Vec<LineState>,
+    pub lines: Box<[LineState]>,
+    /// Kit lines and their components (empty for orders without kits).
+    #[serde(default, skip_serializing_if = "<[KitLine]>::is_empty")]
+    pub kits: Box<[KitLine]>,
+    /// Whether allocation has run for the order: from then on, its open
+    /// units without a reservation count as backordered.
+    #[serde(default)]
+    pub allocation_attempted: bool,
     /// Holds, kept sorted.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub holds: Vec<Hold>,
+    #[serde(default, skip_serializing_if = "<[Hold]>::is_empty")]
+    pub holds: Box<[Hold]>,
     #[serde(default)]
     pub payments: PaymentTotals,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub shipments: Vec<ShipmentId>,
+    /// Shipments in the order they were recorded.
+    #[serde(default, skip_serializing_if = "<[ShipmentId]>::is_empty")]
+    pub shipments: Box<[ShipmentId]>,
 }
 
 impl Order {
@@ -329,6 +574,23 @@ impl Order {
     /// Open units of line `i` that hold no reservation.
     pub fn unallocated(&self, i: usize) -> u64 {
         self.open(i).saturating_sub(self.lines[i].allocated())
+    }
+
+    /// Open units of line `i` that the last allocation could not reserve.
+    pub fn backordered(&self, i: usize) -> u64 {
+        if self.allocation_attempted {
+            self.unallocated(i)
+        } else {
+            0
+        }
+    }
+
+    /// For a kit line: its components per kit unit; empty otherwise.
+    pub fn components(&self, i: usize) -> &[Component] {
+        self.kits
+            .iter()
+            .find(|k| k.line as usize == i)
+            .map_or(&[], |k| &k.components)
     }
 
     /// Whether any line has open units without a reservation.
@@ -366,7 +628,13 @@ impl Order {
     pub fn status(&self) -> OrderStatus {
         let (mut live, mut cancelled_all, mut shipped, mut delivered) = (0u64, true, 0u64, 0u64);
         let (mut backordered, mut unallocated, mut allocated) = (false, false, false);
-        for (i, (spec, line)) in self.placement.lines.iter().zip(&self.lines).enumerate() {
+        for (i, (spec, line)) in self
+            .placement
+            .lines
+            .iter()
+            .zip(self.lines.iter())
+            .enumerate()
+        {
             let l = spec.quantity.saturating_sub(line.cancelled);
             if l > 0 {
                 cancelled_all = false;
@@ -374,7 +642,7 @@ impl Order {
             live += l;
             shipped += line.shipped;
             delivered += line.delivered;
-            backordered |= line.backordered > 0;
+            backordered |= self.backordered(i) > 0;
             unallocated |= self.unallocated(i) > 0;
             allocated |= !line.allocations.is_empty();
         }
@@ -437,18 +705,20 @@ impl Order {
             .placement
             .lines
             .iter()
-            .zip(&self.lines)
-            .map(|(spec, l)| LineView {
+            .zip(self.lines.iter())
+            .enumerate()
+            .map(|(i, (spec, l))| LineView {
                 line_id: spec.line_id.clone(),
                 sku: spec.sku.clone(),
                 quantity: spec.quantity,
                 unit_price: spec.unit_price,
                 allocated: l.allocated(),
-                backordered: l.backordered,
+                backordered: self.backordered(i),
                 shipped: l.shipped,
                 delivered: l.delivered,
                 cancelled: l.cancelled,
-                allocations: l.allocations.clone(),
+                components: self.components(i).to_vec(),
+                allocations: l.allocations.as_slice().to_vec(),
             })
             .collect();
         let p = &self.placement;
@@ -457,19 +727,19 @@ impl Order {
             channel: p.channel.clone(),
             channel_order_id: p.channel_order_id.clone(),
             customer_id: p.customer_id.clone(),
-            ship_to: p.ship_to.clone(),
+            ship_to: p.ship_to.parts(),
             priority: p.priority,
             placed_at: self.placed_at,
             status: self.status(),
             payment_status: self.payment_status(),
-            holds: self.holds.clone(),
+            holds: self.holds.to_vec(),
             lines,
             shipping_price: p.shipping_price.unwrap_or(Money::zero(currency)),
             total: Money::new(self.total(), currency),
             authorized: Money::new(self.payments.authorized, currency),
             captured: Money::new(self.payments.captured, currency),
             refunded: Money::new(self.payments.refunded, currency),
-            shipments: self.shipments.clone(),
+            shipments: self.shipments.to_vec(),
         }
     }
 }
@@ -490,6 +760,9 @@ pub struct LineView {
     pub cancelled: u64,
     /// Where the allocated units are reserved.
     pub allocations: Vec<LocationQuantity>,
+    /// For a kit line, its components per kit unit as placed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<Component>,
 }
 
 /// An order as a query returns it.
@@ -497,9 +770,9 @@ pub struct LineView {
 pub struct OrderView {
     pub order_id: OrderId,
     pub channel: Channel,
-    pub channel_order_id: Option<String>,
+    pub channel_order_id: Option<ChannelOrderId>,
     pub customer_id: CustomerId,
-    pub ship_to: Address,
+    pub ship_to: AddressParts,
     pub priority: Priority,
     pub placed_at: DateTime<Utc>,
     pub status: OrderStatus,

@@ -147,6 +147,10 @@ fn full_lifecycle_with_payment_hold() {
     assert_eq!((st.on_hand, st.reserved, st.shipped), (8, 0, 2));
     let v = s.engine.order("O1").unwrap();
     assert_eq!(v.lines[0].delivered, 2);
+    assert_eq!(
+        v.shipments.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        ["S1", "S2"]
+    );
     assert_eq!(v.total.to_string(), "25.00 USD");
     assert_eq!(v.payment_status, PaymentStatus::Authorized);
 }
