@@ -122,25 +122,32 @@ pub fn check_gtin(field: &str, gtin: &str) -> Result<()> {
 
 /// Checks an optional latitude/longitude pair (both or neither, finite, in range).
 pub fn check_coordinates(field: &str, lat: Option<f64>, lon: Option<f64>) -> Result<()> {
+    let name = |part: &str| {
+        if field.is_empty() {
+            part.to_string()
+        } else {
+            format!("{field}.{part}")
+        }
+    };
     match (lat, lon) {
         (None, None) => Ok(()),
         (Some(lat), Some(lon)) => {
             if !(lat.is_finite() && (-90.0..=90.0).contains(&lat)) {
                 return Err(OmsError::validation(
-                    format!("{field}.lat"),
+                    name("lat"),
                     format!("{lat} is not a latitude in [-90, 90]"),
                 ));
             }
             if !(lon.is_finite() && (-180.0..=180.0).contains(&lon)) {
                 return Err(OmsError::validation(
-                    format!("{field}.lon"),
+                    name("lon"),
                     format!("{lon} is not a longitude in [-180, 180]"),
                 ));
             }
             Ok(())
         }
         _ => Err(OmsError::validation(
-            field,
+            name("lat"),
             "lat and lon must be given together",
         )),
     }

@@ -83,33 +83,73 @@ impl Config {
 #[derive(Debug, Clone, PartialEq)]
 struct ProductEntry {
     product: Product,
-    /// Stock cells sorted by location id.
-    stock: Vec<(LocationId, StockCell)>,
+    /// Stock cells indexed by location slot (see [`Sites`]); grows on demand.
+    stock: Vec<StockCell>,
     /// Open order units (incl. kit components) not yet allocated.
     demand: u64,
 }
 
 impl ProductEntry {
-    fn cell(&self, location: &str) -> Option<&StockCell> {
-        self.stock
-            .binary_search_by(|(l, _)| l.as_str().cmp(location))
-            .ok()
-            .map(|i| &self.stock[i].1)
+    fn cell(&self, slot: usize) -> Option<&StockCell> {
+        self.stock.get(slot)
     }
 
-    fn cell_mut(&mut self, location: &LocationId) -> &mut StockCell {
-        let i = match self
-            .stock
-            .binary_search_by(|(l, _)| l.as_str().cmp(location.as_str()))
-        {
-            Ok(i) => i,
-            Err(i) => {
-                self.stock
-                    .insert(i, (location.clone(), StockCell::default()));
-                i
+    fn cell_mut(&mut self, slot: usize) -> &mut StockCell {
+        if self.stock.len() <= slot {
+            self.stock.resize(slot + 1, StockCell::default());
+        }
+        &mut self.stock[slot]
+    }
+}
+
+/// The locations, each with a dense slot number (its definition order) so
+/// that stock cells are an array lookup rather than a string search.
+#[derive(Debug, Clone, Default)]
+struct Sites {
+    by_slot: Vec<Location>,
+    slot_of: FxMap<LocationId, usize>,
+    /// Slots of fulfilling locations, sorted by location id (the tie-break order).
+    fulfilling: Vec<usize>,
+}
+
+impl Sites {
+    fn slot(&self, id: &str) -> Option<usize> {
+        self.slot_of.get(id).copied()
+    }
+
+    fn get(&self, id: &str) -> Option<&Location> {
+        self.slot(id).map(|s| &self.by_slot[s])
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        self.slot_of.contains_key(id)
+    }
+
+    fn upsert(&mut self, location: Location) {
+        match self.slot(location.location_id.as_str()) {
+            Some(s) => self.by_slot[s] = location,
+            None => {
+                self.slot_of
+                    .insert(location.location_id.clone(), self.by_slot.len());
+                self.by_slot.push(location);
             }
-        };
-        &mut self.stock[i].1
+        }
+        let mut fulfilling: Vec<usize> = (0..self.by_slot.len())
+            .filter(|&s| self.by_slot[s].fulfills_orders)
+            .collect();
+        fulfilling.sort_by(|&a, &b| {
+            self.by_slot[a]
+                .location_id
+                .cmp(&self.by_slot[b].location_id)
+        });
+        self.fulfilling = fulfilling;
+    }
+
+    /// Every location, sorted by id.
+    fn sorted(&self) -> Vec<&Location> {
+        let mut all: Vec<&Location> = self.by_slot.iter().collect();
+        all.sort_by(|a, b| a.location_id.cmp(&b.location_id));
+        all
     }
 }
 
@@ -137,7 +177,7 @@ struct Tx {
 #[derive(Debug, Clone)]
 pub struct Engine {
     config: Config,
-    locations: BTreeMap<LocationId, Location>,
+    locations: Sites,
     products: FxMap<Sku, ProductEntry>,
     orders: FxMap<OrderId, Box<Order>>,
     channel_orders: FxMap<(Channel, ChannelOrderId), OrderId>,
@@ -148,6 +188,10 @@ pub struct Engine {
     /// Releasable orders with unallocated units, in allocation order.
     pending: BTreeSet<PendingKey>,
     events_applied: u64,
+    /// The system holds, built once so that holding a million orders
+    /// allocates no strings.
+    awaiting_payment: Hold,
+    high_value_review: Hold,
 }
 
 impl Engine {
@@ -155,7 +199,7 @@ impl Engine {
     pub fn new(config: Config) -> Engine {
         Engine {
             config,
-            locations: BTreeMap::new(),
+            locations: Sites::default(),
             products: FxMap::default(),
             orders: FxMap::default(),
             channel_orders: FxMap::default(),
@@ -163,6 +207,8 @@ impl Engine {
             shipments: FxMap::default(),
             pending: BTreeSet::new(),
             events_applied: 0,
+            awaiting_payment: Hold::new(Hold::AWAITING_PAYMENT),
+            high_value_review: Hold::new(Hold::HIGH_VALUE_REVIEW),
         }
     }
 
@@ -186,7 +232,7 @@ impl Engine {
     pub fn execute(&mut self, command: Command, at: DateTime<Utc>) -> Result<Vec<Event>> {
         let mut tx = Tx {
             at,
-            events: Vec::new(),
+            events: Vec::with_capacity(4),
             touched: Vec::new(),
             touched_set: FxSet::default(),
         };
@@ -214,9 +260,20 @@ impl Engine {
     /// Records one event and folds it into the state.
     fn emit(&mut self, tx: &mut Tx, kind: EventKind) {
         if let Some(id) = kind.order_id() {
-            if !tx.touched_set.contains(id) {
+            // Most commands touch one order: a short linear scan, a set for batches.
+            let seen = if tx.touched.len() < 16 {
+                tx.touched.iter().any(|(t, _)| t == id)
+            } else {
+                if tx.touched_set.is_empty() {
+                    tx.touched_set = tx.touched.iter().map(|(t, _)| t.clone()).collect();
+                }
+                tx.touched_set.contains(id)
+            };
+            if !seen {
                 let before = self.orders.get(id).map(|o| o.status());
-                tx.touched_set.insert(id.clone());
+                if !tx.touched_set.is_empty() {
+                    tx.touched_set.insert(id.clone());
+                }
                 tx.touched.push((id.clone(), before));
             }
         }
@@ -248,7 +305,7 @@ impl Engine {
     fn define_location(&mut self, c: DefineLocation, tx: &mut Tx) -> Result<()> {
         check_id("location_id", c.location_id.as_str())?;
         check_text("name", &c.name, MAX_NAME)?;
-        check_coordinates("location", c.lat, c.lon)?;
+        check_coordinates("", c.lat, c.lon)?;
         let location = Location {
             location_id: c.location_id,
             name: c.name,
@@ -257,7 +314,7 @@ impl Engine {
             lon: c.lon,
             fulfills_orders: c.fulfills_orders,
         };
-        if self.locations.get(&location.location_id) == Some(&location) {
+        if self.locations.get(location.location_id.as_str()) == Some(&location) {
             return Ok(());
         }
         self.emit(tx, EventKind::LocationDefined { location });
@@ -332,7 +389,7 @@ impl Engine {
         }
         if !components.is_empty() {
             if let Some(e) = self.products.get(&c.sku) {
-                if e.stock.iter().any(|(_, cell)| !cell.is_empty()) {
+                if e.stock.iter().any(|cell| !cell.is_empty()) {
                     return Err(OmsError::conflict(format!(
                         "product {} has stock records; a kit holds no stock of its own",
                         c.sku
@@ -379,7 +436,7 @@ impl Engine {
             .products
             .get(sku)
             .ok_or_else(|| OmsError::not_found("product", sku))?;
-        if !self.locations.contains_key(location_id) {
+        if !self.locations.contains(location_id.as_str()) {
             return Err(OmsError::not_found("location", location_id));
         }
         if entry.product.is_kit() {
@@ -397,7 +454,9 @@ impl Engine {
         if let Some(r) = &c.reference {
             check_text("reference", r, MAX_NAME)?;
         }
-        let received = entry.cell(c.location_id.as_str()).map_or(0, |s| s.received);
+        let received = self
+            .cell(entry, c.location_id.as_str())
+            .map_or(0, |s| s.received);
         if received
             .checked_add(c.quantity)
             .is_none_or(|t| t > u64::MAX / 4)
@@ -428,8 +487,8 @@ impl Engine {
             return Err(OmsError::validation("delta", "must not be zero"));
         }
         check_quantity("delta", c.delta.unsigned_abs(), 1)?;
-        let cell = entry
-            .cell(c.location_id.as_str())
+        let cell = self
+            .cell(entry, c.location_id.as_str())
             .copied()
             .unwrap_or_default();
         if c.delta < 0 && c.delta.unsigned_abs() > cell.unreserved() {
@@ -465,8 +524,8 @@ impl Engine {
     fn count_stock(&mut self, c: CountStock, tx: &mut Tx) -> Result<()> {
         let entry = self.stock_target(&c.sku, &c.location_id)?;
         check_quantity("counted", c.counted, 0)?;
-        let cell = entry
-            .cell(c.location_id.as_str())
+        let cell = self
+            .cell(entry, c.location_id.as_str())
             .copied()
             .unwrap_or_default();
         if c.counted < cell.reserved {
@@ -504,8 +563,8 @@ impl Engine {
     fn set_safety_stock(&mut self, c: SetSafetyStock, tx: &mut Tx) -> Result<()> {
         let entry = self.stock_target(&c.sku, &c.location_id)?;
         check_quantity("quantity", c.quantity, 0)?;
-        let current = entry
-            .cell(c.location_id.as_str())
+        let current = self
+            .cell(entry, c.location_id.as_str())
             .map_or(0, |s| s.safety_stock);
         if current == c.quantity {
             return Ok(());
@@ -532,7 +591,7 @@ impl Engine {
             check_id("channel_order_id", coid.as_str())?;
         }
         check_id("customer_id", c.customer_id.as_str())?;
-        check_address("ship_to", &c.ship_to)?;
+        check_address(&c.ship_to).map_err(|e| e.within(|| "ship_to".into()))?;
         if c.lines.is_empty() || c.lines.len() > MAX_LINES {
             return Err(OmsError::validation(
                 "lines",
@@ -542,36 +601,13 @@ impl Engine {
         let currency = c.lines[0].unit_price.currency;
         let mut total = Money::zero(currency);
         for (i, line) in c.lines.iter().enumerate() {
-            let f = |name: &str| format!("lines[{i}].{name}");
-            check_id(&f("line_id"), line.line_id.as_str())?;
-            check_sku(&f("sku"), line.sku.as_str())?;
-            check_quantity(&f("quantity"), line.quantity, 1)?;
-            if c.lines[..i].iter().any(|o| o.line_id == line.line_id) {
-                return Err(OmsError::validation(
-                    f("line_id"),
-                    format!("line id {} is used twice", line.line_id),
-                ));
-            }
-            check_price(&f("unit_price"), &line.unit_price, currency)?;
-            let entry = self
-                .products
-                .get(&line.sku)
-                .ok_or_else(|| OmsError::not_found("product", &line.sku))?;
-            for comp in entry.product.components.iter() {
-                if line
-                    .quantity
-                    .checked_mul(comp.quantity)
-                    .is_none_or(|q| q > MAX_QUANTITY)
-                {
-                    return Err(OmsError::validation(
-                        f("quantity"),
-                        format!("{} kits need too many units of {}", line.quantity, comp.sku),
-                    ));
-                }
-            }
+            self.check_order_line(&c.lines[..i], line, currency)
+                .map_err(|e| e.within(|| format!("lines[{i}]")))?;
             total = total
                 .checked_add(line.unit_price.times(line.quantity)?)
-                .map_err(|e| OmsError::validation(f("unit_price"), e.to_string()))?;
+                .map_err(|e| {
+                    OmsError::validation(format!("lines[{i}].unit_price"), e.to_string())
+                })?;
         }
         if let Some(s) = &c.shipping_price {
             check_price("shipping_price", s, currency)?;
@@ -607,18 +643,15 @@ impl Engine {
         }
 
         let order_id = c.order_id.clone();
-        let mut holds = Vec::new();
+        let mut holds: Vec<(Hold, Option<String>)> = Vec::new();
         if self.config.require_payment && !total.amount.is_zero() {
-            holds.push((
-                Hold::AWAITING_PAYMENT,
-                "require_payment: waiting for payment to cover the order total".to_string(),
-            ));
+            holds.push((self.awaiting_payment.clone(), None));
         }
         if let Some(threshold) = &self.config.high_value_threshold {
             if threshold.currency == currency && total.amount > threshold.amount {
                 holds.push((
-                    Hold::HIGH_VALUE_REVIEW,
-                    format!("total {total} exceeds {threshold}"),
+                    self.high_value_review.clone(),
+                    Some(format!("total {total} exceeds {threshold}")),
                 ));
             }
         }
@@ -629,12 +662,47 @@ impl Engine {
                 tx,
                 EventKind::HoldPlaced {
                     order_id: order_id.clone(),
-                    hold: Hold::new(hold),
-                    note: Some(note),
+                    hold,
+                    note,
                 },
             );
         }
         self.auto_allocate_order(tx, &order_id);
+        Ok(())
+    }
+
+    fn check_order_line(
+        &self,
+        earlier: &[OrderLineInput],
+        line: &OrderLineInput,
+        currency: Currency,
+    ) -> Result<()> {
+        check_id("line_id", line.line_id.as_str())?;
+        check_sku("sku", line.sku.as_str())?;
+        check_quantity("quantity", line.quantity, 1)?;
+        if earlier.iter().any(|o| o.line_id == line.line_id) {
+            return Err(OmsError::validation(
+                "line_id",
+                format!("line id {} is used twice", line.line_id),
+            ));
+        }
+        check_price("unit_price", &line.unit_price, currency)?;
+        let entry = self
+            .products
+            .get(&line.sku)
+            .ok_or_else(|| OmsError::not_found("product", &line.sku))?;
+        for comp in entry.product.components.iter() {
+            if line
+                .quantity
+                .checked_mul(comp.quantity)
+                .is_none_or(|q| q > MAX_QUANTITY)
+            {
+                return Err(OmsError::validation(
+                    "quantity",
+                    format!("{} kits need too many units of {}", line.quantity, comp.sku),
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -724,7 +792,7 @@ impl Engine {
                 tx,
                 EventKind::HoldReleased {
                     order_id: order_id.clone(),
-                    hold: Hold::new(Hold::AWAITING_PAYMENT),
+                    hold: self.awaiting_payment.clone(),
                     released_by: HoldReleasedBy::Payment,
                 },
             );
@@ -867,7 +935,6 @@ impl Engine {
                 continue;
             }
             let parts = parts(order, i)
-                .into_iter()
                 .map(|(sku, per)| {
                     let item = match items.iter().position(|s| *s == sku) {
                         Some(p) => p,
@@ -892,9 +959,9 @@ impl Engine {
                 let entry = self.products.get(*sku);
                 candidates
                     .iter()
-                    .map(|loc| {
+                    .map(|&slot| {
                         entry
-                            .and_then(|e| e.cell(loc.as_str()))
+                            .and_then(|e| e.cell(slot))
                             .map_or(0, StockCell::available)
                     })
                     .collect()
@@ -908,7 +975,9 @@ impl Engine {
             left[a.line] -= a.quantity;
             allocations.push(LineAllocation {
                 line_id: order.placement.lines[line_of_need[a.line]].line_id.clone(),
-                location_id: candidates[a.candidate].clone(),
+                location_id: self.locations.by_slot[candidates[a.candidate]]
+                    .location_id
+                    .clone(),
                 quantity: a.quantity,
             });
         }
@@ -933,24 +1002,22 @@ impl Engine {
         })
     }
 
-    /// Fulfilling locations in preference order: nearest to the ship-to
-    /// first (when both have coordinates), then by id.
-    fn candidates(&self, ship_to: &Address) -> Vec<LocationId> {
-        let mut c: Vec<(f64, &LocationId)> = self
-            .locations
-            .values()
-            .filter(|l| l.fulfills_orders)
-            .map(|l| {
-                let d = match (ship_to.lat(), ship_to.lon(), l.lat, l.lon) {
-                    (Some(a), Some(b), Some(x), Some(y)) => haversine_km(a, b, x, y),
+    /// Slots of fulfilling locations in preference order: nearest to the
+    /// ship-to first (when both have coordinates), then by id.
+    fn candidates(&self, ship_to: &Address) -> Vec<usize> {
+        let mut slots = self.locations.fulfilling.clone();
+        if let (Some(a), Some(b)) = (ship_to.lat(), ship_to.lon()) {
+            let distance = |slot: usize| {
+                let l = &self.locations.by_slot[slot];
+                match (l.lat, l.lon) {
+                    (Some(x), Some(y)) => haversine_km(a, b, x, y),
                     _ => f64::INFINITY,
-                };
-                (d, &l.location_id)
-            })
-            .collect();
-        // Stable sort keeps id order among equal (or unknown) distances.
-        c.sort_by(|a, b| a.0.total_cmp(&b.0));
-        c.into_iter().map(|(_, l)| l.clone()).collect()
+                }
+            };
+            // Stable sort keeps id order among equal (or unknown) distances.
+            slots.sort_by(|&x, &y| distance(x).total_cmp(&distance(y)));
+        }
+        slots
     }
 
     fn ship(&mut self, c: Ship, tx: &mut Tx) -> Result<()> {
@@ -983,7 +1050,7 @@ impl Engine {
             ));
         }
         let order = self.order_for(&c.order_id, OrderAction::Ship)?;
-        if !self.locations.contains_key(&c.location_id) {
+        if !self.locations.contains(c.location_id.as_str()) {
             return Err(OmsError::not_found("location", &c.location_id));
         }
         if c.lines.is_empty() || c.lines.len() > MAX_LINES {
@@ -993,7 +1060,8 @@ impl Engine {
             ));
         }
         for (n, sl) in c.lines.iter().enumerate() {
-            check_quantity(&format!("lines[{n}].quantity"), sl.quantity, 1)?;
+            check_quantity("quantity", sl.quantity, 1)
+                .map_err(|e| e.within(|| format!("lines[{n}]")))?;
             if c.lines[..n].iter().any(|o| o.line_id == sl.line_id) {
                 return Err(OmsError::validation(
                     format!("lines[{n}].line_id"),
@@ -1187,8 +1255,7 @@ impl Engine {
     fn fold(&mut self, kind: &EventKind, at: DateTime<Utc>) -> Result<()> {
         match kind {
             EventKind::LocationDefined { location } => {
-                self.locations
-                    .insert(location.location_id.clone(), location.clone());
+                self.locations.upsert(location.clone());
             }
             EventKind::ProductDefined { product } => {
                 for c in product.components.iter() {
@@ -1378,14 +1445,20 @@ impl Engine {
     }
 
     fn cell_for_event(&mut self, sku: &Sku, location_id: &LocationId) -> Result<&mut StockCell> {
-        if !self.locations.contains_key(location_id) {
-            return Err(OmsError::not_found("location", location_id));
-        }
+        let slot = self
+            .locations
+            .slot(location_id.as_str())
+            .ok_or_else(|| OmsError::not_found("location", location_id))?;
         let entry = self
             .products
             .get_mut(sku)
             .ok_or_else(|| OmsError::not_found("product", sku))?;
-        Ok(entry.cell_mut(location_id))
+        Ok(entry.cell_mut(slot))
+    }
+
+    /// The stock cell of a product at a location, if it was ever touched.
+    fn cell<'a>(&self, entry: &'a ProductEntry, location: &str) -> Option<&'a StockCell> {
+        self.locations.slot(location).and_then(|s| entry.cell(s))
     }
 
     fn order_mut(&mut self, order_id: &OrderId) -> Result<&mut Order> {
@@ -1420,17 +1493,13 @@ impl Engine {
         p
     }
 
+    /// Whether `execute` already interned this placement (its channel is
+    /// the pooled string itself). Interning is an optimization only, so a
+    /// cheap test suffices.
     fn is_interned(&self, p: &PlaceOrder) -> bool {
-        let pooled = |s: &Arc<str>| self.names.get(s).is_some_and(|x| Arc::ptr_eq(x, s));
-        pooled(p.channel.arc())
-            && pooled(p.customer_id.arc())
-            && p.lines.iter().all(|l| {
-                pooled(l.line_id.arc())
-                    && self
-                        .products
-                        .get_key_value(&l.sku)
-                        .is_some_and(|(k, _)| Arc::ptr_eq(k.arc(), l.sku.arc()))
-            })
+        self.names
+            .get(p.channel.arc())
+            .is_some_and(|x| Arc::ptr_eq(x, p.channel.arc()))
     }
 
     fn refresh_pending(&mut self, order_id: &OrderId) {
@@ -1487,8 +1556,7 @@ impl Engine {
             shipments: Box::default(),
         };
         for (i, spec) in placement.lines.iter().enumerate() {
-            let components: Arc<[Component]> = order.components(i).into();
-            self.add_demand(&spec.sku, &components, spec.quantity, true);
+            self.add_demand(&spec.sku, order.components(i), spec.quantity, true);
         }
         if let Some(coid) = &placement.channel_order_id {
             self.channel_orders.insert(
@@ -1559,13 +1627,13 @@ impl Engine {
             }
         }
         for (sku, loc, need) in &per_cell {
-            if !self.locations.contains_key(loc) {
+            if !self.locations.contains(loc.as_str()) {
                 return Err(OmsError::not_found("location", loc));
             }
             let free = self
                 .products
                 .get(sku)
-                .and_then(|e| e.cell(loc.as_str()))
+                .and_then(|e| self.cell(e, loc.as_str()))
                 .map_or(0, StockCell::unreserved);
             if *need > free {
                 return Err(OmsError::conflict(format!(
@@ -1575,8 +1643,9 @@ impl Engine {
         }
         // Apply.
         for (sku, loc, need) in &per_cell {
-            if let Some(e) = self.products.get_mut(sku) {
-                e.cell_mut(loc).reserved += need;
+            let slot = self.locations.slot(loc.as_str()).unwrap_or(usize::MAX);
+            if let Some(e) = self.products.get_mut(sku).filter(|_| slot != usize::MAX) {
+                e.cell_mut(slot).reserved += need;
                 e.demand = e.demand.saturating_sub(*need);
             }
         }
@@ -1623,9 +1692,13 @@ impl Engine {
                 moves.push((sku.clone(), q.saturating_mul(per)));
             }
         }
+        let slot = self
+            .locations
+            .slot(location_id.as_str())
+            .ok_or_else(|| OmsError::not_found("location", location_id))?;
         for (sku, n) in moves {
             if let Some(e) = self.products.get_mut(&sku) {
-                let cell = e.cell_mut(location_id);
+                let cell = e.cell_mut(slot);
                 cell.reserved = cell.reserved.saturating_sub(n);
                 cell.shipped += n;
             }
@@ -1666,7 +1739,7 @@ impl Engine {
             idx.push((i, l, l.quantity - released));
         }
         let mut stock_moves: Vec<(Sku, LocationId, u64)> = Vec::new();
-        let mut demand_moves: Vec<(Sku, Arc<[Component]>, u64)> = Vec::new();
+        let mut demand_moves: Vec<(Sku, Vec<Component>, u64)> = Vec::new();
         for &(i, l, unallocated) in &idx {
             for r in &l.released {
                 for (sku, per) in parts(order, i) {
@@ -1679,13 +1752,16 @@ impl Engine {
             }
             demand_moves.push((
                 order.placement.lines[i].sku.clone(),
-                order.components(i).into(),
+                order.components(i).to_vec(),
                 unallocated,
             ));
         }
         for (sku, loc, n) in stock_moves {
+            let Some(slot) = self.locations.slot(loc.as_str()) else {
+                continue;
+            };
             if let Some(e) = self.products.get_mut(&sku) {
-                let cell = e.cell_mut(&loc);
+                let cell = e.cell_mut(slot);
                 cell.reserved = cell.reserved.saturating_sub(n);
             }
         }
@@ -1763,7 +1839,7 @@ impl Engine {
 
     /// Every location, sorted by id.
     pub fn locations(&self) -> Vec<Location> {
-        self.locations.values().cloned().collect()
+        self.locations.sorted().into_iter().cloned().collect()
     }
 
     /// A shipment by id.
@@ -1781,11 +1857,11 @@ impl Engine {
             .products
             .get(sku)
             .ok_or_else(|| OmsError::not_found("product", sku))?;
-        let location = self
+        let slot = self
             .locations
-            .get_key_value(location_id)
-            .map(|(k, _)| k.clone())
+            .slot(location_id)
             .ok_or_else(|| OmsError::not_found("location", location_id))?;
+        let location = self.locations.by_slot[slot].location_id.clone();
         if entry.product.is_kit() {
             let kits = |f: &dyn Fn(&StockCell) -> u64| -> u64 {
                 entry
@@ -1795,7 +1871,7 @@ impl Engine {
                     .map(|c| {
                         self.products
                             .get(&c.sku)
-                            .and_then(|e| e.cell(location_id))
+                            .and_then(|e| e.cell(slot))
                             .map_or(0, f)
                             / c.quantity.max(1)
                     })
@@ -1815,7 +1891,7 @@ impl Engine {
                 shipped: 0,
             });
         }
-        let cell = entry.cell(location_id).copied().unwrap_or_default();
+        let cell = entry.cell(slot).copied().unwrap_or_default();
         Ok(StockLevel::from_cell(
             entry.product.sku.clone(),
             location,
@@ -1826,8 +1902,9 @@ impl Engine {
     /// Stock of one SKU at every location, sorted by location id.
     pub fn stock_levels(&self, sku: &str) -> Result<Vec<StockLevel>> {
         self.locations
-            .keys()
-            .map(|l| self.stock(sku, l.as_str()))
+            .sorted()
+            .into_iter()
+            .map(|l| self.stock(sku, l.location_id.as_str()))
             .collect()
     }
 
@@ -1868,11 +1945,11 @@ impl Engine {
             // Whole kits per location, capped by what open demand leaves of each component.
             let buildable: u64 = self
                 .locations
-                .values()
-                .filter(|l| l.fulfills_orders)
-                .map(|l| {
-                    self.stock(sku, l.location_id.as_str())
-                        .map_or(0, |s| s.available)
+                .fulfilling
+                .iter()
+                .map(|&slot| {
+                    let id = self.locations.by_slot[slot].location_id.as_str();
+                    self.stock(sku, id).map_or(0, |s| s.available)
                 })
                 .sum();
             let unclaimed = entry
@@ -1891,11 +1968,12 @@ impl Engine {
         let Some(entry) = self.products.get(sku) else {
             return 0;
         };
-        let physical: u64 = entry
-            .stock
+        let physical: u64 = self
+            .locations
+            .fulfilling
             .iter()
-            .filter(|(l, _)| self.locations.get(l).is_some_and(|l| l.fulfills_orders))
-            .map(|(_, c)| c.available())
+            .filter_map(|&slot| entry.cell(slot))
+            .map(StockCell::available)
             .sum();
         physical.saturating_sub(entry.demand)
     }
@@ -1912,12 +1990,17 @@ impl Engine {
             .values()
             .map(|e| ProductSnapshot {
                 product: e.product.clone(),
-                stock: e
-                    .stock
-                    .iter()
-                    .filter(|(_, c)| !c.is_empty())
-                    .cloned()
-                    .collect(),
+                stock: {
+                    let mut cells: Vec<(LocationId, StockCell)> = e
+                        .stock
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, c)| !c.is_empty())
+                        .map(|(slot, c)| (self.locations.by_slot[slot].location_id.clone(), *c))
+                        .collect();
+                    cells.sort_by(|a, b| a.0.cmp(&b.0));
+                    cells
+                },
             })
             .collect();
         products.sort_by(|a, b| a.product.sku.cmp(&b.product.sku));
@@ -1929,7 +2012,7 @@ impl Engine {
             schema_version: SCHEMA_VERSION,
             config: &self.config,
             events_applied: self.events_applied,
-            locations: self.locations.values().collect(),
+            locations: self.locations.sorted(),
             products,
             orders,
             shipments,
@@ -1956,19 +2039,30 @@ impl Engine {
         let mut e = Engine::new(s.config);
         e.events_applied = s.events_applied;
         for l in s.locations {
-            e.locations.insert(l.location_id.clone(), l);
+            if e.locations.contains(l.location_id.as_str()) {
+                return Err(OmsError::conflict(format!(
+                    "location {} appears twice",
+                    l.location_id
+                )));
+            }
+            e.locations.upsert(l);
         }
         for p in s.products {
-            let mut stock = p.stock;
-            stock.sort_by(|a, b| a.0.cmp(&b.0));
-            e.products.insert(
-                p.product.sku.clone(),
-                ProductEntry {
-                    product: p.product,
-                    stock,
-                    demand: 0,
-                },
-            );
+            let mut entry = ProductEntry {
+                product: p.product,
+                stock: Vec::new(),
+                demand: 0,
+            };
+            for (location_id, cell) in p.stock {
+                let slot = e.locations.slot(location_id.as_str()).ok_or_else(|| {
+                    OmsError::conflict(format!("stock at unknown location {location_id}"))
+                })?;
+                *entry.cell_mut(slot) = cell;
+            }
+            let sku = entry.product.sku.clone();
+            if e.products.insert(sku.clone(), entry).is_some() {
+                return Err(OmsError::conflict(format!("product {sku} appears twice")));
+            }
         }
         for o in s.orders {
             let id = o.order_id().clone();
@@ -1998,7 +2092,7 @@ impl Engine {
         for p in self.products.values_mut() {
             p.demand = 0;
         }
-        let mut demand: Vec<(Sku, Arc<[Component]>, u64)> = Vec::new();
+        let mut demand: Vec<(Sku, Vec<Component>, u64)> = Vec::new();
         for o in self.orders.values() {
             if o.status() == OrderStatus::Cancelled {
                 continue;
@@ -2006,7 +2100,7 @@ impl Engine {
             for i in 0..o.lines.len() {
                 demand.push((
                     o.placement.lines[i].sku.clone(),
-                    o.components(i).into(),
+                    o.components(i).to_vec(),
                     o.unallocated(i),
                 ));
             }
@@ -2060,7 +2154,7 @@ impl Engine {
                 };
                 for (sku, per) in comps {
                     for a in line.allocations.as_slice() {
-                        if !self.locations.contains_key(&a.location_id) {
+                        if !self.locations.contains(a.location_id.as_str()) {
                             return Err(format!(
                                 "allocation at unknown location {}",
                                 a.location_id
@@ -2086,7 +2180,11 @@ impl Engine {
             return Err("pending queue holds unknown orders".into());
         }
         for e in self.products.values() {
-            for (loc, cell) in &e.stock {
+            if e.product.is_kit() && e.stock.iter().any(|c| !c.is_empty()) {
+                return Err(format!("kit {} holds stock of its own", e.product.sku));
+            }
+            for (slot, cell) in e.stock.iter().enumerate() {
+                let loc = &self.locations.by_slot[slot].location_id;
                 cell.check()
                     .map_err(|m| format!("{} at {loc}: {m}", e.product.sku))?;
                 let expect = reserved
@@ -2112,7 +2210,7 @@ impl Engine {
             let held = self
                 .products
                 .get(sku)
-                .and_then(|e| e.cell(loc.as_str()))
+                .and_then(|e| self.cell(e, loc.as_str()))
                 .map_or(0, |c| c.reserved);
             if held != *n {
                 return Err(format!(
@@ -2133,21 +2231,18 @@ impl Engine {
 }
 
 /// The (SKU, units per line unit) pairs that line `i` draws from stock.
-fn parts(order: &Order, i: usize) -> Vec<(&Sku, u64)> {
+fn parts(order: &Order, i: usize) -> impl Iterator<Item = (&Sku, u64)> + '_ {
     let components = order.components(i);
-    if components.is_empty() {
-        vec![(&order.placement.lines[i].sku, 1)]
-    } else {
-        components.iter().map(|c| (&c.sku, c.quantity)).collect()
-    }
+    let own = components
+        .is_empty()
+        .then(|| (&order.placement.lines[i].sku, 1));
+    own.into_iter()
+        .chain(components.iter().map(|c| (&c.sku, c.quantity)))
 }
 
 /// The stockable SKUs behind line `i`.
 fn line_skus(order: &Order, i: usize) -> Vec<Sku> {
-    parts(order, i)
-        .into_iter()
-        .map(|(s, _)| s.clone())
-        .collect()
+    parts(order, i).map(|(s, _)| s.clone()).collect()
 }
 
 fn join(holds: &[Hold]) -> String {
@@ -2202,31 +2297,30 @@ fn check_description(d: &str) -> Result<()> {
     Ok(())
 }
 
-fn check_address(field: &str, a: &Address) -> Result<()> {
-    let f = |name: &str| format!("{field}.{name}");
-    check_text(&f("name"), a.name(), MAX_NAME)?;
-    check_text(&f("line1"), a.line1(), MAX_NAME)?;
+fn check_address(a: &Address) -> Result<()> {
+    check_text("name", a.name(), MAX_NAME)?;
+    check_text("line1", a.line1(), MAX_NAME)?;
     if let Some(l) = a.line2() {
-        check_text(&f("line2"), l, MAX_NAME)?;
+        check_text("line2", l, MAX_NAME)?;
     }
-    check_text(&f("city"), a.city(), MAX_NAME)?;
+    check_text("city", a.city(), MAX_NAME)?;
     if let Some(r) = a.region() {
-        check_text(&f("region"), r, MAX_NAME)?;
+        check_text("region", r, MAX_NAME)?;
     }
-    check_text(&f("postal_code"), a.postal_code(), 32)?;
+    check_text("postal_code", a.postal_code(), 32)?;
     let country = a.country();
     if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
         return Err(OmsError::validation(
-            f("country"),
+            "country",
             format!("{country:?} is not an ISO 3166-1 alpha-2 code like \"US\""),
         ));
     }
     match (a.lat(), a.lon()) {
         (Some(lat), Some(lon)) if lat.is_nan() != lon.is_nan() => Err(OmsError::validation(
-            field,
+            "lat",
             "lat and lon must be given together",
         )),
-        (lat, lon) => check_coordinates(field, lat, lon),
+        (lat, lon) => check_coordinates("", lat, lon),
     }
 }
 

@@ -104,6 +104,18 @@ impl OmsError {
         serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
     }
 
+    /// Prefixes the field of a validation error with `path` (e.g.
+    /// `lines[2]`), built only when there is an error to report.
+    pub(crate) fn within(self, path: impl FnOnce() -> String) -> Self {
+        match self {
+            OmsError::Validation { field, message } => OmsError::Validation {
+                field: format!("{}.{field}", path()),
+                message,
+            },
+            other => other,
+        }
+    }
+
     pub(crate) fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
         OmsError::Validation {
             field: field.into(),

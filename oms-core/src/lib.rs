@@ -73,3 +73,8 @@ pub use order::{
     Address, AddressParts, LineView, OrderStatus, OrderView, PaymentKind, PaymentStatus, Priority,
     Shipment,
 };
+
+/// The README's Rust examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

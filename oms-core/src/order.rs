@@ -433,32 +433,55 @@ impl Allocations {
 
     /// Adds `quantity` at `location`.
     pub(crate) fn add(&mut self, location: &LocationId, quantity: u64) {
-        let mut all = self.take();
-        match all.iter_mut().find(|a| &a.location_id == location) {
-            Some(a) => a.quantity += quantity,
-            None => all.push(LocationQuantity {
-                location_id: location.clone(),
-                quantity,
-            }),
+        match &mut self.0 {
+            AllocationsRepr::None => {
+                self.0 = AllocationsRepr::One(LocationQuantity {
+                    location_id: location.clone(),
+                    quantity,
+                })
+            }
+            AllocationsRepr::One(a) if &a.location_id == location => a.quantity += quantity,
+            AllocationsRepr::One(a) => {
+                let first = a.clone();
+                self.0 = AllocationsRepr::Many(vec![
+                    first,
+                    LocationQuantity {
+                        location_id: location.clone(),
+                        quantity,
+                    },
+                ]);
+            }
+            AllocationsRepr::Many(v) => match v.iter_mut().find(|a| &a.location_id == location) {
+                Some(a) => a.quantity += quantity,
+                None => v.push(LocationQuantity {
+                    location_id: location.clone(),
+                    quantity,
+                }),
+            },
         }
-        *self = Allocations::from(all);
     }
 
     /// Removes up to `quantity` at `location`.
     pub(crate) fn remove(&mut self, location: &LocationId, quantity: u64) {
-        let mut all = self.take();
-        if let Some(a) = all.iter_mut().find(|a| &a.location_id == location) {
-            a.quantity = a.quantity.saturating_sub(quantity);
-        }
-        all.retain(|a| a.quantity > 0);
-        *self = Allocations::from(all);
-    }
-
-    fn take(&mut self) -> Vec<LocationQuantity> {
-        match std::mem::take(&mut self.0) {
-            AllocationsRepr::None => Vec::new(),
-            AllocationsRepr::One(a) => vec![a],
-            AllocationsRepr::Many(v) => v,
+        match &mut self.0 {
+            AllocationsRepr::None => {}
+            AllocationsRepr::One(a) => {
+                if &a.location_id == location {
+                    a.quantity = a.quantity.saturating_sub(quantity);
+                    if a.quantity == 0 {
+                        self.0 = AllocationsRepr::None;
+                    }
+                }
+            }
+            AllocationsRepr::Many(v) => {
+                if let Some(a) = v.iter_mut().find(|a| &a.location_id == location) {
+                    a.quantity = a.quantity.saturating_sub(quantity);
+                }
+                v.retain(|a| a.quantity > 0);
+                if v.len() <= 1 {
+                    *self = Allocations::from(std::mem::take(v));
+                }
+            }
         }
     }
 }

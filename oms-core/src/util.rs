@@ -50,7 +50,15 @@ impl Hasher for FxHasher {
     }
     #[inline]
     fn finish(&self) -> u64 {
-        self.hash
+        // The Fx step mixes poorly into the low bits, which pick the bucket;
+        // finish with the murmur3 avalanche so similar ids ("SKU-000123",
+        // "SKU-000124") spread out.
+        let mut h = self.hash;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
     }
 }
 
