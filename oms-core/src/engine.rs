@@ -31,7 +31,7 @@ use crate::order::{
     Address, KitLine, LineState, LocationQuantity, Order, OrderAction, OrderStatus, OrderView,
     PaymentKind, PaymentTotals, Priority, Shipment,
 };
-use crate::sourcing::{plan_allocation, LineNeed};
+use crate::sourcing::{first_complete, plan_allocation, LineNeed};
 use crate::util::{FxMap, FxSet};
 
 /// Largest quantity one command may move; keeps every sum far from `u64::MAX`.
@@ -925,8 +925,55 @@ impl Engine {
         if !order.is_releasable() {
             return None;
         }
-        // Items: distinct stockable SKUs the open lines need.
-        let mut items: Vec<&Sku> = Vec::new();
+        // Items: distinct stockable SKUs the open lines need, with totals.
+        let mut items: Vec<(&Sku, u64)> = Vec::new();
+        let mut open_lines = 0;
+        for i in 0..order.lines.len() {
+            let quantity = order.unallocated(i);
+            if quantity == 0 {
+                continue;
+            }
+            open_lines += 1;
+            for (sku, per) in parts(order, i) {
+                let units = quantity.saturating_mul(per);
+                match items.iter_mut().find(|(s, _)| *s == sku) {
+                    Some(item) => item.1 = item.1.saturating_add(units),
+                    None => items.push((sku, units)),
+                }
+            }
+        }
+        if open_lines == 0 {
+            return None;
+        }
+        let candidates = self.candidates(&order.placement.ship_to);
+        let entries: Vec<Option<&ProductEntry>> =
+            items.iter().map(|(sku, _)| self.products.get(*sku)).collect();
+        let available = |item: usize, c: usize| -> u64 {
+            entries[item]
+                .and_then(|e| e.cell(candidates[c]))
+                .map_or(0, StockCell::available)
+        };
+        let totals: Vec<u64> = items.iter().map(|(_, units)| *units).collect();
+        let location = |c: usize| self.locations.by_slot[candidates[c]].location_id.clone();
+
+        // The common case: one location ships everything.
+        if let Some(c) = first_complete(&totals, candidates.len(), available) {
+            let allocations = (0..order.lines.len())
+                .filter(|&i| order.unallocated(i) > 0)
+                .map(|i| LineAllocation {
+                    line_id: order.placement.lines[i].line_id.clone(),
+                    location_id: location(c),
+                    quantity: order.unallocated(i),
+                })
+                .collect();
+            return Some(EventKind::OrderAllocated {
+                order_id: order_id.clone(),
+                allocations,
+                backorders: Vec::new(),
+            });
+        }
+
+        // Otherwise the general planner: split and backorder.
         let mut needs: Vec<LineNeed> = Vec::new();
         let mut line_of_need: Vec<usize> = Vec::new();
         for i in 0..order.lines.len() {
@@ -935,39 +982,15 @@ impl Engine {
                 continue;
             }
             let parts = parts(order, i)
-                .map(|(sku, per)| {
-                    let item = match items.iter().position(|s| *s == sku) {
-                        Some(p) => p,
-                        None => {
-                            items.push(sku);
-                            items.len() - 1
-                        }
-                    };
-                    (item, per)
-                })
+                .map(|(sku, per)| (items.iter().position(|(s, _)| *s == sku).unwrap_or(0), per))
                 .collect();
             needs.push(LineNeed { quantity, parts });
             line_of_need.push(i);
         }
-        if needs.is_empty() {
-            return None;
-        }
-        let candidates = self.candidates(&order.placement.ship_to);
-        let available: Vec<Vec<u64>> = items
-            .iter()
-            .map(|sku| {
-                let entry = self.products.get(*sku);
-                candidates
-                    .iter()
-                    .map(|&slot| {
-                        entry
-                            .and_then(|e| e.cell(slot))
-                            .map_or(0, StockCell::available)
-                    })
-                    .collect()
-            })
+        let matrix: Vec<Vec<u64>> = (0..items.len())
+            .map(|item| (0..candidates.len()).map(|c| available(item, c)).collect())
             .collect();
-        let plan = plan_allocation(&needs, &available);
+        let plan = plan_allocation(&needs, &matrix);
 
         let mut allocations = Vec::with_capacity(plan.len());
         let mut left: Vec<u64> = needs.iter().map(|n| n.quantity).collect();
@@ -975,9 +998,7 @@ impl Engine {
             left[a.line] -= a.quantity;
             allocations.push(LineAllocation {
                 line_id: order.placement.lines[line_of_need[a.line]].line_id.clone(),
-                location_id: self.locations.by_slot[candidates[a.candidate]]
-                    .location_id
-                    .clone(),
+                location_id: location(a.candidate),
                 quantity: a.quantity,
             });
         }
@@ -1504,11 +1525,11 @@ impl Engine {
 
     fn refresh_pending(&mut self, order_id: &OrderId) {
         if let Some(o) = self.orders.get(order_id) {
-            let key = pending_key(o);
-            if o.is_releasable() && o.has_unallocated() {
-                self.pending.insert(key);
-            } else {
-                self.pending.remove(&key);
+            // Open unallocated units imply the order is not finished.
+            if o.is_pending() {
+                self.pending.insert(pending_key(o));
+            } else if !self.pending.is_empty() {
+                self.pending.remove(&pending_key(o));
             }
         }
     }
@@ -2168,7 +2189,7 @@ impl Engine {
                 }
             }
             let key = pending_key(o);
-            let should = o.is_releasable() && o.has_unallocated();
+            let should = o.is_pending();
             if should != self.pending.contains(&key) {
                 return Err(format!(
                     "pending queue out of date for order {}",

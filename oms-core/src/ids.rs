@@ -153,13 +153,13 @@ pub fn check_id(field: &str, value: &str) -> Result<()> {
             format!("{:?}… is longer than {MAX_ID_LEN} bytes", prefix(value)),
         ));
     }
-    if value.chars().any(char::is_control) {
+    if has_control(value) {
         return Err(OmsError::validation(
             field,
             format!("{value:?} contains control characters"),
         ));
     }
-    if value.trim() != value {
+    if value.starts_with(char::is_whitespace) || value.ends_with(char::is_whitespace) {
         return Err(OmsError::validation(
             field,
             format!("{value:?} has leading or trailing whitespace"),
@@ -185,10 +185,12 @@ pub fn check_sku(field: &str, value: &str) -> Result<()> {
             ),
         ));
     }
-    if let Some(bad) = value
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
-    {
+    let ok = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-');
+    if !value.bytes().all(ok) {
+        let bad = value
+            .chars()
+            .find(|&c| !(c.is_ascii() && ok(c as u8)))
+            .unwrap_or('?');
         return Err(OmsError::validation(
             field,
             format!("{value:?} contains {bad:?}; a SKU may only use A-Z a-z 0-9 . _ -"),
@@ -209,13 +211,22 @@ pub fn check_text(field: &str, value: &str, max: usize) -> Result<()> {
             format!("{:?}… is longer than {max} bytes", prefix(value)),
         ));
     }
-    if value.chars().any(char::is_control) {
+    if has_control(value) {
         return Err(OmsError::validation(
             field,
             format!("{:?} contains control characters", prefix(value)),
         ));
     }
     Ok(())
+}
+
+/// Whether `value` has a control character (fast path for ASCII).
+fn has_control(value: &str) -> bool {
+    if value.is_ascii() {
+        value.bytes().any(|b| b < 0x20 || b == 0x7f)
+    } else {
+        value.chars().any(char::is_control)
+    }
 }
 
 fn prefix(value: &str) -> &str {

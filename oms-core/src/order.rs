@@ -649,27 +649,19 @@ impl Order {
 
     /// The derived status; see [`STATUS_RULES`].
     pub fn status(&self) -> OrderStatus {
-        let (mut live, mut cancelled_all, mut shipped, mut delivered) = (0u64, true, 0u64, 0u64);
-        let (mut backordered, mut unallocated, mut allocated) = (false, false, false);
-        for (i, (spec, line)) in self
-            .placement
-            .lines
-            .iter()
-            .zip(self.lines.iter())
-            .enumerate()
-        {
+        // One pass over the lines; this runs several times per command.
+        let (mut live, mut shipped, mut delivered) = (0u64, 0u64, 0u64);
+        let (mut unallocated, mut allocated) = (false, false);
+        for (spec, line) in self.placement.lines.iter().zip(self.lines.iter()) {
             let l = spec.quantity.saturating_sub(line.cancelled);
-            if l > 0 {
-                cancelled_all = false;
-            }
             live += l;
             shipped += line.shipped;
             delivered += line.delivered;
-            backordered |= self.backordered(i) > 0;
-            unallocated |= self.unallocated(i) > 0;
-            allocated |= !line.allocations.is_empty();
+            let reserved = line.allocations.total();
+            allocated |= reserved > 0;
+            unallocated |= l.saturating_sub(line.shipped) > reserved;
         }
-        if cancelled_all {
+        if live == 0 {
             OrderStatus::Cancelled
         } else if delivered >= live {
             OrderStatus::Delivered
@@ -679,7 +671,7 @@ impl Order {
             OrderStatus::OnHold
         } else if shipped > 0 {
             OrderStatus::PartiallyShipped
-        } else if backordered {
+        } else if unallocated && self.allocation_attempted {
             OrderStatus::Backordered
         } else if allocated && !unallocated {
             OrderStatus::Allocated
@@ -719,6 +711,11 @@ impl Order {
                 self.status(),
                 OrderStatus::Cancelled | OrderStatus::Shipped | OrderStatus::Delivered
             )
+    }
+
+    /// Releasable with open units that hold no reservation: waiting for allocation.
+    pub fn is_pending(&self) -> bool {
+        self.holds.is_empty() && self.has_unallocated()
     }
 
     /// The read-only view returned by queries.

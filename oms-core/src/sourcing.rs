@@ -56,11 +56,15 @@ pub fn plan_allocation(needs: &[LineNeed], available: &[Vec<u64>]) -> Vec<Assign
     }
 
     // 1. Ship complete from one location.
-    for c in 0..candidates {
-        if coverable(needs, &remaining, &avail, c) == total {
-            take(needs, &mut remaining, &mut avail, c, &mut plan);
-            return plan;
+    let mut totals = vec![0u64; available.len()];
+    for need in needs {
+        for &(item, per) in &need.parts {
+            totals[item] = totals[item].saturating_add(need.quantity.saturating_mul(per));
         }
+    }
+    if let Some(c) = first_complete(&totals, candidates, |item, c| available[item][c]) {
+        take(needs, &mut remaining, &mut avail, c, &mut plan);
+        return plan;
     }
 
     // 2. Greedy split: the location that covers most, until nothing more fits.
@@ -79,6 +83,28 @@ pub fn plan_allocation(needs: &[LineNeed], available: &[Vec<u64>]) -> Vec<Assign
         }
     }
     plan
+}
+
+/// The first candidate (in preference order) that has `totals[item]` units
+/// of every item, i.e. can ship everything in one shipment.
+///
+/// ```
+/// use oms_core::sourcing::first_complete;
+/// let available = [[1, 4], [9, 2]]; // [item][candidate]
+/// assert_eq!(first_complete(&[3, 2], 2, |i, c| available[i][c]), Some(1));
+/// assert_eq!(first_complete(&[5, 2], 2, |i, c| available[i][c]), None);
+/// ```
+pub fn first_complete(
+    totals: &[u64],
+    candidates: usize,
+    available: impl Fn(usize, usize) -> u64,
+) -> Option<usize> {
+    (0..candidates).find(|&c| {
+        totals
+            .iter()
+            .enumerate()
+            .all(|(item, &need)| need == 0 || available(item, c) >= need)
+    })
 }
 
 /// Units of line `need` that candidate `c` can supply from `avail`.
