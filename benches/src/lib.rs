@@ -154,7 +154,7 @@ pub fn lifecycle(n: usize, skus: usize) -> [Command; 5] {
             location_id: LocationId::new("WH-0"),
             carrier: "UPS".into(),
             service: Some("ground".into()),
-            tracking_number: Some(format!("1Z{n:012}")),
+            tracking_number: Some(format!("1Z{n:012}").into()),
             lines: ship_lines,
         }
         .into(),

@@ -4,6 +4,8 @@
 //! JSON form: internally tagged, `{"type": "place_order", ...}`. Unknown
 //! fields are refused so that a typo never silently drops data.
 
+use std::sync::Arc;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -235,12 +237,12 @@ pub struct Ship {
     pub order_id: OrderId,
     pub shipment_id: ShipmentId,
     pub location_id: LocationId,
-    pub carrier: String,
+    pub carrier: Arc<str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service: Option<String>,
+    pub service: Option<Arc<str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tracking_number: Option<String>,
-    pub lines: Vec<ShipLine>,
+    pub tracking_number: Option<Arc<str>>,
+    pub lines: Arc<[ShipLine]>,
 }
 
 /// Confirms that a shipment reached the customer.

@@ -297,7 +297,13 @@ impl Engine {
                 continue;
             };
             if from != Some(to) {
-                self.emit(tx, EventKind::OrderStatusChanged { order_id, from, to });
+                // Informational: folding it changes nothing but the event count.
+                self.events_applied += 1;
+                tx.events.push(Event {
+                    schema_version: SCHEMA_VERSION,
+                    at: tx.at,
+                    kind: EventKind::OrderStatusChanged { order_id, from, to },
+                });
             }
         }
     }
@@ -946,8 +952,10 @@ impl Engine {
             return None;
         }
         let candidates = self.candidates(&order.placement.ship_to);
-        let entries: Vec<Option<&ProductEntry>> =
-            items.iter().map(|(sku, _)| self.products.get(*sku)).collect();
+        let entries: Vec<Option<&ProductEntry>> = items
+            .iter()
+            .map(|(sku, _)| self.products.get(*sku))
+            .collect();
         let available = |item: usize, c: usize| -> u64 {
             entries[item]
                 .and_then(|e| e.cell(candidates[c]))
@@ -1431,7 +1439,7 @@ impl Engine {
                     .get_mut(&s.order_id)
                     .ok_or_else(|| OmsError::not_found("order", &s.order_id))?;
                 let mut idx = Vec::with_capacity(s.lines.len());
-                for l in &s.lines {
+                for l in s.lines.iter() {
                     let i = order
                         .line_index(l.line_id.as_str())
                         .ok_or_else(|| OmsError::not_found("order line", &l.line_id))?;
@@ -1514,22 +1522,20 @@ impl Engine {
         p
     }
 
-    /// Whether `execute` already interned this placement (its channel is
-    /// the pooled string itself). Interning is an optimization only, so a
-    /// cheap test suffices.
-    fn is_interned(&self, p: &PlaceOrder) -> bool {
-        self.names
-            .get(p.channel.arc())
-            .is_some_and(|x| Arc::ptr_eq(x, p.channel.arc()))
-    }
-
     fn refresh_pending(&mut self, order_id: &OrderId) {
-        if let Some(o) = self.orders.get(order_id) {
-            // Open unallocated units imply the order is not finished.
-            if o.is_pending() {
-                self.pending.insert(pending_key(o));
-            } else if !self.pending.is_empty() {
-                self.pending.remove(&pending_key(o));
+        let Some(o) = self.orders.get_mut(order_id) else {
+            return;
+        };
+        // Open unallocated units imply the order is not finished. The order
+        // remembers whether it is queued, so the queue is touched only on change.
+        let pending = o.is_pending();
+        if pending != o.queued {
+            o.queued = pending;
+            let key = pending_key(o);
+            if pending {
+                self.pending.insert(key);
+            } else {
+                self.pending.remove(&key);
             }
         }
     }
@@ -1548,11 +1554,8 @@ impl Engine {
             }
         }
         // Events from `execute` arrive interned; events read from a log are interned here.
-        let placement = &if self.is_interned(placement) {
-            placement.clone()
-        } else {
-            Arc::new(self.interned((**placement).clone()))
-        };
+        // `execute` interns placements before recording them; a placement
+        // read from a log is kept as it is (replay speed over a few bytes).
         let mut kits = Vec::new();
         for (i, l) in placement.lines.iter().enumerate() {
             let e = self
@@ -1575,6 +1578,7 @@ impl Engine {
             holds: Box::default(),
             payments: PaymentTotals::default(),
             shipments: Box::default(),
+            queued: false,
         };
         for (i, spec) in placement.lines.iter().enumerate() {
             self.add_demand(&spec.sku, order.components(i), spec.quantity, true);

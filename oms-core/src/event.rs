@@ -142,12 +142,12 @@ pub enum EventKind {
         order_id: OrderId,
         shipment_id: ShipmentId,
         location_id: LocationId,
-        carrier: String,
+        carrier: Arc<str>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        service: Option<String>,
+        service: Option<Arc<str>>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        tracking_number: Option<String>,
-        lines: Vec<ShipLine>,
+        tracking_number: Option<Arc<str>>,
+        lines: Arc<[ShipLine]>,
     },
     ShipmentDelivered {
         shipment_id: ShipmentId,

@@ -571,6 +571,9 @@ pub struct Order {
     /// Shipments in the order they were recorded.
     #[serde(default, skip_serializing_if = "<[ShipmentId]>::is_empty")]
     pub shipments: Box<[ShipmentId]>,
+    /// Whether the order sits in the engine's allocation queue (derived, not stored).
+    #[serde(skip)]
+    pub(crate) queued: bool,
 }
 
 impl Order {
@@ -815,12 +818,12 @@ pub struct Shipment {
     pub shipment_id: ShipmentId,
     pub order_id: OrderId,
     pub location_id: LocationId,
-    pub carrier: String,
+    pub carrier: Arc<str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service: Option<String>,
+    pub service: Option<Arc<str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tracking_number: Option<String>,
-    pub lines: Vec<crate::command::ShipLine>,
+    pub tracking_number: Option<Arc<str>>,
+    pub lines: Arc<[crate::command::ShipLine]>,
     pub shipped_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered_at: Option<DateTime<Utc>>,

@@ -1167,12 +1167,12 @@ impl Sim {
                 location_id: location_id.clone(),
                 carrier: carrier.into(),
                 service: (!counter).then(|| match view.priority {
-                    Priority::Rush => "next_day".to_string(),
-                    Priority::Standard => "ground".to_string(),
+                    Priority::Rush => "next_day".into(),
+                    Priority::Standard => "ground".into(),
                 }),
                 tracking_number: (!counter)
-                    .then(|| format!("1Z{:012X}", self.rng.next_u64() >> 16)),
-                lines,
+                    .then(|| format!("1Z{:012X}", self.rng.next_u64() >> 16).into()),
+                lines: lines.into(),
             };
             // Now and then a parcel is scanned out at the wrong dock; nothing
             // is reserved there, so the engine refuses it.
