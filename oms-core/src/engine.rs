@@ -160,6 +160,43 @@ fn pending_key(o: &Order) -> PendingKey {
     (o.placement.priority, o.placed_at, o.order_id().clone())
 }
 
+/// Releasable orders with unallocated units, in allocation order.
+///
+/// Holds a sentinel entry that sorts last, so that the tree keeps its root
+/// node when the queue empties: an order queued and dequeued again must not
+/// cost an allocation each time.
+#[derive(Debug, Clone)]
+struct AllocationQueue(BTreeSet<(bool, PendingKey)>);
+
+impl AllocationQueue {
+    fn new() -> Self {
+        let sentinel = (Priority::Standard, DateTime::<Utc>::MAX_UTC, OrderId::new(""));
+        AllocationQueue(BTreeSet::from([(true, sentinel)]))
+    }
+    fn insert(&mut self, key: PendingKey) {
+        self.0.insert((false, key));
+    }
+    fn remove(&mut self, key: PendingKey) {
+        self.0.remove(&(false, key));
+    }
+    fn contains(&self, key: PendingKey) -> bool {
+        self.0.contains(&(false, key))
+    }
+    fn len(&self) -> usize {
+        self.0.len() - 1
+    }
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    fn clear(&mut self) {
+        *self = AllocationQueue::new();
+    }
+    /// Queued order ids, in allocation order.
+    fn iter(&self) -> impl Iterator<Item = &OrderId> {
+        self.0.iter().filter(|(s, _)| !s).map(|(_, k)| &k.2)
+    }
+}
+
 /// Events being recorded by one `execute` call.
 struct Tx {
     at: DateTime<Utc>,
@@ -186,12 +223,14 @@ pub struct Engine {
     names: FxSet<Arc<str>>,
     shipments: FxMap<ShipmentId, Shipment>,
     /// Releasable orders with unallocated units, in allocation order.
-    pending: BTreeSet<PendingKey>,
+    pending: AllocationQueue,
     events_applied: u64,
     /// The system holds, built once so that holding a million orders
     /// allocates no strings.
     awaiting_payment: Hold,
     high_value_review: Hold,
+    /// Reused by `execute` for the orders a command touches.
+    touched_scratch: Vec<(OrderId, Option<OrderStatus>)>,
 }
 
 impl Engine {
@@ -205,10 +244,11 @@ impl Engine {
             channel_orders: FxMap::default(),
             names: FxSet::default(),
             shipments: FxMap::default(),
-            pending: BTreeSet::new(),
+            pending: AllocationQueue::new(),
             events_applied: 0,
             awaiting_payment: Hold::new(Hold::AWAITING_PAYMENT),
             high_value_review: Hold::new(Hold::HIGH_VALUE_REVIEW),
+            touched_scratch: Vec::new(),
         }
     }
 
@@ -233,28 +273,39 @@ impl Engine {
         let mut tx = Tx {
             at,
             events: Vec::with_capacity(4),
-            touched: Vec::new(),
+            // Reuse the engine's scratch list: no allocation per command.
+            touched: std::mem::take(&mut self.touched_scratch),
             touched_set: FxSet::default(),
         };
-        match command {
-            Command::DefineLocation(c) => self.define_location(c, &mut tx)?,
-            Command::DefineProduct(c) => self.define_product(c, &mut tx)?,
-            Command::ReceiveStock(c) => self.receive_stock(c, &mut tx)?,
-            Command::AdjustStock(c) => self.adjust_stock(c, &mut tx)?,
-            Command::CountStock(c) => self.count_stock(c, &mut tx)?,
-            Command::SetSafetyStock(c) => self.set_safety_stock(c, &mut tx)?,
-            Command::PlaceOrder(c) => self.place_order(c, &mut tx)?,
-            Command::RecordPayment(c) => self.record_payment(c, &mut tx)?,
-            Command::PlaceHold(c) => self.place_hold(c, &mut tx)?,
-            Command::ReleaseHold(c) => self.release_hold(c, &mut tx)?,
-            Command::Allocate(c) => self.allocate(c, &mut tx)?,
-            Command::Ship(c) => self.ship(c, &mut tx)?,
-            Command::ConfirmDelivery(c) => self.confirm_delivery(c, &mut tx)?,
-            Command::CancelOrder(c) => self.cancel_order(c, &mut tx)?,
-            Command::CancelLine(c) => self.cancel_line(c, &mut tx)?,
+        let result = self.dispatch(command, &mut tx);
+        if result.is_ok() {
+            self.emit_status_changes(&mut tx);
         }
-        self.emit_status_changes(&mut tx);
-        Ok(tx.events)
+        let mut scratch = std::mem::take(&mut tx.touched);
+        scratch.clear();
+        self.touched_scratch = scratch;
+        result.map(|()| tx.events)
+    }
+
+    fn dispatch(&mut self, command: Command, tx: &mut Tx) -> Result<()> {
+        match command {
+            Command::DefineLocation(c) => self.define_location(c, tx)?,
+            Command::DefineProduct(c) => self.define_product(c, tx)?,
+            Command::ReceiveStock(c) => self.receive_stock(c, tx)?,
+            Command::AdjustStock(c) => self.adjust_stock(c, tx)?,
+            Command::CountStock(c) => self.count_stock(c, tx)?,
+            Command::SetSafetyStock(c) => self.set_safety_stock(c, tx)?,
+            Command::PlaceOrder(c) => self.place_order(c, tx)?,
+            Command::RecordPayment(c) => self.record_payment(c, tx)?,
+            Command::PlaceHold(c) => self.place_hold(c, tx)?,
+            Command::ReleaseHold(c) => self.release_hold(c, tx)?,
+            Command::Allocate(c) => self.allocate(c, tx)?,
+            Command::Ship(c) => self.ship(c, tx)?,
+            Command::ConfirmDelivery(c) => self.confirm_delivery(c, tx)?,
+            Command::CancelOrder(c) => self.cancel_order(c, tx)?,
+            Command::CancelLine(c) => self.cancel_line(c, tx)?,
+        }
+        Ok(())
     }
 
     /// Records one event and folds it into the state.
@@ -291,8 +342,7 @@ impl Engine {
     }
 
     fn emit_status_changes(&mut self, tx: &mut Tx) {
-        let touched = std::mem::take(&mut tx.touched);
-        for (order_id, from) in touched {
+        for (order_id, from) in tx.touched.drain(..) {
             let Some(to) = self.orders.get(&order_id).map(|o| o.status()) else {
                 continue;
             };
@@ -868,7 +918,7 @@ impl Engine {
                 }
             }
             None => {
-                let queue: Vec<OrderId> = self.pending.iter().map(|k| k.2.clone()).collect();
+                let queue: Vec<OrderId> = self.pending.iter().cloned().collect();
                 for order_id in queue {
                     if let Some(kind) = self.plan_order_allocation(&order_id) {
                         self.emit(tx, kind);
@@ -905,7 +955,7 @@ impl Engine {
             .pending
             .iter()
             .filter(|k| {
-                self.orders.get(&k.2).is_some_and(|o| {
+                self.orders.get(*k).is_some_and(|o| {
                     (0..o.lines.len()).any(|i| {
                         o.unallocated(i) > 0 && {
                             let sku = &o.placement.lines[i].sku;
@@ -915,7 +965,7 @@ impl Engine {
                     })
                 })
             })
-            .map(|k| k.2.clone())
+            .cloned()
             .collect();
         for order_id in waiting {
             if let Some(kind) = self.plan_order_allocation(&order_id) {
@@ -932,7 +982,8 @@ impl Engine {
             return None;
         }
         // Items: distinct stockable SKUs the open lines need, with totals.
-        let mut items: Vec<(&Sku, u64)> = Vec::new();
+        let mut items: Vec<(&Sku, u64, Option<&ProductEntry>)> =
+            Vec::with_capacity(order.lines.len());
         let mut open_lines = 0;
         for i in 0..order.lines.len() {
             let quantity = order.unallocated(i);
@@ -942,9 +993,9 @@ impl Engine {
             open_lines += 1;
             for (sku, per) in parts(order, i) {
                 let units = quantity.saturating_mul(per);
-                match items.iter_mut().find(|(s, _)| *s == sku) {
+                match items.iter_mut().find(|(s, _, _)| *s == sku) {
                     Some(item) => item.1 = item.1.saturating_add(units),
-                    None => items.push((sku, units)),
+                    None => items.push((sku, units, self.products.get(sku))),
                 }
             }
         }
@@ -952,20 +1003,17 @@ impl Engine {
             return None;
         }
         let candidates = self.candidates(&order.placement.ship_to);
-        let entries: Vec<Option<&ProductEntry>> = items
-            .iter()
-            .map(|(sku, _)| self.products.get(*sku))
-            .collect();
         let available = |item: usize, c: usize| -> u64 {
-            entries[item]
+            items[item]
+                .2
                 .and_then(|e| e.cell(candidates[c]))
                 .map_or(0, StockCell::available)
         };
-        let totals: Vec<u64> = items.iter().map(|(_, units)| *units).collect();
         let location = |c: usize| self.locations.by_slot[candidates[c]].location_id.clone();
 
         // The common case: one location ships everything.
-        if let Some(c) = first_complete(&totals, candidates.len(), available) {
+        let need = |item: usize| items[item].1;
+        if let Some(c) = first_complete(items.len(), need, candidates.len(), available) {
             let allocations = (0..order.lines.len())
                 .filter(|&i| order.unallocated(i) > 0)
                 .map(|i| LineAllocation {
@@ -990,7 +1038,7 @@ impl Engine {
                 continue;
             }
             let parts = parts(order, i)
-                .map(|(sku, per)| (items.iter().position(|(s, _)| *s == sku).unwrap_or(0), per))
+                .map(|(sku, per)| (items.iter().position(|(s, _, _)| *s == sku).unwrap_or(0), per))
                 .collect();
             needs.push(LineNeed { quantity, parts });
             line_of_need.push(i);
@@ -1033,8 +1081,8 @@ impl Engine {
 
     /// Slots of fulfilling locations in preference order: nearest to the
     /// ship-to first (when both have coordinates), then by id.
-    fn candidates(&self, ship_to: &Address) -> Vec<usize> {
-        let mut slots = self.locations.fulfilling.clone();
+    fn candidates(&self, ship_to: &Address) -> std::borrow::Cow<'_, [usize]> {
+        let mut slots = std::borrow::Cow::Borrowed(self.locations.fulfilling.as_slice());
         if let (Some(a), Some(b)) = (ship_to.lat(), ship_to.lon()) {
             let distance = |slot: usize| {
                 let l = &self.locations.by_slot[slot];
@@ -1044,7 +1092,9 @@ impl Engine {
                 }
             };
             // Stable sort keeps id order among equal (or unknown) distances.
-            slots.sort_by(|&x, &y| distance(x).total_cmp(&distance(y)));
+            slots
+                .to_mut()
+                .sort_by(|&x, &y| distance(x).total_cmp(&distance(y)));
         }
         slots
     }
@@ -1535,7 +1585,7 @@ impl Engine {
             if pending {
                 self.pending.insert(key);
             } else {
-                self.pending.remove(&key);
+                self.pending.remove(key);
             }
         }
     }
@@ -1616,17 +1666,27 @@ impl Engine {
     }
 
     fn fold_allocated(&mut self, order_id: &OrderId, allocations: &[LineAllocation]) -> Result<()> {
-        let order = self
-            .orders
-            .get(order_id)
+        // Borrow the parts of the engine separately: the order is read while
+        // the ledger changes, without cloning ids.
+        let Engine {
+            orders,
+            products,
+            locations,
+            ..
+        } = self;
+        let order = orders
+            .get_mut(order_id)
             .ok_or_else(|| OmsError::not_found("order", order_id))?;
         // Check everything first so a bad event changes nothing.
-        let mut per_line: Vec<(usize, u64)> = Vec::new();
-        let mut per_cell: Vec<(Sku, LocationId, u64)> = Vec::new();
+        let mut per_line: Vec<(usize, u64)> = Vec::with_capacity(allocations.len());
+        let mut per_cell: Vec<(&Sku, usize, u64)> = Vec::with_capacity(allocations.len());
         for a in allocations {
             let i = order
                 .line_index(a.line_id.as_str())
                 .ok_or_else(|| OmsError::not_found("order line", &a.line_id))?;
+            let slot = locations
+                .slot(a.location_id.as_str())
+                .ok_or_else(|| OmsError::not_found("location", &a.location_id))?;
             match per_line.iter_mut().find(|(l, _)| *l == i) {
                 Some(p) => p.1 += a.quantity,
                 None => per_line.push((i, a.quantity)),
@@ -1635,10 +1695,10 @@ impl Engine {
                 let need = a.quantity.saturating_mul(per);
                 match per_cell
                     .iter_mut()
-                    .find(|(s, l, _)| s == sku && *l == a.location_id)
+                    .find(|(s, l, _)| *s == sku && *l == slot)
                 {
                     Some(p) => p.2 += need,
-                    None => per_cell.push((sku.clone(), a.location_id.clone(), need)),
+                    None => per_cell.push((sku, slot, need)),
                 }
             }
         }
@@ -1651,30 +1711,26 @@ impl Engine {
                 )));
             }
         }
-        for (sku, loc, need) in &per_cell {
-            if !self.locations.contains(loc.as_str()) {
-                return Err(OmsError::not_found("location", loc));
-            }
-            let free = self
-                .products
+        for &(sku, slot, need) in &per_cell {
+            let free = products
                 .get(sku)
-                .and_then(|e| self.cell(e, loc.as_str()))
+                .and_then(|e| e.cell(slot))
                 .map_or(0, StockCell::unreserved);
-            if *need > free {
+            if need > free {
                 return Err(OmsError::conflict(format!(
-                    "reserving {need} of {sku} at {loc} exceeds the {free} unreserved units"
+                    "reserving {need} of {sku} at {} exceeds the {free} unreserved units",
+                    locations.by_slot[slot].location_id
                 )));
             }
         }
         // Apply.
-        for (sku, loc, need) in &per_cell {
-            let slot = self.locations.slot(loc.as_str()).unwrap_or(usize::MAX);
-            if let Some(e) = self.products.get_mut(sku).filter(|_| slot != usize::MAX) {
+        for &(sku, slot, need) in &per_cell {
+            if let Some(e) = products.get_mut(sku) {
                 e.cell_mut(slot).reserved += need;
-                e.demand = e.demand.saturating_sub(*need);
+                e.demand = e.demand.saturating_sub(need);
             }
         }
-        let order = self.order_mut(order_id)?;
+        drop(per_cell);
         for a in allocations {
             if let Some(i) = order.line_index(a.line_id.as_str()) {
                 order.lines[i].allocations.add(&a.location_id, a.quantity);
@@ -1692,16 +1748,23 @@ impl Engine {
         location_id: &LocationId,
         lines: &[ShipLine],
     ) -> Result<()> {
-        let order = self
-            .orders
-            .get(order_id)
+        let Engine {
+            orders,
+            products,
+            locations,
+            ..
+        } = self;
+        let slot = locations
+            .slot(location_id.as_str())
+            .ok_or_else(|| OmsError::not_found("location", location_id))?;
+        let order = orders
+            .get_mut(order_id)
             .ok_or_else(|| OmsError::not_found("order", order_id))?;
-        let mut idx = Vec::with_capacity(lines.len());
-        for l in lines {
+        for (n, l) in lines.iter().enumerate() {
             let i = order
                 .line_index(l.line_id.as_str())
                 .ok_or_else(|| OmsError::not_found("order line", &l.line_id))?;
-            if idx.iter().any(|&(j, _)| j == i)
+            if lines[..n].iter().any(|o| o.line_id == l.line_id)
                 || l.quantity > order.lines[i].allocated_at(location_id)
             {
                 return Err(OmsError::conflict(format!(
@@ -1709,30 +1772,22 @@ impl Engine {
                     l.quantity, l.line_id
                 )));
             }
-            idx.push((i, l.quantity));
         }
-        let mut moves: Vec<(Sku, u64)> = Vec::new();
-        for &(i, q) in &idx {
+        for l in lines {
+            let Some(i) = order.line_index(l.line_id.as_str()) else {
+                continue;
+            };
             for (sku, per) in parts(order, i) {
-                moves.push((sku.clone(), q.saturating_mul(per)));
+                if let Some(e) = products.get_mut(sku) {
+                    let n = l.quantity.saturating_mul(per);
+                    let cell = e.cell_mut(slot);
+                    cell.reserved = cell.reserved.saturating_sub(n);
+                    cell.shipped += n;
+                }
             }
-        }
-        let slot = self
-            .locations
-            .slot(location_id.as_str())
-            .ok_or_else(|| OmsError::not_found("location", location_id))?;
-        for (sku, n) in moves {
-            if let Some(e) = self.products.get_mut(&sku) {
-                let cell = e.cell_mut(slot);
-                cell.reserved = cell.reserved.saturating_sub(n);
-                cell.shipped += n;
-            }
-        }
-        let order = self.order_mut(order_id)?;
-        for (i, q) in idx {
             let line = &mut order.lines[i];
-            line.shipped += q;
-            line.allocations.remove(location_id, q);
+            line.shipped += l.quantity;
+            line.allocations.remove(location_id, l.quantity);
         }
         self.refresh_pending(order_id);
         Ok(())
@@ -2194,7 +2249,7 @@ impl Engine {
             }
             let key = pending_key(o);
             let should = o.is_pending();
-            if should != self.pending.contains(&key) {
+            if should != self.pending.contains(key) {
                 return Err(format!(
                     "pending queue out of date for order {}",
                     o.order_id()

@@ -62,7 +62,7 @@ pub fn plan_allocation(needs: &[LineNeed], available: &[Vec<u64>]) -> Vec<Assign
             totals[item] = totals[item].saturating_add(need.quantity.saturating_mul(per));
         }
     }
-    if let Some(c) = first_complete(&totals, candidates, |item, c| available[item][c]) {
+    if let Some(c) = first_complete(totals.len(), |i| totals[i], candidates, |i, c| available[i][c]) {
         take(needs, &mut remaining, &mut avail, c, &mut plan);
         return plan;
     }
@@ -85,25 +85,27 @@ pub fn plan_allocation(needs: &[LineNeed], available: &[Vec<u64>]) -> Vec<Assign
     plan
 }
 
-/// The first candidate (in preference order) that has `totals[item]` units
-/// of every item, i.e. can ship everything in one shipment.
+/// The first candidate (in preference order) that has `need(item)` units
+/// of each of `items` items, i.e. can ship everything in one shipment.
 ///
 /// ```
 /// use oms_core::sourcing::first_complete;
 /// let available = [[1, 4], [9, 2]]; // [item][candidate]
-/// assert_eq!(first_complete(&[3, 2], 2, |i, c| available[i][c]), Some(1));
-/// assert_eq!(first_complete(&[5, 2], 2, |i, c| available[i][c]), None);
+/// let need = [3, 2];
+/// assert_eq!(first_complete(2, |i| need[i], 2, |i, c| available[i][c]), Some(1));
+/// assert_eq!(first_complete(2, |i| need[i] + 2, 2, |i, c| available[i][c]), None);
 /// ```
 pub fn first_complete(
-    totals: &[u64],
+    items: usize,
+    need: impl Fn(usize) -> u64,
     candidates: usize,
     available: impl Fn(usize, usize) -> u64,
 ) -> Option<usize> {
     (0..candidates).find(|&c| {
-        totals
-            .iter()
-            .enumerate()
-            .all(|(item, &need)| need == 0 || available(item, c) >= need)
+        (0..items).all(|item| {
+            let n = need(item);
+            n == 0 || available(item, c) >= n
+        })
     })
 }
 
