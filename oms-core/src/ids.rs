@@ -220,10 +220,10 @@ pub fn check_text(field: &str, value: &str, max: usize) -> Result<()> {
     Ok(())
 }
 
-/// Whether `value` has a control character (fast path for ASCII).
+/// Whether `value` has a control character (one pass for printable ASCII).
 fn has_control(value: &str) -> bool {
-    if value.is_ascii() {
-        value.bytes().any(|b| b < 0x20 || b == 0x7f)
+    if value.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        false
     } else {
         value.chars().any(char::is_control)
     }

@@ -621,7 +621,11 @@ impl Order {
 
     /// Whether any line has open units without a reservation.
     pub fn has_unallocated(&self) -> bool {
-        (0..self.lines.len()).any(|i| self.unallocated(i) > 0)
+        self.placement
+            .lines
+            .iter()
+            .zip(self.lines.iter())
+            .any(|(spec, l)| spec.quantity > l.cancelled + l.shipped + l.allocations.total())
     }
 
     /// Position of a line by id.
