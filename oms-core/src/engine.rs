@@ -170,7 +170,11 @@ struct AllocationQueue(BTreeSet<(bool, PendingKey)>);
 
 impl AllocationQueue {
     fn new() -> Self {
-        let sentinel = (Priority::Standard, DateTime::<Utc>::MAX_UTC, OrderId::new(""));
+        let sentinel = (
+            Priority::Standard,
+            DateTime::<Utc>::MAX_UTC,
+            OrderId::new(""),
+        );
         AllocationQueue(BTreeSet::from([(true, sentinel)]))
     }
     fn insert(&mut self, key: PendingKey) {
@@ -1038,7 +1042,12 @@ impl Engine {
                 continue;
             }
             let parts = parts(order, i)
-                .map(|(sku, per)| (items.iter().position(|(s, _, _)| *s == sku).unwrap_or(0), per))
+                .map(|(sku, per)| {
+                    (
+                        items.iter().position(|(s, _, _)| *s == sku).unwrap_or(0),
+                        per,
+                    )
+                })
                 .collect();
             needs.push(LineNeed { quantity, parts });
             line_of_need.push(i);

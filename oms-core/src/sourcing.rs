@@ -62,7 +62,12 @@ pub fn plan_allocation(needs: &[LineNeed], available: &[Vec<u64>]) -> Vec<Assign
             totals[item] = totals[item].saturating_add(need.quantity.saturating_mul(per));
         }
     }
-    if let Some(c) = first_complete(totals.len(), |i| totals[i], candidates, |i, c| available[i][c]) {
+    if let Some(c) = first_complete(
+        totals.len(),
+        |i| totals[i],
+        candidates,
+        |i, c| available[i][c],
+    ) {
         take(needs, &mut remaining, &mut avail, c, &mut plan);
         return plan;
     }
