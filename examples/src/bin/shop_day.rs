@@ -618,17 +618,7 @@ impl Sim {
         }
         for (sku, location, quantity) in receipts {
             if quantity > 0 {
-                let location_id = LocationId::new(location);
-                let reference = Some("OPENING".into());
-                self.exec(
-                    ReceiveStock {
-                        sku,
-                        location_id,
-                        quantity,
-                        reference,
-                    },
-                    &[],
-                );
+                self.receive(sku, location, quantity, "OPENING");
             }
         }
         for (sku, location, quantity) in safety {
@@ -682,18 +672,21 @@ impl Sim {
             }
         }
         for (sku, quantity) in lines {
-            let location_id = LocationId::new(location);
-            let reference = Some(po.to_string());
-            self.exec(
-                ReceiveStock {
-                    sku,
-                    location_id,
-                    quantity,
-                    reference,
-                },
-                &[],
-            );
+            self.receive(sku, location, quantity, po);
         }
+    }
+
+    /// Books a receipt of `quantity` units of `sku` at `location`.
+    fn receive(&mut self, sku: Sku, location: &str, quantity: u64, reference: &str) {
+        self.exec(
+            ReceiveStock {
+                sku,
+                location_id: LocationId::new(location),
+                quantity,
+                reference: Some(reference.to_string()),
+            },
+            &[],
+        );
     }
 
     /// Counts a few SKUs; the count is usually a little off from the books.
