@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{check_coordinates, check_gtin, haversine_km, Component, Location, Product};
+use crate::catalog::{check_coordinates, check_gtin, haversine_km, Location, Product};
 use crate::command::*;
 use crate::error::{OmsError, Result};
 use crate::event::{
@@ -99,6 +99,56 @@ impl ProductEntry {
             self.stock.resize(slot + 1, StockCell::default());
         }
         &mut self.stock[slot]
+    }
+}
+
+/// The products, each with a dense slot number (its definition order) that
+/// order lines remember, so the hot paths reach stock by index, not by hash.
+#[derive(Debug, Clone, Default)]
+struct ProductTable {
+    by_slot: Vec<ProductEntry>,
+    slot_of: FxMap<Sku, usize>,
+}
+
+impl ProductTable {
+    fn slot<Q: AsRef<str> + ?Sized>(&self, sku: &Q) -> Option<usize> {
+        self.slot_of.get(sku.as_ref()).copied()
+    }
+    fn get<Q: AsRef<str> + ?Sized>(&self, sku: &Q) -> Option<&ProductEntry> {
+        self.slot(sku).map(|s| &self.by_slot[s])
+    }
+    fn get_mut<Q: AsRef<str> + ?Sized>(&mut self, sku: &Q) -> Option<&mut ProductEntry> {
+        self.slot(sku).map(|s| &mut self.by_slot[s])
+    }
+    fn contains_key<Q: AsRef<str> + ?Sized>(&self, sku: &Q) -> bool {
+        self.slot(sku).is_some()
+    }
+    /// The catalog's own copy of a SKU (shared, so order lines can point at it).
+    fn key<Q: AsRef<str> + ?Sized>(&self, sku: &Q) -> Option<&Sku> {
+        self.get(sku).map(|e| &e.product.sku)
+    }
+    /// Adds a product, or replaces the definition of an existing one (keeping its stock).
+    fn upsert(&mut self, product: Product) {
+        match self.slot(product.sku.as_str()) {
+            Some(s) => self.by_slot[s].product = product,
+            None => self.push(ProductEntry {
+                product,
+                stock: Vec::new(),
+                demand: 0,
+            }),
+        }
+    }
+    /// Adds a product that is not in the table yet.
+    fn push(&mut self, entry: ProductEntry) {
+        self.slot_of
+            .insert(entry.product.sku.clone(), self.by_slot.len());
+        self.by_slot.push(entry);
+    }
+    fn values(&self) -> impl Iterator<Item = &ProductEntry> {
+        self.by_slot.iter()
+    }
+    fn values_mut(&mut self) -> impl Iterator<Item = &mut ProductEntry> {
+        self.by_slot.iter_mut()
     }
 }
 
@@ -219,7 +269,7 @@ struct Tx {
 pub struct Engine {
     config: Config,
     locations: Sites,
-    products: FxMap<Sku, ProductEntry>,
+    products: ProductTable,
     orders: FxMap<OrderId, Box<Order>>,
     channel_orders: FxMap<(Channel, ChannelOrderId), OrderId>,
     /// Interned channel, customer and line-id strings, so that a million
@@ -243,7 +293,7 @@ impl Engine {
         Engine {
             config,
             locations: Sites::default(),
-            products: FxMap::default(),
+            products: ProductTable::default(),
             orders: FxMap::default(),
             channel_orders: FxMap::default(),
             names: FxSet::default(),
@@ -955,17 +1005,14 @@ impl Engine {
         if !self.config.auto_allocate || self.pending.is_empty() {
             return;
         }
+        let arrived: Vec<usize> = skus.iter().filter_map(|s| self.products.slot(s)).collect();
         let waiting: Vec<OrderId> = self
             .pending
             .iter()
             .filter(|k| {
                 self.orders.get(*k).is_some_and(|o| {
                     (0..o.lines.len()).any(|i| {
-                        o.unallocated(i) > 0 && {
-                            let sku = &o.placement.lines[i].sku;
-                            skus.contains(sku)
-                                || o.components(i).iter().any(|c| skus.contains(&c.sku))
-                        }
+                        o.unallocated(i) > 0 && o.part_slots(i).any(|(p, _)| arrived.contains(&p))
                     })
                 })
             })
@@ -986,8 +1033,7 @@ impl Engine {
             return None;
         }
         // Items: distinct stockable SKUs the open lines need, with totals.
-        let mut items: Vec<(&Sku, u64, Option<&ProductEntry>)> =
-            Vec::with_capacity(order.lines.len());
+        let mut items: Vec<(usize, u64)> = Vec::with_capacity(order.lines.len());
         let mut open_lines = 0;
         for i in 0..order.lines.len() {
             let quantity = order.unallocated(i);
@@ -995,11 +1041,11 @@ impl Engine {
                 continue;
             }
             open_lines += 1;
-            for (sku, per) in parts(order, i) {
+            for (product, per) in order.part_slots(i) {
                 let units = quantity.saturating_mul(per);
-                match items.iter_mut().find(|(s, _, _)| *s == sku) {
+                match items.iter_mut().find(|(p, _)| *p == product) {
                     Some(item) => item.1 = item.1.saturating_add(units),
-                    None => items.push((sku, units, self.products.get(sku))),
+                    None => items.push((product, units)),
                 }
             }
         }
@@ -1008,9 +1054,8 @@ impl Engine {
         }
         let candidates = self.candidates(&order.placement.ship_to);
         let available = |item: usize, c: usize| -> u64 {
-            items[item]
-                .2
-                .and_then(|e| e.cell(candidates[c]))
+            self.products.by_slot[items[item].0]
+                .cell(candidates[c])
                 .map_or(0, StockCell::available)
         };
         let location = |c: usize| self.locations.by_slot[candidates[c]].location_id.clone();
@@ -1041,10 +1086,11 @@ impl Engine {
             if quantity == 0 {
                 continue;
             }
-            let parts = parts(order, i)
-                .map(|(sku, per)| {
+            let parts = order
+                .part_slots(i)
+                .map(|(product, per)| {
                     (
-                        items.iter().position(|(s, _, _)| *s == sku).unwrap_or(0),
+                        items.iter().position(|(p, _)| *p == product).unwrap_or(0),
                         per,
                     )
                 })
@@ -1351,19 +1397,7 @@ impl Engine {
                         return Err(OmsError::not_found("product", &c.sku));
                     }
                 }
-                match self.products.get_mut(&product.sku) {
-                    Some(e) => e.product = product.clone(),
-                    None => {
-                        self.products.insert(
-                            product.sku.clone(),
-                            ProductEntry {
-                                product: product.clone(),
-                                stock: Vec::new(),
-                                demand: 0,
-                            },
-                        );
-                    }
-                }
+                self.products.upsert(product.clone());
             }
             EventKind::StockReceived {
                 sku,
@@ -1573,7 +1607,7 @@ impl Engine {
         p.customer_id = CustomerId::from_arc(self.intern(p.customer_id.arc()));
         for l in &mut p.lines {
             l.line_id = LineId::from_arc(self.intern(l.line_id.arc()));
-            if let Some((sku, _)) = self.products.get_key_value(&l.sku) {
+            if let Some(sku) = self.products.key(&l.sku) {
                 l.sku = sku.clone();
             }
         }
@@ -1612,35 +1646,25 @@ impl Engine {
                 return Err(OmsError::not_found("product", &l.sku));
             }
         }
-        // Events from `execute` arrive interned; events read from a log are interned here.
         // `execute` interns placements before recording them; a placement
         // read from a log is kept as it is (replay speed over a few bytes).
-        let mut kits = Vec::new();
-        for (i, l) in placement.lines.iter().enumerate() {
-            let e = self
-                .products
-                .get(&l.sku)
-                .ok_or_else(|| OmsError::not_found("product", &l.sku))?;
-            if e.product.is_kit() {
-                kits.push(KitLine {
-                    line: i as u32,
-                    components: e.product.components.clone(),
-                });
-            }
-        }
-        let order = Order {
+        let mut order = Order {
             placement: placement.clone(),
             placed_at: at,
             lines: vec![LineState::default(); placement.lines.len()].into_boxed_slice(),
-            kits: kits.into_boxed_slice(),
+            kits: Box::default(),
             allocation_attempted: false,
             holds: Box::default(),
             payments: PaymentTotals::default(),
             shipments: Box::default(),
             queued: false,
         };
+        self.link_products(&mut order, true)?;
         for (i, spec) in placement.lines.iter().enumerate() {
-            self.add_demand(&spec.sku, order.components(i), spec.quantity, true);
+            for (slot, per) in order.part_slots(i) {
+                let e = &mut self.products.by_slot[slot];
+                e.demand = e.demand.saturating_add(spec.quantity.saturating_mul(per));
+            }
         }
         if let Some(coid) = &placement.channel_order_id {
             self.channel_orders.insert(
@@ -1654,24 +1678,42 @@ impl Engine {
         Ok(())
     }
 
-    /// Adds (or removes) unallocated demand for `units` of a line.
-    fn add_demand(&mut self, sku: &Sku, components: &[Component], units: u64, add: bool) {
-        let mut bump = |sku: &Sku, n: u64| {
-            if let Some(e) = self.products.get_mut(sku) {
-                e.demand = if add {
-                    e.demand.saturating_add(n)
-                } else {
-                    e.demand.saturating_sub(n)
-                };
-            }
-        };
-        if components.is_empty() {
-            bump(sku, units);
-        } else {
-            for c in components {
-                bump(&c.sku, units.saturating_mul(c.quantity));
+    /// Points an order's lines (and kit components) at their product slots.
+    /// A new order takes its kits from the catalog; a restored one keeps
+    /// the kits it was placed with.
+    fn link_products(&self, order: &mut Order, new: bool) -> Result<()> {
+        let mut kits = Vec::new();
+        for (i, l) in order.placement.lines.iter().enumerate() {
+            let slot = self
+                .products
+                .slot(&l.sku)
+                .ok_or_else(|| OmsError::not_found("product", &l.sku))?;
+            order.lines[i].product = slot as u32;
+            // Kit components are fixed when the order is placed; a snapshot keeps them.
+            let components = match order.kits.iter().find(|k| k.line as usize == i) {
+                Some(k) => k.components.clone(),
+                None if new => self.products.by_slot[slot].product.components.clone(),
+                None => continue,
+            };
+            if !components.is_empty() {
+                let slots = components
+                    .iter()
+                    .map(|c| {
+                        self.products
+                            .slot(&c.sku)
+                            .map(|s| s as u32)
+                            .ok_or_else(|| OmsError::not_found("product", &c.sku))
+                    })
+                    .collect::<Result<Box<[u32]>>>()?;
+                kits.push(KitLine {
+                    line: i as u32,
+                    components,
+                    slots,
+                });
             }
         }
+        order.kits = kits.into_boxed_slice();
+        Ok(())
     }
 
     fn fold_allocated(&mut self, order_id: &OrderId, allocations: &[LineAllocation]) -> Result<()> {
@@ -1688,7 +1730,7 @@ impl Engine {
             .ok_or_else(|| OmsError::not_found("order", order_id))?;
         // Check everything first so a bad event changes nothing.
         let mut per_line: Vec<(usize, u64)> = Vec::with_capacity(allocations.len());
-        let mut per_cell: Vec<(&Sku, usize, u64)> = Vec::with_capacity(allocations.len());
+        let mut per_cell: Vec<(usize, usize, u64)> = Vec::with_capacity(allocations.len());
         for a in allocations {
             let i = order
                 .line_index(a.line_id.as_str())
@@ -1700,14 +1742,14 @@ impl Engine {
                 Some(p) => p.1 += a.quantity,
                 None => per_line.push((i, a.quantity)),
             }
-            for (sku, per) in parts(order, i) {
+            for (product, per) in order.part_slots(i) {
                 let need = a.quantity.saturating_mul(per);
                 match per_cell
                     .iter_mut()
-                    .find(|(s, l, _)| *s == sku && *l == slot)
+                    .find(|(p, l, _)| *p == product && *l == slot)
                 {
                     Some(p) => p.2 += need,
-                    None => per_cell.push((sku, slot, need)),
+                    None => per_cell.push((product, slot, need)),
                 }
             }
         }
@@ -1720,26 +1762,22 @@ impl Engine {
                 )));
             }
         }
-        for &(sku, slot, need) in &per_cell {
-            let free = products
-                .get(sku)
-                .and_then(|e| e.cell(slot))
-                .map_or(0, StockCell::unreserved);
+        for &(product, slot, need) in &per_cell {
+            let e = &products.by_slot[product];
+            let free = e.cell(slot).map_or(0, StockCell::unreserved);
             if need > free {
                 return Err(OmsError::conflict(format!(
-                    "reserving {need} of {sku} at {} exceeds the {free} unreserved units",
-                    locations.by_slot[slot].location_id
+                    "reserving {need} of {} at {} exceeds the {free} unreserved units",
+                    e.product.sku, locations.by_slot[slot].location_id
                 )));
             }
         }
         // Apply.
-        for &(sku, slot, need) in &per_cell {
-            if let Some(e) = products.get_mut(sku) {
-                e.cell_mut(slot).reserved += need;
-                e.demand = e.demand.saturating_sub(need);
-            }
+        for &(product, slot, need) in &per_cell {
+            let e = &mut products.by_slot[product];
+            e.cell_mut(slot).reserved += need;
+            e.demand = e.demand.saturating_sub(need);
         }
-        drop(per_cell);
         for a in allocations {
             if let Some(i) = order.line_index(a.line_id.as_str()) {
                 order.lines[i].allocations.add(&a.location_id, a.quantity);
@@ -1786,13 +1824,11 @@ impl Engine {
             let Some(i) = order.line_index(l.line_id.as_str()) else {
                 continue;
             };
-            for (sku, per) in parts(order, i) {
-                if let Some(e) = products.get_mut(sku) {
-                    let n = l.quantity.saturating_mul(per);
-                    let cell = e.cell_mut(slot);
-                    cell.reserved = cell.reserved.saturating_sub(n);
-                    cell.shipped += n;
-                }
+            for (product, per) in order.part_slots(i) {
+                let n = l.quantity.saturating_mul(per);
+                let cell = products.by_slot[product].cell_mut(slot);
+                cell.reserved = cell.reserved.saturating_sub(n);
+                cell.shipped += n;
             }
             let line = &mut order.lines[i];
             line.shipped += l.quantity;
@@ -1803,12 +1839,16 @@ impl Engine {
     }
 
     fn fold_cancelled(&mut self, order_id: &OrderId, lines: &[LineCancellation]) -> Result<()> {
-        let order = self
-            .orders
-            .get(order_id)
+        let Engine {
+            orders,
+            products,
+            locations,
+            ..
+        } = self;
+        let order = orders
+            .get_mut(order_id)
             .ok_or_else(|| OmsError::not_found("order", order_id))?;
-        let mut idx = Vec::with_capacity(lines.len());
-        for l in lines {
+        for (n, l) in lines.iter().enumerate() {
             let i = order
                 .line_index(l.line_id.as_str())
                 .ok_or_else(|| OmsError::not_found("order line", &l.line_id))?;
@@ -1816,49 +1856,34 @@ impl Engine {
             let fits = l.quantity <= order.open(i)
                 && released <= l.quantity
                 && l.quantity - released <= order.unallocated(i)
-                && l.released
-                    .iter()
-                    .all(|r| r.quantity <= order.lines[i].allocated_at(&r.location_id));
-            if !fits || idx.iter().any(|&(j, _, _)| j == i) {
+                && l.released.iter().all(|r| {
+                    locations.contains(r.location_id.as_str())
+                        && r.quantity <= order.lines[i].allocated_at(&r.location_id)
+                });
+            if !fits || lines[..n].iter().any(|o| o.line_id == l.line_id) {
                 return Err(OmsError::conflict(format!(
                     "cancelling {} units of line {} does not fit its open units",
                     l.quantity, l.line_id
                 )));
             }
-            idx.push((i, l, l.quantity - released));
         }
-        let mut stock_moves: Vec<(Sku, LocationId, u64)> = Vec::new();
-        let mut demand_moves: Vec<(Sku, Vec<Component>, u64)> = Vec::new();
-        for &(i, l, unallocated) in &idx {
-            for r in &l.released {
-                for (sku, per) in parts(order, i) {
-                    stock_moves.push((
-                        sku.clone(),
-                        r.location_id.clone(),
-                        r.quantity.saturating_mul(per),
-                    ));
-                }
-            }
-            demand_moves.push((
-                order.placement.lines[i].sku.clone(),
-                order.components(i).to_vec(),
-                unallocated,
-            ));
-        }
-        for (sku, loc, n) in stock_moves {
-            let Some(slot) = self.locations.slot(loc.as_str()) else {
+        for l in lines {
+            let Some(i) = order.line_index(l.line_id.as_str()) else {
                 continue;
             };
-            if let Some(e) = self.products.get_mut(&sku) {
-                let cell = e.cell_mut(slot);
-                cell.reserved = cell.reserved.saturating_sub(n);
+            let released: u64 = l.released.iter().map(|r| r.quantity).sum();
+            let unallocated = l.quantity - released;
+            for (product, per) in order.part_slots(i) {
+                let e = &mut products.by_slot[product];
+                for r in &l.released {
+                    if let Some(slot) = locations.slot(r.location_id.as_str()) {
+                        let cell = e.cell_mut(slot);
+                        cell.reserved =
+                            cell.reserved.saturating_sub(r.quantity.saturating_mul(per));
+                    }
+                }
+                e.demand = e.demand.saturating_sub(unallocated.saturating_mul(per));
             }
-        }
-        for (sku, comps, n) in demand_moves {
-            self.add_demand(&sku, &comps, n, false);
-        }
-        let order = self.order_mut(order_id)?;
-        for (i, l, _) in idx {
             let line = &mut order.lines[i];
             line.cancelled += l.quantity;
             for r in &l.released {
@@ -2137,6 +2162,10 @@ impl Engine {
             e.locations.upsert(l);
         }
         for p in s.products {
+            let sku = p.product.sku.clone();
+            if e.products.contains_key(&sku) {
+                return Err(OmsError::conflict(format!("product {sku} appears twice")));
+            }
             let mut entry = ProductEntry {
                 product: p.product,
                 stock: Vec::new(),
@@ -2148,18 +2177,19 @@ impl Engine {
                 })?;
                 *entry.cell_mut(slot) = cell;
             }
-            let sku = entry.product.sku.clone();
-            if e.products.insert(sku.clone(), entry).is_some() {
-                return Err(OmsError::conflict(format!("product {sku} appears twice")));
-            }
+            e.products.push(entry);
         }
-        for o in s.orders {
+        for mut o in s.orders {
             let id = o.order_id().clone();
-            if o.lines.len() != o.placement.lines.len() {
+            if o.lines.len() != o.placement.lines.len()
+                || o.kits.iter().any(|k| k.line as usize >= o.lines.len())
+            {
                 return Err(OmsError::conflict(format!(
-                    "order {id} has a mismatched line count"
+                    "order {id} has mismatched lines"
                 )));
             }
+            e.link_products(&mut o, false)
+                .map_err(|err| OmsError::conflict(format!("order {id}: {err}")))?;
             if let Some(coid) = &o.placement.channel_order_id {
                 e.channel_orders
                     .insert((o.placement.channel.clone(), coid.clone()), id.clone());
@@ -2181,21 +2211,17 @@ impl Engine {
         for p in self.products.values_mut() {
             p.demand = 0;
         }
-        let mut demand: Vec<(Sku, Vec<Component>, u64)> = Vec::new();
-        for o in self.orders.values() {
-            if o.status() == OrderStatus::Cancelled {
-                continue;
-            }
+        let Engine {
+            orders, products, ..
+        } = self;
+        for o in orders.values() {
             for i in 0..o.lines.len() {
-                demand.push((
-                    o.placement.lines[i].sku.clone(),
-                    o.components(i).to_vec(),
-                    o.unallocated(i),
-                ));
+                let unallocated = o.unallocated(i);
+                for (product, per) in o.part_slots(i) {
+                    let e = &mut products.by_slot[product];
+                    e.demand = e.demand.saturating_add(unallocated.saturating_mul(per));
+                }
             }
-        }
-        for (sku, comps, n) in demand {
-            self.add_demand(&sku, &comps, n, true);
         }
         let ids: Vec<OrderId> = self.orders.keys().cloned().collect();
         self.pending.clear();
@@ -2226,10 +2252,11 @@ impl Engine {
                         spec.line_id
                     ));
                 }
-                if !self.products.contains_key(&spec.sku) {
+                if self.products.slot(&spec.sku) != Some(line.product as usize) {
                     return Err(format!(
-                        "order {} references unknown product {}",
+                        "order {} line {} does not point at product {}",
                         o.order_id(),
+                        spec.line_id,
                         spec.sku
                     ));
                 }

@@ -525,6 +525,9 @@ pub struct LineState {
     pub delivered: u64,
     #[serde(default)]
     pub cancelled: u64,
+    /// The engine's slot of the line's product (derived, not stored).
+    #[serde(skip)]
+    pub(crate) product: u32,
 }
 
 impl LineState {
@@ -546,6 +549,9 @@ pub struct KitLine {
     /// Index of the line in the order.
     pub line: u32,
     pub components: Arc<[Component]>,
+    /// The engine's slots of the components, in the same order (derived, not stored).
+    #[serde(skip)]
+    pub(crate) slots: Box<[u32]>,
 }
 
 /// A customer order as the engine holds it.
@@ -617,6 +623,20 @@ impl Order {
             .iter()
             .find(|k| k.line as usize == i)
             .map_or(&[], |k| &k.components)
+    }
+
+    /// The (product slot, units per line unit) pairs that line `i` draws
+    /// from stock: its own product, or a kit's components.
+    pub(crate) fn part_slots(&self, i: usize) -> impl Iterator<Item = (usize, u64)> + '_ {
+        let kit = self.kits.iter().find(|k| k.line as usize == i);
+        let own = kit.is_none().then(|| (self.lines[i].product as usize, 1));
+        let components = kit.into_iter().flat_map(|k| {
+            k.slots
+                .iter()
+                .zip(k.components.iter())
+                .map(|(&s, c)| (s as usize, c.quantity))
+        });
+        own.into_iter().chain(components)
     }
 
     /// Whether any line has open units without a reservation.
