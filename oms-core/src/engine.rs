@@ -840,6 +840,8 @@ impl Engine {
 
     fn record_payment(&mut self, c: RecordPayment, tx: &mut Tx) -> Result<()> {
         let order = self.order_for(&c.order_id, OrderAction::RecordPayment)?;
+        // The engine's own id: later lookups compare pointers, not bytes.
+        let canonical = order.order_id().clone();
         let currency = order.currency();
         if c.amount.currency != currency {
             return Err(OmsError::validation(
@@ -878,11 +880,11 @@ impl Engine {
                 ),
             ));
         }
-        let order_id = c.order_id.clone();
+        let order_id = canonical.clone();
         self.emit(
             tx,
             EventKind::PaymentRecorded {
-                order_id: c.order_id,
+                order_id: canonical.clone(),
                 kind: c.kind,
                 amount: c.amount,
                 reference: c.reference,
@@ -916,6 +918,8 @@ impl Engine {
             check_text("note", n, MAX_TEXT)?;
         }
         let order = self.order_for(&c.order_id, OrderAction::PlaceHold)?;
+        // The engine's own id: later lookups compare pointers, not bytes.
+        let canonical = order.order_id().clone();
         if order.has_hold(c.hold.as_str()) {
             return Err(OmsError::transition(
                 "order",
@@ -927,7 +931,7 @@ impl Engine {
         self.emit(
             tx,
             EventKind::HoldPlaced {
-                order_id: c.order_id,
+                order_id: canonical.clone(),
                 hold: c.hold,
                 note: c.note,
             },
@@ -938,6 +942,8 @@ impl Engine {
     fn release_hold(&mut self, c: ReleaseHold, tx: &mut Tx) -> Result<()> {
         check_id("hold", c.hold.as_str())?;
         let order = self.order_for(&c.order_id, OrderAction::ReleaseHold)?;
+        // The engine's own id: later lookups compare pointers, not bytes.
+        let canonical = order.order_id().clone();
         if !order.has_hold(c.hold.as_str()) {
             return Err(OmsError::transition(
                 "order",
@@ -950,11 +956,11 @@ impl Engine {
                 ),
             ));
         }
-        let order_id = c.order_id.clone();
+        let order_id = canonical.clone();
         self.emit(
             tx,
             EventKind::HoldReleased {
-                order_id: c.order_id,
+                order_id: canonical.clone(),
                 hold: c.hold,
                 released_by: HoldReleasedBy::Manual,
             },
@@ -966,7 +972,10 @@ impl Engine {
     fn allocate(&mut self, c: Allocate, tx: &mut Tx) -> Result<()> {
         match c.order_id {
             Some(order_id) => {
-                self.order_for(&order_id, OrderAction::Allocate)?;
+                let order_id = self
+                    .order_for(&order_id, OrderAction::Allocate)?
+                    .order_id()
+                    .clone();
                 if let Some(kind) = self.plan_order_allocation(&order_id) {
                     self.emit(tx, kind);
                 }
@@ -1184,6 +1193,8 @@ impl Engine {
             ));
         }
         let order = self.order_for(&c.order_id, OrderAction::Ship)?;
+        // The engine's own id: later lookups compare pointers, not bytes.
+        let canonical = order.order_id().clone();
         if !self.locations.contains(c.location_id.as_str()) {
             return Err(OmsError::not_found("location", &c.location_id));
         }
@@ -1222,7 +1233,7 @@ impl Engine {
         self.emit(
             tx,
             EventKind::OrderShipped {
-                order_id: c.order_id,
+                order_id: canonical.clone(),
                 shipment_id: c.shipment_id,
                 location_id: c.location_id,
                 carrier: c.carrier,
@@ -1257,6 +1268,8 @@ impl Engine {
     fn cancel_order(&mut self, c: CancelOrder, tx: &mut Tx) -> Result<()> {
         check_text("reason", &c.reason, MAX_NAME)?;
         let order = self.order_for(&c.order_id, OrderAction::Cancel)?;
+        // The engine's own id: later lookups compare pointers, not bytes.
+        let canonical = order.order_id().clone();
         let mut lines = Vec::new();
         let mut freed = Vec::new();
         for i in 0..order.lines.len() {
@@ -1274,11 +1287,11 @@ impl Engine {
                 released,
             });
         }
-        let order_id = c.order_id.clone();
+        let order_id = canonical.clone();
         self.emit(
             tx,
             EventKind::OrderCancelled {
-                order_id: c.order_id,
+                order_id: canonical.clone(),
                 reason: c.reason,
                 lines,
             },
@@ -1292,6 +1305,8 @@ impl Engine {
         check_text("reason", &c.reason, MAX_NAME)?;
         check_quantity("quantity", c.quantity, 1)?;
         let order = self.order_for(&c.order_id, OrderAction::Cancel)?;
+        // The engine's own id: later lookups compare pointers, not bytes.
+        let canonical = order.order_id().clone();
         let i = order.line_index(c.line_id.as_str()).ok_or_else(|| {
             OmsError::not_found("order line", format!("{}/{}", c.order_id, c.line_id))
         })?;
@@ -1327,11 +1342,11 @@ impl Engine {
         } else {
             line_skus(order, i)
         };
-        let order_id = c.order_id.clone();
+        let order_id = canonical.clone();
         self.emit(
             tx,
             EventKind::LineCancelled {
-                order_id: c.order_id,
+                order_id: canonical.clone(),
                 reason: c.reason,
                 cancellation: LineCancellation {
                     line_id: c.line_id,
