@@ -123,10 +123,6 @@ impl ProductTable {
     fn contains_key<Q: AsRef<str> + ?Sized>(&self, sku: &Q) -> bool {
         self.slot(sku).is_some()
     }
-    /// The catalog's own copy of a SKU (shared, so order lines can point at it).
-    fn key<Q: AsRef<str> + ?Sized>(&self, sku: &Q) -> Option<&Sku> {
-        self.get(sku).map(|e| &e.product.sku)
-    }
     /// Adds a product, or replaces the definition of an existing one (keeping its stock).
     fn upsert(&mut self, product: Product) {
         match self.slot(product.sku.as_str()) {
@@ -694,7 +690,7 @@ impl Engine {
         Ok(())
     }
 
-    fn place_order(&mut self, c: PlaceOrder, tx: &mut Tx) -> Result<()> {
+    fn place_order(&mut self, mut c: PlaceOrder, tx: &mut Tx) -> Result<()> {
         check_id("order_id", c.order_id.as_str())?;
         check_id("channel", c.channel.as_str())?;
         if let Some(coid) = &c.channel_order_id {
@@ -710,9 +706,12 @@ impl Engine {
         }
         let currency = c.lines[0].unit_price.currency;
         let mut total = Money::zero(currency);
+        let mut skus = Vec::with_capacity(c.lines.len());
         for (i, line) in c.lines.iter().enumerate() {
-            self.check_order_line(&c.lines[..i], line, currency)
+            let sku = self
+                .check_order_line(&c.lines[..i], line, currency)
                 .map_err(|e| e.within(|| format!("lines[{i}]")))?;
+            skus.push(sku.clone());
             total = total
                 .checked_add(line.unit_price.times(line.quantity)?)
                 .map_err(|e| {
@@ -765,6 +764,10 @@ impl Engine {
                 ));
             }
         }
+        // Share the catalog's SKU strings (found while validating).
+        for (line, sku) in c.lines.iter_mut().zip(skus) {
+            line.sku = sku;
+        }
         let order = Arc::new(self.interned(c));
         self.emit(tx, EventKind::OrderPlaced { order });
         for (hold, note) in holds {
@@ -786,7 +789,7 @@ impl Engine {
         earlier: &[OrderLineInput],
         line: &OrderLineInput,
         currency: Currency,
-    ) -> Result<()> {
+    ) -> Result<&Sku> {
         check_id("line_id", line.line_id.as_str())?;
         check_sku("sku", line.sku.as_str())?;
         check_quantity("quantity", line.quantity, 1)?;
@@ -813,7 +816,7 @@ impl Engine {
                 ));
             }
         }
-        Ok(())
+        Ok(&entry.product.sku)
     }
 
     /// Looks up an order and checks that its status allows `action`.
@@ -1616,15 +1619,12 @@ impl Engine {
     }
 
     /// The placement with its repeated strings shared: channel, customer
-    /// and line ids from the name pool, SKUs from the catalog.
+    /// and line ids from the name pool (SKUs are the catalog's already).
     fn interned(&mut self, mut p: PlaceOrder) -> PlaceOrder {
         p.channel = Channel::from_arc(self.intern(p.channel.arc()));
         p.customer_id = CustomerId::from_arc(self.intern(p.customer_id.arc()));
         for l in &mut p.lines {
             l.line_id = LineId::from_arc(self.intern(l.line_id.arc()));
-            if let Some(sku) = self.products.key(&l.sku) {
-                l.sku = sku.clone();
-            }
         }
         p.lines.shrink_to_fit();
         p
@@ -1655,11 +1655,6 @@ impl Engine {
                 &placement.order_id,
                 "already placed",
             ));
-        }
-        for l in &placement.lines {
-            if !self.products.contains_key(&l.sku) {
-                return Err(OmsError::not_found("product", &l.sku));
-            }
         }
         // `execute` interns placements before recording them; a placement
         // read from a log is kept as it is (replay speed over a few bytes).
