@@ -1,0 +1,887 @@
+//! Command handlers: validate completely, then record events.
+
+use super::*;
+
+impl Engine {
+    pub(super) fn define_location(&mut self, c: DefineLocation, tx: &mut Tx) -> Result<()> {
+        check_id("location_id", c.location_id.as_str())?;
+        check_text("name", &c.name, MAX_NAME)?;
+        check_coordinates("", c.lat, c.lon)?;
+        let location = Location {
+            location_id: c.location_id,
+            name: c.name,
+            kind: c.kind,
+            lat: c.lat,
+            lon: c.lon,
+            fulfills_orders: c.fulfills_orders,
+        };
+        if self.locations.get(location.location_id.as_str()) == Some(&location) {
+            return Ok(());
+        }
+        self.emit(tx, EventKind::LocationDefined { location });
+        Ok(())
+    }
+
+    pub(super) fn define_product(&mut self, c: DefineProduct, tx: &mut Tx) -> Result<()> {
+        check_sku("sku", c.sku.as_str())?;
+        check_text("name", &c.name, MAX_NAME)?;
+        if let Some(g) = &c.gtin {
+            check_gtin("gtin", g)?;
+        }
+        if let Some(d) = &c.description {
+            check_description(d)?;
+        }
+        if let Some(w) = c.weight_g {
+            if w > MAX_QUANTITY {
+                return Err(OmsError::validation(
+                    "weight_g",
+                    format!("{w} g is implausibly large"),
+                ));
+            }
+        }
+        if let Some(d) = c.dims_mm {
+            if d.length == 0 || d.width == 0 || d.height == 0 {
+                return Err(OmsError::validation(
+                    "dims_mm",
+                    "every dimension must be at least 1 mm",
+                ));
+            }
+        }
+        if let Some(p) = &c.price {
+            if p.amount.is_sign_negative() {
+                return Err(OmsError::validation("price", format!("{p} is negative")));
+            }
+        }
+        let components = c.components.unwrap_or_default();
+        if components.len() > MAX_COMPONENTS {
+            return Err(OmsError::validation(
+                "components",
+                format!("a kit has at most {MAX_COMPONENTS} components"),
+            ));
+        }
+        for (i, comp) in components.iter().enumerate() {
+            let field = format!("components[{i}]");
+            check_sku(&format!("{field}.sku"), comp.sku.as_str())?;
+            if comp.quantity == 0 || comp.quantity > 1_000_000 {
+                return Err(OmsError::validation(
+                    format!("{field}.quantity"),
+                    format!("{} is not between 1 and 1000000", comp.quantity),
+                ));
+            }
+            if comp.sku == c.sku {
+                return Err(OmsError::validation(field, "a kit cannot contain itself"));
+            }
+            if components[..i].iter().any(|o| o.sku == comp.sku) {
+                return Err(OmsError::validation(
+                    field,
+                    format!("component {} is listed twice", comp.sku),
+                ));
+            }
+            match self.products.get(&comp.sku) {
+                None => return Err(OmsError::not_found("product", &comp.sku)),
+                Some(e) if e.product.is_kit() => {
+                    return Err(OmsError::validation(
+                        field,
+                        format!("{} is itself a kit; kits cannot nest", comp.sku),
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+        if !components.is_empty() {
+            if let Some(e) = self.products.get(&c.sku) {
+                if e.stock.iter().any(|cell| !cell.is_empty()) {
+                    return Err(OmsError::conflict(format!(
+                        "product {} has stock records; a kit holds no stock of its own",
+                        c.sku
+                    )));
+                }
+            }
+            // The product must not already be a component of another kit.
+            let mut parents: Vec<&Sku> = self
+                .products
+                .values()
+                .filter(|e| e.product.components.iter().any(|k| k.sku == c.sku))
+                .map(|e| &e.product.sku)
+                .collect();
+            parents.sort();
+            if let Some(parent) = parents.first() {
+                return Err(OmsError::validation(
+                    "components",
+                    format!("{} is a component of kit {parent}; kits cannot nest", c.sku),
+                ));
+            }
+        }
+        let product = Product {
+            sku: c.sku,
+            name: c.name,
+            gtin: c.gtin,
+            description: c.description,
+            weight_g: c.weight_g,
+            dims_mm: c.dims_mm,
+            price: c.price,
+            components: components.into(),
+        };
+        if self.products.get(&product.sku).map(|e| &e.product) == Some(&product) {
+            return Ok(());
+        }
+        self.emit(tx, EventKind::ProductDefined { product });
+        Ok(())
+    }
+
+    /// Looks up a stockable (non-kit) product and a location for a stock command.
+    pub(super) fn stock_target(
+        &self,
+        sku: &Sku,
+        location_id: &LocationId,
+    ) -> Result<&ProductEntry> {
+        check_sku("sku", sku.as_str())?;
+        check_id("location_id", location_id.as_str())?;
+        let entry = self
+            .products
+            .get(sku)
+            .ok_or_else(|| OmsError::not_found("product", sku))?;
+        if !self.locations.contains(location_id.as_str()) {
+            return Err(OmsError::not_found("location", location_id));
+        }
+        if entry.product.is_kit() {
+            return Err(OmsError::validation(
+                "sku",
+                format!("{sku} is a kit; its stock is derived from its components"),
+            ));
+        }
+        Ok(entry)
+    }
+
+    pub(super) fn receive_stock(&mut self, c: ReceiveStock, tx: &mut Tx) -> Result<()> {
+        let entry = self.stock_target(&c.sku, &c.location_id)?;
+        check_quantity("quantity", c.quantity, 1)?;
+        if let Some(r) = &c.reference {
+            check_text("reference", r, MAX_NAME)?;
+        }
+        let received = self
+            .cell(entry, c.location_id.as_str())
+            .map_or(0, |s| s.received);
+        if received
+            .checked_add(c.quantity)
+            .is_none_or(|t| t > u64::MAX / 4)
+        {
+            return Err(OmsError::validation(
+                "quantity",
+                "total received would overflow",
+            ));
+        }
+        let sku = c.sku.clone();
+        self.emit(
+            tx,
+            EventKind::StockReceived {
+                sku: c.sku,
+                location_id: c.location_id,
+                quantity: c.quantity,
+                reference: c.reference,
+            },
+        );
+        self.fill_backorders(tx, &[sku]);
+        Ok(())
+    }
+
+    pub(super) fn adjust_stock(&mut self, c: AdjustStock, tx: &mut Tx) -> Result<()> {
+        let entry = self.stock_target(&c.sku, &c.location_id)?;
+        check_text("reason", &c.reason, MAX_NAME)?;
+        if c.delta == 0 {
+            return Err(OmsError::validation("delta", "must not be zero"));
+        }
+        check_quantity("delta", c.delta.unsigned_abs(), 1)?;
+        let cell = self
+            .cell(entry, c.location_id.as_str())
+            .copied()
+            .unwrap_or_default();
+        if c.delta < 0 && c.delta.unsigned_abs() > cell.unreserved() {
+            return Err(OmsError::InsufficientStock {
+                sku: c.sku.to_string(),
+                location_id: c.location_id.to_string(),
+                requested: c.delta.unsigned_abs(),
+                available: cell.unreserved(),
+                message: format!(
+                    "on-hand ({}) cannot drop below reserved ({}) or zero",
+                    cell.on_hand(),
+                    cell.reserved
+                ),
+            });
+        }
+        let (sku, grew) = (c.sku.clone(), c.delta > 0);
+        self.emit(
+            tx,
+            EventKind::StockAdjusted {
+                sku: c.sku,
+                location_id: c.location_id,
+                delta: c.delta,
+                reason: c.reason,
+                counted: None,
+            },
+        );
+        if grew {
+            self.fill_backorders(tx, &[sku]);
+        }
+        Ok(())
+    }
+
+    pub(super) fn count_stock(&mut self, c: CountStock, tx: &mut Tx) -> Result<()> {
+        let entry = self.stock_target(&c.sku, &c.location_id)?;
+        check_quantity("counted", c.counted, 0)?;
+        let cell = self
+            .cell(entry, c.location_id.as_str())
+            .copied()
+            .unwrap_or_default();
+        if c.counted < cell.reserved {
+            return Err(OmsError::InsufficientStock {
+                sku: c.sku.to_string(),
+                location_id: c.location_id.to_string(),
+                requested: cell.reserved,
+                available: c.counted,
+                message: format!(
+                    "counted {} is below the {} units reserved for orders",
+                    c.counted, cell.reserved
+                ),
+            });
+        }
+        let delta = i128::from(c.counted) - i128::from(cell.on_hand());
+        let delta = i64::try_from(delta)
+            .map_err(|_| OmsError::validation("counted", "difference to on-hand is too large"))?;
+        let sku = c.sku.clone();
+        self.emit(
+            tx,
+            EventKind::StockAdjusted {
+                sku: c.sku,
+                location_id: c.location_id,
+                delta,
+                reason: "cycle_count".to_string(),
+                counted: Some(c.counted),
+            },
+        );
+        if delta > 0 {
+            self.fill_backorders(tx, &[sku]);
+        }
+        Ok(())
+    }
+
+    pub(super) fn set_safety_stock(&mut self, c: SetSafetyStock, tx: &mut Tx) -> Result<()> {
+        let entry = self.stock_target(&c.sku, &c.location_id)?;
+        check_quantity("quantity", c.quantity, 0)?;
+        let current = self
+            .cell(entry, c.location_id.as_str())
+            .map_or(0, |s| s.safety_stock);
+        if current == c.quantity {
+            return Ok(());
+        }
+        let sku = c.sku.clone();
+        self.emit(
+            tx,
+            EventKind::SafetyStockSet {
+                sku: c.sku,
+                location_id: c.location_id,
+                quantity: c.quantity,
+            },
+        );
+        if c.quantity < current {
+            self.fill_backorders(tx, &[sku]);
+        }
+        Ok(())
+    }
+
+    pub(super) fn place_order(&mut self, mut c: PlaceOrder, tx: &mut Tx) -> Result<()> {
+        check_id("order_id", c.order_id.as_str())?;
+        check_id("channel", c.channel.as_str())?;
+        if let Some(coid) = &c.channel_order_id {
+            check_id("channel_order_id", coid.as_str())?;
+        }
+        check_id("customer_id", c.customer_id.as_str())?;
+        check_address(&c.ship_to).map_err(|e| e.within(|| "ship_to".into()))?;
+        if c.lines.is_empty() || c.lines.len() > MAX_LINES {
+            return Err(OmsError::validation(
+                "lines",
+                format!("an order has 1–{MAX_LINES} lines, got {}", c.lines.len()),
+            ));
+        }
+        let currency = c.lines[0].unit_price.currency;
+        let mut total = Money::zero(currency);
+        let mut skus = Vec::with_capacity(c.lines.len());
+        for (i, line) in c.lines.iter().enumerate() {
+            let sku = self
+                .check_order_line(&c.lines[..i], line, currency)
+                .map_err(|e| e.within(|| format!("lines[{i}]")))?;
+            skus.push(sku.clone());
+            total = total
+                .checked_add(line.unit_price.times(line.quantity)?)
+                .map_err(|e| {
+                    OmsError::validation(format!("lines[{i}].unit_price"), e.to_string())
+                })?;
+        }
+        if let Some(s) = &c.shipping_price {
+            check_price("shipping_price", s, currency)?;
+            total = total.checked_add(*s)?;
+        }
+
+        // Redelivery of the same order is a no-op; a different order under a used id is not.
+        if let Some(existing) = self.orders.get(&c.order_id) {
+            if *existing.placement == c {
+                return Ok(());
+            }
+            return Err(OmsError::duplicate(
+                "order",
+                &c.order_id,
+                "an order with this id but a different payload exists",
+            ));
+        }
+        if let Some(coid) = &c.channel_order_id {
+            let key = (c.channel.clone(), coid.clone());
+            if let Some(other) = self.channel_orders.get(&key) {
+                let existing = &self.orders[other].placement;
+                let mut same = c.clone();
+                same.order_id = other.clone();
+                if **existing == same {
+                    return Ok(());
+                }
+                return Err(OmsError::duplicate(
+                    "channel order",
+                    format!("{}/{coid}", c.channel),
+                    format!("already placed as order {other} with a different payload"),
+                ));
+            }
+        }
+
+        let order_id = c.order_id.clone();
+        let mut holds: Vec<(Hold, Option<String>)> = Vec::new();
+        if self.config.require_payment && !total.amount.is_zero() {
+            holds.push((self.awaiting_payment.clone(), None));
+        }
+        if let Some(threshold) = &self.config.high_value_threshold {
+            if threshold.currency == currency && total.amount > threshold.amount {
+                holds.push((
+                    self.high_value_review.clone(),
+                    Some(format!("total {total} exceeds {threshold}")),
+                ));
+            }
+        }
+        // Share the catalog's SKU strings (found while validating).
+        for (line, sku) in c.lines.iter_mut().zip(skus) {
+            line.sku = sku;
+        }
+        let order = Arc::new(self.interned(c));
+        self.emit(tx, EventKind::OrderPlaced { order });
+        for (hold, note) in holds {
+            self.emit(
+                tx,
+                EventKind::HoldPlaced {
+                    order_id: order_id.clone(),
+                    hold,
+                    note,
+                },
+            );
+        }
+        self.auto_allocate_order(tx, &order_id);
+        Ok(())
+    }
+
+    pub(super) fn check_order_line(
+        &self,
+        earlier: &[OrderLineInput],
+        line: &OrderLineInput,
+        currency: Currency,
+    ) -> Result<&Sku> {
+        check_id("line_id", line.line_id.as_str())?;
+        check_sku("sku", line.sku.as_str())?;
+        check_quantity("quantity", line.quantity, 1)?;
+        if earlier.iter().any(|o| o.line_id == line.line_id) {
+            return Err(OmsError::validation(
+                "line_id",
+                format!("line id {} is used twice", line.line_id),
+            ));
+        }
+        check_price("unit_price", &line.unit_price, currency)?;
+        let entry = self
+            .products
+            .get(&line.sku)
+            .ok_or_else(|| OmsError::not_found("product", &line.sku))?;
+        for comp in entry.product.components.iter() {
+            if line
+                .quantity
+                .checked_mul(comp.quantity)
+                .is_none_or(|q| q > MAX_QUANTITY)
+            {
+                return Err(OmsError::validation(
+                    "quantity",
+                    format!("{} kits need too many units of {}", line.quantity, comp.sku),
+                ));
+            }
+        }
+        Ok(&entry.product.sku)
+    }
+
+    /// Looks up an order and checks that its status allows `action`.
+    pub(super) fn order_for(&self, order_id: &OrderId, action: OrderAction) -> Result<&Order> {
+        check_id("order_id", order_id.as_str())?;
+        let order = self
+            .orders
+            .get(order_id)
+            .ok_or_else(|| OmsError::not_found("order", order_id))?;
+        let status = order.status();
+        if !status.allows(action) {
+            let why = match status {
+                OrderStatus::OnHold => format!(
+                    "{} is not allowed while the order has holds ({})",
+                    action.command(),
+                    join(&order.holds)
+                ),
+                _ => format!("{} is not allowed for a {status} order", action.command()),
+            };
+            return Err(OmsError::transition("order", order_id, status, why));
+        }
+        Ok(order)
+    }
+
+    pub(super) fn record_payment(&mut self, c: RecordPayment, tx: &mut Tx) -> Result<()> {
+        let order = self.order_for(&c.order_id, OrderAction::RecordPayment)?;
+        // The engine's own id: later lookups compare pointers, not bytes.
+        let canonical = order.order_id().clone();
+        let currency = order.currency();
+        if c.amount.currency != currency {
+            return Err(OmsError::validation(
+                "amount.currency",
+                format!(
+                    "{} differs from the order's currency {currency}",
+                    c.amount.currency
+                ),
+            ));
+        }
+        if c.amount.amount <= Decimal::ZERO {
+            return Err(OmsError::validation(
+                "amount",
+                format!("{} is not positive", c.amount),
+            ));
+        }
+        if let Some(r) = &c.reference {
+            check_text("reference", r, MAX_NAME)?;
+        }
+        let p = &order.payments;
+        let grown = match c.kind {
+            PaymentKind::Authorized => p.authorized.checked_add(c.amount.amount),
+            PaymentKind::Captured => p.captured.checked_add(c.amount.amount),
+            PaymentKind::Refunded => p.refunded.checked_add(c.amount.amount),
+            PaymentKind::Failed => Some(Decimal::ZERO),
+        };
+        let Some(grown) = grown else {
+            return Err(OmsError::validation("amount", "payment total overflows"));
+        };
+        if c.kind == PaymentKind::Refunded && grown > p.captured {
+            return Err(OmsError::validation(
+                "amount",
+                format!(
+                    "refund of {} exceeds what is left to refund: captured {} {currency}, already refunded {} {currency}",
+                    c.amount, p.captured, p.refunded
+                ),
+            ));
+        }
+        let order_id = canonical.clone();
+        self.emit(
+            tx,
+            EventKind::PaymentRecorded {
+                order_id: canonical.clone(),
+                kind: c.kind,
+                amount: c.amount,
+                reference: c.reference,
+            },
+        );
+        self.release_paid_hold(tx, &order_id);
+        Ok(())
+    }
+
+    /// Lifts `awaiting_payment` once authorized plus captured cover the total.
+    pub(super) fn release_paid_hold(&mut self, tx: &mut Tx, order_id: &OrderId) {
+        let Some(order) = self.orders.get(order_id) else {
+            return;
+        };
+        if order.has_hold(Hold::AWAITING_PAYMENT) && order.payment_covers_total() {
+            self.emit(
+                tx,
+                EventKind::HoldReleased {
+                    order_id: order_id.clone(),
+                    hold: self.awaiting_payment.clone(),
+                    released_by: HoldReleasedBy::Payment,
+                },
+            );
+            self.auto_allocate_order(tx, order_id);
+        }
+    }
+
+    pub(super) fn place_hold(&mut self, c: PlaceHold, tx: &mut Tx) -> Result<()> {
+        check_id("hold", c.hold.as_str())?;
+        if let Some(n) = &c.note {
+            check_text("note", n, MAX_TEXT)?;
+        }
+        let order = self.order_for(&c.order_id, OrderAction::PlaceHold)?;
+        // The engine's own id: later lookups compare pointers, not bytes.
+        let canonical = order.order_id().clone();
+        if order.has_hold(c.hold.as_str()) {
+            return Err(OmsError::transition(
+                "order",
+                &c.order_id,
+                order.status(),
+                format!("the order already has hold {}", c.hold),
+            ));
+        }
+        self.emit(
+            tx,
+            EventKind::HoldPlaced {
+                order_id: canonical.clone(),
+                hold: c.hold,
+                note: c.note,
+            },
+        );
+        Ok(())
+    }
+
+    pub(super) fn release_hold(&mut self, c: ReleaseHold, tx: &mut Tx) -> Result<()> {
+        check_id("hold", c.hold.as_str())?;
+        let order = self.order_for(&c.order_id, OrderAction::ReleaseHold)?;
+        // The engine's own id: later lookups compare pointers, not bytes.
+        let canonical = order.order_id().clone();
+        if !order.has_hold(c.hold.as_str()) {
+            return Err(OmsError::transition(
+                "order",
+                &c.order_id,
+                order.status(),
+                format!(
+                    "the order does not have hold {} (holds: {})",
+                    c.hold,
+                    join(&order.holds)
+                ),
+            ));
+        }
+        let order_id = canonical.clone();
+        self.emit(
+            tx,
+            EventKind::HoldReleased {
+                order_id: canonical.clone(),
+                hold: c.hold,
+                released_by: HoldReleasedBy::Manual,
+            },
+        );
+        self.auto_allocate_order(tx, &order_id);
+        Ok(())
+    }
+
+    pub(super) fn allocate(&mut self, c: Allocate, tx: &mut Tx) -> Result<()> {
+        match c.order_id {
+            Some(order_id) => {
+                let order_id = self
+                    .order_for(&order_id, OrderAction::Allocate)?
+                    .order_id()
+                    .clone();
+                if let Some(kind) = self.plan_order_allocation(&order_id) {
+                    self.emit(tx, kind);
+                }
+            }
+            None => {
+                let queue: Vec<OrderId> = self.pending.iter().cloned().collect();
+                for order_id in queue {
+                    if let Some(kind) = self.plan_order_allocation(&order_id) {
+                        self.emit(tx, kind);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn ship(&mut self, c: Ship, tx: &mut Tx) -> Result<()> {
+        check_id("shipment_id", c.shipment_id.as_str())?;
+        check_id("location_id", c.location_id.as_str())?;
+        check_text("carrier", &c.carrier, MAX_NAME)?;
+        if let Some(s) = &c.service {
+            check_text("service", s, MAX_NAME)?;
+        }
+        if let Some(t) = &c.tracking_number {
+            check_text("tracking_number", t, MAX_NAME)?;
+        }
+        if let Some(existing) = self.shipments.get(&c.shipment_id) {
+            let same = existing.order_id == c.order_id
+                && existing.location_id == c.location_id
+                && existing.carrier == c.carrier
+                && existing.service == c.service
+                && existing.tracking_number == c.tracking_number
+                && existing.lines == c.lines;
+            if same {
+                return Ok(());
+            }
+            return Err(OmsError::duplicate(
+                "shipment",
+                &c.shipment_id,
+                format!(
+                    "already recorded for order {} with a different payload",
+                    existing.order_id
+                ),
+            ));
+        }
+        let order = self.order_for(&c.order_id, OrderAction::Ship)?;
+        // The engine's own id: later lookups compare pointers, not bytes.
+        let canonical = order.order_id().clone();
+        if !self.locations.contains(c.location_id.as_str()) {
+            return Err(OmsError::not_found("location", &c.location_id));
+        }
+        if c.lines.is_empty() || c.lines.len() > MAX_LINES {
+            return Err(OmsError::validation(
+                "lines",
+                format!("a shipment has 1–{MAX_LINES} lines, got {}", c.lines.len()),
+            ));
+        }
+        for (n, sl) in c.lines.iter().enumerate() {
+            check_quantity("quantity", sl.quantity, 1)
+                .map_err(|e| e.within(|| format!("lines[{n}]")))?;
+            if c.lines[..n].iter().any(|o| o.line_id == sl.line_id) {
+                return Err(OmsError::validation(
+                    format!("lines[{n}].line_id"),
+                    format!("line {} is listed twice", sl.line_id),
+                ));
+            }
+            let i = order.line_index(sl.line_id.as_str()).ok_or_else(|| {
+                OmsError::not_found("order line", format!("{}/{}", c.order_id, sl.line_id))
+            })?;
+            let allocated = order.lines[i].allocated_at(&c.location_id);
+            if sl.quantity > allocated {
+                return Err(OmsError::InsufficientStock {
+                    sku: order.placement.lines[i].sku.to_string(),
+                    location_id: c.location_id.to_string(),
+                    requested: sl.quantity,
+                    available: allocated,
+                    message: format!(
+                        "line {} of order {} has {allocated} units allocated at this location",
+                        sl.line_id, c.order_id
+                    ),
+                });
+            }
+        }
+        self.emit(
+            tx,
+            EventKind::OrderShipped {
+                order_id: canonical.clone(),
+                shipment_id: c.shipment_id,
+                location_id: c.location_id,
+                carrier: c.carrier,
+                service: c.service,
+                tracking_number: c.tracking_number,
+                lines: c.lines,
+            },
+        );
+        Ok(())
+    }
+
+    pub(super) fn confirm_delivery(&mut self, c: ConfirmDelivery, tx: &mut Tx) -> Result<()> {
+        check_id("shipment_id", c.shipment_id.as_str())?;
+        let shipment = self
+            .shipments
+            .get(&c.shipment_id)
+            .ok_or_else(|| OmsError::not_found("shipment", &c.shipment_id))?;
+        if shipment.delivered_at.is_some() {
+            return Ok(());
+        }
+        let order_id = shipment.order_id.clone();
+        self.emit(
+            tx,
+            EventKind::ShipmentDelivered {
+                shipment_id: c.shipment_id,
+                order_id,
+            },
+        );
+        Ok(())
+    }
+
+    pub(super) fn cancel_order(&mut self, c: CancelOrder, tx: &mut Tx) -> Result<()> {
+        check_text("reason", &c.reason, MAX_NAME)?;
+        let order = self.order_for(&c.order_id, OrderAction::Cancel)?;
+        // The engine's own id: later lookups compare pointers, not bytes.
+        let canonical = order.order_id().clone();
+        let mut lines = Vec::new();
+        let mut freed = Vec::new();
+        for i in 0..order.lines.len() {
+            let open = order.open(i);
+            if open == 0 {
+                continue;
+            }
+            let released = order.lines[i].allocations.as_slice().to_vec();
+            if !released.is_empty() {
+                freed.extend(line_skus(order, i));
+            }
+            lines.push(LineCancellation {
+                line_id: order.placement.lines[i].line_id.clone(),
+                quantity: open,
+                released,
+            });
+        }
+        let order_id = canonical.clone();
+        self.emit(
+            tx,
+            EventKind::OrderCancelled {
+                order_id: canonical.clone(),
+                reason: c.reason,
+                lines,
+            },
+        );
+        let _ = order_id;
+        self.fill_backorders(tx, &freed);
+        Ok(())
+    }
+
+    pub(super) fn cancel_line(&mut self, c: CancelLine, tx: &mut Tx) -> Result<()> {
+        check_text("reason", &c.reason, MAX_NAME)?;
+        check_quantity("quantity", c.quantity, 1)?;
+        let order = self.order_for(&c.order_id, OrderAction::Cancel)?;
+        // The engine's own id: later lookups compare pointers, not bytes.
+        let canonical = order.order_id().clone();
+        let i = order.line_index(c.line_id.as_str()).ok_or_else(|| {
+            OmsError::not_found("order line", format!("{}/{}", c.order_id, c.line_id))
+        })?;
+        let open = order.open(i);
+        if c.quantity > open {
+            let l = &order.lines[i];
+            return Err(OmsError::transition(
+                "order line",
+                format!("{}/{}", c.order_id, c.line_id),
+                order.status(),
+                format!(
+                    "cannot cancel {} units: {open} are open ({} shipped, {} already cancelled)",
+                    c.quantity, l.shipped, l.cancelled
+                ),
+            ));
+        }
+        // Unallocated units go first; then reservations, latest first.
+        let mut rest = c.quantity.saturating_sub(order.unallocated(i));
+        let mut released = Vec::new();
+        for a in order.lines[i].allocations.as_slice().iter().rev() {
+            if rest == 0 {
+                break;
+            }
+            let q = rest.min(a.quantity);
+            released.push(LocationQuantity {
+                location_id: a.location_id.clone(),
+                quantity: q,
+            });
+            rest -= q;
+        }
+        let freed = if released.is_empty() {
+            Vec::new()
+        } else {
+            line_skus(order, i)
+        };
+        let order_id = canonical.clone();
+        self.emit(
+            tx,
+            EventKind::LineCancelled {
+                order_id: canonical.clone(),
+                reason: c.reason,
+                cancellation: LineCancellation {
+                    line_id: c.line_id,
+                    quantity: c.quantity,
+                    released,
+                },
+            },
+        );
+        self.release_paid_hold(tx, &order_id);
+        self.fill_backorders(tx, &freed);
+        Ok(())
+    }
+}
+
+/// The (SKU, units per line unit) pairs that line `i` draws from stock.
+fn parts(order: &Order, i: usize) -> impl Iterator<Item = (&Sku, u64)> + '_ {
+    let components = order.components(i);
+    let own = components
+        .is_empty()
+        .then(|| (&order.placement.lines[i].sku, 1));
+    own.into_iter()
+        .chain(components.iter().map(|c| (&c.sku, c.quantity)))
+}
+
+/// The stockable SKUs behind line `i`.
+fn line_skus(order: &Order, i: usize) -> Vec<Sku> {
+    parts(order, i).map(|(s, _)| s.clone()).collect()
+}
+
+fn join(holds: &[Hold]) -> String {
+    holds
+        .iter()
+        .map(Hold::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn check_quantity(field: &str, q: u64, min: u64) -> Result<()> {
+    if q < min || q > MAX_QUANTITY {
+        return Err(OmsError::validation(
+            field,
+            format!("{q} is not between {min} and {MAX_QUANTITY}"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_price(field: &str, price: &Money, currency: Currency) -> Result<()> {
+    if price.currency != currency {
+        return Err(OmsError::validation(
+            format!("{field}.currency"),
+            format!(
+                "{} differs from the order's currency {currency}",
+                price.currency
+            ),
+        ));
+    }
+    if price.amount.is_sign_negative() && !price.amount.is_zero() {
+        return Err(OmsError::validation(field, format!("{price} is negative")));
+    }
+    Ok(())
+}
+
+fn check_description(d: &str) -> Result<()> {
+    if d.len() > MAX_TEXT {
+        return Err(OmsError::validation(
+            "description",
+            format!("longer than {MAX_TEXT} bytes"),
+        ));
+    }
+    if d.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
+        return Err(OmsError::validation(
+            "description",
+            "contains control characters",
+        ));
+    }
+    Ok(())
+}
+
+fn check_address(a: &Address) -> Result<()> {
+    check_text("name", a.name(), MAX_NAME)?;
+    check_text("line1", a.line1(), MAX_NAME)?;
+    if let Some(l) = a.line2() {
+        check_text("line2", l, MAX_NAME)?;
+    }
+    check_text("city", a.city(), MAX_NAME)?;
+    if let Some(r) = a.region() {
+        check_text("region", r, MAX_NAME)?;
+    }
+    check_text("postal_code", a.postal_code(), 32)?;
+    let country = a.country();
+    if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(OmsError::validation(
+            "country",
+            format!("{country:?} is not an ISO 3166-1 alpha-2 code like \"US\""),
+        ));
+    }
+    match (a.lat(), a.lon()) {
+        (Some(lat), Some(lon)) if lat.is_nan() != lon.is_nan() => Err(OmsError::validation(
+            "lat",
+            "lat and lon must be given together",
+        )),
+        (lat, lon) => check_coordinates("", lat, lon),
+    }
+}

@@ -1,0 +1,563 @@
+//! Folding events into state: the one path that changes the engine,
+//! shared by `execute`, `apply` and `replay`.
+
+use super::*;
+
+impl Engine {
+    /// Folds an event into the state. Events that `execute` returned always
+    /// fit; an event that does not fit the current state (from a foreign or
+    /// corrupted log) is skipped whole. Use [`Engine::try_apply`] to learn why.
+    pub fn apply(&mut self, event: &Event) {
+        let _ = self.try_apply(event);
+    }
+
+    /// Folds an event into the state, or explains why it does not fit
+    /// (`conflict`) and changes nothing.
+    pub fn try_apply(&mut self, event: &Event) -> Result<()> {
+        if event.schema_version == 0 || event.schema_version > SCHEMA_VERSION {
+            return Err(OmsError::conflict(format!(
+                "event schema_version {} is not supported (this engine writes {SCHEMA_VERSION})",
+                event.schema_version
+            )));
+        }
+        self.fold(&event.kind, event.at)?;
+        self.events_applied += 1;
+        Ok(())
+    }
+
+    /// Rebuilds an engine from its event log.
+    pub fn replay<I, E>(config: Config, events: I) -> Result<Engine>
+    where
+        I: IntoIterator<Item = E>,
+        E: std::borrow::Borrow<Event>,
+    {
+        let mut engine = Engine::new(config);
+        for (n, event) in events.into_iter().enumerate() {
+            let event = event.borrow();
+            engine.try_apply(event).map_err(|e| {
+                OmsError::conflict(format!("event {n} ({}) does not fit: {e}", event.name()))
+            })?;
+        }
+        Ok(engine)
+    }
+
+    pub(super) fn fold(&mut self, kind: &EventKind, at: DateTime<Utc>) -> Result<()> {
+        match kind {
+            EventKind::LocationDefined { location } => {
+                self.locations.upsert(location.clone());
+            }
+            EventKind::ProductDefined { product } => {
+                for c in product.components.iter() {
+                    if !self.products.contains_key(&c.sku) {
+                        return Err(OmsError::not_found("product", &c.sku));
+                    }
+                }
+                self.products.upsert(product.clone());
+            }
+            EventKind::StockReceived {
+                sku,
+                location_id,
+                quantity,
+                ..
+            } => {
+                let cell = self.cell_for_event(sku, location_id)?;
+                cell.received = cell
+                    .received
+                    .checked_add(*quantity)
+                    .ok_or_else(|| OmsError::conflict("received overflows"))?;
+            }
+            EventKind::StockAdjusted {
+                sku,
+                location_id,
+                delta,
+                ..
+            } => {
+                let cell = self.cell_for_event(sku, location_id)?;
+                let d = delta.unsigned_abs();
+                if *delta >= 0 {
+                    cell.adjusted_in = cell
+                        .adjusted_in
+                        .checked_add(d)
+                        .ok_or_else(|| OmsError::conflict("adjustment overflows"))?;
+                } else if d <= cell.unreserved() {
+                    cell.adjusted_out += d;
+                } else {
+                    return Err(OmsError::conflict(format!(
+                        "adjusting {sku} at {location_id} by {delta} drops on-hand below reserved"
+                    )));
+                }
+            }
+            EventKind::SafetyStockSet {
+                sku,
+                location_id,
+                quantity,
+            } => {
+                self.cell_for_event(sku, location_id)?.safety_stock = *quantity;
+            }
+            EventKind::OrderPlaced { order } => self.fold_order_placed(order, at)?,
+            EventKind::PaymentRecorded {
+                order_id,
+                kind,
+                amount,
+                ..
+            } => {
+                let o = self.order_mut(order_id)?;
+                let p = &mut o.payments;
+                let add = |v: &mut Decimal| -> Result<()> {
+                    *v = v
+                        .checked_add(amount.amount)
+                        .ok_or_else(|| OmsError::conflict("payment total overflows"))?;
+                    Ok(())
+                };
+                match kind {
+                    PaymentKind::Authorized => add(&mut p.authorized)?,
+                    PaymentKind::Captured => add(&mut p.captured)?,
+                    PaymentKind::Refunded => add(&mut p.refunded)?,
+                    PaymentKind::Failed => {}
+                }
+                p.last_failed = *kind == PaymentKind::Failed;
+            }
+            EventKind::HoldPlaced { order_id, hold, .. } => {
+                let o = self.order_mut(order_id)?;
+                if let Err(i) = o.holds.binary_search(hold) {
+                    let mut holds = std::mem::take(&mut o.holds).into_vec();
+                    holds.insert(i, hold.clone());
+                    o.holds = holds.into_boxed_slice();
+                }
+                self.refresh_pending(order_id);
+            }
+            EventKind::HoldReleased { order_id, hold, .. } => {
+                let o = self.order_mut(order_id)?;
+                o.holds = o.holds.iter().filter(|h| *h != hold).cloned().collect();
+                self.refresh_pending(order_id);
+            }
+            EventKind::OrderAllocated {
+                order_id,
+                allocations,
+                ..
+            } => self.fold_allocated(order_id, allocations)?,
+            EventKind::OrderShipped {
+                order_id,
+                shipment_id,
+                location_id,
+                carrier,
+                service,
+                tracking_number,
+                lines,
+            } => {
+                if self.shipments.contains_key(shipment_id) {
+                    return Err(OmsError::duplicate(
+                        "shipment",
+                        shipment_id,
+                        "already recorded",
+                    ));
+                }
+                self.fold_shipped(order_id, location_id, lines)?;
+                let order = self.order_mut(order_id)?;
+                let mut ids = std::mem::take(&mut order.shipments).into_vec();
+                ids.push(shipment_id.clone());
+                order.shipments = ids.into_boxed_slice();
+                self.shipments.insert(
+                    shipment_id.clone(),
+                    Shipment {
+                        shipment_id: shipment_id.clone(),
+                        order_id: order_id.clone(),
+                        location_id: location_id.clone(),
+                        carrier: carrier.clone(),
+                        service: service.clone(),
+                        tracking_number: tracking_number.clone(),
+                        lines: lines.clone(),
+                        shipped_at: at,
+                        delivered_at: None,
+                    },
+                );
+            }
+            EventKind::ShipmentDelivered { shipment_id, .. } => {
+                let s = self
+                    .shipments
+                    .get(shipment_id)
+                    .ok_or_else(|| OmsError::not_found("shipment", shipment_id))?;
+                if s.delivered_at.is_some() {
+                    return Err(OmsError::conflict(format!(
+                        "shipment {shipment_id} is already delivered"
+                    )));
+                }
+                let order = self
+                    .orders
+                    .get_mut(&s.order_id)
+                    .ok_or_else(|| OmsError::not_found("order", &s.order_id))?;
+                let mut idx = Vec::with_capacity(s.lines.len());
+                for l in s.lines.iter() {
+                    let i = order
+                        .line_index(l.line_id.as_str())
+                        .ok_or_else(|| OmsError::not_found("order line", &l.line_id))?;
+                    idx.push((i, l.quantity));
+                }
+                for (i, q) in idx {
+                    order.lines[i].delivered += q;
+                }
+                if let Some(s) = self.shipments.get_mut(shipment_id) {
+                    s.delivered_at = Some(at);
+                }
+            }
+            EventKind::OrderCancelled {
+                order_id, lines, ..
+            } => {
+                self.fold_cancelled(order_id, lines)?;
+            }
+            EventKind::LineCancelled {
+                order_id,
+                cancellation,
+                ..
+            } => {
+                self.fold_cancelled(order_id, std::slice::from_ref(cancellation))?;
+            }
+            EventKind::OrderStatusChanged { order_id, .. } => {
+                if !self.orders.contains_key(order_id) {
+                    return Err(OmsError::not_found("order", order_id));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn cell_for_event(
+        &mut self,
+        sku: &Sku,
+        location_id: &LocationId,
+    ) -> Result<&mut StockCell> {
+        let slot = self
+            .locations
+            .slot(location_id.as_str())
+            .ok_or_else(|| OmsError::not_found("location", location_id))?;
+        let entry = self
+            .products
+            .get_mut(sku)
+            .ok_or_else(|| OmsError::not_found("product", sku))?;
+        Ok(entry.cell_mut(slot))
+    }
+
+    /// The stock cell of a product at a location, if it was ever touched.
+    pub(super) fn cell<'a>(
+        &self,
+        entry: &'a ProductEntry,
+        location: &str,
+    ) -> Option<&'a StockCell> {
+        self.locations.slot(location).and_then(|s| entry.cell(s))
+    }
+
+    pub(super) fn order_mut(&mut self, order_id: &OrderId) -> Result<&mut Order> {
+        self.orders
+            .get_mut(order_id)
+            .map(|o| &mut **o)
+            .ok_or_else(|| OmsError::not_found("order", order_id))
+    }
+
+    pub(super) fn intern(&mut self, s: &Arc<str>) -> Arc<str> {
+        match self.names.get(s) {
+            Some(shared) => shared.clone(),
+            None => {
+                self.names.insert(s.clone());
+                s.clone()
+            }
+        }
+    }
+
+    /// The placement with its repeated strings shared: channel, customer
+    /// and line ids from the name pool (SKUs are the catalog's already).
+    pub(super) fn interned(&mut self, mut p: PlaceOrder) -> PlaceOrder {
+        p.channel = Channel::from_arc(self.intern(p.channel.arc()));
+        p.customer_id = CustomerId::from_arc(self.intern(p.customer_id.arc()));
+        for l in &mut p.lines {
+            l.line_id = LineId::from_arc(self.intern(l.line_id.arc()));
+        }
+        p.lines.shrink_to_fit();
+        p
+    }
+
+    pub(super) fn refresh_pending(&mut self, order_id: &OrderId) {
+        let Some(o) = self.orders.get_mut(order_id) else {
+            return;
+        };
+        // Open unallocated units imply the order is not finished. The order
+        // remembers whether it is queued, so the queue is touched only on change.
+        let pending = o.is_pending();
+        if pending != o.queued {
+            o.queued = pending;
+            let key = pending_key(o);
+            if pending {
+                self.pending.insert(key);
+            } else {
+                self.pending.remove(key);
+            }
+        }
+    }
+
+    pub(super) fn fold_order_placed(
+        &mut self,
+        placement: &Arc<PlaceOrder>,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        if self.orders.contains_key(&placement.order_id) {
+            return Err(OmsError::duplicate(
+                "order",
+                &placement.order_id,
+                "already placed",
+            ));
+        }
+        // `execute` interns placements before recording them; a placement
+        // read from a log is kept as it is (replay speed over a few bytes).
+        let mut order = Order {
+            placement: placement.clone(),
+            placed_at: at,
+            lines: vec![LineState::default(); placement.lines.len()].into_boxed_slice(),
+            kits: Box::default(),
+            allocation_attempted: false,
+            holds: Box::default(),
+            payments: PaymentTotals::default(),
+            shipments: Box::default(),
+            queued: false,
+        };
+        self.link_products(&mut order, true)?;
+        for (i, spec) in placement.lines.iter().enumerate() {
+            for (slot, per) in order.part_slots(i) {
+                let e = &mut self.products.by_slot[slot];
+                e.demand = e.demand.saturating_add(spec.quantity.saturating_mul(per));
+            }
+        }
+        if let Some(coid) = &placement.channel_order_id {
+            self.channel_orders.insert(
+                (placement.channel.clone(), coid.clone()),
+                placement.order_id.clone(),
+            );
+        }
+        self.orders
+            .insert(placement.order_id.clone(), Box::new(order));
+        self.refresh_pending(&placement.order_id);
+        Ok(())
+    }
+
+    /// Points an order's lines (and kit components) at their product slots.
+    /// A new order takes its kits from the catalog; a restored one keeps
+    /// the kits it was placed with.
+    pub(super) fn link_products(&self, order: &mut Order, new: bool) -> Result<()> {
+        let mut kits = Vec::new();
+        for (i, l) in order.placement.lines.iter().enumerate() {
+            let slot = self
+                .products
+                .slot(&l.sku)
+                .ok_or_else(|| OmsError::not_found("product", &l.sku))?;
+            order.lines[i].product = slot as u32;
+            // Kit components are fixed when the order is placed; a snapshot keeps them.
+            let components = match order.kits.iter().find(|k| k.line as usize == i) {
+                Some(k) => k.components.clone(),
+                None if new => self.products.by_slot[slot].product.components.clone(),
+                None => continue,
+            };
+            if !components.is_empty() {
+                let slots = components
+                    .iter()
+                    .map(|c| {
+                        self.products
+                            .slot(&c.sku)
+                            .map(|s| s as u32)
+                            .ok_or_else(|| OmsError::not_found("product", &c.sku))
+                    })
+                    .collect::<Result<Box<[u32]>>>()?;
+                kits.push(KitLine {
+                    line: i as u32,
+                    components,
+                    slots,
+                });
+            }
+        }
+        order.kits = kits.into_boxed_slice();
+        Ok(())
+    }
+
+    pub(super) fn fold_allocated(
+        &mut self,
+        order_id: &OrderId,
+        allocations: &[LineAllocation],
+    ) -> Result<()> {
+        // Borrow the parts of the engine separately: the order is read while
+        // the ledger changes, without cloning ids.
+        let Engine {
+            orders,
+            products,
+            locations,
+            ..
+        } = self;
+        let order = orders
+            .get_mut(order_id)
+            .ok_or_else(|| OmsError::not_found("order", order_id))?;
+        // Check everything first so a bad event changes nothing.
+        let mut per_line: Vec<(usize, u64)> = Vec::with_capacity(allocations.len());
+        let mut per_cell: Vec<(usize, usize, u64)> = Vec::with_capacity(allocations.len());
+        for a in allocations {
+            let i = order
+                .line_index(a.line_id.as_str())
+                .ok_or_else(|| OmsError::not_found("order line", &a.line_id))?;
+            let slot = locations
+                .slot(a.location_id.as_str())
+                .ok_or_else(|| OmsError::not_found("location", &a.location_id))?;
+            match per_line.iter_mut().find(|(l, _)| *l == i) {
+                Some(p) => p.1 += a.quantity,
+                None => per_line.push((i, a.quantity)),
+            }
+            for (product, per) in order.part_slots(i) {
+                let need = a.quantity.saturating_mul(per);
+                match per_cell
+                    .iter_mut()
+                    .find(|(p, l, _)| *p == product && *l == slot)
+                {
+                    Some(p) => p.2 += need,
+                    None => per_cell.push((product, slot, need)),
+                }
+            }
+        }
+        for &(i, q) in &per_line {
+            if q > order.unallocated(i) {
+                return Err(OmsError::conflict(format!(
+                    "allocating {q} units of line {} exceeds its {} unallocated units",
+                    order.placement.lines[i].line_id,
+                    order.unallocated(i)
+                )));
+            }
+        }
+        for &(product, slot, need) in &per_cell {
+            let e = &products.by_slot[product];
+            let free = e.cell(slot).map_or(0, StockCell::unreserved);
+            if need > free {
+                return Err(OmsError::conflict(format!(
+                    "reserving {need} of {} at {} exceeds the {free} unreserved units",
+                    e.product.sku, locations.by_slot[slot].location_id
+                )));
+            }
+        }
+        // Apply.
+        for &(product, slot, need) in &per_cell {
+            let e = &mut products.by_slot[product];
+            e.cell_mut(slot).reserved += need;
+            e.demand = e.demand.saturating_sub(need);
+        }
+        for a in allocations {
+            if let Some(i) = order.line_index(a.line_id.as_str()) {
+                order.lines[i].allocations.add(&a.location_id, a.quantity);
+            }
+        }
+        // From now on every open unit without a reservation is backordered.
+        order.allocation_attempted = true;
+        self.refresh_pending(order_id);
+        Ok(())
+    }
+
+    pub(super) fn fold_shipped(
+        &mut self,
+        order_id: &OrderId,
+        location_id: &LocationId,
+        lines: &[ShipLine],
+    ) -> Result<()> {
+        let Engine {
+            orders,
+            products,
+            locations,
+            ..
+        } = self;
+        let slot = locations
+            .slot(location_id.as_str())
+            .ok_or_else(|| OmsError::not_found("location", location_id))?;
+        let order = orders
+            .get_mut(order_id)
+            .ok_or_else(|| OmsError::not_found("order", order_id))?;
+        for (n, l) in lines.iter().enumerate() {
+            let i = order
+                .line_index(l.line_id.as_str())
+                .ok_or_else(|| OmsError::not_found("order line", &l.line_id))?;
+            if lines[..n].iter().any(|o| o.line_id == l.line_id)
+                || l.quantity > order.lines[i].allocated_at(location_id)
+            {
+                return Err(OmsError::conflict(format!(
+                    "shipping {} of line {} exceeds what is allocated at {location_id}",
+                    l.quantity, l.line_id
+                )));
+            }
+        }
+        for l in lines {
+            let Some(i) = order.line_index(l.line_id.as_str()) else {
+                continue;
+            };
+            for (product, per) in order.part_slots(i) {
+                let n = l.quantity.saturating_mul(per);
+                let cell = products.by_slot[product].cell_mut(slot);
+                cell.reserved = cell.reserved.saturating_sub(n);
+                cell.shipped += n;
+            }
+            let line = &mut order.lines[i];
+            line.shipped += l.quantity;
+            line.allocations.remove(location_id, l.quantity);
+        }
+        self.refresh_pending(order_id);
+        Ok(())
+    }
+
+    pub(super) fn fold_cancelled(
+        &mut self,
+        order_id: &OrderId,
+        lines: &[LineCancellation],
+    ) -> Result<()> {
+        let Engine {
+            orders,
+            products,
+            locations,
+            ..
+        } = self;
+        let order = orders
+            .get_mut(order_id)
+            .ok_or_else(|| OmsError::not_found("order", order_id))?;
+        for (n, l) in lines.iter().enumerate() {
+            let i = order
+                .line_index(l.line_id.as_str())
+                .ok_or_else(|| OmsError::not_found("order line", &l.line_id))?;
+            let released: u64 = l.released.iter().map(|r| r.quantity).sum();
+            let fits = l.quantity <= order.open(i)
+                && released <= l.quantity
+                && l.quantity - released <= order.unallocated(i)
+                && l.released.iter().all(|r| {
+                    locations.contains(r.location_id.as_str())
+                        && r.quantity <= order.lines[i].allocated_at(&r.location_id)
+                });
+            if !fits || lines[..n].iter().any(|o| o.line_id == l.line_id) {
+                return Err(OmsError::conflict(format!(
+                    "cancelling {} units of line {} does not fit its open units",
+                    l.quantity, l.line_id
+                )));
+            }
+        }
+        for l in lines {
+            let Some(i) = order.line_index(l.line_id.as_str()) else {
+                continue;
+            };
+            let released: u64 = l.released.iter().map(|r| r.quantity).sum();
+            let unallocated = l.quantity - released;
+            for (product, per) in order.part_slots(i) {
+                let e = &mut products.by_slot[product];
+                for r in &l.released {
+                    if let Some(slot) = locations.slot(r.location_id.as_str()) {
+                        let cell = e.cell_mut(slot);
+                        cell.reserved =
+                            cell.reserved.saturating_sub(r.quantity.saturating_mul(per));
+                    }
+                }
+                e.demand = e.demand.saturating_sub(unallocated.saturating_mul(per));
+            }
+            let line = &mut order.lines[i];
+            line.cancelled += l.quantity;
+            for r in &l.released {
+                line.allocations.remove(&r.location_id, r.quantity);
+            }
+        }
+        self.refresh_pending(order_id);
+        Ok(())
+    }
+}

@@ -1,0 +1,416 @@
+//! The engine: the only place where commands meet state.
+//!
+//! `execute` validates a command completely against the current state, then
+//! records events and folds each into the state with the same code that
+//! `apply` and `replay` use. A command that fails returns an error and changes
+//! nothing. Follow-up work that cannot fail (lifting `awaiting_payment` after
+//! a payment, `auto_allocate`) runs after the command's own events.
+
+mod allocation;
+mod commands;
+mod fold;
+mod queries;
+mod snapshot;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{check_coordinates, check_gtin, haversine_km, Location, Product};
+use crate::command::*;
+use crate::error::{OmsError, Result};
+use crate::event::{
+    Event, EventKind, HoldReleasedBy, LineAllocation, LineCancellation, LineQuantity,
+    SCHEMA_VERSION,
+};
+use crate::ids::{
+    check_id, check_sku, check_text, Channel, ChannelOrderId, CustomerId, Hold, LineId, LocationId,
+    OrderId, ShipmentId, Sku,
+};
+use crate::inventory::{StockCell, StockLevel};
+use crate::money::{Currency, Money};
+use crate::order::{
+    Address, KitLine, LineState, LocationQuantity, Order, OrderAction, OrderStatus, OrderView,
+    PaymentKind, PaymentTotals, Priority, Shipment,
+};
+use crate::sourcing::{first_complete, plan_allocation, LineNeed};
+use crate::util::{FxMap, FxSet};
+
+/// Largest quantity one command may move; keeps every sum far from `u64::MAX`.
+pub const MAX_QUANTITY: u64 = 1_000_000_000_000;
+/// Most lines in one order or shipment.
+pub const MAX_LINES: usize = 1_000;
+/// Most components in one kit.
+pub const MAX_COMPONENTS: usize = 100;
+const MAX_NAME: usize = 500;
+const MAX_TEXT: usize = 5_000;
+
+/// Engine settings. Every field is optional in JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// The shop's default currency (default `USD`).
+    pub currency: Currency,
+    /// New orders get the hold `awaiting_payment` until authorized plus
+    /// captured payments cover their total (default true; orders totalling
+    /// zero are not held).
+    pub require_payment: bool,
+    /// Orders whose total exceeds this (same currency only) get the hold
+    /// `high_value_review`, lifted only by `release_hold`.
+    pub high_value_threshold: Option<Money>,
+    /// Allocate orders as soon as they become releasable and fill
+    /// backorders when stock arrives or is freed (default false).
+    pub auto_allocate: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            currency: Currency::USD,
+            require_payment: true,
+            high_value_threshold: None,
+            auto_allocate: false,
+        }
+    }
+}
+
+impl Config {
+    /// Parses a config from JSON text; malformed input is a `validation` error.
+    pub fn from_json(json: &str) -> Result<Config> {
+        serde_json::from_str(json).map_err(|e| OmsError::validation("config", e.to_string()))
+    }
+}
+
+/// A product with its stock per location and its unallocated open demand.
+#[derive(Debug, Clone, PartialEq)]
+struct ProductEntry {
+    product: Product,
+    /// Stock cells indexed by location slot (see [`Sites`]); grows on demand.
+    stock: Vec<StockCell>,
+    /// Open order units (incl. kit components) not yet allocated.
+    demand: u64,
+}
+
+impl ProductEntry {
+    fn cell(&self, slot: usize) -> Option<&StockCell> {
+        self.stock.get(slot)
+    }
+
+    fn cell_mut(&mut self, slot: usize) -> &mut StockCell {
+        if self.stock.len() <= slot {
+            self.stock.resize(slot + 1, StockCell::default());
+        }
+        &mut self.stock[slot]
+    }
+}
+
+/// The products, each with a dense slot number (its definition order) that
+/// order lines remember, so the hot paths reach stock by index, not by hash.
+#[derive(Debug, Clone, Default)]
+struct ProductTable {
+    by_slot: Vec<ProductEntry>,
+    slot_of: FxMap<Sku, usize>,
+}
+
+impl ProductTable {
+    fn slot<Q: AsRef<str> + ?Sized>(&self, sku: &Q) -> Option<usize> {
+        self.slot_of.get(sku.as_ref()).copied()
+    }
+    fn get<Q: AsRef<str> + ?Sized>(&self, sku: &Q) -> Option<&ProductEntry> {
+        self.slot(sku).map(|s| &self.by_slot[s])
+    }
+    fn get_mut<Q: AsRef<str> + ?Sized>(&mut self, sku: &Q) -> Option<&mut ProductEntry> {
+        self.slot(sku).map(|s| &mut self.by_slot[s])
+    }
+    fn contains_key<Q: AsRef<str> + ?Sized>(&self, sku: &Q) -> bool {
+        self.slot(sku).is_some()
+    }
+    /// Adds a product, or replaces the definition of an existing one (keeping its stock).
+    fn upsert(&mut self, product: Product) {
+        match self.slot(product.sku.as_str()) {
+            Some(s) => self.by_slot[s].product = product,
+            None => self.push(ProductEntry {
+                product,
+                stock: Vec::new(),
+                demand: 0,
+            }),
+        }
+    }
+    /// Adds a product that is not in the table yet.
+    fn push(&mut self, entry: ProductEntry) {
+        self.slot_of
+            .insert(entry.product.sku.clone(), self.by_slot.len());
+        self.by_slot.push(entry);
+    }
+    fn values(&self) -> impl Iterator<Item = &ProductEntry> {
+        self.by_slot.iter()
+    }
+    fn values_mut(&mut self) -> impl Iterator<Item = &mut ProductEntry> {
+        self.by_slot.iter_mut()
+    }
+}
+
+/// The locations, each with a dense slot number (its definition order) so
+/// that stock cells are an array lookup rather than a string search.
+#[derive(Debug, Clone, Default)]
+struct Sites {
+    by_slot: Vec<Location>,
+    slot_of: FxMap<LocationId, usize>,
+    /// Slots of fulfilling locations, sorted by location id (the tie-break order).
+    fulfilling: Vec<usize>,
+}
+
+impl Sites {
+    fn slot(&self, id: &str) -> Option<usize> {
+        self.slot_of.get(id).copied()
+    }
+
+    fn get(&self, id: &str) -> Option<&Location> {
+        self.slot(id).map(|s| &self.by_slot[s])
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        self.slot_of.contains_key(id)
+    }
+
+    fn upsert(&mut self, location: Location) {
+        match self.slot(location.location_id.as_str()) {
+            Some(s) => self.by_slot[s] = location,
+            None => {
+                self.slot_of
+                    .insert(location.location_id.clone(), self.by_slot.len());
+                self.by_slot.push(location);
+            }
+        }
+        let mut fulfilling: Vec<usize> = (0..self.by_slot.len())
+            .filter(|&s| self.by_slot[s].fulfills_orders)
+            .collect();
+        fulfilling.sort_by(|&a, &b| {
+            self.by_slot[a]
+                .location_id
+                .cmp(&self.by_slot[b].location_id)
+        });
+        self.fulfilling = fulfilling;
+    }
+
+    /// Every location, sorted by id.
+    fn sorted(&self) -> Vec<&Location> {
+        let mut all: Vec<&Location> = self.by_slot.iter().collect();
+        all.sort_by(|a, b| a.location_id.cmp(&b.location_id));
+        all
+    }
+}
+
+/// Allocation order: rush first, then oldest placement, then order id.
+type PendingKey = (Priority, DateTime<Utc>, OrderId);
+
+fn pending_key(o: &Order) -> PendingKey {
+    (o.placement.priority, o.placed_at, o.order_id().clone())
+}
+
+/// Releasable orders with unallocated units, in allocation order.
+///
+/// Holds a sentinel entry that sorts last, so that the tree keeps its root
+/// node when the queue empties: an order queued and dequeued again must not
+/// cost an allocation each time.
+#[derive(Debug, Clone)]
+struct AllocationQueue(BTreeSet<(bool, PendingKey)>);
+
+impl AllocationQueue {
+    fn new() -> Self {
+        let sentinel = (
+            Priority::Standard,
+            DateTime::<Utc>::MAX_UTC,
+            OrderId::new(""),
+        );
+        AllocationQueue(BTreeSet::from([(true, sentinel)]))
+    }
+    fn insert(&mut self, key: PendingKey) {
+        self.0.insert((false, key));
+    }
+    fn remove(&mut self, key: PendingKey) {
+        self.0.remove(&(false, key));
+    }
+    fn contains(&self, key: PendingKey) -> bool {
+        self.0.contains(&(false, key))
+    }
+    fn len(&self) -> usize {
+        self.0.len() - 1
+    }
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    fn clear(&mut self) {
+        *self = AllocationQueue::new();
+    }
+    /// Queued order ids, in allocation order.
+    fn iter(&self) -> impl Iterator<Item = &OrderId> {
+        self.0.iter().filter(|(s, _)| !s).map(|(_, k)| &k.2)
+    }
+}
+
+/// Events being recorded by one `execute` call.
+struct Tx {
+    at: DateTime<Utc>,
+    events: Vec<Event>,
+    /// Orders touched, with their status before the command, in first-touch order.
+    touched: Vec<(OrderId, Option<OrderStatus>)>,
+    touched_set: FxSet<OrderId>,
+}
+
+/// The order management engine. Sans-IO and deterministic: time and ids come
+/// in with each command.
+///
+/// Not internally synchronized: share it across threads behind a `Mutex`
+/// (the bindings do).
+#[derive(Debug, Clone)]
+pub struct Engine {
+    config: Config,
+    locations: Sites,
+    products: ProductTable,
+    orders: FxMap<OrderId, Box<Order>>,
+    channel_orders: FxMap<(Channel, ChannelOrderId), OrderId>,
+    /// Interned channel, customer and line-id strings, so that a million
+    /// orders from one channel share one `"web"`. A cache: not snapshotted.
+    names: FxSet<Arc<str>>,
+    shipments: FxMap<ShipmentId, Shipment>,
+    /// Releasable orders with unallocated units, in allocation order.
+    pending: AllocationQueue,
+    events_applied: u64,
+    /// The system holds, built once so that holding a million orders
+    /// allocates no strings.
+    awaiting_payment: Hold,
+    high_value_review: Hold,
+    /// Reused by `execute` for the orders a command touches.
+    touched_scratch: Vec<(OrderId, Option<OrderStatus>)>,
+}
+
+impl Engine {
+    /// A new, empty engine.
+    pub fn new(config: Config) -> Engine {
+        Engine {
+            config,
+            locations: Sites::default(),
+            products: ProductTable::default(),
+            orders: FxMap::default(),
+            channel_orders: FxMap::default(),
+            names: FxSet::default(),
+            shipments: FxMap::default(),
+            pending: AllocationQueue::new(),
+            events_applied: 0,
+            awaiting_payment: Hold::new(Hold::AWAITING_PAYMENT),
+            high_value_review: Hold::new(Hold::HIGH_VALUE_REVIEW),
+            touched_scratch: Vec::new(),
+        }
+    }
+
+    /// The engine's configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Number of events folded into this state so far.
+    pub fn events_applied(&self) -> u64 {
+        self.events_applied
+    }
+
+    // ------------------------------------------------------------------
+    // Commands
+    // ------------------------------------------------------------------
+
+    /// Validates and executes one command at time `at`, returning the events
+    /// it recorded (possibly none, for an idempotent repeat). On error the
+    /// state is unchanged.
+    pub fn execute(&mut self, command: Command, at: DateTime<Utc>) -> Result<Vec<Event>> {
+        let mut tx = Tx {
+            at,
+            events: Vec::with_capacity(4),
+            // Reuse the engine's scratch list: no allocation per command.
+            touched: std::mem::take(&mut self.touched_scratch),
+            touched_set: FxSet::default(),
+        };
+        let result = self.dispatch(command, &mut tx);
+        if result.is_ok() {
+            self.emit_status_changes(&mut tx);
+        }
+        let mut scratch = std::mem::take(&mut tx.touched);
+        scratch.clear();
+        self.touched_scratch = scratch;
+        result.map(|()| tx.events)
+    }
+
+    fn dispatch(&mut self, command: Command, tx: &mut Tx) -> Result<()> {
+        match command {
+            Command::DefineLocation(c) => self.define_location(c, tx)?,
+            Command::DefineProduct(c) => self.define_product(c, tx)?,
+            Command::ReceiveStock(c) => self.receive_stock(c, tx)?,
+            Command::AdjustStock(c) => self.adjust_stock(c, tx)?,
+            Command::CountStock(c) => self.count_stock(c, tx)?,
+            Command::SetSafetyStock(c) => self.set_safety_stock(c, tx)?,
+            Command::PlaceOrder(c) => self.place_order(c, tx)?,
+            Command::RecordPayment(c) => self.record_payment(c, tx)?,
+            Command::PlaceHold(c) => self.place_hold(c, tx)?,
+            Command::ReleaseHold(c) => self.release_hold(c, tx)?,
+            Command::Allocate(c) => self.allocate(c, tx)?,
+            Command::Ship(c) => self.ship(c, tx)?,
+            Command::ConfirmDelivery(c) => self.confirm_delivery(c, tx)?,
+            Command::CancelOrder(c) => self.cancel_order(c, tx)?,
+            Command::CancelLine(c) => self.cancel_line(c, tx)?,
+        }
+        Ok(())
+    }
+
+    /// Records one event and folds it into the state.
+    fn emit(&mut self, tx: &mut Tx, kind: EventKind) {
+        if let Some(id) = kind.order_id() {
+            // Most commands touch one order: a short linear scan, a set for batches.
+            let seen = if tx.touched.len() < 16 {
+                tx.touched.iter().any(|(t, _)| t == id)
+            } else {
+                if tx.touched_set.is_empty() {
+                    tx.touched_set = tx.touched.iter().map(|(t, _)| t.clone()).collect();
+                }
+                tx.touched_set.contains(id)
+            };
+            if !seen {
+                let before = self.orders.get(id).map(|o| o.status());
+                if !tx.touched_set.is_empty() {
+                    tx.touched_set.insert(id.clone());
+                }
+                tx.touched.push((id.clone(), before));
+            }
+        }
+        let event = Event {
+            schema_version: SCHEMA_VERSION,
+            at: tx.at,
+            kind,
+        };
+        let applied = self.try_apply(&event);
+        debug_assert!(
+            applied.is_ok(),
+            "engine emitted an event it cannot apply: {applied:?}"
+        );
+        tx.events.push(event);
+    }
+
+    fn emit_status_changes(&mut self, tx: &mut Tx) {
+        for (order_id, from) in tx.touched.drain(..) {
+            let Some(to) = self.orders.get(&order_id).map(|o| o.status()) else {
+                continue;
+            };
+            if from != Some(to) {
+                // Informational: folding it changes nothing but the event count.
+                self.events_applied += 1;
+                tx.events.push(Event {
+                    schema_version: SCHEMA_VERSION,
+                    at: tx.at,
+                    kind: EventKind::OrderStatusChanged { order_id, from, to },
+                });
+            }
+        }
+    }
+}

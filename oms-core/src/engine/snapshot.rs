@@ -1,0 +1,285 @@
+//! Snapshots, restore, and the invariant check.
+
+use super::*;
+
+impl Engine {
+    /// Serializes the whole state deterministically: the same state gives
+    /// the same bytes.
+    pub fn snapshot(&self) -> Vec<u8> {
+        let mut products: Vec<ProductSnapshot> = self
+            .products
+            .values()
+            .map(|e| ProductSnapshot {
+                product: e.product.clone(),
+                stock: {
+                    let mut cells: Vec<(LocationId, StockCell)> = e
+                        .stock
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, c)| !c.is_empty())
+                        .map(|(slot, c)| (self.locations.by_slot[slot].location_id.clone(), *c))
+                        .collect();
+                    cells.sort_by(|a, b| a.0.cmp(&b.0));
+                    cells
+                },
+            })
+            .collect();
+        products.sort_by(|a, b| a.product.sku.cmp(&b.product.sku));
+        let mut orders: Vec<&Order> = self.orders.values().map(|o| &**o).collect();
+        orders.sort_by(|a, b| a.order_id().cmp(b.order_id()));
+        let mut shipments: Vec<&Shipment> = self.shipments.values().collect();
+        shipments.sort_by(|a, b| a.shipment_id.cmp(&b.shipment_id));
+        let snapshot = SnapshotRef {
+            schema_version: SCHEMA_VERSION,
+            config: &self.config,
+            events_applied: self.events_applied,
+            locations: self.locations.sorted(),
+            products,
+            orders,
+            shipments,
+        };
+        // Serializing plain data to a Vec cannot fail.
+        serde_json::to_vec(&snapshot).unwrap_or_default()
+    }
+
+    /// Restores an engine from [`Engine::snapshot`] bytes. Malformed bytes
+    /// are a `validation` error; a snapshot whose parts contradict each
+    /// other is a `conflict`.
+    pub fn from_snapshot(bytes: &[u8]) -> Result<Engine> {
+        let s: Snapshot = serde_json::from_slice(bytes)
+            .map_err(|e| OmsError::validation("snapshot", e.to_string()))?;
+        if s.schema_version == 0 || s.schema_version > SCHEMA_VERSION {
+            return Err(OmsError::validation(
+                "snapshot",
+                format!(
+                    "schema_version {} is not supported (this engine writes {SCHEMA_VERSION})",
+                    s.schema_version
+                ),
+            ));
+        }
+        let mut e = Engine::new(s.config);
+        e.events_applied = s.events_applied;
+        for l in s.locations {
+            if e.locations.contains(l.location_id.as_str()) {
+                return Err(OmsError::conflict(format!(
+                    "location {} appears twice",
+                    l.location_id
+                )));
+            }
+            e.locations.upsert(l);
+        }
+        for p in s.products {
+            let sku = p.product.sku.clone();
+            if e.products.contains_key(&sku) {
+                return Err(OmsError::conflict(format!("product {sku} appears twice")));
+            }
+            let mut entry = ProductEntry {
+                product: p.product,
+                stock: Vec::new(),
+                demand: 0,
+            };
+            for (location_id, cell) in p.stock {
+                let slot = e.locations.slot(location_id.as_str()).ok_or_else(|| {
+                    OmsError::conflict(format!("stock at unknown location {location_id}"))
+                })?;
+                *entry.cell_mut(slot) = cell;
+            }
+            e.products.push(entry);
+        }
+        for mut o in s.orders {
+            let id = o.order_id().clone();
+            if o.lines.len() != o.placement.lines.len()
+                || o.kits.iter().any(|k| k.line as usize >= o.lines.len())
+            {
+                return Err(OmsError::conflict(format!(
+                    "order {id} has mismatched lines"
+                )));
+            }
+            e.link_products(&mut o, false)
+                .map_err(|err| OmsError::conflict(format!("order {id}: {err}")))?;
+            if let Some(coid) = &o.placement.channel_order_id {
+                e.channel_orders
+                    .insert((o.placement.channel.clone(), coid.clone()), id.clone());
+            }
+            if e.orders.insert(id.clone(), Box::new(o)).is_some() {
+                return Err(OmsError::conflict(format!("order {id} appears twice")));
+            }
+        }
+        for s in s.shipments {
+            e.shipments.insert(s.shipment_id.clone(), s);
+        }
+        e.rebuild_indexes();
+        e.check_invariants().map_err(OmsError::conflict)?;
+        Ok(e)
+    }
+
+    /// Recomputes the derived indexes (open demand, pending queue) from orders.
+    pub(super) fn rebuild_indexes(&mut self) {
+        for p in self.products.values_mut() {
+            p.demand = 0;
+        }
+        let Engine {
+            orders, products, ..
+        } = self;
+        for o in orders.values() {
+            for i in 0..o.lines.len() {
+                let unallocated = o.unallocated(i);
+                for (product, per) in o.part_slots(i) {
+                    let e = &mut products.by_slot[product];
+                    e.demand = e.demand.saturating_add(unallocated.saturating_mul(per));
+                }
+            }
+        }
+        let ids: Vec<OrderId> = self.orders.keys().cloned().collect();
+        self.pending.clear();
+        for id in ids {
+            self.refresh_pending(&id);
+        }
+    }
+
+    /// Checks every invariant of the state: stock cells are consistent,
+    /// reservations equal the order lines' allocations, line quantities add
+    /// up, derived indexes match. Returns the first violation found.
+    pub fn check_invariants(&self) -> std::result::Result<(), String> {
+        let mut reserved: BTreeMap<(Sku, LocationId), u64> = BTreeMap::new();
+        let mut demand: BTreeMap<Sku, u64> = BTreeMap::new();
+        for o in self.orders.values() {
+            for (i, (spec, line)) in o.placement.lines.iter().zip(&o.lines).enumerate() {
+                let accounted = line.cancelled + line.shipped + line.allocated();
+                if accounted > spec.quantity {
+                    return Err(format!(
+                        "order {} line {}: cancelled + shipped + allocated = {accounted} exceeds quantity {}",
+                        o.order_id(), spec.line_id, spec.quantity
+                    ));
+                }
+                if line.delivered > line.shipped {
+                    return Err(format!(
+                        "order {} line {}: counters out of range",
+                        o.order_id(),
+                        spec.line_id
+                    ));
+                }
+                if self.products.slot(&spec.sku) != Some(line.product as usize) {
+                    return Err(format!(
+                        "order {} line {} does not point at product {}",
+                        o.order_id(),
+                        spec.line_id,
+                        spec.sku
+                    ));
+                }
+                let comps: Vec<(Sku, u64)> = if o.components(i).is_empty() {
+                    vec![(spec.sku.clone(), 1)]
+                } else {
+                    o.components(i)
+                        .iter()
+                        .map(|c| (c.sku.clone(), c.quantity))
+                        .collect()
+                };
+                for (sku, per) in comps {
+                    for a in line.allocations.as_slice() {
+                        if !self.locations.contains(a.location_id.as_str()) {
+                            return Err(format!(
+                                "allocation at unknown location {}",
+                                a.location_id
+                            ));
+                        }
+                        *reserved
+                            .entry((sku.clone(), a.location_id.clone()))
+                            .or_default() += a.quantity * per;
+                    }
+                    *demand.entry(sku).or_default() += o.unallocated(i) * per;
+                }
+            }
+            let key = pending_key(o);
+            let should = o.is_pending();
+            if should != self.pending.contains(key) {
+                return Err(format!(
+                    "pending queue out of date for order {}",
+                    o.order_id()
+                ));
+            }
+        }
+        if self.pending.len() > self.orders.len() {
+            return Err("pending queue holds unknown orders".into());
+        }
+        for e in self.products.values() {
+            if e.product.is_kit() && e.stock.iter().any(|c| !c.is_empty()) {
+                return Err(format!("kit {} holds stock of its own", e.product.sku));
+            }
+            for (slot, cell) in e.stock.iter().enumerate() {
+                let loc = &self.locations.by_slot[slot].location_id;
+                cell.check()
+                    .map_err(|m| format!("{} at {loc}: {m}", e.product.sku))?;
+                let expect = reserved
+                    .get(&(e.product.sku.clone(), loc.clone()))
+                    .copied()
+                    .unwrap_or(0);
+                if cell.reserved != expect {
+                    return Err(format!(
+                        "{} at {loc}: reserved {} but order lines hold {expect}",
+                        e.product.sku, cell.reserved
+                    ));
+                }
+            }
+            let expect = demand.get(&e.product.sku).copied().unwrap_or(0);
+            if e.demand != expect {
+                return Err(format!(
+                    "{}: open demand {} but orders need {expect}",
+                    e.product.sku, e.demand
+                ));
+            }
+        }
+        for ((sku, loc), n) in &reserved {
+            let held = self
+                .products
+                .get(sku)
+                .and_then(|e| self.cell(e, loc.as_str()))
+                .map_or(0, |c| c.reserved);
+            if held != *n {
+                return Err(format!(
+                    "{sku} at {loc}: orders hold {n} but the ledger reserves {held}"
+                ));
+            }
+        }
+        for s in self.shipments.values() {
+            if !self.orders.contains_key(&s.order_id) {
+                return Err(format!(
+                    "shipment {} references unknown order {}",
+                    s.shipment_id, s.order_id
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProductSnapshot {
+    product: Product,
+    #[serde(default)]
+    stock: Vec<(LocationId, StockCell)>,
+}
+
+#[derive(Serialize)]
+struct SnapshotRef<'a> {
+    schema_version: u16,
+    config: &'a Config,
+    events_applied: u64,
+    locations: Vec<&'a Location>,
+    products: Vec<ProductSnapshot>,
+    orders: Vec<&'a Order>,
+    shipments: Vec<&'a Shipment>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Snapshot {
+    schema_version: u16,
+    config: Config,
+    events_applied: u64,
+    locations: Vec<Location>,
+    products: Vec<ProductSnapshot>,
+    orders: Vec<Order>,
+    shipments: Vec<Shipment>,
+}
