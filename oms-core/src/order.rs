@@ -383,6 +383,11 @@ pub struct PaymentTotals {
     pub last_failed: bool,
 }
 
+/// Authorized plus captured, saturating (totals from a foreign log may be absurd).
+fn paid_in(p: &PaymentTotals) -> Decimal {
+    p.authorized.saturating_add(p.captured)
+}
+
 /// Units of a line reserved at one location.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -420,7 +425,9 @@ impl Allocations {
 
     /// Reserved units across locations.
     pub fn total(&self) -> u64 {
-        self.as_slice().iter().map(|a| a.quantity).sum()
+        self.as_slice()
+            .iter()
+            .fold(0u64, |t, a| t.saturating_add(a.quantity))
     }
 
     /// Reserved units at `location`.
@@ -440,7 +447,9 @@ impl Allocations {
                     quantity,
                 })
             }
-            AllocationsRepr::One(a) if &a.location_id == location => a.quantity += quantity,
+            AllocationsRepr::One(a) if &a.location_id == location => {
+                a.quantity = a.quantity.saturating_add(quantity)
+            }
             AllocationsRepr::One(a) => {
                 let first = a.clone();
                 self.0 = AllocationsRepr::Many(vec![
@@ -452,7 +461,7 @@ impl Allocations {
                 ]);
             }
             AllocationsRepr::Many(v) => match v.iter_mut().find(|a| &a.location_id == location) {
-                Some(a) => a.quantity += quantity,
+                Some(a) => a.quantity = a.quantity.saturating_add(quantity),
                 None => v.push(LocationQuantity {
                     location_id: location.clone(),
                     quantity,
@@ -600,7 +609,7 @@ impl Order {
         let l = &self.lines[i];
         self.placement.lines[i]
             .quantity
-            .saturating_sub(l.cancelled + l.shipped)
+            .saturating_sub(l.cancelled.saturating_add(l.shipped))
     }
 
     /// Open units of line `i` that hold no reservation.
@@ -645,7 +654,12 @@ impl Order {
             .lines
             .iter()
             .zip(self.lines.iter())
-            .any(|(spec, l)| spec.quantity > l.cancelled + l.shipped + l.allocations.total())
+            .any(|(spec, l)| {
+                spec.quantity
+                    > l.cancelled
+                        .saturating_add(l.shipped)
+                        .saturating_add(l.allocations.total())
+            })
     }
 
     /// Position of a line by id.
@@ -669,7 +683,12 @@ impl Order {
         for (spec, line) in self.placement.lines.iter().zip(&self.lines) {
             let units = spec.quantity.saturating_sub(line.cancelled);
             // Checked when the order was placed: the full-quantity total fits.
-            total = total.saturating_add(spec.unit_price.amount * Decimal::from(units));
+            let line = spec
+                .unit_price
+                .amount
+                .checked_mul(Decimal::from(units))
+                .unwrap_or(Decimal::MAX);
+            total = total.saturating_add(line);
         }
         total
     }
@@ -681,9 +700,9 @@ impl Order {
         let (mut unallocated, mut allocated) = (false, false);
         for (spec, line) in self.placement.lines.iter().zip(self.lines.iter()) {
             let l = spec.quantity.saturating_sub(line.cancelled);
-            live += l;
-            shipped += line.shipped;
-            delivered += line.delivered;
+            live = live.saturating_add(l);
+            shipped = shipped.saturating_add(line.shipped);
+            delivered = delivered.saturating_add(line.delivered);
             let reserved = line.allocations.total();
             allocated |= reserved > 0;
             unallocated |= l.saturating_sub(line.shipped) > reserved;
@@ -717,7 +736,7 @@ impl Order {
             PaymentStatus::PartiallyRefunded
         } else if p.captured > Decimal::ZERO && p.captured >= total {
             PaymentStatus::Paid
-        } else if p.authorized + p.captured > Decimal::ZERO && p.authorized + p.captured >= total {
+        } else if paid_in(p) > Decimal::ZERO && paid_in(p) >= total {
             PaymentStatus::Authorized
         } else if p.last_failed {
             PaymentStatus::Failed
@@ -728,7 +747,7 @@ impl Order {
 
     /// Whether authorized plus captured amounts cover the current total.
     pub fn payment_covers_total(&self) -> bool {
-        self.payments.authorized + self.payments.captured >= self.total()
+        paid_in(&self.payments) >= self.total()
     }
 
     /// Releasable: no holds, not finished.

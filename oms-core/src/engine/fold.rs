@@ -80,7 +80,7 @@ impl Engine {
                         .checked_add(d)
                         .ok_or_else(|| OmsError::conflict("adjustment overflows"))?;
                 } else if d <= cell.unreserved() {
-                    cell.adjusted_out += d;
+                    cell.adjusted_out = cell.adjusted_out.saturating_add(d);
                 } else {
                     return Err(OmsError::conflict(format!(
                         "adjusting {sku} at {location_id} by {delta} drops on-hand below reserved"
@@ -194,7 +194,7 @@ impl Engine {
                     idx.push((i, l.quantity));
                 }
                 for (i, q) in idx {
-                    order.lines[i].delivered += q;
+                    order.lines[i].delivered = order.lines[i].delivered.saturating_add(q);
                 }
                 if let Some(s) = self.shipments.get_mut(shipment_id) {
                     s.delivered_at = Some(at);
@@ -402,7 +402,7 @@ impl Engine {
                 .slot(a.location_id.as_str())
                 .ok_or_else(|| OmsError::not_found("location", &a.location_id))?;
             match per_line.iter_mut().find(|(l, _)| *l == i) {
-                Some(p) => p.1 += a.quantity,
+                Some(p) => p.1 = p.1.saturating_add(a.quantity),
                 None => per_line.push((i, a.quantity)),
             }
             for (product, per) in order.part_slots(i) {
@@ -411,7 +411,7 @@ impl Engine {
                     .iter_mut()
                     .find(|(p, l, _)| *p == product && *l == slot)
                 {
-                    Some(p) => p.2 += need,
+                    Some(p) => p.2 = p.2.saturating_add(need),
                     None => per_cell.push((product, slot, need)),
                 }
             }
@@ -438,7 +438,8 @@ impl Engine {
         // Apply.
         for &(product, slot, need) in &per_cell {
             let e = &mut products.by_slot[product];
-            e.cell_mut(slot).reserved += need;
+            let cell = e.cell_mut(slot);
+            cell.reserved = cell.reserved.saturating_add(need);
             e.demand = e.demand.saturating_sub(need);
         }
         for a in allocations {
@@ -491,10 +492,10 @@ impl Engine {
                 let n = l.quantity.saturating_mul(per);
                 let cell = products.by_slot[product].cell_mut(slot);
                 cell.reserved = cell.reserved.saturating_sub(n);
-                cell.shipped += n;
+                cell.shipped = cell.shipped.saturating_add(n);
             }
             let line = &mut order.lines[i];
-            line.shipped += l.quantity;
+            line.shipped = line.shipped.saturating_add(l.quantity);
             line.allocations.remove(location_id, l.quantity);
         }
         self.refresh_pending(order_id);
@@ -552,7 +553,7 @@ impl Engine {
                 e.demand = e.demand.saturating_sub(unallocated.saturating_mul(per));
             }
             let line = &mut order.lines[i];
-            line.cancelled += l.quantity;
+            line.cancelled = line.cancelled.saturating_add(l.quantity);
             for r in &l.released {
                 line.allocations.remove(&r.location_id, r.quantity);
             }

@@ -145,7 +145,10 @@ impl Engine {
         let mut demand: BTreeMap<Sku, u64> = BTreeMap::new();
         for o in self.orders.values() {
             for (i, (spec, line)) in o.placement.lines.iter().zip(&o.lines).enumerate() {
-                let accounted = line.cancelled + line.shipped + line.allocated();
+                let accounted = line
+                    .cancelled
+                    .saturating_add(line.shipped)
+                    .saturating_add(line.allocated());
                 if accounted > spec.quantity {
                     return Err(format!(
                         "order {} line {}: cancelled + shipped + allocated = {accounted} exceeds quantity {}",
@@ -183,11 +186,13 @@ impl Engine {
                                 a.location_id
                             ));
                         }
-                        *reserved
+                        let r = reserved
                             .entry((sku.clone(), a.location_id.clone()))
-                            .or_default() += a.quantity * per;
+                            .or_default();
+                        *r = r.saturating_add(a.quantity.saturating_mul(per));
                     }
-                    *demand.entry(sku).or_default() += o.unallocated(i) * per;
+                    let d = demand.entry(sku).or_default();
+                    *d = d.saturating_add(o.unallocated(i).saturating_mul(per));
                 }
             }
             let key = pending_key(o);
