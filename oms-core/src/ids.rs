@@ -202,14 +202,19 @@ pub fn check_sku(field: &str, value: &str) -> Result<()> {
 /// Checks free text (names, reasons, address fields): 1–`max` bytes, no
 /// control characters.
 pub fn check_text(field: &str, value: &str, max: usize) -> Result<()> {
-    if value.trim().is_empty() {
-        return Err(OmsError::validation(field, "must not be empty"));
-    }
     if value.len() > max {
         return Err(OmsError::validation(
             field,
             format!("{:?}… is longer than {max} bytes", prefix(value)),
         ));
+    }
+    // One pass for the common case: printable ASCII with something besides spaces.
+    let printable = value.bytes().all(|b| (0x20..0x7f).contains(&b));
+    if printable && value.bytes().any(|b| b != b' ') {
+        return Ok(());
+    }
+    if value.trim().is_empty() {
+        return Err(OmsError::validation(field, "must not be empty"));
     }
     if has_control(value) {
         return Err(OmsError::validation(
