@@ -212,11 +212,9 @@ impl Engine {
             } => {
                 self.fold_cancelled(order_id, std::slice::from_ref(cancellation))?;
             }
-            EventKind::OrderStatusChanged { order_id, .. } => {
-                if !self.orders.contains_key(order_id) {
-                    return Err(OmsError::not_found("order", order_id));
-                }
-            }
+            // Informational (the status is derived): folding it only counts
+            // it, so a replay does not look the order up once per change.
+            EventKind::OrderStatusChanged { .. } => {}
         }
         Ok(())
     }
