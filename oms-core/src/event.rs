@@ -212,3 +212,44 @@ impl EventKind {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_match_the_json_tags() {
+        let kinds = [
+            EventKind::ShipmentDelivered {
+                shipment_id: ShipmentId::new("S"),
+                order_id: OrderId::new("O"),
+            },
+            EventKind::OrderStatusChanged {
+                order_id: OrderId::new("O"),
+                from: None,
+                to: OrderStatus::Ready,
+            },
+            EventKind::SafetyStockSet {
+                sku: Sku::new("A"),
+                location_id: LocationId::new("W"),
+                quantity: 1,
+            },
+        ];
+        for kind in kinds {
+            let v = serde_json::to_value(&kind).unwrap();
+            assert_eq!(v["type"], kind.name());
+        }
+    }
+
+    #[test]
+    fn events_from_a_newer_format_are_refused() {
+        let json = r#"{"type":"order_status_changed","schema_version":99,"at":"2026-01-01T00:00:00Z","order_id":"O","to":"ready"}"#;
+        let event = Event::from_json(json).unwrap();
+        let mut engine = crate::Engine::new(crate::Config::default());
+        assert_eq!(
+            engine.try_apply(&event).unwrap_err().code(),
+            crate::ErrorCode::Conflict
+        );
+        assert_eq!(engine.events_applied(), 0);
+    }
+}

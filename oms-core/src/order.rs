@@ -871,3 +871,73 @@ pub struct Shipment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered_at: Option<DateTime<Utc>>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loc(id: &str) -> LocationId {
+        LocationId::new(id)
+    }
+
+    #[test]
+    fn allocations_stay_inline_for_one_location_and_merge_per_location() {
+        let mut a = Allocations::default();
+        assert!(a.is_empty());
+        a.add(&loc("W1"), 2);
+        a.add(&loc("W1"), 3);
+        assert_eq!(a.as_slice().len(), 1);
+        assert_eq!(a.at(&loc("W1")), 5);
+        a.add(&loc("W2"), 1);
+        assert_eq!((a.total(), a.at(&loc("W2"))), (6, 1));
+        a.remove(&loc("W1"), 5);
+        assert_eq!(
+            a.as_slice(),
+            &[LocationQuantity {
+                location_id: loc("W2"),
+                quantity: 1
+            }]
+        );
+        a.remove(&loc("W2"), 9);
+        assert!(a.is_empty());
+        let json = serde_json::to_string(&Allocations::from(vec![LocationQuantity {
+            location_id: loc("W1"),
+            quantity: 4,
+        }]))
+        .unwrap();
+        assert_eq!(json, r#"[{"location_id":"W1","quantity":4}]"#);
+    }
+
+    #[test]
+    fn address_round_trips_through_its_compact_form() {
+        let parts = AddressParts {
+            name: "Ada Lovelace".into(),
+            line1: "12 St James's Square".into(),
+            line2: None,
+            city: "London".into(),
+            region: Some("Greater London".into()),
+            postal_code: "SW1Y 4JH".into(),
+            country: "GB".into(),
+            lat: Some(51.507),
+            lon: Some(-0.134),
+        };
+        let a = Address::from(parts.clone());
+        assert_eq!(a.parts(), parts);
+        let json = serde_json::to_string(&a).unwrap();
+        assert_eq!(serde_json::from_str::<Address>(&json).unwrap(), a);
+        assert!(!json.contains("line2"));
+    }
+
+    #[test]
+    fn status_rules_and_action_table_cover_every_status() {
+        let listed: Vec<OrderStatus> = STATUS_RULES.iter().map(|(s, _)| *s).collect();
+        assert_eq!(listed, OrderStatus::ALL.to_vec());
+        assert!(OrderStatus::OnHold.allows(OrderAction::PlaceHold));
+        assert!(!OrderStatus::OnHold.allows(OrderAction::Allocate));
+        assert!(!OrderStatus::Shipped.allows(OrderAction::Cancel));
+        assert!(OrderStatus::Cancelled.allows(OrderAction::RecordPayment));
+        for s in OrderStatus::ALL {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+    }
+}
