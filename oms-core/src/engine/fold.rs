@@ -20,7 +20,7 @@ impl Engine {
                 event.schema_version
             )));
         }
-        self.fold(&event.kind, event.at)?;
+        self.fold(&event.kind, event.at, Origin::Log)?;
         self.events_applied += 1;
         Ok(())
     }
@@ -41,7 +41,16 @@ impl Engine {
         Ok(engine)
     }
 
-    pub(super) fn fold(&mut self, kind: &EventKind, at: DateTime<Utc>) -> Result<()> {
+    /// Folds one event. Events from a log are checked against the state
+    /// first; events `execute` just built from a validated command are not
+    /// checked twice (the property tests fold every one of them again as
+    /// `Log` and compare).
+    pub(super) fn fold(
+        &mut self,
+        kind: &EventKind,
+        at: DateTime<Utc>,
+        origin: Origin,
+    ) -> Result<()> {
         match kind {
             EventKind::LocationDefined { location } => {
                 self.locations.upsert(location.clone());
@@ -94,7 +103,7 @@ impl Engine {
             } => {
                 self.cell_for_event(sku, location_id)?.safety_stock = *quantity;
             }
-            EventKind::OrderPlaced { order } => self.fold_order_placed(order, at)?,
+            EventKind::OrderPlaced { order } => self.fold_order_placed(order, at, origin)?,
             EventKind::PaymentRecorded {
                 order_id,
                 kind,
@@ -135,7 +144,7 @@ impl Engine {
                 order_id,
                 allocations,
                 ..
-            } => self.fold_allocated(order_id, allocations)?,
+            } => self.fold_allocated(order_id, allocations, origin)?,
             EventKind::OrderShipped {
                 order_id,
                 shipment_id,
@@ -145,14 +154,14 @@ impl Engine {
                 tracking_number,
                 lines,
             } => {
-                if self.shipments.contains_key(shipment_id) {
+                if origin == Origin::Log && self.shipments.contains_key(shipment_id) {
                     return Err(OmsError::duplicate(
                         "shipment",
                         shipment_id,
                         "already recorded",
                     ));
                 }
-                self.fold_shipped(order_id, location_id, lines)?;
+                self.fold_shipped(order_id, location_id, lines, origin)?;
                 let order = self.order_mut(order_id)?;
                 let mut ids = std::mem::take(&mut order.shipments).into_vec();
                 ids.push(shipment_id.clone());
@@ -186,15 +195,18 @@ impl Engine {
                     .orders
                     .get_mut(&s.order_id)
                     .ok_or_else(|| OmsError::not_found("order", &s.order_id))?;
-                let mut idx = Vec::with_capacity(s.lines.len());
-                for l in s.lines.iter() {
-                    let i = order
-                        .line_index(l.line_id.as_str())
-                        .ok_or_else(|| OmsError::not_found("order line", &l.line_id))?;
-                    idx.push((i, l.quantity));
+                if let Some(l) = s
+                    .lines
+                    .iter()
+                    .find(|l| order.line_index(l.line_id.as_str()).is_none())
+                {
+                    return Err(OmsError::not_found("order line", &l.line_id));
                 }
-                for (i, q) in idx {
-                    order.lines[i].delivered = order.lines[i].delivered.saturating_add(q);
+                for l in s.lines.iter() {
+                    if let Some(i) = order.line_index(l.line_id.as_str()) {
+                        order.lines[i].delivered =
+                            order.lines[i].delivered.saturating_add(l.quantity);
+                    }
                 }
                 if let Some(s) = self.shipments.get_mut(shipment_id) {
                     s.delivered_at = Some(at);
@@ -203,14 +215,14 @@ impl Engine {
             EventKind::OrderCancelled {
                 order_id, lines, ..
             } => {
-                self.fold_cancelled(order_id, lines)?;
+                self.fold_cancelled(order_id, lines, origin)?;
             }
             EventKind::LineCancelled {
                 order_id,
                 cancellation,
                 ..
             } => {
-                self.fold_cancelled(order_id, std::slice::from_ref(cancellation))?;
+                self.fold_cancelled(order_id, std::slice::from_ref(cancellation), origin)?;
             }
             // Informational (the status is derived): folding it only counts
             // it, so a replay does not look the order up once per change.
@@ -295,8 +307,9 @@ impl Engine {
         &mut self,
         placement: &Arc<PlaceOrder>,
         at: DateTime<Utc>,
+        origin: Origin,
     ) -> Result<()> {
-        if self.orders.contains_key(&placement.order_id) {
+        if origin == Origin::Log && self.orders.contains_key(&placement.order_id) {
             return Err(OmsError::duplicate(
                 "order",
                 &placement.order_id,
@@ -377,6 +390,7 @@ impl Engine {
         &mut self,
         order_id: &OrderId,
         allocations: &[LineAllocation],
+        origin: Origin,
     ) -> Result<()> {
         // Borrow the parts of the engine separately: the order is read while
         // the ledger changes, without cloning ids.
@@ -389,61 +403,24 @@ impl Engine {
         let order = orders
             .get_mut(order_id)
             .ok_or_else(|| OmsError::not_found("order", order_id))?;
-        // Check everything first so a bad event changes nothing.
-        let mut per_line: Vec<(usize, u64)> = Vec::with_capacity(allocations.len());
-        let mut per_cell: Vec<(usize, usize, u64)> = Vec::with_capacity(allocations.len());
+        if origin == Origin::Log {
+            check_allocation(order, products, locations, allocations)?;
+        }
         for a in allocations {
-            let i = order
-                .line_index(a.line_id.as_str())
-                .ok_or_else(|| OmsError::not_found("order line", &a.line_id))?;
-            let slot = locations
-                .slot(a.location_id.as_str())
-                .ok_or_else(|| OmsError::not_found("location", &a.location_id))?;
-            match per_line.iter_mut().find(|(l, _)| *l == i) {
-                Some(p) => p.1 = p.1.saturating_add(a.quantity),
-                None => per_line.push((i, a.quantity)),
-            }
+            let (Some(i), Some(slot)) = (
+                order.line_index(a.line_id.as_str()),
+                locations.slot(a.location_id.as_str()),
+            ) else {
+                continue;
+            };
             for (product, per) in order.part_slots(i) {
                 let need = a.quantity.saturating_mul(per);
-                match per_cell
-                    .iter_mut()
-                    .find(|(p, l, _)| *p == product && *l == slot)
-                {
-                    Some(p) => p.2 = p.2.saturating_add(need),
-                    None => per_cell.push((product, slot, need)),
-                }
+                let e = &mut products.by_slot[product];
+                let cell = e.cell_mut(slot);
+                cell.reserved = cell.reserved.saturating_add(need);
+                e.demand = e.demand.saturating_sub(need);
             }
-        }
-        for &(i, q) in &per_line {
-            if q > order.unallocated(i) {
-                return Err(OmsError::conflict(format!(
-                    "allocating {q} units of line {} exceeds its {} unallocated units",
-                    order.placement.lines[i].line_id,
-                    order.unallocated(i)
-                )));
-            }
-        }
-        for &(product, slot, need) in &per_cell {
-            let e = &products.by_slot[product];
-            let free = e.cell(slot).map_or(0, StockCell::unreserved);
-            if need > free {
-                return Err(OmsError::conflict(format!(
-                    "reserving {need} of {} at {} exceeds the {free} unreserved units",
-                    e.product.sku, locations.by_slot[slot].location_id
-                )));
-            }
-        }
-        // Apply.
-        for &(product, slot, need) in &per_cell {
-            let e = &mut products.by_slot[product];
-            let cell = e.cell_mut(slot);
-            cell.reserved = cell.reserved.saturating_add(need);
-            e.demand = e.demand.saturating_sub(need);
-        }
-        for a in allocations {
-            if let Some(i) = order.line_index(a.line_id.as_str()) {
-                order.lines[i].allocations.add(&a.location_id, a.quantity);
-            }
+            order.lines[i].allocations.add(&a.location_id, a.quantity);
         }
         // From now on every open unit without a reservation is backordered.
         order.allocation_attempted = true;
@@ -456,6 +433,7 @@ impl Engine {
         order_id: &OrderId,
         location_id: &LocationId,
         lines: &[ShipLine],
+        origin: Origin,
     ) -> Result<()> {
         let Engine {
             orders,
@@ -469,17 +447,19 @@ impl Engine {
         let order = orders
             .get_mut(order_id)
             .ok_or_else(|| OmsError::not_found("order", order_id))?;
-        for (n, l) in lines.iter().enumerate() {
-            let i = order
-                .line_index(l.line_id.as_str())
-                .ok_or_else(|| OmsError::not_found("order line", &l.line_id))?;
-            if lines[..n].iter().any(|o| o.line_id == l.line_id)
-                || l.quantity > order.lines[i].allocated_at(location_id)
-            {
-                return Err(OmsError::conflict(format!(
-                    "shipping {} of line {} exceeds what is allocated at {location_id}",
-                    l.quantity, l.line_id
-                )));
+        if origin == Origin::Log {
+            for (n, l) in lines.iter().enumerate() {
+                let i = order
+                    .line_index(l.line_id.as_str())
+                    .ok_or_else(|| OmsError::not_found("order line", &l.line_id))?;
+                if lines[..n].iter().any(|o| o.line_id == l.line_id)
+                    || l.quantity > order.lines[i].allocated_at(location_id)
+                {
+                    return Err(OmsError::conflict(format!(
+                        "shipping {} of line {} exceeds what is allocated at {location_id}",
+                        l.quantity, l.line_id
+                    )));
+                }
             }
         }
         for l in lines {
@@ -504,6 +484,7 @@ impl Engine {
         &mut self,
         order_id: &OrderId,
         lines: &[LineCancellation],
+        origin: Origin,
     ) -> Result<()> {
         let Engine {
             orders,
@@ -514,31 +495,39 @@ impl Engine {
         let order = orders
             .get_mut(order_id)
             .ok_or_else(|| OmsError::not_found("order", order_id))?;
-        for (n, l) in lines.iter().enumerate() {
-            let i = order
-                .line_index(l.line_id.as_str())
-                .ok_or_else(|| OmsError::not_found("order line", &l.line_id))?;
-            let released: u64 = l.released.iter().map(|r| r.quantity).sum();
-            let fits = l.quantity <= order.open(i)
-                && released <= l.quantity
-                && l.quantity - released <= order.unallocated(i)
-                && l.released.iter().all(|r| {
-                    locations.contains(r.location_id.as_str())
-                        && r.quantity <= order.lines[i].allocated_at(&r.location_id)
-                });
-            if !fits || lines[..n].iter().any(|o| o.line_id == l.line_id) {
-                return Err(OmsError::conflict(format!(
-                    "cancelling {} units of line {} does not fit its open units",
-                    l.quantity, l.line_id
-                )));
+        if origin == Origin::Log {
+            for (n, l) in lines.iter().enumerate() {
+                let i = order
+                    .line_index(l.line_id.as_str())
+                    .ok_or_else(|| OmsError::not_found("order line", &l.line_id))?;
+                let released = l
+                    .released
+                    .iter()
+                    .fold(0u64, |t, r| t.saturating_add(r.quantity));
+                let fits = l.quantity <= order.open(i)
+                    && released <= l.quantity
+                    && l.quantity - released <= order.unallocated(i)
+                    && l.released.iter().all(|r| {
+                        locations.contains(r.location_id.as_str())
+                            && r.quantity <= order.lines[i].allocated_at(&r.location_id)
+                    });
+                if !fits || lines[..n].iter().any(|o| o.line_id == l.line_id) {
+                    return Err(OmsError::conflict(format!(
+                        "cancelling {} units of line {} does not fit its open units",
+                        l.quantity, l.line_id
+                    )));
+                }
             }
         }
         for l in lines {
             let Some(i) = order.line_index(l.line_id.as_str()) else {
                 continue;
             };
-            let released: u64 = l.released.iter().map(|r| r.quantity).sum();
-            let unallocated = l.quantity - released;
+            let released = l
+                .released
+                .iter()
+                .fold(0u64, |t, r| t.saturating_add(r.quantity));
+            let unallocated = l.quantity.saturating_sub(released);
             for (product, per) in order.part_slots(i) {
                 let e = &mut products.by_slot[product];
                 for r in &l.released {
@@ -559,4 +548,59 @@ impl Engine {
         self.refresh_pending(order_id);
         Ok(())
     }
+}
+
+/// Checks an allocation event from a log against the state: every line and
+/// location exists, no line gets more than its unallocated units, and no
+/// cell reserves more than it has unreserved.
+fn check_allocation(
+    order: &Order,
+    products: &ProductTable,
+    locations: &Sites,
+    allocations: &[LineAllocation],
+) -> Result<()> {
+    let mut per_line: Vec<(usize, u64)> = Vec::with_capacity(allocations.len());
+    let mut per_cell: Vec<(usize, usize, u64)> = Vec::with_capacity(allocations.len());
+    for a in allocations {
+        let i = order
+            .line_index(a.line_id.as_str())
+            .ok_or_else(|| OmsError::not_found("order line", &a.line_id))?;
+        let slot = locations
+            .slot(a.location_id.as_str())
+            .ok_or_else(|| OmsError::not_found("location", &a.location_id))?;
+        match per_line.iter_mut().find(|(l, _)| *l == i) {
+            Some(p) => p.1 = p.1.saturating_add(a.quantity),
+            None => per_line.push((i, a.quantity)),
+        }
+        for (product, per) in order.part_slots(i) {
+            let need = a.quantity.saturating_mul(per);
+            match per_cell
+                .iter_mut()
+                .find(|(p, l, _)| *p == product && *l == slot)
+            {
+                Some(p) => p.2 = p.2.saturating_add(need),
+                None => per_cell.push((product, slot, need)),
+            }
+        }
+    }
+    for &(i, q) in &per_line {
+        if q > order.unallocated(i) {
+            return Err(OmsError::conflict(format!(
+                "allocating {q} units of line {} exceeds its {} unallocated units",
+                order.placement.lines[i].line_id,
+                order.unallocated(i)
+            )));
+        }
+    }
+    for &(product, slot, need) in &per_cell {
+        let e = &products.by_slot[product];
+        let free = e.cell(slot).map_or(0, StockCell::unreserved);
+        if need > free {
+            return Err(OmsError::conflict(format!(
+                "reserving {need} of {} at {} exceeds the {free} unreserved units",
+                e.product.sku, locations.by_slot[slot].location_id
+            )));
+        }
+    }
+    Ok(())
 }

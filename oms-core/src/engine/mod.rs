@@ -253,6 +253,15 @@ impl AllocationQueue {
     }
 }
 
+/// Where an event being folded comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// Built by `execute` from a command it has just validated.
+    Execute,
+    /// Read from a log (`apply`, `try_apply`, `replay`): checked first.
+    Log,
+}
+
 /// Events being recorded by one `execute` call.
 struct Tx {
     at: DateTime<Utc>,
@@ -389,7 +398,8 @@ impl Engine {
             at: tx.at,
             kind,
         };
-        let applied = self.try_apply(&event);
+        let applied = self.fold(&event.kind, event.at, Origin::Execute);
+        self.events_applied += 1;
         debug_assert!(
             applied.is_ok(),
             "engine emitted an event it cannot apply: {applied:?}"
