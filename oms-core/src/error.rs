@@ -116,6 +116,8 @@ impl OmsError {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     pub(crate) fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
         OmsError::Validation {
             field: field.into(),
@@ -123,6 +125,8 @@ impl OmsError {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     pub(crate) fn not_found(kind: &str, id: impl std::fmt::Display) -> Self {
         OmsError::NotFound {
             kind: kind.to_string(),
@@ -130,6 +134,8 @@ impl OmsError {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     pub(crate) fn transition(
         kind: &str,
         id: impl std::fmt::Display,
@@ -144,6 +150,8 @@ impl OmsError {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     pub(crate) fn duplicate(
         kind: &str,
         id: impl std::fmt::Display,
@@ -156,6 +164,8 @@ impl OmsError {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     pub(crate) fn conflict(message: impl Into<String>) -> Self {
         OmsError::Conflict {
             message: message.into(),
