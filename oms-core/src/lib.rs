@@ -78,3 +78,13 @@ pub use order::{
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
+
+#[cfg(test)]
+mod thread_safety {
+    /// Hosts share an engine behind a `Mutex` or an `RwLock`.
+    #[test]
+    fn engine_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<crate::Engine>();
+    }
+}

@@ -335,8 +335,11 @@ impl Engine {
         }
         if let Some(coid) = &c.channel_order_id {
             let key = (c.channel.clone(), coid.clone());
-            if let Some(other) = self.channel_orders.get(&key) {
-                let existing = &self.orders[other].placement;
+            if let Some((other, existing)) = self
+                .channel_orders
+                .get(&key)
+                .and_then(|other| Some((other, &self.orders.get(other)?.placement)))
+            {
                 let mut same = c.clone();
                 same.order_id = other.clone();
                 if **existing == same {

@@ -259,7 +259,6 @@ impl Engine {
     pub(super) fn order_mut(&mut self, order_id: &OrderId) -> Result<&mut Order> {
         self.orders
             .get_mut(order_id)
-            .map(|o| &mut **o)
             .ok_or_else(|| OmsError::not_found("order", order_id))
     }
 

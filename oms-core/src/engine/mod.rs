@@ -154,6 +154,76 @@ impl ProductTable {
     }
 }
 
+/// The orders in placement order, found by id through an index that
+/// remembers the last lookup: a command's events all carry the engine's own
+/// `OrderId`, so after the first lookup the rest are a pointer comparison
+/// instead of a hash and a string compare.
+#[derive(Debug, Clone, Default)]
+struct OrderTable {
+    by_slot: Vec<Box<Order>>,
+    slot_of: FxMap<OrderId, u32>,
+    /// The slot of the last order looked up. A hit is confirmed by comparing
+    /// the id's pointer with that order's own id, so a stale value is harmless;
+    /// an atomic keeps the engine `Sync` for hosts that share it for reads.
+    last: LastSlot,
+}
+
+#[derive(Debug, Default)]
+struct LastSlot(std::sync::atomic::AtomicU32);
+
+impl Clone for LastSlot {
+    fn clone(&self) -> Self {
+        LastSlot(std::sync::atomic::AtomicU32::new(
+            self.0.load(std::sync::atomic::Ordering::Relaxed),
+        ))
+    }
+}
+
+impl OrderTable {
+    fn slot(&self, id: &OrderId) -> Option<usize> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let last = self.last.0.load(Relaxed) as usize;
+        if let Some(order) = self.by_slot.get(last) {
+            if Arc::ptr_eq(order.order_id().arc(), id.arc()) {
+                return Some(last);
+            }
+        }
+        let slot = *self.slot_of.get(id)?;
+        self.last.0.store(slot, Relaxed);
+        Some(slot as usize)
+    }
+    fn get(&self, id: &OrderId) -> Option<&Order> {
+        self.slot(id).map(|s| &*self.by_slot[s])
+    }
+    fn get_mut(&mut self, id: &OrderId) -> Option<&mut Order> {
+        self.slot(id).map(|s| &mut *self.by_slot[s])
+    }
+    fn get_str(&self, id: &str) -> Option<&Order> {
+        self.slot_of.get(id).map(|&s| &*self.by_slot[s as usize])
+    }
+    fn contains_key(&self, id: &OrderId) -> bool {
+        self.slot(id).is_some()
+    }
+    /// Adds an order that is not in the table yet; `false` if the id is taken.
+    fn insert(&mut self, id: OrderId, order: Box<Order>) -> bool {
+        if self.slot_of.contains_key(&id) {
+            return false;
+        }
+        self.slot_of.insert(id, self.by_slot.len() as u32);
+        self.by_slot.push(order);
+        true
+    }
+    fn values(&self) -> impl Iterator<Item = &Order> {
+        self.by_slot.iter().map(|o| &**o)
+    }
+    fn keys(&self) -> impl Iterator<Item = &OrderId> {
+        self.by_slot.iter().map(|o| o.order_id())
+    }
+    fn len(&self) -> usize {
+        self.by_slot.len()
+    }
+}
+
 /// The locations, each with a dense slot number (its definition order) so
 /// that stock cells are an array lookup rather than a string search.
 #[derive(Debug, Clone, Default)]
@@ -281,7 +351,7 @@ pub struct Engine {
     config: Config,
     locations: Sites,
     products: ProductTable,
-    orders: FxMap<OrderId, Box<Order>>,
+    orders: OrderTable,
     channel_orders: FxMap<(Channel, ChannelOrderId), OrderId>,
     /// Interned channel, customer and line-id strings, so that a million
     /// orders from one channel share one `"web"`. A cache: not snapshotted.
@@ -305,7 +375,7 @@ impl Engine {
             config,
             locations: Sites::default(),
             products: ProductTable::default(),
-            orders: FxMap::default(),
+            orders: OrderTable::default(),
             channel_orders: FxMap::default(),
             names: FxSet::default(),
             shipments: FxMap::default(),

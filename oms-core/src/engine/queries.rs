@@ -6,21 +6,20 @@ impl Engine {
     /// One order, with its derived status and per-line quantities.
     pub fn order(&self, order_id: &str) -> Result<OrderView> {
         self.orders
-            .get(order_id)
+            .get_str(order_id)
             .map(|o| o.view())
             .ok_or_else(|| OmsError::not_found("order", order_id))
     }
 
     /// Orders sorted by id, optionally only those with `status`.
     pub fn orders(&self, status: Option<OrderStatus>) -> Vec<OrderView> {
-        let mut ids: Vec<&OrderId> = self
+        let mut orders: Vec<&Order> = self
             .orders
-            .iter()
-            .filter(|(_, o)| status.is_none_or(|s| o.status() == s))
-            .map(|(id, _)| id)
+            .values()
+            .filter(|o| status.is_none_or(|s| o.status() == s))
             .collect();
-        ids.sort();
-        ids.into_iter().map(|id| self.orders[id].view()).collect()
+        orders.sort_by(|a, b| a.order_id().cmp(b.order_id()));
+        orders.into_iter().map(Order::view).collect()
     }
 
     /// Number of orders per status (every status listed, zeros included).

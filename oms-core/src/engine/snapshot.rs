@@ -25,7 +25,7 @@ impl Engine {
             })
             .collect();
         products.sort_by(|a, b| a.product.sku.cmp(&b.product.sku));
-        let mut orders: Vec<&Order> = self.orders.values().map(|o| &**o).collect();
+        let mut orders: Vec<&Order> = self.orders.values().collect();
         orders.sort_by(|a, b| a.order_id().cmp(b.order_id()));
         let mut shipments: Vec<&Shipment> = self.shipments.values().collect();
         shipments.sort_by(|a, b| a.shipment_id.cmp(&b.shipment_id));
@@ -101,7 +101,7 @@ impl Engine {
                 e.channel_orders
                     .insert((o.placement.channel.clone(), coid.clone()), id.clone());
             }
-            if e.orders.insert(id.clone(), Box::new(o)).is_some() {
+            if !e.orders.insert(id.clone(), Box::new(o)) {
                 return Err(OmsError::conflict(format!("order {id} appears twice")));
             }
         }
