@@ -32,7 +32,7 @@ impl Engine {
             .pending
             .iter()
             .filter(|k| {
-                self.orders.get(*k).is_some_and(|o| {
+                self.orders.get(k).is_some_and(|o| {
                     (0..o.lines.len()).any(|i| {
                         o.unallocated(i) > 0 && o.part_slots(i).any(|(p, _)| arrived.contains(&p))
                     })

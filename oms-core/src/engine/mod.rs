@@ -160,6 +160,9 @@ impl ProductTable {
 /// instead of a hash and a string compare.
 #[derive(Debug, Clone, Default)]
 struct OrderTable {
+    // Boxed: growing the table moves pointers, not orders, and spare
+    // capacity costs a pointer per slot rather than a whole order.
+    #[allow(clippy::vec_box)]
     by_slot: Vec<Box<Order>>,
     slot_of: FxMap<OrderId, u32>,
     /// The slot of the last order looked up. A hit is confirmed by comparing
