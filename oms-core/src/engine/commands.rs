@@ -446,7 +446,7 @@ impl Engine {
     pub(super) fn record_payment(&mut self, c: RecordPayment, tx: &mut Tx) -> Result<()> {
         let order = self.order_for(&c.order_id, OrderAction::RecordPayment)?;
         // The engine's own id: later lookups compare pointers, not bytes.
-        let canonical = order.order_id().clone();
+        let order_id = order.order_id().clone();
         let currency = order.currency();
         if c.amount.currency != currency {
             return Err(OmsError::validation(
@@ -485,11 +485,10 @@ impl Engine {
                 ),
             ));
         }
-        let order_id = canonical.clone();
         self.emit(
             tx,
             EventKind::PaymentRecorded {
-                order_id: canonical.clone(),
+                order_id: order_id.clone(),
                 kind: c.kind,
                 amount: c.amount,
                 reference: c.reference,
@@ -524,7 +523,7 @@ impl Engine {
         }
         let order = self.order_for(&c.order_id, OrderAction::PlaceHold)?;
         // The engine's own id: later lookups compare pointers, not bytes.
-        let canonical = order.order_id().clone();
+        let order_id = order.order_id().clone();
         if order.has_hold(c.hold.as_str()) {
             return Err(OmsError::transition(
                 "order",
@@ -536,7 +535,7 @@ impl Engine {
         self.emit(
             tx,
             EventKind::HoldPlaced {
-                order_id: canonical.clone(),
+                order_id: order_id.clone(),
                 hold: c.hold,
                 note: c.note,
             },
@@ -548,7 +547,7 @@ impl Engine {
         check_id("hold", c.hold.as_str())?;
         let order = self.order_for(&c.order_id, OrderAction::ReleaseHold)?;
         // The engine's own id: later lookups compare pointers, not bytes.
-        let canonical = order.order_id().clone();
+        let order_id = order.order_id().clone();
         if !order.has_hold(c.hold.as_str()) {
             return Err(OmsError::transition(
                 "order",
@@ -561,11 +560,10 @@ impl Engine {
                 ),
             ));
         }
-        let order_id = canonical.clone();
         self.emit(
             tx,
             EventKind::HoldReleased {
-                order_id: canonical.clone(),
+                order_id: order_id.clone(),
                 hold: c.hold,
                 released_by: HoldReleasedBy::Manual,
             },
@@ -628,7 +626,7 @@ impl Engine {
         }
         let order = self.order_for(&c.order_id, OrderAction::Ship)?;
         // The engine's own id: later lookups compare pointers, not bytes.
-        let canonical = order.order_id().clone();
+        let order_id = order.order_id().clone();
         if !self.locations.contains(c.location_id.as_str()) {
             return Err(OmsError::not_found("location", &c.location_id));
         }
@@ -667,7 +665,7 @@ impl Engine {
         self.emit(
             tx,
             EventKind::OrderShipped {
-                order_id: canonical.clone(),
+                order_id: order_id.clone(),
                 shipment_id: c.shipment_id,
                 location_id: c.location_id,
                 carrier: c.carrier,
@@ -703,7 +701,7 @@ impl Engine {
         check_text("reason", &c.reason, MAX_NAME)?;
         let order = self.order_for(&c.order_id, OrderAction::Cancel)?;
         // The engine's own id: later lookups compare pointers, not bytes.
-        let canonical = order.order_id().clone();
+        let order_id = order.order_id().clone();
         let mut lines = Vec::new();
         let mut freed = Vec::new();
         for i in 0..order.lines.len() {
@@ -721,16 +719,14 @@ impl Engine {
                 released,
             });
         }
-        let order_id = canonical.clone();
         self.emit(
             tx,
             EventKind::OrderCancelled {
-                order_id: canonical.clone(),
+                order_id: order_id.clone(),
                 reason: c.reason,
                 lines,
             },
         );
-        let _ = order_id;
         self.fill_backorders(tx, &freed);
         Ok(())
     }
@@ -740,7 +736,7 @@ impl Engine {
         check_quantity("quantity", c.quantity, 1)?;
         let order = self.order_for(&c.order_id, OrderAction::Cancel)?;
         // The engine's own id: later lookups compare pointers, not bytes.
-        let canonical = order.order_id().clone();
+        let order_id = order.order_id().clone();
         let i = order.line_index(c.line_id.as_str()).ok_or_else(|| {
             OmsError::not_found("order line", format!("{}/{}", c.order_id, c.line_id))
         })?;
@@ -776,11 +772,10 @@ impl Engine {
         } else {
             line_skus(order, i)
         };
-        let order_id = canonical.clone();
         self.emit(
             tx,
             EventKind::LineCancelled {
-                order_id: canonical.clone(),
+                order_id: order_id.clone(),
                 reason: c.reason,
                 cancellation: LineCancellation {
                     line_id: c.line_id,
