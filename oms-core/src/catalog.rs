@@ -28,11 +28,16 @@ pub enum LocationKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Location {
+    /// The location's id, unique across the engine.
     pub location_id: LocationId,
+    /// Display name of the location.
     pub name: String,
+    /// What kind of place this is.
     pub kind: LocationKind,
+    /// Latitude in degrees (-90 to 90), given together with `lon` (optional); lets allocation prefer the nearest location.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lat: Option<f64>,
+    /// Longitude in degrees (-180 to 180), given together with `lat` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lon: Option<f64>,
     /// Whether allocation may reserve stock here for customer orders.
@@ -43,8 +48,11 @@ pub struct Location {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Dims {
+    /// Length in millimetres (at least 1).
     pub length: u32,
+    /// Width in millimetres (at least 1).
     pub width: u32,
+    /// Height in millimetres (at least 1).
     pub height: u32,
 }
 
@@ -52,7 +60,9 @@ pub struct Dims {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Component {
+    /// SKU of the component: a defined product that is not itself a kit.
     pub sku: Sku,
+    /// Units of the component in one kit unit (1 to 1,000,000).
     pub quantity: u64,
 }
 
@@ -61,18 +71,26 @@ pub struct Component {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Product {
+    /// The product's SKU, unique across the catalog.
     pub sku: Sku,
+    /// Display name of the product.
     pub name: String,
+    /// GTIN-8, -12, -13 or -14 barcode number with a valid check digit (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gtin: Option<String>,
+    /// Free-text description (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Shipping weight in grams (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight_g: Option<u64>,
+    /// Outer dimensions in millimetres (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dims_mm: Option<Dims>,
+    /// List price, not negative (optional; orders carry their own unit prices).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price: Option<Money>,
+    /// Components per kit unit; empty (omitted in JSON) for a plain product.
     #[serde(default, skip_serializing_if = "<[Component]>::is_empty")]
     pub components: Arc<[Component]>,
 }

@@ -21,20 +21,36 @@ use crate::order::{Address, PaymentKind, Priority};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Command {
+    /// Creates or updates a location.
     DefineLocation(DefineLocation),
+    /// Creates or updates a product (upsert). With `components` it is a kit.
     DefineProduct(DefineProduct),
+    /// Puts units into stock at a location.
     ReceiveStock(ReceiveStock),
+    /// Changes on-hand by `delta` for a reason (`damaged`, `found`, `correction`, …).
     AdjustStock(AdjustStock),
+    /// A cycle count: emits the adjustment that makes on-hand equal `counted`.
     CountStock(CountStock),
+    /// Sets how many units at a location are kept back from allocation and sale.
     SetSafetyStock(SetSafetyStock),
+    /// Places a customer order.
     PlaceOrder(PlaceOrder),
+    /// Records a payment event from a payment provider.
     RecordPayment(RecordPayment),
+    /// Puts a named hold on an order; held orders are never allocated or shipped.
     PlaceHold(PlaceHold),
+    /// Lifts a named hold from an order.
     ReleaseHold(ReleaseHold),
+    /// Allocates one order, or (without `order_id`) every releasable order in
+    /// priority order: rush first, then oldest placement, then order id.
     Allocate(Allocate),
+    /// Ships allocated units of an order from one location.
     Ship(Ship),
+    /// Confirms that a shipment reached the customer.
     ConfirmDelivery(ConfirmDelivery),
+    /// Cancels every open (unshipped) unit of an order.
     CancelOrder(CancelOrder),
+    /// Cancels `quantity` open units of one line.
     CancelLine(CancelLine),
 }
 
@@ -86,11 +102,16 @@ fn yes() -> bool {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DefineLocation {
+    /// The location's id; an existing id updates that location.
     pub location_id: LocationId,
+    /// Display name of the location.
     pub name: String,
+    /// Whether it is a warehouse, a store or a dropship partner.
     pub kind: LocationKind,
+    /// Latitude in degrees (-90 to 90), given together with `lon` (optional); lets allocation prefer the nearest location.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lat: Option<f64>,
+    /// Longitude in degrees (-180 to 180), given together with `lat` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lon: Option<f64>,
     /// Whether allocation may use this location's stock (default true).
@@ -102,18 +123,26 @@ pub struct DefineLocation {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DefineProduct {
+    /// The product's SKU; an existing SKU updates that product.
     pub sku: Sku,
+    /// Display name of the product.
     pub name: String,
+    /// GTIN-8, -12, -13 or -14 barcode number with a valid check digit (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gtin: Option<String>,
+    /// Free-text description (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Shipping weight in grams (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight_g: Option<u64>,
+    /// Outer dimensions in millimetres, each at least 1 (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dims_mm: Option<Dims>,
+    /// List price, not negative (optional; orders carry their own unit prices).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price: Option<Money>,
+    /// Components per kit unit (at most 100, none of them a kit); omitted or empty for a plain product.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub components: Option<Vec<Component>>,
 }
@@ -122,9 +151,13 @@ pub struct DefineProduct {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReceiveStock {
+    /// The product received (not a kit: kits hold no stock of their own).
     pub sku: Sku,
+    /// The location the units arrive at.
     pub location_id: LocationId,
+    /// Units received (at least 1).
     pub quantity: u64,
+    /// Free-text reference, e.g. a purchase order or delivery note number (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
 }
@@ -133,9 +166,13 @@ pub struct ReceiveStock {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdjustStock {
+    /// The product to adjust (not a kit).
     pub sku: Sku,
+    /// The location whose stock changes.
     pub location_id: LocationId,
+    /// Units to add (positive) or remove (negative); not zero, and on-hand cannot drop below reserved.
     pub delta: i64,
+    /// Why, e.g. `damaged`, `found` or `correction`.
     pub reason: String,
 }
 
@@ -143,8 +180,11 @@ pub struct AdjustStock {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CountStock {
+    /// The product counted (not a kit).
     pub sku: Sku,
+    /// The location counted.
     pub location_id: LocationId,
+    /// Units physically counted; not fewer than are reserved there.
     pub counted: u64,
 }
 
@@ -152,8 +192,11 @@ pub struct CountStock {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetSafetyStock {
+    /// The product (not a kit).
     pub sku: Sku,
+    /// The location the safety stock applies to.
     pub location_id: LocationId,
+    /// Units to keep back; 0 removes the safety stock.
     pub quantity: u64,
 }
 
@@ -161,9 +204,13 @@ pub struct SetSafetyStock {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderLineInput {
+    /// The line's id, unique within the order.
     pub line_id: LineId,
+    /// The product ordered; ordering a kit orders whole kits.
     pub sku: Sku,
+    /// Units ordered (at least 1).
     pub quantity: u64,
+    /// Price of one unit, not negative; every line and the shipping price share one currency.
     pub unit_price: Money,
 }
 
@@ -171,15 +218,23 @@ pub struct OrderLineInput {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlaceOrder {
+    /// The engine's id for the order; placing it again with the same payload records nothing.
     pub order_id: OrderId,
+    /// The sales channel the order came from, e.g. `web`.
     pub channel: Channel,
+    /// The order's id in its channel (optional); a redelivery under a new `order_id` is recognized by it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel_order_id: Option<ChannelOrderId>,
+    /// The customer's id, as the host knows it.
     pub customer_id: CustomerId,
+    /// Where to ship; its coordinates, if given, let allocation prefer the nearest location.
     pub ship_to: Address,
+    /// The order lines (1 to 1,000).
     pub lines: Vec<OrderLineInput>,
+    /// `rush` or `standard` (default `standard`).
     #[serde(default)]
     pub priority: Priority,
+    /// Shipping charged to the customer, in the order's currency (optional, default zero).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping_price: Option<Money>,
 }
@@ -188,9 +243,13 @@ pub struct PlaceOrder {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordPayment {
+    /// The order the payment is for.
     pub order_id: OrderId,
+    /// What happened: `authorized`, `captured`, `failed` or `refunded`.
     pub kind: PaymentKind,
+    /// Positive amount in the order's currency; refunds in total never exceed what was captured.
     pub amount: Money,
+    /// The payment provider's reference (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
 }
@@ -199,8 +258,11 @@ pub struct RecordPayment {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlaceHold {
+    /// The order to hold.
     pub order_id: OrderId,
+    /// The hold's name, e.g. `fraud_check`; the order must not have it already.
     pub hold: Hold,
+    /// Why the hold is placed (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
@@ -209,7 +271,9 @@ pub struct PlaceHold {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReleaseHold {
+    /// The held order.
     pub order_id: OrderId,
+    /// The name of the hold to lift; the order must have it.
     pub hold: Hold,
 }
 
@@ -218,6 +282,7 @@ pub struct ReleaseHold {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Allocate {
+    /// The order to allocate; omit to allocate every releasable order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_id: Option<OrderId>,
 }
@@ -226,7 +291,9 @@ pub struct Allocate {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ShipLine {
+    /// The order line shipped.
     pub line_id: LineId,
+    /// Units shipped (at least 1); no more than are allocated to the line at the shipping location.
     pub quantity: u64,
 }
 
@@ -234,14 +301,21 @@ pub struct ShipLine {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Ship {
+    /// The order shipped.
     pub order_id: OrderId,
+    /// The shipment's id, unique across the engine; repeating an identical `ship` records nothing.
     pub shipment_id: ShipmentId,
+    /// The location the units leave from.
     pub location_id: LocationId,
+    /// The carrier, e.g. `UPS`.
     pub carrier: Arc<str>,
+    /// The carrier's service level (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<Arc<str>>,
+    /// The carrier's tracking number (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking_number: Option<Arc<str>>,
+    /// Units shipped per order line (1 to 1,000 lines, each listed once).
     pub lines: Arc<[ShipLine]>,
 }
 
@@ -249,6 +323,7 @@ pub struct Ship {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConfirmDelivery {
+    /// The delivered shipment; confirming it again records nothing.
     pub shipment_id: ShipmentId,
 }
 
@@ -256,7 +331,9 @@ pub struct ConfirmDelivery {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CancelOrder {
+    /// The order to cancel.
     pub order_id: OrderId,
+    /// Why the order is cancelled.
     pub reason: String,
 }
 
@@ -264,9 +341,13 @@ pub struct CancelOrder {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CancelLine {
+    /// The order the line belongs to.
     pub order_id: OrderId,
+    /// The line to cancel units of.
     pub line_id: LineId,
+    /// Open units to cancel (at least 1); unallocated units go first, then reservations, latest first.
     pub quantity: u64,
+    /// Why the units are cancelled.
     pub reason: String,
 }
 

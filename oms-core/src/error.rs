@@ -53,37 +53,62 @@ impl std::fmt::Display for ErrorCode {
 pub enum OmsError {
     /// Malformed or out-of-range input in `field`.
     #[error("invalid {field}: {message}")]
-    Validation { field: String, message: String },
+    Validation {
+        /// The input field at fault, as a path such as `lines[1].quantity`.
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
     /// No `kind` with this id exists.
     #[error("{kind} {id:?} not found")]
-    NotFound { kind: String, id: String },
+    NotFound {
+        /// What kind of thing the id names, e.g. `order`, `product` or `order line`.
+        kind: String,
+        /// The id that was not found (for an order line, `order_id/line_id`).
+        id: String,
+    },
     /// The `kind` with this id is in `state`, which does not allow the action.
     #[error("{kind} {id:?} ({state}): {message}")]
     InvalidTransition {
+        /// What kind of thing the id names, e.g. `order` or `order line`.
         kind: String,
+        /// Its id (for an order line, `order_id/line_id`).
         id: String,
+        /// Its current state, e.g. the order status `on_hold`.
         state: String,
+        /// Why the action is not allowed.
         message: String,
     },
     /// Fewer units of `sku` at `location_id` than the command needs.
     #[error("insufficient stock of {sku:?} at {location_id:?}: {message} (requested {requested}, available {available})")]
     InsufficientStock {
+        /// The SKU that is short.
         sku: String,
+        /// The location where it is short.
         location_id: String,
+        /// Units the command needs.
         requested: u64,
+        /// Units there are for it (e.g. unreserved on hand, or allocated at the location).
         available: u64,
+        /// What the units were needed for, with the relevant stock figures.
         message: String,
     },
     /// The id of a `kind` is already used for something different.
     #[error("duplicate {kind} {id:?}: {message}")]
     Duplicate {
+        /// What kind of thing the id names, e.g. `order`, `channel order` or `shipment`.
         kind: String,
+        /// The reused id (for a channel order, `channel/channel_order_id`).
         id: String,
+        /// How it clashes with what is already recorded.
         message: String,
     },
     /// The input contradicts the engine's state.
     #[error("conflict: {message}")]
-    Conflict { message: String },
+    Conflict {
+        /// What contradicts the engine's state.
+        message: String,
+    },
 }
 
 impl OmsError {

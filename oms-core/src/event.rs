@@ -26,6 +26,7 @@ pub struct Event {
     pub schema_version: u16,
     /// The `at` of the command that produced the event.
     pub at: DateTime<Utc>,
+    /// What happened: the `type` tag and the event's fields, flattened into this object.
     #[serde(flatten)]
     pub kind: EventKind,
 }
@@ -55,22 +56,29 @@ pub enum HoldReleasedBy {
 /// Units of one line reserved at one location by an allocation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct LineAllocation {
+    /// The order line.
     pub line_id: LineId,
+    /// The location where the units are reserved.
     pub location_id: LocationId,
+    /// Units reserved.
     pub quantity: u64,
 }
 
 /// A quantity of one line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct LineQuantity {
+    /// The order line.
     pub line_id: LineId,
+    /// The number of units.
     pub quantity: u64,
 }
 
 /// Units of one line cancelled, and the reservations that released.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct LineCancellation {
+    /// The order line.
     pub line_id: LineId,
+    /// Units cancelled.
     pub quantity: u64,
     /// Reservations released, per location (the rest of `quantity` was unallocated).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -81,94 +89,151 @@ pub struct LineCancellation {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
+    /// A location was created or updated.
     LocationDefined {
+        /// The location as now defined.
         location: Location,
     },
+    /// A product was created or updated.
     ProductDefined {
+        /// The product as now defined.
         product: Product,
     },
+    /// Units arrived at a location.
     StockReceived {
+        /// The product received.
         sku: Sku,
+        /// The location the units arrived at.
         location_id: LocationId,
+        /// Units received.
         quantity: u64,
+        /// The reference given with the receipt (optional).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reference: Option<String>,
     },
     /// On-hand changed by `delta`; a cycle count carries `counted` and reason `cycle_count`.
     StockAdjusted {
+        /// The product adjusted.
         sku: Sku,
+        /// The location whose stock changed.
         location_id: LocationId,
+        /// Change to on-hand: positive adds units, negative removes them.
         delta: i64,
+        /// Why, e.g. `damaged`; `cycle_count` for a count.
         reason: String,
+        /// For a cycle count, the units counted (on-hand afterwards).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         counted: Option<u64>,
     },
+    /// The safety stock of a product at a location was set.
     SafetyStockSet {
+        /// The product.
         sku: Sku,
+        /// The location.
         location_id: LocationId,
+        /// Units now kept back from allocation and sale.
         quantity: u64,
     },
     /// The order exactly as placed.
     OrderPlaced {
+        /// The `place_order` command that placed the order.
         order: Arc<PlaceOrder>,
     },
+    /// A payment record was added to an order.
     PaymentRecorded {
+        /// The order the payment is for.
         order_id: OrderId,
+        /// What happened: `authorized`, `captured`, `failed` or `refunded`.
         kind: PaymentKind,
+        /// The amount, in the order's currency.
         amount: Money,
+        /// The payment provider's reference (optional).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reference: Option<String>,
     },
+    /// A hold was put on an order, by `place_hold` or automatically when it was placed.
     HoldPlaced {
+        /// The held order.
         order_id: OrderId,
+        /// The hold's name.
         hold: Hold,
+        /// Why the hold was placed (optional).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
     },
+    /// A hold was lifted from an order.
     HoldReleased {
+        /// The order.
         order_id: OrderId,
+        /// The hold's name.
         hold: Hold,
+        /// What lifted it: `manual` (`release_hold`) or `payment`.
         released_by: HoldReleasedBy,
     },
     /// New reservations; `backorders` lists each line's open units that
     /// remain unallocated after this allocation.
     OrderAllocated {
+        /// The order allocated.
         order_id: OrderId,
+        /// The new reservations, per line and location (added to any earlier ones).
         allocations: Vec<LineAllocation>,
+        /// Per line, the open units still unallocated (omitted when none).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         backorders: Vec<LineQuantity>,
     },
+    /// Units of an order left a location in a shipment.
     OrderShipped {
+        /// The order shipped.
         order_id: OrderId,
+        /// The shipment's id.
         shipment_id: ShipmentId,
+        /// The location the units left from; their reservations there are used up.
         location_id: LocationId,
+        /// The carrier.
         carrier: Arc<str>,
+        /// The carrier's service level (optional).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         service: Option<Arc<str>>,
+        /// The carrier's tracking number (optional).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         tracking_number: Option<Arc<str>>,
+        /// Units shipped per order line.
         lines: Arc<[ShipLine]>,
     },
+    /// A shipment reached the customer; its units count as delivered.
     ShipmentDelivered {
+        /// The delivered shipment.
         shipment_id: ShipmentId,
+        /// The order the shipment belongs to.
         order_id: OrderId,
     },
+    /// Every open unit of an order was cancelled.
     OrderCancelled {
+        /// The order cancelled.
         order_id: OrderId,
+        /// Why the order was cancelled.
         reason: String,
+        /// Per line with open units: the units cancelled and the reservations released.
         lines: Vec<LineCancellation>,
     },
+    /// Units of one order line were cancelled.
     LineCancelled {
+        /// The order the line belongs to.
         order_id: OrderId,
+        /// Why the units were cancelled.
         reason: String,
+        /// The line, the units cancelled and the reservations released (flattened into the event).
         #[serde(flatten)]
         cancellation: LineCancellation,
     },
     /// Informational: the derived status changed (`from` is absent for a new order).
     OrderStatusChanged {
+        /// The order.
         order_id: OrderId,
+        /// The previous status (absent for a new order).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         from: Option<OrderStatus>,
+        /// The new status.
         to: OrderStatus,
     },
 }

@@ -81,7 +81,9 @@ impl StockCell {
 /// The answer to a stock query for one SKU at one location.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct StockLevel {
+    /// The product.
     pub sku: Sku,
+    /// The location.
     pub location_id: LocationId,
     /// Physical sellable units.
     pub on_hand: u64,
@@ -93,8 +95,11 @@ pub struct StockLevel {
     pub available: u64,
     /// All-time movements, for audits: received, adjusted in/out, shipped.
     pub received: u64,
+    /// Units added by adjustments and counts (all time).
     pub adjusted_in: u64,
+    /// Units removed by adjustments and counts (all time).
     pub adjusted_out: u64,
+    /// Units shipped from this location (all time).
     pub shipped: u64,
 }
 

@@ -43,6 +43,7 @@
 //! see [`ErrorCode`].
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 #![warn(missing_debug_implementations)]
 
 pub mod catalog;

@@ -109,6 +109,9 @@ impl JsonSchema for Currency {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(
+    description = "An amount of money: a decimal string (never a float) and an ISO 4217 currency code."
+)]
 pub struct Money {
     /// The amount as a decimal string, e.g. `"19.99"`.
     #[serde(with = "decimal_string")]

@@ -46,18 +46,26 @@ pub enum Priority {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddressParts {
+    /// The recipient's name.
     pub name: String,
+    /// First address line, e.g. street and number.
     pub line1: String,
+    /// Second address line (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line2: Option<String>,
+    /// City or town.
     pub city: String,
+    /// State, province or region (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// Postal or ZIP code.
     pub postal_code: String,
     /// ISO 3166-1 alpha-2 country code, e.g. `US`.
     pub country: String,
+    /// Latitude in degrees (-90 to 90), given together with `lon` (optional); lets allocation prefer the nearest location.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lat: Option<f64>,
+    /// Longitude in degrees (-180 to 180), given together with `lat` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lon: Option<f64>,
 }
@@ -99,21 +107,27 @@ impl Address {
     fn optional(&self, i: usize) -> Option<&str> {
         Some(self.field(i)).filter(|s| !s.is_empty())
     }
+    /// The recipient's name.
     pub fn name(&self) -> &str {
         self.field(0)
     }
+    /// The first address line.
     pub fn line1(&self) -> &str {
         self.field(1)
     }
+    /// The second address line, if any.
     pub fn line2(&self) -> Option<&str> {
         self.optional(2)
     }
+    /// The city or town.
     pub fn city(&self) -> &str {
         self.field(3)
     }
+    /// The state, province or region, if any.
     pub fn region(&self) -> Option<&str> {
         self.optional(4)
     }
+    /// The postal or ZIP code.
     pub fn postal_code(&self) -> &str {
         self.field(5)
     }
@@ -121,9 +135,11 @@ impl Address {
     pub fn country(&self) -> &str {
         self.field(6)
     }
+    /// Latitude in degrees, if given.
     pub fn lat(&self) -> Option<f64> {
         self.coordinates.map(|c| c.0)
     }
+    /// Longitude in degrees, if given.
     pub fn lon(&self) -> Option<f64> {
         self.coordinates.map(|c| c.1)
     }
@@ -205,13 +221,21 @@ impl JsonSchema for Address {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
+    /// Releasable, not (fully) allocated yet.
     Ready,
+    /// Every open unit is allocated.
     Allocated,
+    /// Some open unit could not be allocated.
     Backordered,
+    /// Some units are shipped.
     PartiallyShipped,
+    /// The order has at least one hold.
     OnHold,
+    /// Every non-cancelled unit is shipped.
     Shipped,
+    /// Every non-cancelled unit is delivered.
     Delivered,
+    /// Every unit is cancelled.
     Cancelled,
 }
 
@@ -277,11 +301,17 @@ pub const STATUS_RULES: &[(OrderStatus, &str)] = &[
 /// Actions on an existing order, checked against [`ORDER_ACTIONS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OrderAction {
+    /// Putting a hold on the order (`place_hold`).
     PlaceHold,
+    /// Lifting a hold (`release_hold`).
     ReleaseHold,
+    /// Reserving stock for the order (`allocate`).
     Allocate,
+    /// Shipping units (`ship`).
     Ship,
+    /// Cancelling the order or units of a line (`cancel_order`, `cancel_line`).
     Cancel,
+    /// Recording a payment (`record_payment`).
     RecordPayment,
 }
 
@@ -349,9 +379,13 @@ pub const ORDER_ACTIONS: &[(OrderAction, &[OrderStatus])] = &[
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentKind {
+    /// The amount was authorized (reserved on the customer's payment method).
     Authorized,
+    /// The amount was captured (collected).
     Captured,
+    /// A payment attempt failed; the amount is not counted.
     Failed,
+    /// The amount was refunded to the customer.
     Refunded,
 }
 
@@ -364,11 +398,17 @@ pub enum PaymentKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentStatus {
+    /// No payment covers the total yet.
     Unpaid,
+    /// Authorized plus captured amounts cover the total.
     Authorized,
+    /// Captured amounts cover the total.
     Paid,
+    /// Part of the captured amount was refunded.
     PartiallyRefunded,
+    /// Everything captured was refunded.
     Refunded,
+    /// The latest payment record failed and payments do not cover the total.
     Failed,
 }
 
@@ -376,8 +416,11 @@ pub enum PaymentStatus {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentTotals {
+    /// Sum of the `authorized` payment records.
     pub authorized: Decimal,
+    /// Sum of the `captured` payment records.
     pub captured: Decimal,
+    /// Sum of the `refunded` payment records.
     pub refunded: Decimal,
     /// Whether the latest payment record was a failure.
     pub last_failed: bool,
@@ -392,7 +435,9 @@ fn paid_in(p: &PaymentTotals) -> Decimal {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LocationQuantity {
+    /// The location.
     pub location_id: LocationId,
+    /// The number of units at that location.
     pub quantity: u64,
 }
 
@@ -419,6 +464,7 @@ impl Allocations {
         }
     }
 
+    /// Whether the line holds no reservation.
     pub fn is_empty(&self) -> bool {
         self.as_slice().is_empty()
     }
@@ -528,10 +574,13 @@ pub struct LineState {
     /// Reserved, unshipped units per location.
     #[serde(default, skip_serializing_if = "Allocations::is_empty")]
     pub allocations: Allocations,
+    /// Units shipped.
     #[serde(default)]
     pub shipped: u64,
+    /// Units whose delivery was confirmed.
     #[serde(default)]
     pub delivered: u64,
+    /// Units cancelled.
     #[serde(default)]
     pub cancelled: u64,
     /// The engine's slot of the line's product (derived, not stored).
@@ -557,6 +606,7 @@ impl LineState {
 pub struct KitLine {
     /// Index of the line in the order.
     pub line: u32,
+    /// The kit's components per kit unit, as defined when the order was placed.
     pub components: Arc<[Component]>,
     /// The engine's slots of the components, in the same order (derived, not stored).
     #[serde(skip)]
@@ -569,7 +619,9 @@ pub struct KitLine {
 pub struct Order {
     /// The command that placed the order, kept whole (idempotency checks compare against it).
     pub placement: Arc<PlaceOrder>,
+    /// When the order was placed.
     pub placed_at: DateTime<Utc>,
+    /// The progress of each line, in placement order.
     pub lines: Box<[LineState]>,
     /// Kit lines and their components (empty for orders without kits).
     #[serde(default, skip_serializing_if = "<[KitLine]>::is_empty")]
@@ -581,6 +633,7 @@ pub struct Order {
     /// Holds, kept sorted.
     #[serde(default, skip_serializing_if = "<[Hold]>::is_empty")]
     pub holds: Box<[Hold]>,
+    /// Running payment totals.
     #[serde(default)]
     pub payments: PaymentTotals,
     /// Shipments in the order they were recorded.
@@ -592,6 +645,7 @@ pub struct Order {
 }
 
 impl Order {
+    /// The order's id.
     pub fn order_id(&self) -> &OrderId {
         &self.placement.order_id
     }
@@ -670,6 +724,7 @@ impl Order {
             .position(|l| l.line_id.as_str() == line_id)
     }
 
+    /// Whether the order has the hold named `hold`.
     pub fn has_hold(&self, hold: &str) -> bool {
         self.holds.iter().any(|h| h.as_str() == hold)
     }
@@ -813,16 +868,23 @@ impl Order {
 /// One line as a query returns it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct LineView {
+    /// The line's id.
     pub line_id: LineId,
+    /// The product ordered.
     pub sku: Sku,
+    /// Units ordered.
     pub quantity: u64,
+    /// Price of one unit.
     pub unit_price: Money,
     /// Reserved, unshipped units.
     pub allocated: u64,
     /// Open units the last allocation could not reserve.
     pub backordered: u64,
+    /// Units shipped.
     pub shipped: u64,
+    /// Units whose delivery was confirmed.
     pub delivered: u64,
+    /// Units cancelled.
     pub cancelled: u64,
     /// Where the allocated units are reserved.
     pub allocations: Vec<LocationQuantity>,
@@ -834,23 +896,39 @@ pub struct LineView {
 /// An order as a query returns it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct OrderView {
+    /// The engine's id of the order.
     pub order_id: OrderId,
+    /// The sales channel.
     pub channel: Channel,
+    /// The order's id in its channel, or null.
     pub channel_order_id: Option<ChannelOrderId>,
+    /// The customer's id.
     pub customer_id: CustomerId,
+    /// The shipping address.
     pub ship_to: AddressParts,
+    /// `rush` or `standard`.
     pub priority: Priority,
+    /// When the order was placed (RFC 3339, UTC).
     pub placed_at: DateTime<Utc>,
+    /// The derived order status.
     pub status: OrderStatus,
+    /// The derived payment status.
     pub payment_status: PaymentStatus,
+    /// The order's holds, sorted by name.
     pub holds: Vec<Hold>,
+    /// The lines, in placement order.
     pub lines: Vec<LineView>,
+    /// Shipping charged (zero when none was given).
     pub shipping_price: Money,
     /// Non-cancelled lines plus shipping.
     pub total: Money,
+    /// Sum of the authorized payments.
     pub authorized: Money,
+    /// Sum of the captured payments.
     pub captured: Money,
+    /// Sum of the refunds.
     pub refunded: Money,
+    /// The order's shipments, in the order they were recorded.
     pub shipments: Vec<ShipmentId>,
 }
 
@@ -858,16 +936,25 @@ pub struct OrderView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Shipment {
+    /// The shipment's id.
     pub shipment_id: ShipmentId,
+    /// The order shipped.
     pub order_id: OrderId,
+    /// The location the units left from.
     pub location_id: LocationId,
+    /// The carrier.
     pub carrier: Arc<str>,
+    /// The carrier's service level (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<Arc<str>>,
+    /// The carrier's tracking number (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking_number: Option<Arc<str>>,
+    /// Units shipped per order line.
     pub lines: Arc<[crate::command::ShipLine]>,
+    /// When the units were shipped (RFC 3339, UTC).
     pub shipped_at: DateTime<Utc>,
+    /// When delivery was confirmed (RFC 3339, UTC); absent until then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered_at: Option<DateTime<Utc>>,
 }

@@ -18,15 +18,20 @@
 /// units per line unit). A plain product is one part of quantity 1.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineNeed {
+    /// Open units of the line to allocate.
     pub quantity: u64,
+    /// `(item index, units per line unit)` for each item a line unit draws from stock.
     pub parts: Vec<(usize, u64)>,
 }
 
 /// Reserve `quantity` units of `line` at candidate `candidate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Assignment {
+    /// Index of the line in `needs`.
     pub line: usize,
+    /// Index of the candidate location, in preference order.
     pub candidate: usize,
+    /// Line units to reserve there.
     pub quantity: u64,
 }
 
