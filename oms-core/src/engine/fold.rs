@@ -133,12 +133,10 @@ impl Engine {
                     holds.insert(i, hold.clone());
                     o.holds = holds.into_boxed_slice();
                 }
-                self.refresh_pending(order_id);
             }
             EventKind::HoldReleased { order_id, hold, .. } => {
                 let o = self.order_mut(order_id)?;
                 o.holds = o.holds.iter().filter(|h| *h != hold).cloned().collect();
-                self.refresh_pending(order_id);
             }
             EventKind::OrderAllocated {
                 order_id,
@@ -226,7 +224,14 @@ impl Engine {
             }
             // Informational (the status is derived): folding it only counts
             // it, so a replay does not look the order up once per change.
-            EventKind::OrderStatusChanged { .. } => {}
+            EventKind::OrderStatusChanged { .. } => return Ok(()),
+        }
+        // `execute` refreshes the allocation queue once per touched order at
+        // the end of a command; a log is folded one event at a time.
+        if origin == Origin::Log {
+            if let Some(order_id) = kind.order_id() {
+                self.refresh_pending(order_id);
+            }
         }
         Ok(())
     }
@@ -343,7 +348,6 @@ impl Engine {
         }
         self.orders
             .insert(placement.order_id.clone(), Box::new(order));
-        self.refresh_pending(&placement.order_id);
         Ok(())
     }
 
@@ -423,7 +427,6 @@ impl Engine {
         }
         // From now on every open unit without a reservation is backordered.
         order.allocation_attempted = true;
-        self.refresh_pending(order_id);
         Ok(())
     }
 
@@ -475,7 +478,6 @@ impl Engine {
             line.shipped = line.shipped.saturating_add(l.quantity);
             line.allocations.remove(location_id, l.quantity);
         }
-        self.refresh_pending(order_id);
         Ok(())
     }
 
@@ -544,7 +546,6 @@ impl Engine {
                 line.allocations.remove(&r.location_id, r.quantity);
             }
         }
-        self.refresh_pending(order_id);
         Ok(())
     }
 }

@@ -482,6 +482,7 @@ impl Engine {
 
     fn emit_status_changes(&mut self, tx: &mut Tx) {
         for (order_id, from) in tx.touched.drain(..) {
+            self.refresh_pending(&order_id);
             let Some(to) = self.orders.get(&order_id).map(|o| o.status()) else {
                 continue;
             };
