@@ -72,6 +72,30 @@ impl Command {
         serde_json::from_value(value).map_err(|e| OmsError::validation("command", e.to_string()))
     }
 
+    /// What the command is about: the kind of thing and its id (e.g.
+    /// `("order", "SO-1")`), used to name it in validation errors. `None`
+    /// for a batch `allocate`.
+    pub fn subject(&self) -> Option<(&'static str, Arc<str>)> {
+        let (kind, id) = match self {
+            Command::DefineLocation(c) => ("location", c.location_id.arc()),
+            Command::DefineProduct(c) => ("product", c.sku.arc()),
+            Command::ReceiveStock(c) => ("product", c.sku.arc()),
+            Command::AdjustStock(c) => ("product", c.sku.arc()),
+            Command::CountStock(c) => ("product", c.sku.arc()),
+            Command::SetSafetyStock(c) => ("product", c.sku.arc()),
+            Command::PlaceOrder(c) => ("order", c.order_id.arc()),
+            Command::RecordPayment(c) => ("order", c.order_id.arc()),
+            Command::PlaceHold(c) => ("order", c.order_id.arc()),
+            Command::ReleaseHold(c) => ("order", c.order_id.arc()),
+            Command::Allocate(c) => ("order", c.order_id.as_ref()?.arc()),
+            Command::Ship(c) => ("shipment", c.shipment_id.arc()),
+            Command::ConfirmDelivery(c) => ("shipment", c.shipment_id.arc()),
+            Command::CancelOrder(c) => ("order", c.order_id.arc()),
+            Command::CancelLine(c) => ("order", c.order_id.arc()),
+        };
+        Some((kind, id.clone()))
+    }
+
     /// The command's `type` tag.
     pub fn name(&self) -> &'static str {
         match self {

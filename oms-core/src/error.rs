@@ -129,6 +129,21 @@ impl OmsError {
         serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
     }
 
+    /// Names the subject of a validation error in its message, e.g.
+    /// `order "SO-1": 0 is not between 1 and …`, unless it already does.
+    #[cold]
+    pub(crate) fn about(self, kind: &str, id: &str) -> Self {
+        match self {
+            OmsError::Validation { field, message } if !id.is_empty() && !message.contains(id) => {
+                OmsError::Validation {
+                    field,
+                    message: format!("{kind} {id:?}: {message}"),
+                }
+            }
+            other => other,
+        }
+    }
+
     /// Prefixes the field of a validation error with `path` (e.g.
     /// `lines[2]`), built only when there is an error to report.
     pub(crate) fn within(self, path: impl FnOnce() -> String) -> Self {

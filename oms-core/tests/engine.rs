@@ -477,6 +477,12 @@ fn bad_input_gets_typed_errors() {
     let mut bad_country = order("O", &[("1", "A", 1)]);
     bad_country["ship_to"]["country"] = json!("usa");
     assert_eq!(s.err(bad_country), ErrorCode::Validation);
+    // Validation messages name the order they are about, and the field.
+    let e = s.run(order("SO-77", &[("1", "A", 0)])).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "invalid lines[0].quantity: order \"SO-77\": 0 is not between 1 and 1000000000000"
+    );
     let e = s
         .run(json!({"type":"allocate","order_id":"MISSING"}))
         .unwrap_err();

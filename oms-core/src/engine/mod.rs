@@ -415,7 +415,12 @@ impl Engine {
             touched: std::mem::take(&mut self.touched_scratch),
             touched_set: FxSet::default(),
         };
-        let result = self.dispatch(command, &mut tx);
+        // Kept (a reference count, no copy) to name the subject in validation errors.
+        let subject = command.subject();
+        let result = self.dispatch(command, &mut tx).map_err(|e| match subject {
+            Some((kind, id)) => e.about(kind, &id),
+            None => e,
+        });
         if result.is_ok() {
             self.emit_status_changes(&mut tx);
         }
