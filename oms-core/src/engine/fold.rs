@@ -389,14 +389,12 @@ impl Engine {
         Ok(())
     }
 
-    pub(super) fn fold_allocated(
+    /// The order and the ledger borrowed apart, so a fold can read the
+    /// order while stock changes, without cloning ids.
+    fn order_and_ledger(
         &mut self,
         order_id: &OrderId,
-        allocations: &[LineAllocation],
-        origin: Origin,
-    ) -> Result<()> {
-        // Borrow the parts of the engine separately: the order is read while
-        // the ledger changes, without cloning ids.
+    ) -> Result<(&mut Order, &mut ProductTable, &Sites)> {
         let Engine {
             orders,
             products,
@@ -406,6 +404,16 @@ impl Engine {
         let order = orders
             .get_mut(order_id)
             .ok_or_else(|| OmsError::not_found("order", order_id))?;
+        Ok((order, products, locations))
+    }
+
+    pub(super) fn fold_allocated(
+        &mut self,
+        order_id: &OrderId,
+        allocations: &[LineAllocation],
+        origin: Origin,
+    ) -> Result<()> {
+        let (order, products, locations) = self.order_and_ledger(order_id)?;
         if origin == Origin::Log {
             check_allocation(order, products, locations, allocations)?;
         }
@@ -437,18 +445,10 @@ impl Engine {
         lines: &[ShipLine],
         origin: Origin,
     ) -> Result<()> {
-        let Engine {
-            orders,
-            products,
-            locations,
-            ..
-        } = self;
+        let (order, products, locations) = self.order_and_ledger(order_id)?;
         let slot = locations
             .slot(location_id.as_str())
             .ok_or_else(|| OmsError::not_found("location", location_id))?;
-        let order = orders
-            .get_mut(order_id)
-            .ok_or_else(|| OmsError::not_found("order", order_id))?;
         if origin == Origin::Log {
             for (n, l) in lines.iter().enumerate() {
                 let i = order
@@ -487,15 +487,7 @@ impl Engine {
         lines: &[LineCancellation],
         origin: Origin,
     ) -> Result<()> {
-        let Engine {
-            orders,
-            products,
-            locations,
-            ..
-        } = self;
-        let order = orders
-            .get_mut(order_id)
-            .ok_or_else(|| OmsError::not_found("order", order_id))?;
+        let (order, products, locations) = self.order_and_ledger(order_id)?;
         if origin == Origin::Log {
             for (n, l) in lines.iter().enumerate() {
                 let i = order
