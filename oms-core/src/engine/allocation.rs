@@ -21,13 +21,12 @@ impl Engine {
         }
     }
 
-    /// With `auto_allocate`, offers newly available stock of `skus` to
-    /// waiting orders in allocation order.
-    pub(super) fn fill_backorders(&mut self, tx: &mut Tx, skus: &[Sku]) {
+    /// With `auto_allocate`, offers newly available stock of the products
+    /// in slots `arrived` to waiting orders in allocation order.
+    pub(super) fn fill_backorders(&mut self, tx: &mut Tx, arrived: &[usize]) {
         if !self.config.auto_allocate || self.pending.is_empty() {
             return;
         }
-        let arrived: Vec<usize> = skus.iter().filter_map(|s| self.products.slot(s)).collect();
         let waiting: Vec<OrderId> = self
             .pending
             .iter()

@@ -129,18 +129,16 @@ impl Engine {
         Ok(())
     }
 
-    /// Looks up a stockable (non-kit) product and a location for a stock command.
-    pub(super) fn stock_target(
-        &self,
-        sku: &Sku,
-        location_id: &LocationId,
-    ) -> Result<&ProductEntry> {
+    /// Looks up a stockable (non-kit) product and a location for a stock
+    /// command; returns the product's slot.
+    pub(super) fn stock_target(&self, sku: &Sku, location_id: &LocationId) -> Result<usize> {
         check_sku("sku", sku.as_str())?;
         check_id("location_id", location_id.as_str())?;
-        let entry = self
+        let slot = self
             .products
-            .get(sku)
+            .slot(sku)
             .ok_or_else(|| OmsError::not_found("product", sku))?;
+        let entry = &self.products.by_slot[slot];
         if !self.locations.contains(location_id.as_str()) {
             return Err(OmsError::not_found("location", location_id));
         }
@@ -150,11 +148,12 @@ impl Engine {
                 format!("{sku} is a kit; its stock is derived from its components"),
             ));
         }
-        Ok(entry)
+        Ok(slot)
     }
 
     pub(super) fn receive_stock(&mut self, c: ReceiveStock, tx: &mut Tx) -> Result<()> {
-        let entry = self.stock_target(&c.sku, &c.location_id)?;
+        let product = self.stock_target(&c.sku, &c.location_id)?;
+        let entry = &self.products.by_slot[product];
         check_quantity("quantity", c.quantity, 1)?;
         if let Some(r) = &c.reference {
             check_text("reference", r, MAX_NAME)?;
@@ -171,22 +170,19 @@ impl Engine {
                 "total received would overflow",
             ));
         }
-        let sku = c.sku.clone();
-        self.emit(
-            tx,
-            EventKind::StockReceived {
-                sku: c.sku,
-                location_id: c.location_id,
-                quantity: c.quantity,
-                reference: c.reference,
-            },
-        );
-        self.fill_backorders(tx, &[sku]);
+        let kind = EventKind::StockReceived {
+            sku: c.sku,
+            location_id: c.location_id,
+            quantity: c.quantity,
+            reference: c.reference,
+        };
+        self.record_stock_change(tx, product, true, kind);
         Ok(())
     }
 
     pub(super) fn adjust_stock(&mut self, c: AdjustStock, tx: &mut Tx) -> Result<()> {
-        let entry = self.stock_target(&c.sku, &c.location_id)?;
+        let product = self.stock_target(&c.sku, &c.location_id)?;
+        let entry = &self.products.by_slot[product];
         check_text("reason", &c.reason, MAX_NAME)?;
         if c.delta == 0 {
             return Err(OmsError::validation("delta", "must not be zero"));
@@ -209,25 +205,21 @@ impl Engine {
                 ),
             });
         }
-        let (sku, grew) = (c.sku.clone(), c.delta > 0);
-        self.emit(
-            tx,
-            EventKind::StockAdjusted {
-                sku: c.sku,
-                location_id: c.location_id,
-                delta: c.delta,
-                reason: c.reason,
-                counted: None,
-            },
-        );
-        if grew {
-            self.fill_backorders(tx, &[sku]);
-        }
+        let grew = c.delta > 0;
+        let kind = EventKind::StockAdjusted {
+            sku: c.sku,
+            location_id: c.location_id,
+            delta: c.delta,
+            reason: c.reason,
+            counted: None,
+        };
+        self.record_stock_change(tx, product, grew, kind);
         Ok(())
     }
 
     pub(super) fn count_stock(&mut self, c: CountStock, tx: &mut Tx) -> Result<()> {
-        let entry = self.stock_target(&c.sku, &c.location_id)?;
+        let product = self.stock_target(&c.sku, &c.location_id)?;
+        let entry = &self.products.by_slot[product];
         check_quantity("counted", c.counted, 0)?;
         let cell = self
             .cell(entry, c.location_id.as_str())
@@ -248,25 +240,29 @@ impl Engine {
         let delta = i128::from(c.counted) - i128::from(cell.on_hand());
         let delta = i64::try_from(delta)
             .map_err(|_| OmsError::validation("counted", "difference to on-hand is too large"))?;
-        let sku = c.sku.clone();
-        self.emit(
-            tx,
-            EventKind::StockAdjusted {
-                sku: c.sku,
-                location_id: c.location_id,
-                delta,
-                reason: "cycle_count".to_string(),
-                counted: Some(c.counted),
-            },
-        );
-        if delta > 0 {
-            self.fill_backorders(tx, &[sku]);
-        }
+        let kind = EventKind::StockAdjusted {
+            sku: c.sku,
+            location_id: c.location_id,
+            delta,
+            reason: "cycle_count".to_string(),
+            counted: Some(c.counted),
+        };
+        self.record_stock_change(tx, product, delta > 0, kind);
         Ok(())
     }
 
+    /// Records a stock change and, when it made units available, offers
+    /// them to waiting orders.
+    fn record_stock_change(&mut self, tx: &mut Tx, product: usize, freed: bool, kind: EventKind) {
+        self.emit(tx, kind);
+        if freed {
+            self.fill_backorders(tx, &[product]);
+        }
+    }
+
     pub(super) fn set_safety_stock(&mut self, c: SetSafetyStock, tx: &mut Tx) -> Result<()> {
-        let entry = self.stock_target(&c.sku, &c.location_id)?;
+        let product = self.stock_target(&c.sku, &c.location_id)?;
+        let entry = &self.products.by_slot[product];
         check_quantity("quantity", c.quantity, 0)?;
         let current = self
             .cell(entry, c.location_id.as_str())
@@ -274,18 +270,12 @@ impl Engine {
         if current == c.quantity {
             return Ok(());
         }
-        let sku = c.sku.clone();
-        self.emit(
-            tx,
-            EventKind::SafetyStockSet {
-                sku: c.sku,
-                location_id: c.location_id,
-                quantity: c.quantity,
-            },
-        );
-        if c.quantity < current {
-            self.fill_backorders(tx, &[sku]);
-        }
+        let kind = EventKind::SafetyStockSet {
+            sku: c.sku,
+            location_id: c.location_id,
+            quantity: c.quantity,
+        };
+        self.record_stock_change(tx, product, c.quantity < current, kind);
         Ok(())
     }
 
@@ -711,7 +701,7 @@ impl Engine {
             }
             let released = order.lines[i].allocations.as_slice().to_vec();
             if !released.is_empty() {
-                freed.extend(line_skus(order, i));
+                freed.extend(order.part_slots(i).map(|(p, _)| p));
             }
             lines.push(LineCancellation {
                 line_id: order.placement.lines[i].line_id.clone(),
@@ -767,10 +757,10 @@ impl Engine {
             });
             rest -= q;
         }
-        let freed = if released.is_empty() {
+        let freed: Vec<usize> = if released.is_empty() {
             Vec::new()
         } else {
-            line_skus(order, i)
+            order.part_slots(i).map(|(p, _)| p).collect()
         };
         self.emit(
             tx,
@@ -788,21 +778,6 @@ impl Engine {
         self.fill_backorders(tx, &freed);
         Ok(())
     }
-}
-
-/// The (SKU, units per line unit) pairs that line `i` draws from stock.
-fn parts(order: &Order, i: usize) -> impl Iterator<Item = (&Sku, u64)> + '_ {
-    let components = order.components(i);
-    let own = components
-        .is_empty()
-        .then(|| (&order.placement.lines[i].sku, 1));
-    own.into_iter()
-        .chain(components.iter().map(|c| (&c.sku, c.quantity)))
-}
-
-/// The stockable SKUs behind line `i`.
-fn line_skus(order: &Order, i: usize) -> Vec<Sku> {
-    parts(order, i).map(|(s, _)| s.clone()).collect()
 }
 
 fn join(holds: &[Hold]) -> String {
