@@ -11,6 +11,8 @@ fn t(minutes: i64) -> DateTime<Utc> {
 struct Shop {
     engine: Engine,
     clock: i64,
+    /// Every event the engine recorded, setup included.
+    log: Vec<Event>,
 }
 
 impl Shop {
@@ -19,6 +21,7 @@ impl Shop {
         let mut shop = Shop {
             engine: Engine::new(config),
             clock: 0,
+            log: Vec::new(),
         };
         shop.ok(json!({"type":"define_location","location_id":"W1","name":"East","kind":"warehouse","lat":40.7,"lon":-74.0}));
         shop.ok(json!({"type":"define_location","location_id":"W2","name":"West","kind":"warehouse","lat":34.0,"lon":-118.2}));
@@ -32,7 +35,9 @@ impl Shop {
     fn run(&mut self, command: Value) -> Result<Vec<Event>, oms_core::OmsError> {
         self.clock += 1;
         let command = Command::from_value(command)?;
-        self.engine.execute(command, t(self.clock))
+        let events = self.engine.execute(command, t(self.clock))?;
+        self.log.extend(events.iter().cloned());
+        Ok(events)
     }
 
     fn ok(&mut self, command: Value) -> Vec<Event> {
@@ -493,24 +498,13 @@ fn bad_input_gets_typed_errors() {
 #[test]
 fn snapshot_and_replay_rebuild_the_same_state() {
     let mut s = Shop::new(json!({"auto_allocate": true}));
-    let mut log: Vec<Event> = Vec::new();
-    // Rebuild the log from scratch including the setup.
-    let mut fresh = Engine::new(s.engine.config().clone());
-    let setup = Engine::replay(s.engine.config().clone(), Vec::<Event>::new()).unwrap();
-    assert_eq!(setup.events_applied(), 0);
-    let _ = &mut fresh;
-    for cmd in [
-        json!({"type":"define_location","location_id":"W9","name":"Nine","kind":"warehouse"}),
-        json!({"type":"define_product","sku":"Z","name":"Zed","price":{"amount":"3.10","currency":"USD"}}),
-        json!({"type":"receive_stock","sku":"Z","location_id":"W9","quantity":7}),
-    ] {
-        log.extend(s.ok(cmd));
-    }
-    let mut o = order("Q", &[("1", "Z", 4)]);
-    o["lines"][0]["unit_price"]["amount"] = json!("3.10");
-    log.extend(s.ok(o));
-    log.extend(s.ok(json!({"type":"record_payment","order_id":"Q","kind":"captured","amount":{"amount":"12.40","currency":"USD"}})));
-    log.extend(s.ok(json!({"type":"ship","order_id":"Q","shipment_id":"SQ","location_id":"W9","carrier":"UPS","lines":[{"line_id":"1","quantity":4}]})));
+    s.receive("A", "W1", 7);
+    s.ok(order("Q", &[("1", "A", 4), ("2", "B", 1)]));
+    s.ok(json!({"type":"record_payment","order_id":"Q","kind":"captured","amount":{"amount":"50.00","currency":"USD"}}));
+    s.ok(json!({"type":"ship","order_id":"Q","shipment_id":"SQ","location_id":"W1","carrier":"UPS","lines":[{"line_id":"1","quantity":4}]}));
+    s.ok(json!({"type":"cancel_line","order_id":"Q","line_id":"2","quantity":1,"reason":"out of stock"}));
+    s.ok(json!({"type":"confirm_delivery","shipment_id":"SQ"}));
+    assert_eq!(s.status("Q"), OrderStatus::Delivered);
 
     let snap = s.engine.snapshot();
     let restored = Engine::from_snapshot(&snap).unwrap();
@@ -520,17 +514,22 @@ fn snapshot_and_replay_rebuild_the_same_state() {
         ErrorCode::Validation
     );
 
-    // Events survive JSON and fold into an engine with the same view of order Q.
-    let text: Vec<String> = log
+    // The whole log survives JSON and replays into the same state.
+    let text: Vec<String> = s
+        .log
         .iter()
         .map(|e| serde_json::to_string(e).unwrap())
         .collect();
     let parsed: Vec<Event> = text.iter().map(|t| Event::from_json(t).unwrap()).collect();
-    assert_eq!(parsed, log);
-    // Replaying only these events needs the engine's earlier setup too: apply
-    // them on top of a snapshot-less engine fails cleanly instead.
-    let err = Engine::replay(Config::default(), &parsed[3..]).unwrap_err();
+    assert_eq!(parsed, s.log);
+    let replayed = Engine::replay(s.engine.config().clone(), &parsed).unwrap();
+    assert_eq!(replayed.snapshot(), snap);
+    assert_eq!(replayed.events_applied(), s.log.len() as u64);
+
+    // A log without its setup does not fit, and says which event failed.
+    let err = Engine::replay(s.engine.config().clone(), &parsed[6..]).unwrap_err();
     assert_eq!(err.code(), ErrorCode::Conflict);
+    assert!(err.to_string().contains("event 0"), "{err}");
 }
 
 #[test]
