@@ -114,10 +114,16 @@ pub fn place_order(n: usize, skus: usize) -> PlaceOrder {
     }
 }
 
-/// The total the order of [`place_order`] costs.
-pub fn order_total() -> Money {
-    // Lines: 1 + 2 + 1 units at 19.99, plus 4.95 shipping.
-    usd(4 * 1999 + 495)
+/// What an order costs: its lines plus shipping.
+pub fn order_total(order: &PlaceOrder) -> Money {
+    let shipping = order.shipping_price.unwrap_or(usd(0));
+    order.lines.iter().fold(shipping, |total, l| {
+        let line = l
+            .unit_price
+            .times(l.quantity)
+            .expect("bench prices are small");
+        total.checked_add(line).expect("one currency")
+    })
 }
 
 /// The five commands of a full lifecycle: place, pay, allocate, ship, deliver.
@@ -125,6 +131,7 @@ pub fn order_total() -> Money {
 /// so the shipment goes out from `WH-0`.
 pub fn lifecycle(n: usize, skus: usize) -> [Command; 5] {
     let order = place_order(n, skus);
+    let total = order_total(&order);
     let order_id = order.order_id.clone();
     let shipment_id = ShipmentId::new(format!("SH-{n:08}"));
     let ship_lines = order
@@ -140,7 +147,7 @@ pub fn lifecycle(n: usize, skus: usize) -> [Command; 5] {
         RecordPayment {
             order_id: order_id.clone(),
             kind: PaymentKind::Captured,
-            amount: order_total(),
+            amount: total,
             reference: None,
         }
         .into(),
