@@ -41,6 +41,12 @@ impl Event {
     pub fn from_json(json: &str) -> crate::Result<Event> {
         serde_json::from_str(json).map_err(|e| crate::OmsError::validation("event", e.to_string()))
     }
+
+    /// Parses an event from a JSON value (bindings convert host objects to one).
+    pub fn from_value(value: serde_json::Value) -> crate::Result<Event> {
+        serde_json::from_value(value)
+            .map_err(|e| crate::OmsError::validation("event", e.to_string()))
+    }
 }
 
 /// Why a hold was lifted.

@@ -266,6 +266,27 @@ impl OrderStatus {
         }
     }
 
+    /// Parses a status from its snake_case name; anything else is a
+    /// `validation` error listing the names.
+    ///
+    /// ```
+    /// use oms_core::OrderStatus;
+    /// assert_eq!(OrderStatus::parse("on_hold").unwrap(), OrderStatus::OnHold);
+    /// assert_eq!(OrderStatus::parse("lost").unwrap_err().code().as_str(), "validation");
+    /// ```
+    pub fn parse(name: &str) -> crate::Result<OrderStatus> {
+        OrderStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = OrderStatus::ALL.iter().map(|s| s.as_str()).collect();
+                crate::OmsError::validation(
+                    "status",
+                    format!("unknown order status {name:?}; one of {}", names.join(", ")),
+                )
+            })
+    }
+
     /// Whether `action` is allowed in this status, per [`ORDER_ACTIONS`].
     pub fn allows(self, action: OrderAction) -> bool {
         ORDER_ACTIONS

@@ -83,6 +83,11 @@ impl Config {
     pub fn from_json(json: &str) -> Result<Config> {
         serde_json::from_str(json).map_err(|e| OmsError::validation("config", e.to_string()))
     }
+
+    /// Parses a config from a JSON value; malformed input is a `validation` error.
+    pub fn from_value(value: serde_json::Value) -> Result<Config> {
+        serde_json::from_value(value).map_err(|e| OmsError::validation("config", e.to_string()))
+    }
 }
 
 /// A product with its stock per location and its unallocated open demand.
