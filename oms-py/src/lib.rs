@@ -1,8 +1,48 @@
-//! Python binding of `oms-core` (distribution `oms-engine`, import `oms_engine`).
+//! The Python binding of `oms-core`: the native module `oms_engine._oms`.
 //!
-//! Placeholder: the pyo3 layer is built in the bindings issue. Until then
-//! this crate only re-exports the core so that the workspace layout is final.
+//! Conversion only. Commands arrive as Python dicts in the core's JSON
+//! contract and leave as events in the same shape; every rule lives in the
+//! core. The pure-Python package `oms_engine` (in `python/`) adds the
+//! exception classes and typed conveniences on top of [`engine::EngineCore`].
+//!
+//! The engine sits behind a `Mutex`, so one engine may be shared between
+//! threads; the GIL is released while the core runs.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
-pub use oms_core;
+mod convert;
+mod engine;
+mod errors;
+
+use pyo3::prelude::*;
+
+/// The JSON Schema of commands, as a dict.
+#[pyfunction]
+fn command_schema(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    convert::schema_to_py(py, &oms_core::schema::command_schema())
+}
+
+/// The JSON Schema of events, as a dict.
+#[pyfunction]
+fn event_schema(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    convert::schema_to_py(py, &oms_core::schema::event_schema())
+}
+
+/// The JSON Schema of the engine config, as a dict.
+#[pyfunction]
+fn config_schema(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    convert::schema_to_py(py, &oms_core::schema::config_schema())
+}
+
+/// The native module; `oms_engine` re-exports what users need.
+#[pymodule]
+fn _oms(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<engine::EngineCore>()?;
+    m.add_function(wrap_pyfunction!(command_schema, m)?)?;
+    m.add_function(wrap_pyfunction!(event_schema, m)?)?;
+    m.add_function(wrap_pyfunction!(config_schema, m)?)?;
+    m.add("SCHEMA_VERSION", oms_core::SCHEMA_VERSION)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

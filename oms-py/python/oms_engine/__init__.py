@@ -1,0 +1,307 @@
+"""oms_engine: an embeddable, deterministic order management engine.
+
+The engine is the Rust core ``oms-core``; this package is a thin binding.
+Commands go in as dicts in the core's JSON contract (money amounts as
+decimal strings or ``decimal.Decimal``, never ``float``), each with the
+time it happens (an aware ``datetime``); events come back as dicts in the
+same contract, ready to store and replay.
+
+>>> from datetime import datetime, timezone
+>>> from oms_engine import Engine
+>>> engine = Engine({"require_payment": False})
+>>> at = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
+>>> [e["type"] for e in engine.define_location("WH1", "Main", at=at)]
+['location_defined']
+
+One ``Engine`` may be shared between threads: calls are serialized by an
+internal lock and the GIL is released while the core works.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+
+from ._errors import (
+    ConflictError,
+    DuplicateError,
+    InsufficientStockError,
+    InvalidTransitionError,
+    NotFoundError,
+    OmsError,
+    ValidationError,
+)
+from ._oms import (
+    SCHEMA_VERSION,
+    EngineCore,
+    __version__,
+    command_schema,
+    config_schema,
+    event_schema,
+)
+from ._types import Address, Component, OrderLine
+
+__all__ = [
+    "Address",
+    "Component",
+    "ConflictError",
+    "DuplicateError",
+    "Engine",
+    "InsufficientStockError",
+    "InvalidTransitionError",
+    "NotFoundError",
+    "OmsError",
+    "OrderLine",
+    "SCHEMA_VERSION",
+    "ValidationError",
+    "__version__",
+    "command_schema",
+    "config_schema",
+    "event_schema",
+]
+
+Amount = Union[Decimal, int, str]
+"""A money amount: a ``Decimal`` (or an int, or a decimal string). Never a float."""
+
+Events = List[Dict[str, Any]]
+
+
+def _amount(value: Amount, what: str) -> str:
+    # bool is an int, float is inexact: both are refused for money.
+    if isinstance(value, (bool, float)) or not isinstance(value, (Decimal, int, str)):
+        raise TypeError(f"{what} must be a decimal.Decimal, got {type(value).__name__}")
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"{what} must be a finite amount, got {value}")
+        return format(value, "f")
+    return str(value)
+
+
+def _optional(command: Dict[str, Any], **fields: Any) -> Dict[str, Any]:
+    """Adds the fields that were given (not None): the core fills in defaults."""
+    for key, value in fields.items():
+        if value is not None:
+            command[key] = value
+    return command
+
+
+class Engine(EngineCore):
+    """The order management engine.
+
+    ``Engine(config=None)`` takes the config as a dict (see
+    ``config_schema()``): ``currency``, ``require_payment``,
+    ``high_value_threshold``, ``auto_allocate``.
+
+    Every command method returns the events the command recorded. A command
+    that fails raises an ``OmsError`` subclass and changes nothing.
+    """
+
+    def _currency(self, currency: Optional[str]) -> str:
+        if currency is not None:
+            return currency
+        configured: str = self.config()["currency"]
+        return configured
+
+    def _money(self, amount: Amount, currency: Optional[str], what: str) -> Dict[str, str]:
+        return {"amount": _amount(amount, what), "currency": self._currency(currency)}
+
+    # -- catalog -----------------------------------------------------------
+
+    def define_location(
+        self,
+        location_id: str,
+        name: str,
+        *,
+        at: datetime,
+        kind: str = "warehouse",
+        lat: Optional[float] = None,
+        lon: Optional[float] = None,
+        fulfills_orders: bool = True,
+    ) -> Events:
+        """Defines (or redefines) a location: ``warehouse``, ``store`` or ``dropship``."""
+        command = {
+            "type": "define_location",
+            "location_id": location_id,
+            "name": name,
+            "kind": kind,
+            "fulfills_orders": fulfills_orders,
+        }
+        return self.execute(_optional(command, lat=lat, lon=lon), at)
+
+    def define_product(
+        self,
+        sku: str,
+        name: str,
+        *,
+        at: datetime,
+        gtin: Optional[str] = None,
+        description: Optional[str] = None,
+        weight_g: Optional[int] = None,
+        dims_mm: Optional[Mapping[str, int]] = None,
+        price: Optional[Amount] = None,
+        currency: Optional[str] = None,
+        components: Optional[Sequence[Component]] = None,
+    ) -> Events:
+        """Defines (or redefines) a product; ``components`` make it a kit."""
+        command: Dict[str, Any] = {"type": "define_product", "sku": sku, "name": name}
+        money = None if price is None else self._money(price, currency, "price")
+        parts = None if components is None else [dict(c) for c in components]
+        dims = None if dims_mm is None else dict(dims_mm)
+        return self.execute(
+            _optional(
+                command,
+                gtin=gtin,
+                description=description,
+                weight_g=weight_g,
+                dims_mm=dims,
+                price=money,
+                components=parts,
+            ),
+            at,
+        )
+
+    # -- stock -------------------------------------------------------------
+
+    def receive_stock(
+        self,
+        sku: str,
+        location_id: str,
+        quantity: int,
+        *,
+        at: datetime,
+        reference: Optional[str] = None,
+    ) -> Events:
+        """Books received units in at a location."""
+        command = {"type": "receive_stock", "sku": sku, "location_id": location_id, "quantity": quantity}
+        return self.execute(_optional(command, reference=reference), at)
+
+    def adjust_stock(self, sku: str, location_id: str, delta: int, reason: str, *, at: datetime) -> Events:
+        """Adds (positive ``delta``) or removes units, with a reason."""
+        command = {"type": "adjust_stock", "sku": sku, "location_id": location_id, "delta": delta, "reason": reason}
+        return self.execute(command, at)
+
+    def count_stock(self, sku: str, location_id: str, counted: int, *, at: datetime) -> Events:
+        """Records a physical count; the difference becomes an adjustment."""
+        command = {"type": "count_stock", "sku": sku, "location_id": location_id, "counted": counted}
+        return self.execute(command, at)
+
+    def set_safety_stock(self, sku: str, location_id: str, quantity: int, *, at: datetime) -> Events:
+        """Keeps ``quantity`` units back from allocation and sale."""
+        command = {"type": "set_safety_stock", "sku": sku, "location_id": location_id, "quantity": quantity}
+        return self.execute(command, at)
+
+    # -- orders ------------------------------------------------------------
+
+    def place_order(
+        self,
+        order_id: str,
+        lines: Sequence[OrderLine],
+        ship_to: Address,
+        *,
+        at: datetime,
+        customer_id: str,
+        channel: str = "web",
+        channel_order_id: Optional[str] = None,
+        priority: str = "standard",
+        shipping_price: Optional[Amount] = None,
+        currency: Optional[str] = None,
+    ) -> Events:
+        """Places an order; ``unit_price`` and ``shipping_price`` are Decimals in ``currency``."""
+        wire_lines = [
+            {
+                "line_id": line["line_id"],
+                "sku": line["sku"],
+                "quantity": line["quantity"],
+                "unit_price": self._money(line["unit_price"], currency, f"lines[{i}].unit_price"),
+            }
+            for i, line in enumerate(lines)
+        ]
+        command: Dict[str, Any] = {
+            "type": "place_order",
+            "order_id": order_id,
+            "channel": channel,
+            "customer_id": customer_id,
+            "ship_to": dict(ship_to),
+            "lines": wire_lines,
+            "priority": priority,
+        }
+        shipping = None if shipping_price is None else self._money(shipping_price, currency, "shipping_price")
+        return self.execute(
+            _optional(command, channel_order_id=channel_order_id, shipping_price=shipping),
+            at,
+        )
+
+    def record_payment(
+        self,
+        order_id: str,
+        amount: Amount,
+        *,
+        at: datetime,
+        kind: str = "captured",
+        currency: Optional[str] = None,
+        reference: Optional[str] = None,
+    ) -> Events:
+        """Records a payment event: ``authorized``, ``captured``, ``failed`` or ``refunded``."""
+        command = {
+            "type": "record_payment",
+            "order_id": order_id,
+            "kind": kind,
+            "amount": self._money(amount, currency, "amount"),
+        }
+        return self.execute(_optional(command, reference=reference), at)
+
+    def place_hold(self, order_id: str, hold: str, *, at: datetime, note: Optional[str] = None) -> Events:
+        """Puts a named hold on an order (e.g. ``fraud_review``)."""
+        command = {"type": "place_hold", "order_id": order_id, "hold": hold}
+        return self.execute(_optional(command, note=note), at)
+
+    def release_hold(self, order_id: str, hold: str, *, at: datetime) -> Events:
+        """Lifts a named hold."""
+        return self.execute({"type": "release_hold", "order_id": order_id, "hold": hold}, at)
+
+    def allocate(self, order_id: Optional[str] = None, *, at: datetime) -> Events:
+        """Reserves stock for one order, or for every waiting order by priority."""
+        return self.execute(_optional({"type": "allocate"}, order_id=order_id), at)
+
+    def ship(
+        self,
+        order_id: str,
+        shipment_id: str,
+        location_id: str,
+        lines: Mapping[str, int],
+        *,
+        at: datetime,
+        carrier: str,
+        service: Optional[str] = None,
+        tracking_number: Optional[str] = None,
+    ) -> Events:
+        """Ships allocated units: ``lines`` maps line ids to quantities."""
+        command = {
+            "type": "ship",
+            "order_id": order_id,
+            "shipment_id": shipment_id,
+            "location_id": location_id,
+            "carrier": carrier,
+            "lines": [{"line_id": line_id, "quantity": quantity} for line_id, quantity in lines.items()],
+        }
+        return self.execute(_optional(command, service=service, tracking_number=tracking_number), at)
+
+    def confirm_delivery(self, shipment_id: str, *, at: datetime) -> Events:
+        """Marks a shipment delivered."""
+        return self.execute({"type": "confirm_delivery", "shipment_id": shipment_id}, at)
+
+    def cancel_order(self, order_id: str, reason: str, *, at: datetime) -> Events:
+        """Cancels every open unit of an order and frees its stock."""
+        return self.execute({"type": "cancel_order", "order_id": order_id, "reason": reason}, at)
+
+    def cancel_line(self, order_id: str, line_id: str, quantity: int, reason: str, *, at: datetime) -> Events:
+        """Cancels ``quantity`` open units of one line."""
+        command = {
+            "type": "cancel_line",
+            "order_id": order_id,
+            "line_id": line_id,
+            "quantity": quantity,
+            "reason": reason,
+        }
+        return self.execute(command, at)

@@ -1,0 +1,364 @@
+//! `EngineCore`: the core engine behind a lock, with conversions at the edges.
+
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use oms_core::{Command, Config, Engine, Event, OmsError, OrderStatus};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList, PyTuple, PyType};
+
+use crate::convert::{serialize_to_py, to_json, type_name, utc_time};
+use crate::errors::{poisoned, to_py_err};
+
+/// How many commands `execute_many` converts before releasing the GIL to run them.
+const CHUNK: usize = 1024;
+
+/// The engine: commands as dicts in, events as dicts out.
+///
+/// Safe to share between threads: calls are serialized by an internal
+/// lock and the GIL is released while the core works.
+#[pyclass(module = "oms_engine._oms", name = "EngineCore", subclass, frozen)]
+pub struct EngineCore {
+    engine: Mutex<Engine>,
+}
+
+/// A core call's outcome before it is converted under the GIL.
+type Core<T> = Result<T, OmsError>;
+
+impl EngineCore {
+    /// Runs `f` on the engine with the GIL released.
+    fn with<R: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut Engine) -> R + Send,
+    ) -> PyResult<R> {
+        py.detach(|| match self.engine.lock() {
+            Ok(mut e) => Ok(f(&mut e)),
+            Err(_) => Err(()),
+        })
+        .map_err(|()| poisoned())
+    }
+
+    /// Runs a query and converts its result (or error) to Python.
+    fn query<'py, T: serde::Serialize + Send>(
+        &self,
+        py: Python<'py>,
+        f: impl FnOnce(&Engine) -> Core<T> + Send,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let value = self
+            .with(py, |e| f(e))?
+            .map_err(|e| to_py_err(py, &e, None))?;
+        serialize_to_py(py, &value)
+    }
+
+    /// A new instance of `cls` (this class or a Python subclass) holding `engine`.
+    fn instance<'py>(cls: &Bound<'py, PyType>, engine: Engine) -> PyResult<Bound<'py, PyAny>> {
+        let obj = cls.call0()?;
+        {
+            let core = obj.cast::<EngineCore>()?;
+            *core.get().engine.lock().map_err(|_| poisoned())? = engine;
+        }
+        Ok(obj)
+    }
+}
+
+fn config_from(py: Python<'_>, config: Option<&Bound<'_, PyAny>>) -> PyResult<Config> {
+    match config {
+        None => Ok(Config::default()),
+        Some(c) if c.is_none() => Ok(Config::default()),
+        Some(c) => {
+            if !c.is_instance_of::<PyDict>() {
+                return Err(PyTypeError::new_err(format!(
+                    "config must be a dict, got {}",
+                    type_name(c)
+                )));
+            }
+            Config::from_value(to_json(c, "config")?).map_err(|e| to_py_err(py, &e, None))
+        }
+    }
+}
+
+/// A command from a dict; `prefix` (e.g. `commands[3]`) starts error messages.
+fn command_from(obj: &Bound<'_, PyAny>, prefix: Option<&str>) -> PyResult<Command> {
+    let what = prefix.unwrap_or("command");
+    if !obj.is_instance_of::<PyDict>() {
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be a dict, got {}",
+            type_name(obj)
+        )));
+    }
+    Command::from_value(to_json(obj, what)?).map_err(|e| to_py_err(obj.py(), &e, prefix))
+}
+
+fn event_from(obj: &Bound<'_, PyAny>, index: usize) -> PyResult<Event> {
+    if !obj.is_instance_of::<PyDict>() {
+        return Err(PyTypeError::new_err(format!(
+            "events[{index}] must be a dict, got {}",
+            type_name(obj)
+        )));
+    }
+    Event::from_value(to_json(obj, "event")?)
+        .map_err(|e| to_py_err(obj.py(), &e, Some(&format!("events[{index}]"))))
+}
+
+/// One `execute_many` item: a `(command, at)` pair.
+fn pair_from(item: &Bound<'_, PyAny>, index: usize) -> PyResult<(Command, DateTime<Utc>)> {
+    let prefix = format!("commands[{index}]");
+    let pair = item
+        .cast::<PyTuple>()
+        .ok()
+        .filter(|t| t.len() == 2)
+        .ok_or_else(|| {
+            PyTypeError::new_err(format!(
+                "{prefix}: expected a (command, at) tuple, got {}",
+                type_name(item)
+            ))
+        })?;
+    let command = command_from(&pair.get_item(0)?, Some(&prefix))?;
+    let at = utc_time(&pair.get_item(1)?).map_err(|e| {
+        let py = item.py();
+        PyErr::from_type(e.get_type(py), format!("{prefix}: {}", e.value(py)))
+    })?;
+    Ok((command, at))
+}
+
+fn events_to_py<'py>(py: Python<'py>, events: &[Event], into: &Bound<'py, PyList>) -> PyResult<()> {
+    for e in events {
+        into.append(serialize_to_py(py, e)?)?;
+    }
+    Ok(())
+}
+
+/// Marks an `execute_many` failure with the failing index and the events
+/// recorded before it (those commands stay applied).
+fn failed_at(py: Python<'_>, err: PyErr, index: usize, events: &Bound<'_, PyList>) -> PyErr {
+    let value = err.value(py);
+    // Built-in exceptions accept new attributes; if one ever does not, the message still says where.
+    let _ = value.setattr("index", index);
+    let _ = value.setattr("events", events);
+    err
+}
+
+#[pymethods]
+impl EngineCore {
+    #[new]
+    #[pyo3(signature = (config=None))]
+    fn new(py: Python<'_>, config: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        Ok(EngineCore {
+            engine: Mutex::new(Engine::new(config_from(py, config)?)),
+        })
+    }
+
+    /// Validates and executes one command; returns its events.
+    fn execute<'py>(
+        &self,
+        py: Python<'py>,
+        command: &Bound<'py, PyAny>,
+        at: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let command = command_from(command, None)?;
+        let at = utc_time(at)?;
+        let events = self
+            .with(py, move |e| e.execute(command, at))?
+            .map_err(|e| to_py_err(py, &e, None))?;
+        let out = PyList::empty(py);
+        events_to_py(py, &events, &out)?;
+        Ok(out)
+    }
+
+    /// Executes `(command, at)` pairs in order, each atomically, and returns
+    /// all their events. Stops at the first failure, raising it with
+    /// `index` (which pair failed) and `events` (what the earlier ones recorded).
+    fn execute_many<'py>(
+        &self,
+        py: Python<'py>,
+        commands: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let out = PyList::empty(py);
+        let mut items = commands.try_iter()?;
+        let mut done = 0usize;
+        loop {
+            // Convert a chunk under the GIL, stopping at the first bad item.
+            let mut chunk = Vec::with_capacity(CHUNK);
+            let mut bad = None;
+            for item in items.by_ref() {
+                match item.and_then(|i| pair_from(&i, done + chunk.len())) {
+                    Ok(pair) => chunk.push(pair),
+                    Err(e) => {
+                        bad = Some(e);
+                        break;
+                    }
+                }
+                if chunk.len() == CHUNK {
+                    break;
+                }
+            }
+            let n = chunk.len();
+            let (events, failed) = self.with(py, move |engine| {
+                let mut events = Vec::with_capacity(n * 3);
+                for (k, (command, at)) in chunk.into_iter().enumerate() {
+                    match engine.execute(command, at) {
+                        Ok(e) => events.extend(e),
+                        Err(e) => return (events, Some((k, e))),
+                    }
+                }
+                (events, None)
+            })?;
+            events_to_py(py, &events, &out)?;
+            if let Some((k, e)) = failed {
+                let index = done + k;
+                let err = to_py_err(py, &e, Some(&format!("commands[{index}]")));
+                return Err(failed_at(py, err, index, &out));
+            }
+            done += n;
+            if let Some(e) = bad {
+                return Err(failed_at(py, e, done, &out));
+            }
+            if n < CHUNK {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// Folds one recorded event into the state (e.g. to follow another
+    /// engine); raises `ConflictError` if it does not fit, changing nothing.
+    fn apply(&self, py: Python<'_>, event: &Bound<'_, PyAny>) -> PyResult<()> {
+        let event = event_from(event, 0)?;
+        self.with(py, move |e| e.try_apply(&event))?
+            .map_err(|e| to_py_err(py, &e, None))
+    }
+
+    /// Rebuilds an engine from recorded events.
+    #[classmethod]
+    #[pyo3(signature = (events, config=None))]
+    fn replay<'py>(
+        cls: &Bound<'py, PyType>,
+        events: &Bound<'py, PyAny>,
+        config: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = cls.py();
+        let config = config_from(py, config)?;
+        let mut log = Vec::new();
+        for (i, event) in events.try_iter()?.enumerate() {
+            log.push(event_from(&event?, i)?);
+        }
+        let engine = py
+            .detach(move || Engine::replay(config, &log))
+            .map_err(|e| to_py_err(py, &e, None))?;
+        Self::instance(cls, engine)
+    }
+
+    /// The whole state as deterministic bytes (JSON), config included.
+    fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = self.with(py, |e| e.snapshot())?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// An engine restored from [`snapshot`](Self::snapshot) bytes.
+    #[classmethod]
+    fn from_snapshot<'py>(
+        cls: &Bound<'py, PyType>,
+        data: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = cls.py();
+        let bytes = data.cast::<PyBytes>().map_err(|_| {
+            PyTypeError::new_err(format!("data must be bytes, got {}", type_name(data)))
+        })?;
+        let bytes = bytes.as_bytes().to_vec();
+        let engine = py
+            .detach(move || Engine::from_snapshot(&bytes))
+            .map_err(|e| to_py_err(py, &e, None))?;
+        Self::instance(cls, engine)
+    }
+
+    /// Pickling goes through the snapshot, so it round-trips exactly.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let restore = slf.get_type().getattr("from_snapshot")?;
+        let bytes = slf.get().snapshot(py)?;
+        PyTuple::new(py, [restore, PyTuple::new(py, [bytes])?.into_any()])
+    }
+
+    /// The engine's config as a dict.
+    fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| Ok(e.config().clone()))
+    }
+
+    /// How many events the engine has recorded or applied.
+    fn events_applied(&self, py: Python<'_>) -> PyResult<u64> {
+        self.with(py, |e| e.events_applied())
+    }
+
+    /// One order as a dict; `NotFoundError` if unknown.
+    fn order<'py>(&self, py: Python<'py>, order_id: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| e.order(order_id))
+    }
+
+    /// Orders, optionally only those with `status`, ordered by id.
+    #[pyo3(signature = (status=None))]
+    fn orders<'py>(&self, py: Python<'py>, status: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
+        let status = match status {
+            None => None,
+            Some(s) => Some(OrderStatus::parse(s).map_err(|e| to_py_err(py, &e, None))?),
+        };
+        self.query(py, move |e| Ok(e.orders(status)))
+    }
+
+    /// How many orders are in each status.
+    fn order_counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| Ok(e.order_counts()))
+    }
+
+    /// Stock of one SKU at one location.
+    fn stock<'py>(
+        &self,
+        py: Python<'py>,
+        sku: &str,
+        location_id: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| e.stock(sku, location_id))
+    }
+
+    /// Stock of one SKU at every location that has a record of it.
+    fn stock_levels<'py>(&self, py: Python<'py>, sku: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| e.stock_levels(sku))
+    }
+
+    /// Units of `sku` free to promise, at one location or over all.
+    #[pyo3(signature = (sku, location_id=None))]
+    fn available(&self, py: Python<'_>, sku: &str, location_id: Option<&str>) -> PyResult<u64> {
+        self.with(py, |e| e.available(sku, location_id))?
+            .map_err(|e| to_py_err(py, &e, None))
+    }
+
+    /// One product as a dict.
+    fn product<'py>(&self, py: Python<'py>, sku: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| e.product(sku))
+    }
+
+    /// Every product, ordered by SKU.
+    fn products<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| Ok(e.products()))
+    }
+
+    /// One location as a dict.
+    fn location<'py>(&self, py: Python<'py>, location_id: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| e.location(location_id))
+    }
+
+    /// Every location, ordered by id.
+    fn locations<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| Ok(e.locations()))
+    }
+
+    /// One shipment as a dict.
+    fn shipment<'py>(&self, py: Python<'py>, shipment_id: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| e.shipment(shipment_id))
+    }
+
+    /// Recomputes every derived number; `None` if consistent, else what is wrong.
+    fn check_invariants(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        self.with(py, |e| e.check_invariants().err())
+    }
+}
