@@ -95,27 +95,6 @@ impl Command {
         };
         Some((kind, id.clone()))
     }
-
-    /// The command's `type` tag.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Command::DefineLocation(_) => "define_location",
-            Command::DefineProduct(_) => "define_product",
-            Command::ReceiveStock(_) => "receive_stock",
-            Command::AdjustStock(_) => "adjust_stock",
-            Command::CountStock(_) => "count_stock",
-            Command::SetSafetyStock(_) => "set_safety_stock",
-            Command::PlaceOrder(_) => "place_order",
-            Command::RecordPayment(_) => "record_payment",
-            Command::PlaceHold(_) => "place_hold",
-            Command::ReleaseHold(_) => "release_hold",
-            Command::Allocate(_) => "allocate",
-            Command::Ship(_) => "ship",
-            Command::ConfirmDelivery(_) => "confirm_delivery",
-            Command::CancelOrder(_) => "cancel_order",
-            Command::CancelLine(_) => "cancel_line",
-        }
-    }
 }
 
 fn yes() -> bool {
@@ -375,30 +354,118 @@ pub struct CancelLine {
     pub reason: String,
 }
 
-macro_rules! into_command {
-    ($($t:ident),*) => {$(
-        impl From<$t> for Command {
-            fn from(c: $t) -> Command {
-                Command::$t(c)
+/// The variants with their `type` tags: conversions from each command
+/// struct, [`Command::name`], [`Command::NAMES`] and [`Command::deserialize_named`].
+macro_rules! commands {
+    ($($t:ident = $name:literal),* $(,)?) => {
+        $(
+            impl From<$t> for Command {
+                fn from(c: $t) -> Command {
+                    Command::$t(c)
+                }
+            }
+        )*
+
+        impl Command {
+            /// Every command's `type` tag, in declaration order.
+            pub const NAMES: &'static [&'static str] = &[$($name),*];
+
+            /// The command's `type` tag.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(Command::$t(_) => $name,)*
+                }
+            }
+
+            /// Deserializes the command whose `type` tag is `name` from a
+            /// deserializer of its other fields; `Ok(None)` for an unknown
+            /// name. Bindings that can read the tag first use this to skip
+            /// serde's buffering of internally tagged enums; the result is
+            /// the same as deserializing the whole object.
+            ///
+            /// ```
+            /// use oms_core::Command;
+            /// let fields = serde_json::json!({"order_id": "SO-1"});
+            /// let c = Command::deserialize_named("allocate", fields).unwrap().unwrap();
+            /// assert_eq!(c, Command::from_json(r#"{"type":"allocate","order_id":"SO-1"}"#).unwrap());
+            /// ```
+            pub fn deserialize_named<'de, D: serde::Deserializer<'de>>(
+                name: &str,
+                fields: D,
+            ) -> std::result::Result<Option<Command>, D::Error> {
+                Ok(Some(match name {
+                    $($name => Command::$t($t::deserialize(fields)?),)*
+                    _ => return Ok(None),
+                }))
             }
         }
-    )*};
+    };
 }
 
-into_command!(
-    DefineLocation,
-    DefineProduct,
-    ReceiveStock,
-    AdjustStock,
-    CountStock,
-    SetSafetyStock,
-    PlaceOrder,
-    RecordPayment,
-    PlaceHold,
-    ReleaseHold,
-    Allocate,
-    Ship,
-    ConfirmDelivery,
-    CancelOrder,
-    CancelLine
+commands!(
+    DefineLocation = "define_location",
+    DefineProduct = "define_product",
+    ReceiveStock = "receive_stock",
+    AdjustStock = "adjust_stock",
+    CountStock = "count_stock",
+    SetSafetyStock = "set_safety_stock",
+    PlaceOrder = "place_order",
+    RecordPayment = "record_payment",
+    PlaceHold = "place_hold",
+    ReleaseHold = "release_hold",
+    Allocate = "allocate",
+    Ship = "ship",
+    ConfirmDelivery = "confirm_delivery",
+    CancelOrder = "cancel_order",
+    CancelLine = "cancel_line",
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One valid JSON object per command type.
+    const SAMPLES: &[&str] = &[
+        r#"{"type":"define_location","location_id":"WH1","name":"Main","kind":"store","lat":1.5,"lon":2.0}"#,
+        r#"{"type":"define_product","sku":"KIT","name":"Kit","price":{"amount":"9.99","currency":"EUR"},"components":[{"sku":"A","quantity":2}],"dims_mm":{"length":1,"width":2,"height":3}}"#,
+        r#"{"type":"receive_stock","sku":"A","location_id":"WH1","quantity":5,"reference":"PO-1"}"#,
+        r#"{"type":"adjust_stock","sku":"A","location_id":"WH1","delta":-2,"reason":"damaged"}"#,
+        r#"{"type":"count_stock","sku":"A","location_id":"WH1","counted":3}"#,
+        r#"{"type":"set_safety_stock","sku":"A","location_id":"WH1","quantity":1}"#,
+        r#"{"type":"place_order","order_id":"SO-1","channel":"web","channel_order_id":"W-1","customer_id":"C1","priority":"rush",
+            "ship_to":{"name":"Ada","line1":"1 Main St","city":"X","postal_code":"1","country":"US","lat":1.0,"lon":2.0},
+            "lines":[{"line_id":"1","sku":"A","quantity":2,"unit_price":{"amount":"1.50","currency":"USD"}}],
+            "shipping_price":{"amount":"4.95","currency":"USD"}}"#,
+        r#"{"type":"record_payment","order_id":"SO-1","kind":"authorized","amount":{"amount":"7.95","currency":"USD"},"reference":"ch_1"}"#,
+        r#"{"type":"place_hold","order_id":"SO-1","hold":"fraud_review","note":"check"}"#,
+        r#"{"type":"release_hold","order_id":"SO-1","hold":"fraud_review"}"#,
+        r#"{"type":"allocate"}"#,
+        r#"{"type":"ship","order_id":"SO-1","shipment_id":"P1","location_id":"WH1","carrier":"UPS","service":"ground","tracking_number":"1Z","lines":[{"line_id":"1","quantity":2}]}"#,
+        r#"{"type":"confirm_delivery","shipment_id":"P1"}"#,
+        r#"{"type":"cancel_order","order_id":"SO-1","reason":"asked"}"#,
+        r#"{"type":"cancel_line","order_id":"SO-1","line_id":"1","quantity":1,"reason":"asked"}"#,
+    ];
+
+    #[test]
+    fn deserialize_named_agrees_with_the_tagged_form_for_every_command() {
+        assert_eq!(SAMPLES.len(), Command::NAMES.len());
+        for (sample, name) in SAMPLES.iter().zip(Command::NAMES) {
+            let whole = Command::from_json(sample).unwrap();
+            assert_eq!(whole.name(), *name);
+            let mut fields: serde_json::Value = serde_json::from_str(sample).unwrap();
+            fields.as_object_mut().unwrap().remove("type");
+            let named = Command::deserialize_named(name, fields.clone()).unwrap();
+            assert_eq!(named.as_ref(), Some(&whole), "{name}");
+            // Unknown fields are refused the same way on both paths.
+            fields
+                .as_object_mut()
+                .unwrap()
+                .insert("typo".into(), 1.into());
+            assert!(Command::deserialize_named(name, fields).is_err(), "{name}");
+        }
+        assert_eq!(
+            Command::deserialize_named("nope", serde_json::json!({})).unwrap(),
+            None
+        );
+    }
+}

@@ -156,9 +156,11 @@ impl OmsError {
         }
     }
 
+    /// A `validation` error for `field`. Public so that hosts and bindings
+    /// that parse their own input report it the way the core does.
     #[cold]
     #[inline(never)]
-    pub(crate) fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
         OmsError::Validation {
             field: field.into(),
             message: message.into(),
