@@ -1,29 +1,24 @@
-//! Python objects to and from the core's JSON values.
-//!
-//! Dicts, lists, tuples, strings, ints, bools, floats and `None` map to
-//! their JSON counterparts. `decimal.Decimal` becomes its plain decimal
-//! string (the core's money format) and aware `datetime`s become RFC 3339
-//! UTC strings, so hosts can pass their natural types. Anything else is a
-//! `TypeError` naming where it was found.
+//! Shared pieces of the conversions: Python classes tested against,
+//! aware datetimes to UTC, type names for messages.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
-use serde_json::{Map, Number, Value};
+use pyo3::types::PyType;
 
 /// Python classes the conversions test against, imported once.
-struct Classes {
-    decimal: Py<PyType>,
-    datetime: Py<PyType>,
-    date: Py<PyType>,
-    utc: Py<PyAny>,
+pub(crate) struct Classes {
+    pub(crate) decimal: Py<PyType>,
+    pub(crate) datetime: Py<PyType>,
+    pub(crate) date: Py<PyType>,
+    /// 1970-01-01T00:00:00Z, to turn aware datetimes into timestamps exactly.
+    pub(crate) epoch: Py<PyAny>,
 }
 
 static CLASSES: PyOnceLock<Classes> = PyOnceLock::new();
 
-fn classes(py: Python<'_>) -> PyResult<&'static Classes> {
+pub(crate) fn classes(py: Python<'_>) -> PyResult<&'static Classes> {
     CLASSES.get_or_try_init(py, || {
         let decimal = py.import("decimal")?;
         let datetime = py.import("datetime")?;
@@ -34,174 +29,24 @@ fn classes(py: Python<'_>) -> PyResult<&'static Classes> {
                 .cast_into::<PyType>()?
                 .unbind(),
             date: datetime.getattr("date")?.cast_into::<PyType>()?.unbind(),
-            utc: datetime.getattr("timezone")?.getattr("utc")?.unbind(),
+            epoch: datetime
+                .getattr("datetime")?
+                .call1((
+                    1970,
+                    1,
+                    1,
+                    0,
+                    0,
+                    0,
+                    0,
+                    datetime.getattr("timezone")?.getattr("utc")?,
+                ))?
+                .unbind(),
         })
     })
 }
 
-/// Where in a nested value something went wrong, e.g. `lines[0].unit_price`.
-fn at_path(path: &[PathPart]) -> String {
-    let mut s = String::new();
-    for p in path {
-        match p {
-            PathPart::Key(k) => {
-                if !s.is_empty() {
-                    s.push('.');
-                }
-                s.push_str(k);
-            }
-            PathPart::Index(i) => s.push_str(&format!("[{i}]")),
-        }
-    }
-    if s.is_empty() {
-        s.push_str("the value");
-    }
-    s
-}
-
-enum PathPart {
-    Key(String),
-    Index(usize),
-}
-
-/// Converts a Python object into a JSON value; `what` names the argument in errors.
-pub(crate) fn to_json(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Value> {
-    let mut path = Vec::new();
-    let classes = classes(obj.py())?;
-    walk(obj, classes, &mut path).map_err(|e| {
-        let place = if path.is_empty() {
-            what.to_string()
-        } else {
-            format!("{what}: {}", at_path(&path))
-        };
-        let message = format!("{place}: {}", e.message);
-        match e.kind {
-            Bad::Type => PyTypeError::new_err(message),
-            Bad::Value => PyValueError::new_err(message),
-        }
-    })
-}
-
-enum Bad {
-    Type,
-    Value,
-}
-
-struct Problem {
-    kind: Bad,
-    message: String,
-}
-
-impl From<PyErr> for Problem {
-    fn from(e: PyErr) -> Self {
-        Problem {
-            kind: Bad::Type,
-            message: e.to_string(),
-        }
-    }
-}
-
-fn walk(
-    obj: &Bound<'_, PyAny>,
-    classes: &Classes,
-    path: &mut Vec<PathPart>,
-) -> Result<Value, Problem> {
-    let py = obj.py();
-    if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(Value::String(s.to_cow()?.into_owned()));
-    }
-    if obj.is_none() {
-        return Ok(Value::Null);
-    }
-    // bool before int: Python's bool is an int.
-    if let Ok(b) = obj.cast::<PyBool>() {
-        return Ok(Value::Bool(b.is_true()));
-    }
-    if obj.is_instance_of::<PyInt>() {
-        if let Ok(i) = obj.extract::<i64>() {
-            return Ok(Value::Number(i.into()));
-        }
-        if let Ok(u) = obj.extract::<u64>() {
-            return Ok(Value::Number(u.into()));
-        }
-        return Err(Problem {
-            kind: Bad::Value,
-            message: format!("integer {obj} is out of range"),
-        });
-    }
-    if let Ok(d) = obj.cast::<PyDict>() {
-        let mut map = Map::with_capacity(d.len());
-        for (k, v) in d.iter() {
-            let key = k.cast::<PyString>().map_err(|_| Problem {
-                kind: Bad::Type,
-                message: format!("keys must be str, got {}", type_name(&k)),
-            })?;
-            let key = key.to_cow()?.into_owned();
-            path.push(PathPart::Key(key.clone()));
-            let value = walk(&v, classes, path)?;
-            path.pop();
-            map.insert(key, value);
-        }
-        return Ok(Value::Object(map));
-    }
-    if let Ok(l) = obj.cast::<PyList>() {
-        return walk_items(l.iter(), l.len(), classes, path);
-    }
-    if let Ok(t) = obj.cast::<PyTuple>() {
-        return walk_items(t.iter(), t.len(), classes, path);
-    }
-    if let Ok(f) = obj.cast::<PyFloat>() {
-        let v = f.value();
-        return Number::from_f64(v).map(Value::Number).ok_or(Problem {
-            kind: Bad::Value,
-            message: format!("{v} is not a finite number"),
-        });
-    }
-    if obj.is_instance(classes.decimal.bind(py))? {
-        // Plain notation ("100", not "1E+2"): the core's money format.
-        let text: String = py
-            .import("builtins")?
-            .getattr("format")?
-            .call1((obj, "f"))?
-            .extract()?;
-        return Ok(Value::String(text));
-    }
-    if obj.is_instance(classes.datetime.bind(py))? {
-        let t = utc_time_with(obj, classes).map_err(|e| Problem {
-            kind: Bad::Value,
-            message: e.to_string(),
-        })?;
-        return Ok(Value::String(
-            t.to_rfc3339_opts(SecondsFormat::AutoSi, true),
-        ));
-    }
-    if obj.is_instance(classes.date.bind(py))? {
-        return Ok(Value::String(obj.call_method0("isoformat")?.extract()?));
-    }
-    Err(Problem {
-        kind: Bad::Type,
-        message: format!(
-            "{} is not supported (use dict, list, str, int, bool, float, None, Decimal or datetime)",
-            type_name(obj)
-        ),
-    })
-}
-
-fn walk_items<'py>(
-    items: impl Iterator<Item = Bound<'py, PyAny>>,
-    len: usize,
-    classes: &Classes,
-    path: &mut Vec<PathPart>,
-) -> Result<Value, Problem> {
-    let mut out = Vec::with_capacity(len);
-    for (i, item) in items.enumerate() {
-        path.push(PathPart::Index(i));
-        out.push(walk(&item, classes, path)?);
-        path.pop();
-    }
-    Ok(Value::Array(out))
-}
-
+/// The name of an object's type, for messages.
 pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
     obj.get_type()
         .name()
@@ -209,53 +54,16 @@ pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
         .unwrap_or_else(|_| "object".into())
 }
 
-/// Converts a JSON value into Python objects (dicts, lists, str, int, float, bool, None).
-pub(crate) fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match value {
-        Value::Null => py.None().into_bound(py),
-        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        Value::Number(n) => {
-            if let Some(u) = n.as_u64() {
-                u.into_pyobject(py)?.into_any()
-            } else if let Some(i) = n.as_i64() {
-                i.into_pyobject(py)?.into_any()
-            } else {
-                n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any()
-            }
-        }
-        Value::String(s) => PyString::new(py, s).into_any(),
-        Value::Array(items) => {
-            let list = PyList::empty(py);
-            for item in items {
-                list.append(to_py(py, item)?)?;
-            }
-            list.into_any()
-        }
-        Value::Object(map) => {
-            let dict = PyDict::new(py);
-            for (k, v) in map {
-                dict.set_item(k, to_py(py, v)?)?;
-            }
-            dict.into_any()
-        }
-    })
-}
-
-/// Serializes a core value and converts it to Python objects.
-pub(crate) fn serialize_to_py<'py, T: serde::Serialize>(
-    py: Python<'py>,
-    value: &T,
-) -> PyResult<Bound<'py, PyAny>> {
-    let json = serde_json::to_value(value)
-        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
-    to_py(py, &json)
+/// A time as the core writes it: RFC 3339 in UTC.
+pub(crate) fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
 /// Parses one of the core's schema strings into a dict.
 pub(crate) fn schema_to_py<'py>(py: Python<'py>, schema: &str) -> PyResult<Bound<'py, PyAny>> {
-    let json: Value = serde_json::from_str(schema)
-        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
-    to_py(py, &json)
+    let json: serde_json::Value =
+        serde_json::from_str(schema).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+    crate::pyser::to_py(py, &json)
 }
 
 /// An aware `datetime` as UTC. Naive datetimes are a `ValueError`: the
@@ -271,17 +79,20 @@ pub(crate) fn utc_time(obj: &Bound<'_, PyAny>) -> PyResult<DateTime<Utc>> {
     utc_time_with(obj, classes)
 }
 
-fn utc_time_with(obj: &Bound<'_, PyAny>, classes: &Classes) -> PyResult<DateTime<Utc>> {
+pub(crate) fn utc_time_with(obj: &Bound<'_, PyAny>, classes: &Classes) -> PyResult<DateTime<Utc>> {
     let py = obj.py();
-    let utc = classes.utc.bind(py);
-    let tz = obj.getattr("tzinfo")?;
-    if tz.is(utc) {
-        return obj.extract();
+    if !obj.getattr("tzinfo")?.is_none() {
+        // Aware minus aware is an exact timedelta, whatever the zones.
+        if let Ok(delta) = obj.sub(classes.epoch.bind(py)) {
+            let days: i64 = delta.getattr("days")?.extract()?;
+            let seconds: i64 = delta.getattr("seconds")?.extract()?;
+            let micros: u32 = delta.getattr("microseconds")?.extract()?;
+            return DateTime::from_timestamp(days * 86_400 + seconds, micros * 1_000)
+                .ok_or_else(|| PyValueError::new_err(format!("datetime {obj} is out of range")));
+        }
     }
-    if tz.is_none() || obj.call_method0("utcoffset")?.is_none() {
-        return Err(PyValueError::new_err(format!(
-            "datetime {obj} is naive: pass a timezone-aware datetime, e.g. datetime.now(timezone.utc)"
-        )));
-    }
-    obj.call_method1("astimezone", (utc,))?.extract()
+    // No tzinfo, or one whose utcoffset() is None: Python calls that naive too.
+    Err(PyValueError::new_err(format!(
+        "datetime {obj} is naive: pass a timezone-aware datetime, e.g. datetime.now(timezone.utc)"
+    )))
 }

@@ -8,11 +8,11 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple, PyType};
 
-use crate::convert::{serialize_to_py, to_json, type_name, utc_time};
+use crate::bulk;
+use crate::convert::{type_name, utc_time};
 use crate::errors::{poisoned, to_py_err};
-
-/// How many commands `execute_many` converts before releasing the GIL to run them.
-const CHUNK: usize = 1024;
+use crate::pyde::{command_from_py, from_py, FromPyError};
+use crate::pyser::to_py;
 
 /// The engine: commands as dicts in, events as dicts out.
 ///
@@ -49,7 +49,7 @@ impl EngineCore {
         let value = self
             .with(py, |e| f(e))?
             .map_err(|e| to_py_err(py, &e, None))?;
-        serialize_to_py(py, &value)
+        to_py(py, &value)
     }
 
     /// A new instance of `cls` (this class or a Python subclass) holding `engine`.
@@ -63,7 +63,23 @@ impl EngineCore {
     }
 }
 
-fn config_from(py: Python<'_>, config: Option<&Bound<'_, PyAny>>) -> PyResult<Config> {
+/// Reads a core type from a Python object. Objects JSON cannot hold are
+/// `TypeError`/`ValueError`; values the type refuses are the core's
+/// `validation` error for `field`. `prefix` (e.g. `commands[3]`) starts messages.
+fn read<T: serde::de::DeserializeOwned>(
+    obj: &Bound<'_, PyAny>,
+    field: &str,
+    prefix: Option<&str>,
+) -> PyResult<T> {
+    from_py(obj, prefix.unwrap_or(field)).map_err(|e| match e {
+        FromPyError::Python(e) => e,
+        FromPyError::Invalid(message) => {
+            to_py_err(obj.py(), &OmsError::validation(field, message), prefix)
+        }
+    })
+}
+
+fn config_from(config: Option<&Bound<'_, PyAny>>) -> PyResult<Config> {
     match config {
         None => Ok(Config::default()),
         Some(c) if c.is_none() => Ok(Config::default()),
@@ -74,7 +90,7 @@ fn config_from(py: Python<'_>, config: Option<&Bound<'_, PyAny>>) -> PyResult<Co
                     type_name(c)
                 )));
             }
-            Config::from_value(to_json(c, "config")?).map_err(|e| to_py_err(py, &e, None))
+            read(c, "config", None)
         }
     }
 }
@@ -88,7 +104,12 @@ fn command_from(obj: &Bound<'_, PyAny>, prefix: Option<&str>) -> PyResult<Comman
             type_name(obj)
         )));
     }
-    Command::from_value(to_json(obj, what)?).map_err(|e| to_py_err(obj.py(), &e, prefix))
+    command_from_py(obj, prefix.unwrap_or("command")).map_err(|e| match e {
+        FromPyError::Python(e) => e,
+        FromPyError::Invalid(message) => {
+            to_py_err(obj.py(), &OmsError::validation("command", message), prefix)
+        }
+    })
 }
 
 fn event_from(obj: &Bound<'_, PyAny>, index: usize) -> PyResult<Event> {
@@ -98,12 +119,33 @@ fn event_from(obj: &Bound<'_, PyAny>, index: usize) -> PyResult<Event> {
             type_name(obj)
         )));
     }
-    Event::from_value(to_json(obj, "event")?)
-        .map_err(|e| to_py_err(obj.py(), &e, Some(&format!("events[{index}]"))))
+    read(obj, "event", Some(&format!("events[{index}]")))
+}
+
+/// The last `at` read by a bulk load: loads often give many commands the
+/// same datetime object, which is immutable, so it is converted once.
+#[derive(Default)]
+struct LastTime<'py>(Option<(Bound<'py, PyAny>, DateTime<Utc>)>);
+
+impl<'py> LastTime<'py> {
+    fn read(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<DateTime<Utc>> {
+        if let Some((last, t)) = &self.0 {
+            if last.is(obj) {
+                return Ok(*t);
+            }
+        }
+        let t = utc_time(obj)?;
+        self.0 = Some((obj.clone(), t));
+        Ok(t)
+    }
 }
 
 /// One `execute_many` item: a `(command, at)` pair.
-fn pair_from(item: &Bound<'_, PyAny>, index: usize) -> PyResult<(Command, DateTime<Utc>)> {
+fn pair_from<'py>(
+    item: &Bound<'py, PyAny>,
+    index: usize,
+    last: &mut LastTime<'py>,
+) -> PyResult<(Command, DateTime<Utc>)> {
     let prefix = format!("commands[{index}]");
     let pair = item
         .cast::<PyTuple>()
@@ -116,7 +158,7 @@ fn pair_from(item: &Bound<'_, PyAny>, index: usize) -> PyResult<(Command, DateTi
             ))
         })?;
     let command = command_from(&pair.get_item(0)?, Some(&prefix))?;
-    let at = utc_time(&pair.get_item(1)?).map_err(|e| {
+    let at = last.read(&pair.get_item(1)?).map_err(|e| {
         let py = item.py();
         PyErr::from_type(e.get_type(py), format!("{prefix}: {}", e.value(py)))
     })?;
@@ -125,28 +167,48 @@ fn pair_from(item: &Bound<'_, PyAny>, index: usize) -> PyResult<(Command, DateTi
 
 fn events_to_py<'py>(py: Python<'py>, events: &[Event], into: &Bound<'py, PyList>) -> PyResult<()> {
     for e in events {
-        into.append(serialize_to_py(py, e)?)?;
+        into.append(to_py(py, e)?)?;
     }
     Ok(())
 }
 
-/// Marks an `execute_many` failure with the failing index and the events
-/// recorded before it (those commands stay applied).
-fn failed_at(py: Python<'_>, err: PyErr, index: usize, events: &Bound<'_, PyList>) -> PyErr {
-    let value = err.value(py);
-    // Built-in exceptions accept new attributes; if one ever does not, the message still says where.
-    let _ = value.setattr("index", index);
-    let _ = value.setattr("events", events);
-    err
+/// Pauses Python's cyclic garbage collector for a bulk conversion.
+///
+/// Converting a million commands and events allocates millions of dicts;
+/// each allocation burst would trigger collections that traverse every
+/// live object (including the caller's input) and find nothing, since
+/// converted values hold no cycles. Restored on drop, also on error.
+struct GcPause<'py> {
+    gc: Option<Bound<'py, PyModule>>,
+}
+
+impl<'py> GcPause<'py> {
+    fn new(py: Python<'py>) -> PyResult<Self> {
+        let gc = py.import("gc")?;
+        if gc.call_method0("isenabled")?.is_truthy()? {
+            gc.call_method0("disable")?;
+            return Ok(GcPause { gc: Some(gc) });
+        }
+        Ok(GcPause { gc: None })
+    }
+}
+
+impl Drop for GcPause<'_> {
+    fn drop(&mut self) {
+        if let Some(gc) = &self.gc {
+            // Failing to re-enable would only leave collection paused; nothing to report to.
+            let _ = gc.call_method0("enable");
+        }
+    }
 }
 
 #[pymethods]
 impl EngineCore {
     #[new]
     #[pyo3(signature = (config=None))]
-    fn new(py: Python<'_>, config: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+    fn new(config: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
         Ok(EngineCore {
-            engine: Mutex::new(Engine::new(config_from(py, config)?)),
+            engine: Mutex::new(Engine::new(config_from(config)?)),
         })
     }
 
@@ -169,56 +231,23 @@ impl EngineCore {
 
     /// Executes `(command, at)` pairs in order, each atomically, and returns
     /// all their events. Stops at the first failure, raising it with
-    /// `index` (which pair failed) and `events` (what the earlier ones recorded).
+    /// `index` (which pair failed) and `events` (what the earlier ones
+    /// recorded; those commands stay applied). With `collect_events=False`
+    /// the events are not turned into dicts and the list is empty: for bulk
+    /// loads that only need the resulting state.
+    #[pyo3(signature = (commands, collect_events=true))]
     fn execute_many<'py>(
         &self,
         py: Python<'py>,
         commands: &Bound<'py, PyAny>,
+        collect_events: bool,
     ) -> PyResult<Bound<'py, PyList>> {
-        let out = PyList::empty(py);
-        let mut items = commands.try_iter()?;
-        let mut done = 0usize;
-        loop {
-            // Convert a chunk under the GIL, stopping at the first bad item.
-            let mut chunk = Vec::with_capacity(CHUNK);
-            let mut bad = None;
-            for item in items.by_ref() {
-                match item.and_then(|i| pair_from(&i, done + chunk.len())) {
-                    Ok(pair) => chunk.push(pair),
-                    Err(e) => {
-                        bad = Some(e);
-                        break;
-                    }
-                }
-                if chunk.len() == CHUNK {
-                    break;
-                }
-            }
-            let n = chunk.len();
-            let (events, failed) = self.with(py, move |engine| {
-                let mut events = Vec::with_capacity(n * 3);
-                for (k, (command, at)) in chunk.into_iter().enumerate() {
-                    match engine.execute(command, at) {
-                        Ok(e) => events.extend(e),
-                        Err(e) => return (events, Some((k, e))),
-                    }
-                }
-                (events, None)
-            })?;
-            events_to_py(py, &events, &out)?;
-            if let Some((k, e)) = failed {
-                let index = done + k;
-                let err = to_py_err(py, &e, Some(&format!("commands[{index}]")));
-                return Err(failed_at(py, err, index, &out));
-            }
-            done += n;
-            if let Some(e) = bad {
-                return Err(failed_at(py, e, done, &out));
-            }
-            if n < CHUNK {
-                return Ok(out);
-            }
-        }
+        let mut last = LastTime::default();
+        let reader = bulk::Reader::new(commands.try_iter()?, move |item, index| {
+            pair_from(item, index, &mut last)
+        });
+        let _pause = GcPause::new(py)?;
+        bulk::execute_many(py, &self.engine, reader, collect_events)
     }
 
     /// Folds one recorded event into the state (e.g. to follow another
@@ -238,7 +267,8 @@ impl EngineCore {
         config: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = cls.py();
-        let config = config_from(py, config)?;
+        let config = config_from(config)?;
+        let _pause = GcPause::new(py)?;
         let mut log = Vec::new();
         for (i, event) in events.try_iter()?.enumerate() {
             log.push(event_from(&event?, i)?);

@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
 
-use crate::convert::to_py;
+use crate::pyser::to_py;
 
 /// Exception classes in the order of [`slot`].
 static CLASSES: PyOnceLock<[Py<PyType>; 6]> = PyOnceLock::new();

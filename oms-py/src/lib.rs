@@ -11,9 +11,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod bulk;
 mod convert;
 mod engine;
 mod errors;
+mod pyde;
+mod pyser;
 
 use pyo3::prelude::*;
 

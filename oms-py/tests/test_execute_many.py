@@ -80,3 +80,33 @@ def test_errors_raised_by_the_iterable_propagate(engine: Engine, clock: Clock) -
     assert getattr(info.value, "index") == 2
     assert engine.stock("MUG", "WH1")["on_hand"] == 12
     assert not isinstance(info.value, OmsError)
+
+
+def test_without_collecting_events_the_state_is_the_same(engine: Engine, clock: Clock) -> None:
+    other = Engine.from_snapshot(engine.snapshot())
+    batch = list(receipts(2_500, clock))
+    assert engine.execute_many(batch, collect_events=False) == []
+    assert len(other.execute_many(batch)) == 2_500
+    assert engine.snapshot() == other.snapshot()
+
+
+@pytest.mark.parametrize("failing", [0, 5, 1_023, 1_024, 4_999])
+def test_a_failure_anywhere_in_a_long_batch_stops_there(engine: Engine, clock: Clock, failing: int) -> None:
+    batch = list(receipts(5_000, clock))
+    batch[failing] = ({"type": "adjust_stock", "sku": "MUG", "location_id": "WH1", "delta": -10**9, "reason": "x"}, clock())
+    with pytest.raises(OmsError) as info:
+        engine.execute_many(batch)
+    assert info.value.code == "insufficient_stock"
+    assert info.value.index == failing
+    assert info.value.events is not None and len(info.value.events) == failing
+    assert engine.stock("MUG", "WH1")["on_hand"] == 10 + failing
+
+
+def test_a_bad_item_late_in_a_long_batch_stops_there(engine: Engine, clock: Clock) -> None:
+    batch: List[Any] = list(receipts(5_000, clock))
+    batch[3_000] = ({"type": "receive_stock", "sku": "MUG", "location_id": "WH1", "quantity": object()}, clock())
+    with pytest.raises(TypeError, match=r"commands\[3000\]: quantity: object is not supported") as info:
+        engine.execute_many(batch, collect_events=False)
+    assert getattr(info.value, "index") == 3_000
+    assert getattr(info.value, "events") == []
+    assert engine.stock("MUG", "WH1")["on_hand"] == 10 + 3_000

@@ -1,0 +1,422 @@
+//! Python objects to Rust values, straight into `serde::Deserialize`.
+//!
+//! Commands, events and configs are read from dicts without an
+//! intermediate JSON value. Dicts, lists, tuples, str, int, bool, float and
+//! `None` map to their JSON counterparts; `decimal.Decimal` reads as its
+//! plain decimal string (the core's money format) and an aware `datetime`
+//! as an RFC 3339 UTC string, so hosts can pass their natural types.
+//!
+//! Two kinds of failure are kept apart: a Python object of a kind JSON
+//! cannot hold is a `TypeError`/`ValueError` naming where it was found;
+//! a well-formed value the core rejects is the core's `validation` error.
+
+use std::cell::RefCell;
+use std::fmt;
+
+use oms_core::Command;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visitor};
+
+use crate::convert::{classes, rfc3339, type_name, utc_time_with, Classes};
+
+/// Why a Python object could not be read.
+pub(crate) enum FromPyError {
+    /// Not representable in the JSON contract (already a Python exception).
+    Python(PyErr),
+    /// Representable, but not a valid value of the target type.
+    Invalid(String),
+}
+
+/// Reads `T` from a Python object; `what` names it in messages (e.g. `command`).
+pub(crate) fn from_py<T: DeserializeOwned>(
+    obj: &Bound<'_, PyAny>,
+    what: &str,
+) -> Result<T, FromPyError> {
+    read_with(obj, what, None, |de| T::deserialize(de))
+}
+
+/// Reads a command. With a `type` tag it goes straight to that command's
+/// fields ([`Command::deserialize_named`]), skipping serde's buffering of
+/// tagged enums; anything else takes the generic path, which also words
+/// the errors for a missing or unknown `type`.
+pub(crate) fn command_from_py(obj: &Bound<'_, PyAny>, what: &str) -> Result<Command, FromPyError> {
+    let tag = obj
+        .cast::<PyDict>()
+        .ok()
+        .and_then(|d| d.get_item("type").ok().flatten())
+        .and_then(|t| t.cast_into::<PyString>().ok())
+        .and_then(|t| t.to_cow().ok().map(|c| c.into_owned()));
+    if let Some(name) = tag.filter(|n| Command::NAMES.contains(&n.as_str())) {
+        let named = read_with(obj, what, Some("type"), |de| {
+            Command::deserialize_named(&name, de)
+        })?;
+        if let Some(command) = named {
+            return Ok(command);
+        }
+    }
+    from_py(obj, what)
+}
+
+fn read_with<T>(
+    obj: &Bound<'_, PyAny>,
+    what: &str,
+    skip: Option<&'static str>,
+    read: impl FnOnce(PyDe<'_, '_>) -> Result<T, DeError>,
+) -> Result<T, FromPyError> {
+    let cx = Cx {
+        classes: classes(obj.py()).map_err(FromPyError::Python)?,
+        problem: RefCell::new(None),
+        path: RefCell::new(Vec::new()),
+    };
+    match read(PyDe { obj, cx: &cx, skip }) {
+        Ok(v) => Ok(v),
+        Err(e) => Err(match cx.problem.into_inner() {
+            Some((kind, message)) => {
+                let path = cx.path.into_inner();
+                let place = if path.is_empty() {
+                    what.to_string()
+                } else {
+                    format!("{what}: {}", join_path(path.into_iter().rev()))
+                };
+                let message = format!("{place}: {message}");
+                FromPyError::Python(match kind {
+                    Kind::Type => PyTypeError::new_err(message),
+                    Kind::Value => PyValueError::new_err(message),
+                })
+            }
+            None => FromPyError::Invalid(e.0),
+        }),
+    }
+}
+
+fn join_path(parts: impl Iterator<Item = Step>) -> String {
+    let mut s = String::new();
+    for p in parts {
+        match p {
+            Step::Key(k) => {
+                if !s.is_empty() {
+                    s.push('.');
+                }
+                s.push_str(&k);
+            }
+            Step::Index(i) => s.push_str(&format!("[{i}]")),
+        }
+    }
+    s
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Type,
+    Value,
+}
+
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// Shared by one conversion: the classes to test against, the first
+/// Python-level problem, and (filled while unwinding) where it was.
+struct Cx<'a> {
+    classes: &'a Classes,
+    problem: RefCell<Option<(Kind, String)>>,
+    path: RefCell<Vec<Step>>,
+}
+
+impl Cx<'_> {
+    fn fail(&self, kind: Kind, message: String) -> DeError {
+        let mut p = self.problem.borrow_mut();
+        if p.is_none() {
+            *p = Some((kind, message));
+        }
+        DeError("unsupported input".into())
+    }
+
+    fn failed(&self) -> bool {
+        self.problem.borrow().is_some()
+    }
+}
+
+/// serde's error; its message becomes the core's `validation` message.
+pub(crate) struct DeError(String);
+
+impl fmt::Debug for DeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Display for DeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DeError {}
+
+impl de::Error for DeError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        DeError(msg.to_string())
+    }
+}
+
+struct PyDe<'a, 'py> {
+    obj: &'a Bound<'py, PyAny>,
+    cx: &'a Cx<'a>,
+    /// A key of this dict to pass over (the `type` tag already read).
+    skip: Option<&'static str>,
+}
+
+impl<'a, 'py> PyDe<'a, 'py> {
+    fn string(&self, s: &Bound<'py, PyString>) -> Result<String, DeError> {
+        s.to_cow()
+            .map(|c| c.into_owned())
+            .map_err(|e| self.cx.fail(Kind::Value, e.to_string()))
+    }
+
+    fn py_err(&self, e: PyErr) -> DeError {
+        self.cx.fail(Kind::Type, e.to_string())
+    }
+}
+
+impl<'de, 'a, 'py> de::Deserializer<'de> for PyDe<'a, 'py> {
+    type Error = DeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        let obj = self.obj;
+        let cx = self.cx;
+        if let Ok(s) = obj.cast::<PyString>() {
+            return visitor.visit_string(self.string(s)?);
+        }
+        if let Ok(d) = obj.cast::<PyDict>() {
+            return visitor.visit_map(DictAccess {
+                items: d.iter(),
+                value: None,
+                key: None,
+                skip: self.skip,
+                cx,
+            });
+        }
+        if obj.is_none() {
+            return visitor.visit_unit();
+        }
+        // bool before int: Python's bool is an int.
+        if let Ok(b) = obj.cast::<PyBool>() {
+            return visitor.visit_bool(b.is_true());
+        }
+        if obj.is_instance_of::<PyInt>() {
+            if let Ok(i) = obj.extract::<i64>() {
+                return visitor.visit_i64(i);
+            }
+            if let Ok(u) = obj.extract::<u64>() {
+                return visitor.visit_u64(u);
+            }
+            return Err(cx.fail(Kind::Value, format!("integer {obj} is out of range")));
+        }
+        if let Ok(l) = obj.cast::<PyList>() {
+            return visitor.visit_seq(SeqAccess {
+                items: l.iter().collect::<Vec<_>>().into_iter(),
+                index: 0,
+                cx,
+            });
+        }
+        if let Ok(t) = obj.cast::<PyTuple>() {
+            return visitor.visit_seq(SeqAccess {
+                items: t.iter().collect::<Vec<_>>().into_iter(),
+                index: 0,
+                cx,
+            });
+        }
+        if let Ok(f) = obj.cast::<PyFloat>() {
+            let v = f.value();
+            if !v.is_finite() {
+                return Err(cx.fail(Kind::Value, format!("{v} is not a finite number")));
+            }
+            return visitor.visit_f64(v);
+        }
+        let py = obj.py();
+        let is = |t: &Py<pyo3::types::PyType>| obj.is_instance(t.bind(py)).unwrap_or(false);
+        if is(&cx.classes.decimal) {
+            // Plain notation ("100", not "1E+2"): the core's money format.
+            let text = obj
+                .call_method1("__format__", ("f",))
+                .and_then(|t| t.extract::<String>())
+                .map_err(|e| self.py_err(e))?;
+            return visitor.visit_string(text);
+        }
+        if is(&cx.classes.datetime) {
+            let t =
+                utc_time_with(obj, cx.classes).map_err(|e| cx.fail(Kind::Value, e.to_string()))?;
+            return visitor.visit_string(rfc3339(t));
+        }
+        if is(&cx.classes.date) {
+            let text = obj
+                .call_method0("isoformat")
+                .and_then(|t| t.extract::<String>())
+                .map_err(|e| self.py_err(e))?;
+            return visitor.visit_string(text);
+        }
+        Err(cx.fail(
+            Kind::Type,
+            format!(
+                "{} is not supported (use dict, list, str, int, bool, float, None, Decimal or datetime)",
+                type_name(obj)
+            ),
+        ))
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        if self.obj.is_none() {
+            visitor.visit_none()
+        } else {
+            visitor.visit_some(self)
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        // Unit variants are plain strings, e.g. "warehouse".
+        if let Ok(s) = self.obj.cast::<PyString>() {
+            let s = self.string(s)?;
+            return visitor.visit_enum(s.into_deserializer());
+        }
+        self.deserialize_any(EnumMismatch {
+            name,
+            variants,
+            visitor,
+        })
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct seq tuple tuple_struct map struct
+        identifier ignored_any
+    }
+}
+
+/// Only unit variants cross the boundary; anything else reads as a type error.
+struct EnumMismatch<V> {
+    name: &'static str,
+    variants: &'static [&'static str],
+    visitor: V,
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for EnumMismatch<V> {
+    type Value = V::Value;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let _ = &self.visitor;
+        write!(f, "{} as one of {:?}", self.name, self.variants)
+    }
+}
+
+struct DictAccess<'a, 'py> {
+    items: pyo3::types::iter::BoundDictIterator<'py>,
+    skip: Option<&'static str>,
+    key: Option<Bound<'py, PyAny>>,
+    value: Option<Bound<'py, PyAny>>,
+    cx: &'a Cx<'a>,
+}
+
+impl<'de, 'a, 'py> de::MapAccess<'de> for DictAccess<'a, 'py> {
+    type Error = DeError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
+        loop {
+            let Some((k, v)) = self.items.next() else {
+                return Ok(None);
+            };
+            let Ok(name) = k.cast::<PyString>() else {
+                return Err(self.cx.fail(
+                    Kind::Type,
+                    format!("keys must be str, got {} {k}", type_name(&k)),
+                ));
+            };
+            let name = name
+                .to_cow()
+                .map_err(|e| self.cx.fail(Kind::Value, e.to_string()))?;
+            if self.skip == Some(name.as_ref()) {
+                continue;
+            }
+            let key = seed.deserialize(de::value::StrDeserializer::<DeError>::new(&name))?;
+            self.key = Some(k);
+            self.value = Some(v);
+            return Ok(Some(key));
+        }
+    }
+
+    fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, DeError> {
+        let value = self
+            .value
+            .take()
+            .ok_or_else(|| <DeError as de::Error>::custom("value without a key"))?;
+        let de = PyDe {
+            obj: &value,
+            cx: self.cx,
+            skip: None,
+        };
+        seed.deserialize(de).inspect_err(|_| {
+            // Unwinding from a Python-level problem: record where it was.
+            if self.cx.failed() {
+                let key = self.key.as_ref().map(|k| k.to_string()).unwrap_or_default();
+                self.cx.path.borrow_mut().push(Step::Key(key));
+            }
+        })
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len())
+    }
+}
+
+struct SeqAccess<'a, 'py> {
+    items: std::vec::IntoIter<Bound<'py, PyAny>>,
+    index: usize,
+    cx: &'a Cx<'a>,
+}
+
+impl<'de, 'a, 'py> de::SeqAccess<'de> for SeqAccess<'a, 'py> {
+    type Error = DeError;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DeError> {
+        let Some(item) = self.items.next() else {
+            return Ok(None);
+        };
+        let index = self.index;
+        self.index += 1;
+        let de = PyDe {
+            obj: &item,
+            cx: self.cx,
+            skip: None,
+        };
+        seed.deserialize(de).map(Some).inspect_err(|_| {
+            if self.cx.failed() {
+                self.cx.path.borrow_mut().push(Step::Index(index));
+            }
+        })
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len())
+    }
+}
