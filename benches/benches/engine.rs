@@ -75,5 +75,28 @@ fn replay(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, lifecycles, replay);
+/// One small command (`receive_stock`, one event) at a time: the baseline
+/// for the bindings' per-call overhead (`oms-py/benches/overhead.py`).
+fn small_command(c: &mut Criterion) {
+    let mut group = c.benchmark_group("small_command");
+    group.throughput(Throughput::Elements(1));
+    let (mut engine, _) = stocked_engine(Config::default(), 1, 1, 1);
+    let command: Command = oms_core::ReceiveStock {
+        sku: sku(0),
+        location_id: oms_core::LocationId::new("WH-0"),
+        quantity: 1,
+        reference: None,
+    }
+    .into();
+    group.bench_function("receive_stock", |b| {
+        b.iter_batched(
+            || command.clone(),
+            |c| engine.execute(c, t0()).expect("a valid receipt"),
+            criterion::BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, lifecycles, replay, small_command);
 criterion_main!(benches);
