@@ -41,6 +41,11 @@ impl Engine {
             .map_err(|_| OmsFfiError::internal("the engine's lock is poisoned"))
     }
 
+    #[cfg(test)]
+    pub(crate) fn inner_for_tests(&self) -> &Mutex<core_::Engine> {
+        &self.inner
+    }
+
     /// Executes one core command at `at` and converts the events: the one
     /// path every typed command takes.
     fn run(&self, command: impl Into<core_::Command>, at: &str) -> Result<Vec<Event>> {

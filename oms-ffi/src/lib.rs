@@ -23,6 +23,8 @@
 
 mod engine;
 mod error;
+#[cfg(test)]
+mod tests;
 mod types;
 
 pub use engine::Engine;
