@@ -1,8 +1,40 @@
-//! Mobile binding of `oms-core` through uniffi (Kotlin and Swift).
+//! Mobile bindings of `oms-core` through [uniffi](https://mozilla.github.io/uniffi-rs/):
+//! Kotlin (Android, JVM), Swift (iOS) and Python, generated from this crate.
 //!
-//! Placeholder: the uniffi layer is built in the bindings issue. Until then
-//! this crate only re-exports the core so that the workspace layout is final.
+//! Thin by design: conversion only, every rule lives in the core.
+//!
+//! * [`Engine`]: the core engine behind a `Mutex`, safe to share between
+//!   threads. [`Engine::execute_json`] runs any command in the core's JSON
+//!   form; typed methods (`place_order`, `ship`, …) take records and run
+//!   the same core command; queries return records.
+//! * Money crosses as [`Money`] (a decimal string and a currency code),
+//!   times as RFC 3339 strings, events as [`Event`] (type, order id, time,
+//!   and the full JSON to store and replay).
+//! * Errors are [`OmsFfiError`], one variant per stable core code plus
+//!   `Internal`; nothing panics across the boundary.
+//!
+//! See `README.md` beside this crate for generating bindings and the
+//! Android and iOS build steps.
 
+// Holds for this crate's own code; the `extern "C"` scaffolding that uniffi's
+// macros generate is not linted here (its spans come from the macro crate).
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
+mod engine;
+mod error;
+#[cfg(test)]
+mod tests;
+mod types;
+
+pub use engine::Engine;
+pub use error::OmsFfiError;
 pub use oms_core;
+pub use types::{
+    Address, Component, Dims, Event, LineRecord, Location, LocationKind, LocationQuantity, Money,
+    OrderCount, OrderLine, OrderRecord, OrderStatus, PaymentKind, PaymentStatus, PlaceOrder,
+    Priority, Product, ReceiveStock, RecordPayment, Ship, ShipLine, ShipmentRecord,
+    StockLevelRecord,
+};
+
+uniffi::setup_scaffolding!();

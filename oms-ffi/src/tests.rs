@@ -1,0 +1,421 @@
+//! Conversion tests: the typed API against the core, error mapping, and bad
+//! input at the boundary giving errors, not panics.
+
+use std::sync::Arc;
+
+use crate::*;
+
+const AT: &str = "2026-11-22T09:00:00Z";
+
+fn usd(amount: &str) -> Money {
+    Money {
+        amount: amount.into(),
+        currency: "USD".into(),
+    }
+}
+
+fn address() -> Address {
+    Address {
+        name: "Ada".into(),
+        line1: "1 Main St".into(),
+        city: "Springfield".into(),
+        postal_code: "62701".into(),
+        country: "US".into(),
+        line2: None,
+        region: Some("IL".into()),
+        lat: None,
+        lon: None,
+    }
+}
+
+fn order(order_id: &str, quantity: u64) -> PlaceOrder {
+    PlaceOrder {
+        order_id: order_id.into(),
+        channel: "web".into(),
+        customer_id: "C1".into(),
+        ship_to: address(),
+        lines: vec![OrderLine {
+            line_id: "1".into(),
+            sku: "MUG".into(),
+            quantity,
+            unit_price: usd("9.50"),
+        }],
+        priority: None,
+        channel_order_id: None,
+        shipping_price: None,
+    }
+}
+
+/// An engine with location WH1 and 10 MUGs there.
+fn stocked(config_json: Option<&str>) -> Arc<Engine> {
+    let engine = Engine::new(config_json.map(String::from)).unwrap();
+    let location = Location {
+        location_id: "WH1".into(),
+        name: "Main".into(),
+        kind: LocationKind::Warehouse,
+        fulfills_orders: true,
+        lat: None,
+        lon: None,
+    };
+    engine.define_location(location, AT.into()).unwrap();
+    let product = Product {
+        sku: "MUG".into(),
+        name: "Mug".into(),
+        gtin: None,
+        description: None,
+        weight_g: Some(350),
+        dims_mm: None,
+        price: Some(usd("12.00")),
+        components: vec![],
+    };
+    engine.define_product(product, AT.into()).unwrap();
+    let receipt = ReceiveStock {
+        sku: "MUG".into(),
+        location_id: "WH1".into(),
+        quantity: 10,
+        reference: Some("PO-1".into()),
+    };
+    let events = engine.receive_stock(receipt, AT.into()).unwrap();
+    assert_eq!(events[0].kind, "stock_received");
+    assert_eq!(events[0].order_id, None);
+    engine
+}
+
+fn kinds(events: &[Event]) -> Vec<&str> {
+    events.iter().map(|e| e.kind.as_str()).collect()
+}
+
+#[test]
+fn a_whole_order_lifecycle_through_the_typed_api() {
+    let engine = stocked(None);
+    let events = engine.place_order(order("SO-1", 2), AT.into()).unwrap();
+    assert_eq!(
+        kinds(&events),
+        ["order_placed", "hold_placed", "order_status_changed"]
+    );
+    assert_eq!(events[0].order_id.as_deref(), Some("SO-1"));
+    assert_eq!(events[0].at, AT);
+    let placed = engine.order("SO-1".into()).unwrap();
+    assert_eq!(placed.status, OrderStatus::OnHold);
+    assert_eq!(placed.payment_status, PaymentStatus::Unpaid);
+    assert_eq!(placed.holds, ["awaiting_payment"]);
+    assert_eq!(placed.total, usd("19.00"));
+    assert_eq!(placed.ship_to, address());
+    assert_eq!(placed.placed_at, AT);
+
+    let payment = RecordPayment {
+        order_id: "SO-1".into(),
+        kind: PaymentKind::Captured,
+        amount: usd("19.00"),
+        reference: None,
+    };
+    engine.record_payment(payment, AT.into()).unwrap();
+    assert_eq!(
+        engine.order("SO-1".into()).unwrap().status,
+        OrderStatus::Ready
+    );
+
+    engine.allocate(Some("SO-1".into()), AT.into()).unwrap();
+    let allocated = engine.order("SO-1".into()).unwrap();
+    assert_eq!(allocated.status, OrderStatus::Allocated);
+    assert_eq!(allocated.lines[0].allocated, 2);
+    assert_eq!(
+        allocated.lines[0].allocations,
+        [LocationQuantity {
+            location_id: "WH1".into(),
+            quantity: 2
+        }]
+    );
+    assert_eq!(engine.available("MUG".into(), None).unwrap(), 8);
+
+    let ship = Ship {
+        order_id: "SO-1".into(),
+        shipment_id: "SH-1".into(),
+        location_id: "WH1".into(),
+        carrier: "UPS".into(),
+        lines: vec![ShipLine {
+            line_id: "1".into(),
+            quantity: 2,
+        }],
+        service: None,
+        tracking_number: Some("1Z".into()),
+    };
+    let events = engine
+        .ship(ship, "2026-11-22T10:00:00+01:00".into())
+        .unwrap();
+    assert_eq!(events[0].kind, "order_shipped");
+    assert_eq!(events[0].at, AT, "times are stored in UTC");
+    assert_eq!(
+        engine.order("SO-1".into()).unwrap().status,
+        OrderStatus::Shipped
+    );
+    let stock = engine.stock("MUG".into(), "WH1".into()).unwrap();
+    assert_eq!((stock.on_hand, stock.reserved, stock.shipped), (8, 0, 2));
+
+    engine
+        .confirm_delivery("SH-1".into(), "2026-11-23T09:00:00Z".into())
+        .unwrap();
+    let delivered = engine.order("SO-1".into()).unwrap();
+    assert_eq!(delivered.status, OrderStatus::Delivered);
+    assert_eq!(delivered.lines[0].delivered, 2);
+    assert_eq!(delivered.shipments, ["SH-1"]);
+    let shipment = engine.shipment("SH-1".into()).unwrap();
+    assert_eq!(
+        shipment.delivered_at.as_deref(),
+        Some("2026-11-23T09:00:00Z")
+    );
+    assert_eq!(shipment.tracking_number.as_deref(), Some("1Z"));
+    assert_eq!(engine.invariant_violation().unwrap(), None);
+}
+
+#[test]
+fn typed_results_mirror_the_core_queries() {
+    let engine = stocked(None);
+    let product = engine.product("MUG".into()).unwrap();
+    assert_eq!(product.weight_g, Some(350));
+    assert_eq!(product.price, Some(usd("12.00")));
+    assert_eq!(engine.products().unwrap(), [product]);
+    let location = engine.location("WH1".into()).unwrap();
+    assert_eq!(location.kind, LocationKind::Warehouse);
+    assert_eq!(engine.locations().unwrap(), [location]);
+    assert_eq!(engine.stock_levels("MUG".into()).unwrap().len(), 1);
+    engine.place_order(order("SO-1", 2), AT.into()).unwrap();
+    let counts = engine.order_counts().unwrap();
+    assert_eq!(counts.len(), 8);
+    let on_hold = counts.iter().find(|c| c.status == OrderStatus::OnHold);
+    assert_eq!(on_hold.map(|c| c.count), Some(1));
+    assert_eq!(engine.orders(Some(OrderStatus::OnHold)).unwrap().len(), 1);
+    assert_eq!(engine.orders(Some(OrderStatus::Ready)).unwrap().len(), 0);
+    assert_eq!(engine.orders(None).unwrap()[0].order_id, "SO-1");
+    let config: serde_json::Value = serde_json::from_str(&engine.config_json().unwrap()).unwrap();
+    assert_eq!(config["require_payment"], true);
+}
+
+#[test]
+fn execute_json_returns_the_events_as_a_json_array() {
+    let engine = Engine::new(Some(r#"{"require_payment": false}"#.into())).unwrap();
+    let json = engine
+        .execute_json(
+            r#"{"type":"define_location","location_id":"WH1","name":"Main","kind":"warehouse"}"#
+                .into(),
+            AT.into(),
+        )
+        .unwrap();
+    let events: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(events[0]["type"], "location_defined");
+    assert_eq!(events[0]["at"], AT);
+    assert_eq!(engine.location("WH1".into()).unwrap().name, "Main");
+}
+
+fn code(result: Result<impl std::fmt::Debug, OmsFfiError>) -> String {
+    let err = result.unwrap_err();
+    let details: serde_json::Value = serde_json::from_str(err.details_json()).unwrap();
+    assert_eq!(details["code"], err.code(), "{err:?}");
+    err.code().to_string()
+}
+
+#[test]
+fn each_core_error_code_maps_to_its_variant() {
+    let engine = stocked(None);
+    engine.place_order(order("SO-1", 2), AT.into()).unwrap();
+
+    let err = engine.order("NOPE".into()).unwrap_err();
+    assert!(matches!(err, OmsFfiError::NotFound { .. }), "{err:?}");
+    assert_eq!(err.to_string(), r#"order "NOPE" not found"#);
+    assert_eq!(code(engine.order("NOPE".into())), "not_found");
+
+    // Allocating an order that awaits payment.
+    let err = engine.allocate(Some("SO-1".into()), AT.into()).unwrap_err();
+    assert!(
+        matches!(err, OmsFfiError::InvalidTransition { .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        code(engine.allocate(Some("SO-1".into()), AT.into())),
+        "invalid_transition"
+    );
+
+    let err = engine
+        .adjust_stock("MUG".into(), "WH1".into(), -11, "damaged".into(), AT.into())
+        .unwrap_err();
+    assert!(
+        matches!(err, OmsFfiError::InsufficientStock { .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.code(), "insufficient_stock");
+
+    let err = engine.place_order(order("SO-1", 3), AT.into()).unwrap_err();
+    assert!(matches!(err, OmsFfiError::Duplicate { .. }), "{err:?}");
+    assert_eq!(err.code(), "duplicate");
+
+    let shipped_unknown = r#"[{"type":"shipment_delivered","schema_version":1,
+        "at":"2026-11-22T09:00:00Z","shipment_id":"X","order_id":"NOPE"}]"#;
+    let err = engine
+        .apply_events_json(shipped_unknown.into())
+        .unwrap_err();
+    assert!(matches!(err, OmsFfiError::Conflict { .. }), "{err:?}");
+    assert!(err
+        .to_string()
+        .starts_with("conflict: event 0 (shipment_delivered)"));
+
+    let err = engine.place_order(order("", 1), AT.into()).unwrap_err();
+    assert!(matches!(err, OmsFfiError::Validation { .. }), "{err:?}");
+    assert_eq!(err.code(), "validation");
+    assert_eq!(engine.invariant_violation().unwrap(), None);
+}
+
+#[test]
+fn bad_input_at_the_boundary_is_a_validation_error() {
+    let engine = stocked(None);
+    for json in ["", "{", "[]", "{}", r#"{"type":"fly"}"#, "null", "\u{0}"] {
+        assert_eq!(
+            code(engine.execute_json(json.into(), AT.into())),
+            "validation"
+        );
+    }
+    for at in [
+        "",
+        "yesterday",
+        "2026-11-22",
+        "2026-11-22 09:00:00",
+        "2026-13-01T00:00:00Z",
+    ] {
+        let err = engine.allocate(None, at.into()).unwrap_err();
+        assert!(matches!(err, OmsFfiError::Validation { .. }), "{at:?}");
+        let details: serde_json::Value = serde_json::from_str(err.details_json()).unwrap();
+        assert_eq!(details["field"], "at");
+        let json = r#"{"type":"allocate"}"#.to_string();
+        assert_eq!(code(engine.execute_json(json, at.into())), "validation");
+    }
+    for amount in ["", "abc", "1e400", "NaN", "1,50"] {
+        let mut bad = order("SO-2", 1);
+        bad.lines[0].unit_price.amount = amount.into();
+        assert_eq!(code(engine.place_order(bad, AT.into())), "validation");
+    }
+    let mut bad = order("SO-2", 1);
+    bad.lines[0].unit_price.currency = "usd".into();
+    assert_eq!(code(engine.place_order(bad, AT.into())), "validation");
+    assert_eq!(code(engine.apply_events_json("{".into())), "validation");
+    let garbled = Event {
+        kind: "x".into(),
+        order_id: None,
+        at: AT.into(),
+        json: "[".into(),
+    };
+    assert_eq!(code(engine.apply_events(vec![garbled])), "validation");
+    assert_eq!(code(Engine::new(Some("{".into()))), "validation");
+    assert_eq!(
+        code(Engine::new(Some(r#"{"currency":1}"#.into()))),
+        "validation"
+    );
+    assert_eq!(code(Engine::replay(None, "nope".into())), "validation");
+    assert_eq!(
+        code(Engine::from_snapshot(b"\xff\x00".to_vec())),
+        "validation"
+    );
+    // Nothing above changed the engine.
+    assert_eq!(
+        engine.stock("MUG".into(), "WH1".into()).unwrap().on_hand,
+        10
+    );
+    assert!(engine.orders(None).unwrap().is_empty());
+}
+
+#[test]
+fn a_second_engine_syncs_by_events_snapshot_or_replay() {
+    let engine = stocked(Some(r#"{"require_payment": false}"#));
+    let mut log = Vec::new();
+    log.extend(engine.place_order(order("SO-1", 3), AT.into()).unwrap());
+    log.extend(engine.allocate(None, AT.into()).unwrap());
+
+    let picker = Engine::from_snapshot(engine.snapshot().unwrap()).unwrap();
+    let ship = Ship {
+        order_id: "SO-1".into(),
+        shipment_id: "SH-1".into(),
+        location_id: "WH1".into(),
+        carrier: "DHL".into(),
+        lines: vec![ShipLine {
+            line_id: "1".into(),
+            quantity: 3,
+        }],
+        service: None,
+        tracking_number: None,
+    };
+    let shipped = picker.ship(ship, AT.into()).unwrap();
+    assert_eq!(engine.apply_events(shipped.clone()).unwrap(), 2);
+    assert_eq!(engine.snapshot().unwrap(), picker.snapshot().unwrap());
+    assert_eq!(
+        engine.order("SO-1".into()).unwrap().status,
+        OrderStatus::Shipped
+    );
+
+    // The same events applied twice do not fit: the shipment exists.
+    assert_eq!(code(engine.apply_events(shipped)), "conflict");
+}
+
+#[test]
+fn replay_rebuilds_the_same_state_from_the_event_json() {
+    let engine = stocked(None);
+    let first = Engine::new(None).unwrap();
+    // Rebuild the setup from a log that a host stored as JSON.
+    let mut log: Vec<String> = Vec::new();
+    for json in [
+        r#"{"type":"define_location","location_id":"WH1","name":"Main","kind":"warehouse"}"#,
+        r#"{"type":"define_product","sku":"MUG","name":"Mug","weight_g":350,"price":{"amount":"12.00","currency":"USD"}}"#,
+        r#"{"type":"receive_stock","sku":"MUG","location_id":"WH1","quantity":10,"reference":"PO-1"}"#,
+    ] {
+        let events = first.execute_json(json.into(), AT.into()).unwrap();
+        let events: Vec<serde_json::Value> = serde_json::from_str(&events).unwrap();
+        log.extend(events.iter().map(|e| e.to_string()));
+    }
+    let replayed = Engine::replay(None, format!("[{}]", log.join(","))).unwrap();
+    assert_eq!(replayed.snapshot().unwrap(), engine.snapshot().unwrap());
+    assert_eq!(first.snapshot().unwrap(), engine.snapshot().unwrap());
+}
+
+#[test]
+fn a_poisoned_lock_is_an_internal_error_not_a_panic() {
+    let engine = stocked(None);
+    let poisoner = Arc::clone(&engine);
+    let _ = std::thread::spawn(move || {
+        let _guard = poisoner.inner_for_tests().lock();
+        panic!("poison the lock");
+    })
+    .join();
+    let err = engine.available("MUG".into(), None).unwrap_err();
+    assert!(matches!(err, OmsFfiError::Internal { .. }), "{err:?}");
+    assert_eq!(err.code(), "internal");
+}
+
+#[test]
+fn engines_are_shared_between_threads() {
+    let engine = stocked(Some(r#"{"require_payment": false}"#));
+    engine
+        .receive_stock(
+            ReceiveStock {
+                sku: "MUG".into(),
+                location_id: "WH1".into(),
+                quantity: 90,
+                reference: None,
+            },
+            AT.into(),
+        )
+        .unwrap();
+    let threads: Vec<_> = (0..2)
+        .map(|t| {
+            let engine = Arc::clone(&engine);
+            std::thread::spawn(move || {
+                for i in 0..25 {
+                    engine
+                        .place_order(order(&format!("T{t}-{i}"), 2), AT.into())
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(engine.orders(None).unwrap().len(), 50);
+    assert_eq!(engine.available("MUG".into(), None).unwrap(), 0);
+}

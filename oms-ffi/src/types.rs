@@ -1,0 +1,817 @@
+//! Records and enums that cross the boundary, and their conversions to and
+//! from the core's types. Conversion only: every check is the core's.
+//!
+//! Conventions: money is a decimal string plus an ISO 4217 code ([`Money`]),
+//! never a float; times are RFC 3339 strings (`2026-11-22T09:00:00Z`);
+//! quantities are unsigned 64-bit integers (Kotlin `ULong`, Swift `UInt64`).
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use oms_core as core_;
+
+use crate::OmsFfiError;
+
+/// Parses an RFC 3339 time (any offset; stored as UTC). Anything else is a
+/// `validation` error about the field `at`.
+pub(crate) fn parse_time(at: &str) -> Result<DateTime<Utc>, OmsFfiError> {
+    DateTime::parse_from_rfc3339(at)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| OmsFfiError::validation("at", format!("{at:?} is not an RFC 3339 time: {e}")))
+}
+
+/// Formats a time as RFC 3339 in UTC, as the core's JSON does.
+pub(crate) fn format_time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// An amount of money: a decimal string (e.g. `"19.99"`) and an ISO 4217
+/// currency code (e.g. `"USD"`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Money {
+    /// The amount as a decimal string, e.g. `"19.99"`.
+    pub amount: String,
+    /// Three upper-case letters, e.g. `"USD"`.
+    pub currency: String,
+}
+
+impl Money {
+    pub(crate) fn into_core(self) -> Result<core_::Money, OmsFfiError> {
+        Ok(core_::Money::parse(&self.amount, &self.currency)?)
+    }
+}
+
+impl From<core_::Money> for Money {
+    fn from(m: core_::Money) -> Self {
+        Money {
+            amount: m.amount.to_string(),
+            currency: m.currency.as_str().to_string(),
+        }
+    }
+}
+
+fn money_opt(m: Option<Money>) -> Result<Option<core_::Money>, OmsFfiError> {
+    m.map(Money::into_core).transpose()
+}
+
+/// A postal address with optional coordinates.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Address {
+    /// The recipient's name.
+    pub name: String,
+    /// First address line, e.g. street and number.
+    pub line1: String,
+    /// City or town.
+    pub city: String,
+    /// Postal or ZIP code.
+    pub postal_code: String,
+    /// ISO 3166-1 alpha-2 country code, e.g. `US`.
+    pub country: String,
+    /// Second address line.
+    #[uniffi(default)]
+    pub line2: Option<String>,
+    /// State, province or region.
+    #[uniffi(default)]
+    pub region: Option<String>,
+    /// Latitude in degrees, given together with `lon`.
+    #[uniffi(default)]
+    pub lat: Option<f64>,
+    /// Longitude in degrees, given together with `lat`.
+    #[uniffi(default)]
+    pub lon: Option<f64>,
+}
+
+impl From<Address> for core_::Address {
+    fn from(a: Address) -> Self {
+        core_::AddressParts {
+            name: a.name,
+            line1: a.line1,
+            line2: a.line2,
+            city: a.city,
+            region: a.region,
+            postal_code: a.postal_code,
+            country: a.country,
+            lat: a.lat,
+            lon: a.lon,
+        }
+        .into()
+    }
+}
+
+impl From<core_::AddressParts> for Address {
+    fn from(a: core_::AddressParts) -> Self {
+        Address {
+            name: a.name,
+            line1: a.line1,
+            line2: a.line2,
+            city: a.city,
+            region: a.region,
+            postal_code: a.postal_code,
+            country: a.country,
+            lat: a.lat,
+            lon: a.lon,
+        }
+    }
+}
+
+/// Converts between a binding enum and the core's, variant by variant.
+macro_rules! mirror_enum {
+    ($ours:ident, $theirs:path, [$($v:ident),* $(,)?]) => {
+        impl From<$ours> for $theirs {
+            fn from(v: $ours) -> Self {
+                match v { $($ours::$v => <$theirs>::$v,)* }
+            }
+        }
+        impl From<$theirs> for $ours {
+            fn from(v: $theirs) -> Self {
+                match v { $(<$theirs>::$v => $ours::$v,)* }
+            }
+        }
+    };
+}
+
+/// An order's status, derived from its lines and holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum OrderStatus {
+    /// Releasable, not (fully) allocated yet.
+    Ready,
+    /// Every open unit is allocated.
+    Allocated,
+    /// Some open unit could not be allocated.
+    Backordered,
+    /// Some units are shipped.
+    PartiallyShipped,
+    /// The order has at least one hold.
+    OnHold,
+    /// Every non-cancelled unit is shipped.
+    Shipped,
+    /// Every non-cancelled unit is delivered.
+    Delivered,
+    /// Every unit is cancelled.
+    Cancelled,
+}
+mirror_enum!(
+    OrderStatus,
+    core_::OrderStatus,
+    [
+        Ready,
+        Allocated,
+        Backordered,
+        PartiallyShipped,
+        OnHold,
+        Shipped,
+        Delivered,
+        Cancelled
+    ]
+);
+
+/// An order's payment status, derived from its payments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum PaymentStatus {
+    /// No payment covers the total yet.
+    Unpaid,
+    /// Authorized plus captured amounts cover the total.
+    Authorized,
+    /// Captured amounts cover the total.
+    Paid,
+    /// Part of the captured amount was refunded.
+    PartiallyRefunded,
+    /// Everything captured was refunded.
+    Refunded,
+    /// The latest payment record failed and payments do not cover the total.
+    Failed,
+}
+mirror_enum!(
+    PaymentStatus,
+    core_::PaymentStatus,
+    [
+        Unpaid,
+        Authorized,
+        Paid,
+        PartiallyRefunded,
+        Refunded,
+        Failed
+    ]
+);
+
+/// What a payment record says happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum PaymentKind {
+    /// The amount was authorized.
+    Authorized,
+    /// The amount was captured (collected).
+    Captured,
+    /// A payment attempt failed; the amount is not counted.
+    Failed,
+    /// The amount was refunded to the customer.
+    Refunded,
+}
+mirror_enum!(
+    PaymentKind,
+    core_::PaymentKind,
+    [Authorized, Captured, Failed, Refunded]
+);
+
+/// How urgently an order should be allocated and shipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum Priority {
+    /// Allocated before every standard order.
+    Rush,
+    /// The default.
+    Standard,
+}
+mirror_enum!(Priority, core_::Priority, [Rush, Standard]);
+
+/// What kind of place a location is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum LocationKind {
+    /// A warehouse or distribution centre.
+    Warehouse,
+    /// A retail store.
+    Store,
+    /// A supplier that ships on the shop's behalf.
+    Dropship,
+}
+mirror_enum!(
+    LocationKind,
+    core_::LocationKind,
+    [Warehouse, Store, Dropship]
+);
+
+/// A place that holds stock: the input of `define_location` and the result
+/// of `location`.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Location {
+    /// The location's id; an existing id updates that location.
+    pub location_id: String,
+    /// Display name.
+    pub name: String,
+    /// Warehouse, store or dropship partner.
+    pub kind: LocationKind,
+    /// Whether allocation may reserve stock here (default true).
+    #[uniffi(default = true)]
+    pub fulfills_orders: bool,
+    /// Latitude in degrees, given together with `lon`.
+    #[uniffi(default)]
+    pub lat: Option<f64>,
+    /// Longitude in degrees, given together with `lat`.
+    #[uniffi(default)]
+    pub lon: Option<f64>,
+}
+
+impl From<Location> for core_::DefineLocation {
+    fn from(l: Location) -> Self {
+        core_::DefineLocation {
+            location_id: l.location_id.into(),
+            name: l.name,
+            kind: l.kind.into(),
+            lat: l.lat,
+            lon: l.lon,
+            fulfills_orders: l.fulfills_orders,
+        }
+    }
+}
+
+impl From<core_::Location> for Location {
+    fn from(l: core_::Location) -> Self {
+        Location {
+            location_id: l.location_id.to_string(),
+            name: l.name,
+            kind: l.kind.into(),
+            fulfills_orders: l.fulfills_orders,
+            lat: l.lat,
+            lon: l.lon,
+        }
+    }
+}
+
+/// Outer dimensions in millimetres.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct Dims {
+    /// Length in millimetres.
+    pub length: u32,
+    /// Width in millimetres.
+    pub width: u32,
+    /// Height in millimetres.
+    pub height: u32,
+}
+
+impl From<Dims> for core_::Dims {
+    fn from(d: Dims) -> Self {
+        core_::Dims {
+            length: d.length,
+            width: d.width,
+            height: d.height,
+        }
+    }
+}
+
+impl From<core_::Dims> for Dims {
+    fn from(d: core_::Dims) -> Self {
+        Dims {
+            length: d.length,
+            width: d.width,
+            height: d.height,
+        }
+    }
+}
+
+/// One component of a kit: `quantity` units of `sku` per kit unit.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Component {
+    /// SKU of the component (a product that is not a kit).
+    pub sku: String,
+    /// Units per kit unit.
+    pub quantity: u64,
+}
+
+impl From<Component> for core_::Component {
+    fn from(c: Component) -> Self {
+        core_::Component {
+            sku: c.sku.into(),
+            quantity: c.quantity,
+        }
+    }
+}
+
+impl From<core_::Component> for Component {
+    fn from(c: core_::Component) -> Self {
+        Component {
+            sku: c.sku.to_string(),
+            quantity: c.quantity,
+        }
+    }
+}
+
+/// A product (SKU): the input of `define_product` and the result of
+/// `product`. With `components` it is a kit.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Product {
+    /// The SKU; an existing SKU updates that product.
+    pub sku: String,
+    /// Display name.
+    pub name: String,
+    /// GTIN-8, -12, -13 or -14 barcode number.
+    #[uniffi(default)]
+    pub gtin: Option<String>,
+    /// Free-text description.
+    #[uniffi(default)]
+    pub description: Option<String>,
+    /// Shipping weight in grams.
+    #[uniffi(default)]
+    pub weight_g: Option<u64>,
+    /// Outer dimensions in millimetres.
+    #[uniffi(default)]
+    pub dims_mm: Option<Dims>,
+    /// List price.
+    #[uniffi(default)]
+    pub price: Option<Money>,
+    /// Components per kit unit; empty for a plain product.
+    #[uniffi(default)]
+    pub components: Vec<Component>,
+}
+
+impl Product {
+    pub(crate) fn into_command(self) -> Result<core_::DefineProduct, OmsFfiError> {
+        Ok(core_::DefineProduct {
+            sku: self.sku.into(),
+            name: self.name,
+            gtin: self.gtin,
+            description: self.description,
+            weight_g: self.weight_g,
+            dims_mm: self.dims_mm.map(Into::into),
+            price: money_opt(self.price)?,
+            components: (!self.components.is_empty())
+                .then(|| self.components.into_iter().map(Into::into).collect()),
+        })
+    }
+}
+
+impl From<core_::Product> for Product {
+    fn from(p: core_::Product) -> Self {
+        Product {
+            sku: p.sku.to_string(),
+            name: p.name,
+            gtin: p.gtin,
+            description: p.description,
+            weight_g: p.weight_g,
+            dims_mm: p.dims_mm.map(Into::into),
+            price: p.price.map(Into::into),
+            components: p.components.iter().cloned().map(Into::into).collect(),
+        }
+    }
+}
+
+/// Input of `receive_stock`: units arriving at a location.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ReceiveStock {
+    /// The product received (not a kit).
+    pub sku: String,
+    /// The location the units arrive at.
+    pub location_id: String,
+    /// Units received (at least 1).
+    pub quantity: u64,
+    /// A purchase order or delivery note number.
+    #[uniffi(default)]
+    pub reference: Option<String>,
+}
+
+impl From<ReceiveStock> for core_::ReceiveStock {
+    fn from(r: ReceiveStock) -> Self {
+        core_::ReceiveStock {
+            sku: r.sku.into(),
+            location_id: r.location_id.into(),
+            quantity: r.quantity,
+            reference: r.reference,
+        }
+    }
+}
+
+/// One line of a new order.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct OrderLine {
+    /// The line's id, unique within the order.
+    pub line_id: String,
+    /// The product ordered.
+    pub sku: String,
+    /// Units ordered (at least 1).
+    pub quantity: u64,
+    /// Price of one unit.
+    pub unit_price: Money,
+}
+
+/// Input of `place_order`.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct PlaceOrder {
+    /// The engine's id for the order.
+    pub order_id: String,
+    /// The sales channel, e.g. `web`.
+    pub channel: String,
+    /// The customer's id.
+    pub customer_id: String,
+    /// Where to ship.
+    pub ship_to: Address,
+    /// The order lines (1 to 1,000).
+    pub lines: Vec<OrderLine>,
+    /// `Rush`, or `Standard` (the default, also when absent).
+    #[uniffi(default)]
+    pub priority: Option<Priority>,
+    /// The order's id in its channel.
+    #[uniffi(default)]
+    pub channel_order_id: Option<String>,
+    /// Shipping charged to the customer (default zero).
+    #[uniffi(default)]
+    pub shipping_price: Option<Money>,
+}
+
+impl PlaceOrder {
+    pub(crate) fn into_command(self) -> Result<core_::PlaceOrder, OmsFfiError> {
+        let lines = self
+            .lines
+            .into_iter()
+            .map(|l| {
+                Ok(core_::OrderLineInput {
+                    line_id: l.line_id.into(),
+                    sku: l.sku.into(),
+                    quantity: l.quantity,
+                    unit_price: l.unit_price.into_core()?,
+                })
+            })
+            .collect::<Result<_, OmsFfiError>>()?;
+        Ok(core_::PlaceOrder {
+            order_id: self.order_id.into(),
+            channel: self.channel.into(),
+            channel_order_id: self.channel_order_id.map(Into::into),
+            customer_id: self.customer_id.into(),
+            ship_to: self.ship_to.into(),
+            lines,
+            priority: self.priority.map(Into::into).unwrap_or_default(),
+            shipping_price: money_opt(self.shipping_price)?,
+        })
+    }
+}
+
+/// Input of `record_payment`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RecordPayment {
+    /// The order the payment is for.
+    pub order_id: String,
+    /// Authorized, captured, failed or refunded.
+    pub kind: PaymentKind,
+    /// Positive amount in the order's currency.
+    pub amount: Money,
+    /// The payment provider's reference.
+    #[uniffi(default)]
+    pub reference: Option<String>,
+}
+
+impl RecordPayment {
+    pub(crate) fn into_command(self) -> Result<core_::RecordPayment, OmsFfiError> {
+        Ok(core_::RecordPayment {
+            order_id: self.order_id.into(),
+            kind: self.kind.into(),
+            amount: self.amount.into_core()?,
+            reference: self.reference,
+        })
+    }
+}
+
+/// Units of one order line in a shipment.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ShipLine {
+    /// The order line.
+    pub line_id: String,
+    /// Units (at least 1).
+    pub quantity: u64,
+}
+
+impl From<ShipLine> for core_::ShipLine {
+    fn from(l: ShipLine) -> Self {
+        core_::ShipLine {
+            line_id: l.line_id.into(),
+            quantity: l.quantity,
+        }
+    }
+}
+
+impl From<&core_::ShipLine> for ShipLine {
+    fn from(l: &core_::ShipLine) -> Self {
+        ShipLine {
+            line_id: l.line_id.to_string(),
+            quantity: l.quantity,
+        }
+    }
+}
+
+/// Input of `ship`: allocated units of an order leaving one location.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Ship {
+    /// The order shipped.
+    pub order_id: String,
+    /// The shipment's id, unique across the engine.
+    pub shipment_id: String,
+    /// The location the units leave from.
+    pub location_id: String,
+    /// The carrier, e.g. `UPS`.
+    pub carrier: String,
+    /// Units per order line.
+    pub lines: Vec<ShipLine>,
+    /// The carrier's service level.
+    #[uniffi(default)]
+    pub service: Option<String>,
+    /// The carrier's tracking number.
+    #[uniffi(default)]
+    pub tracking_number: Option<String>,
+}
+
+impl From<Ship> for core_::Ship {
+    fn from(s: Ship) -> Self {
+        core_::Ship {
+            order_id: s.order_id.into(),
+            shipment_id: s.shipment_id.into(),
+            location_id: s.location_id.into(),
+            carrier: s.carrier.into(),
+            service: s.service.map(Into::into),
+            tracking_number: s.tracking_number.map(Into::into),
+            lines: s.lines.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// One recorded event.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Event {
+    /// The event's `type` tag, e.g. `order_shipped`.
+    pub kind: String,
+    /// The order it is about, if any.
+    pub order_id: Option<String>,
+    /// When it happened (the command's time), RFC 3339 UTC.
+    pub at: String,
+    /// The whole event as JSON, as the core writes it: store this, and feed
+    /// it back to `apply_events` / `replay`.
+    pub json: String,
+}
+
+impl Event {
+    pub(crate) fn from_core(e: &core_::Event) -> Result<Self, OmsFfiError> {
+        Ok(Event {
+            kind: e.name().to_string(),
+            order_id: e.kind.order_id().map(|id| id.to_string()),
+            at: format_time(e.at),
+            json: serde_json::to_string(e)
+                .map_err(|err| OmsFfiError::internal(format!("event to JSON: {err}")))?,
+        })
+    }
+}
+
+/// Units of a line reserved at one location.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct LocationQuantity {
+    /// The location.
+    pub location_id: String,
+    /// Units there.
+    pub quantity: u64,
+}
+
+/// One order line as a query returns it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct LineRecord {
+    /// The line's id.
+    pub line_id: String,
+    /// The product ordered.
+    pub sku: String,
+    /// Units ordered.
+    pub quantity: u64,
+    /// Price of one unit.
+    pub unit_price: Money,
+    /// Reserved, unshipped units.
+    pub allocated: u64,
+    /// Open units the last allocation could not reserve.
+    pub backordered: u64,
+    /// Units shipped.
+    pub shipped: u64,
+    /// Units whose delivery was confirmed.
+    pub delivered: u64,
+    /// Units cancelled.
+    pub cancelled: u64,
+    /// Where the allocated units are reserved.
+    pub allocations: Vec<LocationQuantity>,
+    /// For a kit line, its components per kit unit as placed.
+    pub components: Vec<Component>,
+}
+
+impl From<core_::LineView> for LineRecord {
+    fn from(l: core_::LineView) -> Self {
+        LineRecord {
+            line_id: l.line_id.to_string(),
+            sku: l.sku.to_string(),
+            quantity: l.quantity,
+            unit_price: l.unit_price.into(),
+            allocated: l.allocated,
+            backordered: l.backordered,
+            shipped: l.shipped,
+            delivered: l.delivered,
+            cancelled: l.cancelled,
+            allocations: l
+                .allocations
+                .into_iter()
+                .map(|a| LocationQuantity {
+                    location_id: a.location_id.to_string(),
+                    quantity: a.quantity,
+                })
+                .collect(),
+            components: l.components.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// An order as a query returns it.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct OrderRecord {
+    /// The engine's id of the order.
+    pub order_id: String,
+    /// The sales channel.
+    pub channel: String,
+    /// The order's id in its channel.
+    pub channel_order_id: Option<String>,
+    /// The customer's id.
+    pub customer_id: String,
+    /// The shipping address.
+    pub ship_to: Address,
+    /// Rush or standard.
+    pub priority: Priority,
+    /// When the order was placed, RFC 3339 UTC.
+    pub placed_at: String,
+    /// The derived order status.
+    pub status: OrderStatus,
+    /// The derived payment status.
+    pub payment_status: PaymentStatus,
+    /// The order's holds, sorted by name.
+    pub holds: Vec<String>,
+    /// The lines, in placement order.
+    pub lines: Vec<LineRecord>,
+    /// Shipping charged (zero when none was given).
+    pub shipping_price: Money,
+    /// Non-cancelled lines plus shipping.
+    pub total: Money,
+    /// Sum of the authorized payments.
+    pub authorized: Money,
+    /// Sum of the captured payments.
+    pub captured: Money,
+    /// Sum of the refunds.
+    pub refunded: Money,
+    /// The order's shipment ids, in the order they were recorded.
+    pub shipments: Vec<String>,
+}
+
+impl From<core_::OrderView> for OrderRecord {
+    fn from(o: core_::OrderView) -> Self {
+        OrderRecord {
+            order_id: o.order_id.to_string(),
+            channel: o.channel.to_string(),
+            channel_order_id: o.channel_order_id.map(|c| c.to_string()),
+            customer_id: o.customer_id.to_string(),
+            ship_to: o.ship_to.into(),
+            priority: o.priority.into(),
+            placed_at: format_time(o.placed_at),
+            status: o.status.into(),
+            payment_status: o.payment_status.into(),
+            holds: o.holds.iter().map(ToString::to_string).collect(),
+            lines: o.lines.into_iter().map(Into::into).collect(),
+            shipping_price: o.shipping_price.into(),
+            total: o.total.into(),
+            authorized: o.authorized.into(),
+            captured: o.captured.into(),
+            refunded: o.refunded.into(),
+            shipments: o.shipments.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+/// How many orders have one status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct OrderCount {
+    /// The status.
+    pub status: OrderStatus,
+    /// Orders with it.
+    pub count: u64,
+}
+
+/// Stock of one SKU at one location.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct StockLevelRecord {
+    /// The product.
+    pub sku: String,
+    /// The location.
+    pub location_id: String,
+    /// Physical sellable units.
+    pub on_hand: u64,
+    /// Units promised to orders.
+    pub reserved: u64,
+    /// Units kept back from allocation and sale.
+    pub safety_stock: u64,
+    /// `on_hand - reserved - safety_stock`, never below 0.
+    pub available: u64,
+    /// Units received (all time).
+    pub received: u64,
+    /// Units added by adjustments and counts (all time).
+    pub adjusted_in: u64,
+    /// Units removed by adjustments and counts (all time).
+    pub adjusted_out: u64,
+    /// Units shipped from this location (all time).
+    pub shipped: u64,
+}
+
+impl From<core_::StockLevel> for StockLevelRecord {
+    fn from(s: core_::StockLevel) -> Self {
+        StockLevelRecord {
+            sku: s.sku.to_string(),
+            location_id: s.location_id.to_string(),
+            on_hand: s.on_hand,
+            reserved: s.reserved,
+            safety_stock: s.safety_stock,
+            available: s.available,
+            received: s.received,
+            adjusted_in: s.adjusted_in,
+            adjusted_out: s.adjusted_out,
+            shipped: s.shipped,
+        }
+    }
+}
+
+/// A shipment: units of an order's lines that left one location together.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ShipmentRecord {
+    /// The shipment's id.
+    pub shipment_id: String,
+    /// The order shipped.
+    pub order_id: String,
+    /// The location the units left from.
+    pub location_id: String,
+    /// The carrier.
+    pub carrier: String,
+    /// The carrier's service level.
+    pub service: Option<String>,
+    /// The carrier's tracking number.
+    pub tracking_number: Option<String>,
+    /// Units per order line.
+    pub lines: Vec<ShipLine>,
+    /// When the units were shipped, RFC 3339 UTC.
+    pub shipped_at: String,
+    /// When delivery was confirmed, RFC 3339 UTC; absent until then.
+    pub delivered_at: Option<String>,
+}
+
+impl From<core_::Shipment> for ShipmentRecord {
+    fn from(s: core_::Shipment) -> Self {
+        ShipmentRecord {
+            shipment_id: s.shipment_id.to_string(),
+            order_id: s.order_id.to_string(),
+            location_id: s.location_id.to_string(),
+            carrier: s.carrier.to_string(),
+            service: s.service.as_deref().map(str::to_string),
+            tracking_number: s.tracking_number.as_deref().map(str::to_string),
+            lines: s.lines.iter().map(Into::into).collect(),
+            shipped_at: format_time(s.shipped_at),
+            delivered_at: s.delivered_at.map(format_time),
+        }
+    }
+}
