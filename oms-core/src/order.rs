@@ -663,6 +663,16 @@ pub struct Order {
     /// Whether the order sits in the engine's allocation queue (derived, not stored).
     #[serde(skip)]
     pub(crate) queued: bool,
+    /// [`Order::status`] as of the end of the last command or applied event
+    /// (derived, not stored): commands check and compare it without
+    /// walking the lines again.
+    #[serde(skip, default = "unrefreshed")]
+    pub(crate) cached_status: OrderStatus,
+}
+
+/// The cached status of an order not yet refreshed (a snapshot being restored).
+fn unrefreshed() -> OrderStatus {
+    OrderStatus::Ready
 }
 
 impl Order {

@@ -418,7 +418,7 @@ impl Engine {
             .orders
             .get(order_id)
             .ok_or_else(|| OmsError::not_found("order", order_id))?;
-        let status = order.status();
+        let status = order.cached_status;
         if !status.allows(action) {
             let why = match status {
                 OrderStatus::OnHold => format!(

@@ -2,6 +2,7 @@
 //! shared by `execute`, `apply` and `replay`.
 
 use super::*;
+use crate::util::inserted;
 
 impl Engine {
     /// Folds an event into the state. Events that `execute` returned always
@@ -129,9 +130,7 @@ impl Engine {
             EventKind::HoldPlaced { order_id, hold, .. } => {
                 let o = self.order_mut(order_id)?;
                 if let Err(i) = o.holds.binary_search(hold) {
-                    let mut holds = std::mem::take(&mut o.holds).into_vec();
-                    holds.insert(i, hold.clone());
-                    o.holds = holds.into_boxed_slice();
+                    o.holds = inserted(&o.holds, i, hold.clone());
                 }
             }
             EventKind::HoldReleased { order_id, hold, .. } => {
@@ -161,9 +160,8 @@ impl Engine {
                 }
                 self.fold_shipped(order_id, location_id, lines, origin)?;
                 let order = self.order_mut(order_id)?;
-                let mut ids = std::mem::take(&mut order.shipments).into_vec();
-                ids.push(shipment_id.clone());
-                order.shipments = ids.into_boxed_slice();
+                order.shipments =
+                    inserted(&order.shipments, order.shipments.len(), shipment_id.clone());
                 self.shipments.insert(
                     shipment_id.clone(),
                     Shipment {
@@ -230,7 +228,7 @@ impl Engine {
         // the end of a command; a log is folded one event at a time.
         if origin == Origin::Log {
             if let Some(order_id) = kind.order_id() {
-                self.refresh_pending(order_id);
+                self.refresh_order(order_id);
             }
         }
         Ok(())
@@ -289,10 +287,12 @@ impl Engine {
         p
     }
 
-    pub(super) fn refresh_pending(&mut self, order_id: &OrderId) {
-        let Some(o) = self.orders.get_mut(order_id) else {
-            return;
-        };
+    /// Brings an order's derived state up to date after it changed: its
+    /// cached status and its place in the allocation queue. Returns the status.
+    pub(super) fn refresh_order(&mut self, order_id: &OrderId) -> Option<OrderStatus> {
+        let o = self.orders.get_mut(order_id)?;
+        let status = o.status();
+        o.cached_status = status;
         // Open unallocated units imply the order is not finished. The order
         // remembers whether it is queued, so the queue is touched only on change.
         let pending = o.is_pending();
@@ -305,6 +305,7 @@ impl Engine {
                 self.pending.remove(key);
             }
         }
+        Some(status)
     }
 
     pub(super) fn fold_order_placed(
@@ -332,6 +333,7 @@ impl Engine {
             payments: PaymentTotals::default(),
             shipments: Box::default(),
             queued: false,
+            cached_status: OrderStatus::Ready,
         };
         self.link_products(&mut order, true)?;
         for (i, spec) in placement.lines.iter().enumerate() {

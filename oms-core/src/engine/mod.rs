@@ -469,31 +469,32 @@ impl Engine {
                 tx.touched_set.contains(id)
             };
             if !seen {
-                let before = self.orders.get(id).map(|o| o.status());
+                let before = self.orders.get(id).map(|o| o.cached_status);
                 if !tx.touched_set.is_empty() {
                     tx.touched_set.insert(id.clone());
                 }
                 tx.touched.push((id.clone(), before));
             }
         }
-        let event = Event {
+        // Recorded first and folded from the list: the event is moved once.
+        tx.events.push(Event {
             schema_version: SCHEMA_VERSION,
             at: tx.at,
             kind,
-        };
-        let applied = self.fold(&event.kind, event.at, Origin::Execute);
-        self.events_applied += 1;
-        debug_assert!(
-            applied.is_ok(),
-            "engine emitted an event it cannot apply: {applied:?}"
-        );
-        tx.events.push(event);
+        });
+        if let Some(event) = tx.events.last() {
+            let applied = self.fold(&event.kind, event.at, Origin::Execute);
+            self.events_applied += 1;
+            debug_assert!(
+                applied.is_ok(),
+                "engine emitted an event it cannot apply: {applied:?}"
+            );
+        }
     }
 
     fn emit_status_changes(&mut self, tx: &mut Tx) {
         for (order_id, from) in tx.touched.drain(..) {
-            self.refresh_pending(&order_id);
-            let Some(to) = self.orders.get(&order_id).map(|o| o.status()) else {
+            let Some(to) = self.refresh_order(&order_id) else {
                 continue;
             };
             if from != Some(to) {

@@ -16,7 +16,7 @@ impl Engine {
         let mut orders: Vec<&Order> = self
             .orders
             .values()
-            .filter(|o| status.is_none_or(|s| o.status() == s))
+            .filter(|o| status.is_none_or(|s| o.cached_status == s))
             .collect();
         orders.sort_by(|a, b| a.order_id().cmp(b.order_id()));
         orders.into_iter().map(Order::view).collect()
@@ -27,7 +27,7 @@ impl Engine {
         let mut counts: BTreeMap<OrderStatus, usize> =
             OrderStatus::ALL.iter().map(|s| (*s, 0)).collect();
         for o in self.orders.values() {
-            *counts.entry(o.status()).or_default() += 1;
+            *counts.entry(o.cached_status).or_default() += 1;
         }
         counts
     }

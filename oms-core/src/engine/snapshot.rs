@@ -133,7 +133,7 @@ impl Engine {
         let ids: Vec<OrderId> = self.orders.keys().cloned().collect();
         self.pending.clear();
         for id in ids {
-            self.refresh_pending(&id);
+            self.refresh_order(&id);
         }
     }
 
@@ -144,6 +144,14 @@ impl Engine {
         let mut reserved: BTreeMap<(Sku, LocationId), u64> = BTreeMap::new();
         let mut demand: BTreeMap<Sku, u64> = BTreeMap::new();
         for o in self.orders.values() {
+            if o.cached_status != o.status() {
+                return Err(format!(
+                    "order {}: cached status {} differs from the derived {}",
+                    o.order_id(),
+                    o.cached_status,
+                    o.status()
+                ));
+            }
             for (i, (spec, line)) in o.placement.lines.iter().zip(&o.lines).enumerate() {
                 let accounted = line
                     .cancelled
