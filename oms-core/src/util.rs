@@ -29,11 +29,15 @@ impl Hasher for FxHasher {
                 c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
             ]));
         }
+        // The 1–7 byte tail, zero-padded little-endian, byte by byte: a
+        // variable-length copy into a buffer would call `memcpy`.
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut buf = [0u8; 8];
-            buf[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(buf));
+            let mut word = 0u64;
+            for (k, &b) in rest.iter().enumerate() {
+                word |= u64::from(b) << (8 * k);
+            }
+            self.add(word);
         }
     }
     #[inline]
@@ -59,6 +63,27 @@ impl Hasher for FxHasher {
         h ^= h >> 33;
         h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
         h ^ (h >> 33)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tail_is_hashed_as_zero_padded_little_endian() {
+        for len in 0..=17usize {
+            let bytes: Vec<u8> = (1..=len as u8).collect();
+            let mut h = FxHasher::default();
+            h.write(&bytes);
+            let mut expected = FxHasher::default();
+            for chunk in bytes.chunks(8) {
+                let mut buf = [0u8; 8];
+                buf[..chunk.len()].copy_from_slice(chunk);
+                expected.add(u64::from_le_bytes(buf));
+            }
+            assert_eq!(h.hash, expected.hash, "{len} bytes");
+        }
     }
 }
 
