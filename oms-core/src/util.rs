@@ -66,6 +66,19 @@ impl Hasher for FxHasher {
     }
 }
 
+pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+pub type FxSet<K> = HashSet<K, BuildHasherDefault<FxHasher>>;
+
+/// `items` with `item` inserted at `index`, allocated at its exact size
+/// (growing a `Vec` and shrinking it back would allocate twice).
+pub(crate) fn inserted<T: Clone>(items: &[T], index: usize, item: T) -> Box<[T]> {
+    let mut out = Vec::with_capacity(items.len() + 1);
+    out.extend_from_slice(&items[..index]);
+    out.push(item);
+    out.extend_from_slice(&items[index..]);
+    out.into_boxed_slice()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,17 +98,4 @@ mod tests {
             assert_eq!(h.hash, expected.hash, "{len} bytes");
         }
     }
-}
-
-pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
-pub type FxSet<K> = HashSet<K, BuildHasherDefault<FxHasher>>;
-
-/// `items` with `item` inserted at `index`, allocated at its exact size
-/// (growing a `Vec` and shrinking it back would allocate twice).
-pub(crate) fn inserted<T: Clone>(items: &[T], index: usize, item: T) -> Box<[T]> {
-    let mut out = Vec::with_capacity(items.len() + 1);
-    out.extend_from_slice(&items[..index]);
-    out.push(item);
-    out.extend_from_slice(&items[index..]);
-    out.into_boxed_slice()
 }
