@@ -28,8 +28,8 @@ use crate::event::{
     SCHEMA_VERSION,
 };
 use crate::ids::{
-    check_id, check_sku, check_text, Channel, ChannelOrderId, CustomerId, Hold, LineId, LocationId,
-    OrderId, ShipmentId, Sku,
+    check_id, check_sku, check_text, Channel, ChannelOrderId, Hold, LineId, LocationId, OrderId,
+    ShipmentId, Sku,
 };
 use crate::inventory::{StockCell, StockLevel};
 use crate::money::{Currency, Money};
@@ -361,7 +361,7 @@ pub struct Engine {
     products: ProductTable,
     orders: OrderTable,
     channel_orders: FxMap<(Channel, ChannelOrderId), OrderId>,
-    /// Interned channel, customer and line-id strings, so that a million
+    /// Interned channel and line-id strings, so that a million
     /// orders from one channel share one `"web"`. A cache: not snapshotted.
     names: FxSet<Arc<str>>,
     shipments: FxMap<ShipmentId, Shipment>,
