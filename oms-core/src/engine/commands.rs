@@ -324,12 +324,12 @@ impl Engine {
             ));
         }
         if let Some(coid) = &c.channel_order_id {
-            let key = (c.channel.clone(), coid.clone());
-            if let Some((other, existing)) = self
-                .channel_orders
-                .get(&key)
-                .and_then(|other| Some((other, &self.orders.get(other)?.placement)))
+            if let Some(existing) = self
+                .orders
+                .by_channel_order(c.channel.as_str(), coid.as_str())
+                .map(|o| &o.placement)
             {
+                let other = &existing.order_id;
                 let mut same = c.clone();
                 same.order_id = other.clone();
                 if **existing == same {

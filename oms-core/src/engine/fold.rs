@@ -344,14 +344,8 @@ impl Engine {
                 e.demand = e.demand.saturating_add(spec.quantity.saturating_mul(per));
             }
         }
-        if let Some(coid) = &placement.channel_order_id {
-            self.channel_orders.insert(
-                (placement.channel.clone(), coid.clone()),
-                placement.order_id.clone(),
-            );
-        }
-        self.orders
-            .insert(placement.order_id.clone(), Box::new(order));
+        // New (checked above for a log, validated for a command): this adds it.
+        self.orders.insert(Box::new(order));
         Ok(())
     }
 

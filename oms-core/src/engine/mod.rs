@@ -28,8 +28,7 @@ use crate::event::{
     SCHEMA_VERSION,
 };
 use crate::ids::{
-    check_id, check_sku, check_text, Channel, ChannelOrderId, Hold, LineId, LocationId, OrderId,
-    ShipmentId, Sku,
+    check_id, check_sku, check_text, Channel, Hold, LineId, LocationId, OrderId, ShipmentId, Sku,
 };
 use crate::inventory::{StockCell, StockLevel};
 use crate::money::{Currency, Money};
@@ -38,7 +37,9 @@ use crate::order::{
     PaymentKind, PaymentTotals, Priority, Shipment,
 };
 use crate::sourcing::{first_complete, plan_allocation, LineNeed};
-use crate::util::{FxMap, FxSet};
+use crate::util::{FxHasher, FxMap, FxSet};
+use hashbrown::HashTable;
+use std::hash::{Hash, Hasher};
 
 /// Largest quantity one command may move; keeps every sum far from `u64::MAX`.
 pub const MAX_QUANTITY: u64 = 1_000_000_000_000;
@@ -163,17 +164,44 @@ impl ProductTable {
 /// remembers the last lookup: a command's events all carry the engine's own
 /// `OrderId`, so after the first lookup the rest are a pointer comparison
 /// instead of a hash and a string compare.
+///
+/// The indexes (by id, and by channel and channel order id) keep each
+/// entry's hash next to its slot and confirm a hit against the order
+/// itself: growing an index moves 16-byte entries without touching the id
+/// strings (rehashing string keys meant one cache miss per order), and an
+/// order costs 16 bytes per index instead of a copy of its key.
 #[derive(Debug, Clone, Default)]
 struct OrderTable {
     // Boxed: growing the table moves pointers, not orders, and spare
     // capacity costs a pointer per slot rather than a whole order.
     #[allow(clippy::vec_box)]
     by_slot: Vec<Box<Order>>,
-    slot_of: FxMap<OrderId, u32>,
+    by_id: HashTable<Indexed>,
+    by_channel_order: HashTable<Indexed>,
     /// The slot of the last order looked up. A hit is confirmed by comparing
     /// the id's pointer with that order's own id, so a stale value is harmless;
     /// an atomic keeps the engine `Sync` for hosts that share it for reads.
     last: LastSlot,
+}
+
+/// An index entry: a key's hash and the slot of its order.
+#[derive(Debug, Clone, Copy)]
+struct Indexed {
+    hash: u64,
+    slot: u32,
+}
+
+fn id_hash(id: &str) -> u64 {
+    let mut h = FxHasher::default();
+    id.hash(&mut h);
+    h.finish()
+}
+
+fn channel_order_hash(channel: &str, channel_order_id: &str) -> u64 {
+    let mut h = FxHasher::default();
+    channel.hash(&mut h);
+    channel_order_id.hash(&mut h);
+    h.finish()
 }
 
 #[derive(Debug, Default)]
@@ -196,9 +224,18 @@ impl OrderTable {
                 return Some(last);
             }
         }
-        let slot = *self.slot_of.get(id)?;
-        self.last.0.store(slot, Relaxed);
-        Some(slot as usize)
+        let slot = self.slot_of(id.as_str())?;
+        self.last.0.store(slot as u32, Relaxed);
+        Some(slot)
+    }
+    fn slot_of(&self, id: &str) -> Option<usize> {
+        let hash = id_hash(id);
+        let orders = &self.by_slot;
+        self.by_id
+            .find(hash, |e| {
+                e.hash == hash && orders[e.slot as usize].order_id().as_str() == id
+            })
+            .map(|e| e.slot as usize)
     }
     fn get(&self, id: &OrderId) -> Option<&Order> {
         self.slot(id).map(|s| &*self.by_slot[s])
@@ -207,17 +244,56 @@ impl OrderTable {
         self.slot(id).map(|s| &mut *self.by_slot[s])
     }
     fn get_str(&self, id: &str) -> Option<&Order> {
-        self.slot_of.get(id).map(|&s| &*self.by_slot[s as usize])
+        self.slot_of(id).map(|s| &*self.by_slot[s])
     }
     fn contains_key(&self, id: &OrderId) -> bool {
         self.slot(id).is_some()
     }
+    /// The order placed under a channel's own order id.
+    fn by_channel_order(&self, channel: &str, channel_order_id: &str) -> Option<&Order> {
+        let hash = channel_order_hash(channel, channel_order_id);
+        let orders = &self.by_slot;
+        let matches = |o: &Order| {
+            o.placement.channel.as_str() == channel
+                && o.placement.channel_order_id.as_ref().map(|c| c.as_str())
+                    == Some(channel_order_id)
+        };
+        self.by_channel_order
+            .find(hash, |e| {
+                e.hash == hash && matches(&orders[e.slot as usize])
+            })
+            .map(|e| &*orders[e.slot as usize])
+    }
     /// Adds an order that is not in the table yet; `false` if the id is taken.
-    fn insert(&mut self, id: OrderId, order: Box<Order>) -> bool {
-        if self.slot_of.contains_key(&id) {
+    /// A channel order id already in use points at the new order from now on.
+    fn insert(&mut self, order: Box<Order>) -> bool {
+        let id = order.order_id().as_str();
+        if self.slot_of(id).is_some() {
             return false;
         }
-        self.slot_of.insert(id, self.by_slot.len() as u32);
+        let slot = self.by_slot.len() as u32;
+        let hash = id_hash(id);
+        self.by_id
+            .insert_unique(hash, Indexed { hash, slot }, |e| e.hash);
+        if let Some(coid) = &order.placement.channel_order_id {
+            let channel = order.placement.channel.as_str();
+            let hash = channel_order_hash(channel, coid.as_str());
+            let orders = &self.by_slot;
+            let same = |o: &Order| {
+                o.placement.channel.as_str() == channel
+                    && o.placement.channel_order_id.as_ref() == Some(coid)
+            };
+            match self
+                .by_channel_order
+                .find_mut(hash, |e| e.hash == hash && same(&orders[e.slot as usize]))
+            {
+                Some(e) => e.slot = slot,
+                None => {
+                    self.by_channel_order
+                        .insert_unique(hash, Indexed { hash, slot }, |e| e.hash);
+                }
+            }
+        }
         self.by_slot.push(order);
         true
     }
@@ -360,7 +436,6 @@ pub struct Engine {
     locations: Sites,
     products: ProductTable,
     orders: OrderTable,
-    channel_orders: FxMap<(Channel, ChannelOrderId), OrderId>,
     /// Interned channel and line-id strings, so that a million
     /// orders from one channel share one `"web"`. A cache: not snapshotted.
     names: FxSet<Arc<str>>,
@@ -384,7 +459,6 @@ impl Engine {
             locations: Sites::default(),
             products: ProductTable::default(),
             orders: OrderTable::default(),
-            channel_orders: FxMap::default(),
             names: FxSet::default(),
             shipments: FxMap::default(),
             pending: AllocationQueue::new(),

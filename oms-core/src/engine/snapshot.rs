@@ -97,11 +97,7 @@ impl Engine {
             }
             e.link_products(&mut o, false)
                 .map_err(|err| OmsError::conflict(format!("order {id}: {err}")))?;
-            if let Some(coid) = &o.placement.channel_order_id {
-                e.channel_orders
-                    .insert((o.placement.channel.clone(), coid.clone()), id.clone());
-            }
-            if !e.orders.insert(id.clone(), Box::new(o)) {
+            if !e.orders.insert(Box::new(o)) {
                 return Err(OmsError::conflict(format!("order {id} appears twice")));
             }
         }
