@@ -162,20 +162,17 @@ impl Engine {
                 let order = self.order_mut(order_id)?;
                 order.shipments =
                     inserted(&order.shipments, order.shipments.len(), shipment_id.clone());
-                self.shipments.insert(
-                    shipment_id.clone(),
-                    Shipment {
-                        shipment_id: shipment_id.clone(),
-                        order_id: order_id.clone(),
-                        location_id: location_id.clone(),
-                        carrier: carrier.clone(),
-                        service: service.clone(),
-                        tracking_number: tracking_number.clone(),
-                        lines: lines.clone(),
-                        shipped_at: at,
-                        delivered_at: None,
-                    },
-                );
+                self.shipments.insert(Shipment {
+                    shipment_id: shipment_id.clone(),
+                    order_id: order_id.clone(),
+                    location_id: location_id.clone(),
+                    carrier: carrier.clone(),
+                    service: service.clone(),
+                    tracking_number: tracking_number.clone(),
+                    lines: lines.clone(),
+                    shipped_at: at,
+                    delivered_at: None,
+                });
             }
             EventKind::ShipmentDelivered { shipment_id, .. } => {
                 let s = self

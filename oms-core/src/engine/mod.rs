@@ -28,7 +28,7 @@ use crate::event::{
     SCHEMA_VERSION,
 };
 use crate::ids::{
-    check_id, check_sku, check_text, Channel, Hold, LineId, LocationId, OrderId, ShipmentId, Sku,
+    check_id, check_sku, check_text, Channel, Hold, LineId, LocationId, OrderId, Sku,
 };
 use crate::inventory::{StockCell, StockLevel};
 use crate::money::{Currency, Money};
@@ -308,6 +308,51 @@ impl OrderTable {
     }
 }
 
+/// The shipments in the order they were recorded, indexed like the orders
+/// (entries keep their hash, so growing the index touches no id strings).
+#[derive(Debug, Clone, Default)]
+struct ShipmentTable {
+    by_slot: Vec<Shipment>,
+    by_id: HashTable<Indexed>,
+}
+
+impl ShipmentTable {
+    fn slot(&self, id: &str) -> Option<usize> {
+        let hash = id_hash(id);
+        let all = &self.by_slot;
+        self.by_id
+            .find(hash, |e| {
+                e.hash == hash && all[e.slot as usize].shipment_id.as_str() == id
+            })
+            .map(|e| e.slot as usize)
+    }
+    fn get<Q: AsRef<str> + ?Sized>(&self, id: &Q) -> Option<&Shipment> {
+        self.slot(id.as_ref()).map(|s| &self.by_slot[s])
+    }
+    fn get_mut<Q: AsRef<str> + ?Sized>(&mut self, id: &Q) -> Option<&mut Shipment> {
+        self.slot(id.as_ref()).map(|s| &mut self.by_slot[s])
+    }
+    fn contains_key<Q: AsRef<str> + ?Sized>(&self, id: &Q) -> bool {
+        self.slot(id.as_ref()).is_some()
+    }
+    /// Records a shipment, replacing one with the same id.
+    fn insert(&mut self, shipment: Shipment) {
+        match self.slot(shipment.shipment_id.as_str()) {
+            Some(s) => self.by_slot[s] = shipment,
+            None => {
+                let hash = id_hash(shipment.shipment_id.as_str());
+                let slot = self.by_slot.len() as u32;
+                self.by_id
+                    .insert_unique(hash, Indexed { hash, slot }, |e| e.hash);
+                self.by_slot.push(shipment);
+            }
+        }
+    }
+    fn values(&self) -> impl Iterator<Item = &Shipment> {
+        self.by_slot.iter()
+    }
+}
+
 /// The locations, each with a dense slot number (its definition order) so
 /// that stock cells are an array lookup rather than a string search.
 #[derive(Debug, Clone, Default)]
@@ -439,7 +484,7 @@ pub struct Engine {
     /// Interned channel and line-id strings, so that a million
     /// orders from one channel share one `"web"`. A cache: not snapshotted.
     names: FxSet<Arc<str>>,
-    shipments: FxMap<ShipmentId, Shipment>,
+    shipments: ShipmentTable,
     /// Releasable orders with unallocated units, in allocation order.
     pending: AllocationQueue,
     events_applied: u64,
@@ -460,7 +505,7 @@ impl Engine {
             products: ProductTable::default(),
             orders: OrderTable::default(),
             names: FxSet::default(),
-            shipments: FxMap::default(),
+            shipments: ShipmentTable::default(),
             pending: AllocationQueue::new(),
             events_applied: 0,
             awaiting_payment: Hold::new(Hold::AWAITING_PAYMENT),

@@ -102,7 +102,7 @@ impl Engine {
             }
         }
         for s in s.shipments {
-            e.shipments.insert(s.shipment_id.clone(), s);
+            e.shipments.insert(s);
         }
         e.rebuild_indexes();
         e.check_invariants().map_err(OmsError::conflict)?;
