@@ -56,7 +56,7 @@ struct PySer<'py> {
 type Out<'py> = Result<Bound<'py, PyAny>, SerError>;
 
 impl<'py> PySer<'py> {
-    fn int<T>(self, v: T) -> Out<'py>
+    fn number<T>(self, v: T) -> Out<'py>
     where
         T: IntoPyObject<'py, Output = Bound<'py, <T as IntoPyObject<'py>>::Target>>,
     {
@@ -64,6 +64,15 @@ impl<'py> PySer<'py> {
             .map(Bound::into_any)
             .map_err(|e| SerError(e.into()))
     }
+}
+
+/// The `serialize_*` methods for numbers, which all convert the same way.
+macro_rules! numbers {
+    ($($method:ident: $t:ty),* $(,)?) => {$(
+        fn $method(self, v: $t) -> Out<'py> {
+            self.number(v)
+        }
+    )*};
 }
 
 impl<'py> ser::Serializer for PySer<'py> {
@@ -80,41 +89,13 @@ impl<'py> ser::Serializer for PySer<'py> {
     fn serialize_bool(self, v: bool) -> Out<'py> {
         Ok(PyBool::new(self.py, v).to_owned().into_any())
     }
-    fn serialize_i8(self, v: i8) -> Out<'py> {
-        self.int(v)
-    }
-    fn serialize_i16(self, v: i16) -> Out<'py> {
-        self.int(v)
-    }
-    fn serialize_i32(self, v: i32) -> Out<'py> {
-        self.int(v)
-    }
-    fn serialize_i64(self, v: i64) -> Out<'py> {
-        self.int(v)
-    }
-    fn serialize_i128(self, v: i128) -> Out<'py> {
-        self.int(v)
-    }
-    fn serialize_u8(self, v: u8) -> Out<'py> {
-        self.int(v)
-    }
-    fn serialize_u16(self, v: u16) -> Out<'py> {
-        self.int(v)
-    }
-    fn serialize_u32(self, v: u32) -> Out<'py> {
-        self.int(v)
-    }
-    fn serialize_u64(self, v: u64) -> Out<'py> {
-        self.int(v)
-    }
-    fn serialize_u128(self, v: u128) -> Out<'py> {
-        self.int(v)
+    numbers! {
+        serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64,
+        serialize_i128: i128, serialize_u8: u8, serialize_u16: u16, serialize_u32: u32,
+        serialize_u64: u64, serialize_u128: u128, serialize_f64: f64,
     }
     fn serialize_f32(self, v: f32) -> Out<'py> {
-        self.int(f64::from(v))
-    }
-    fn serialize_f64(self, v: f64) -> Out<'py> {
-        self.int(v)
+        self.number(f64::from(v))
     }
     fn serialize_char(self, v: char) -> Out<'py> {
         self.serialize_str(v.encode_utf8(&mut [0; 4]))
