@@ -11,7 +11,7 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyTuple, PyType};
 use crate::bulk;
 use crate::convert::{type_name, utc_time};
 use crate::errors::{poisoned, to_py_err};
-use crate::pyde::{command_from_py, from_py, FromPyError};
+use crate::pyde::{command_from_py, from_py, FromPyError, Keys};
 use crate::pyser::to_py;
 
 /// The engine: commands as dicts in, events as dicts out.
@@ -66,12 +66,13 @@ impl EngineCore {
 /// Reads a core type from a Python object. Objects JSON cannot hold are
 /// `TypeError`/`ValueError`; values the type refuses are the core's
 /// `validation` error for `field`. `prefix` (e.g. `commands[3]`) starts messages.
-fn read<T: serde::de::DeserializeOwned>(
-    obj: &Bound<'_, PyAny>,
+fn read<'py, T: serde::de::DeserializeOwned>(
+    obj: &Bound<'py, PyAny>,
     field: &str,
     prefix: Option<&str>,
+    keys: &Keys<'py>,
 ) -> PyResult<T> {
-    from_py(obj, prefix.unwrap_or(field)).map_err(|e| match e {
+    from_py(obj, prefix.unwrap_or(field), keys).map_err(|e| match e {
         FromPyError::Python(e) => e,
         FromPyError::Invalid(message) => {
             to_py_err(obj.py(), &OmsError::validation(field, message), prefix)
@@ -90,13 +91,17 @@ fn config_from(config: Option<&Bound<'_, PyAny>>) -> PyResult<Config> {
                     type_name(c)
                 )));
             }
-            read(c, "config", None)
+            read(c, "config", None, &Keys::none())
         }
     }
 }
 
 /// A command from a dict; `prefix` (e.g. `commands[3]`) starts error messages.
-fn command_from(obj: &Bound<'_, PyAny>, prefix: Option<&str>) -> PyResult<Command> {
+fn command_from<'py>(
+    obj: &Bound<'py, PyAny>,
+    prefix: Option<&str>,
+    keys: &Keys<'py>,
+) -> PyResult<Command> {
     let what = prefix.unwrap_or("command");
     if !obj.is_instance_of::<PyDict>() {
         return Err(PyTypeError::new_err(format!(
@@ -104,7 +109,7 @@ fn command_from(obj: &Bound<'_, PyAny>, prefix: Option<&str>) -> PyResult<Comman
             type_name(obj)
         )));
     }
-    command_from_py(obj, prefix.unwrap_or("command")).map_err(|e| match e {
+    command_from_py(obj, prefix.unwrap_or("command"), keys).map_err(|e| match e {
         FromPyError::Python(e) => e,
         FromPyError::Invalid(message) => {
             to_py_err(obj.py(), &OmsError::validation("command", message), prefix)
@@ -112,14 +117,14 @@ fn command_from(obj: &Bound<'_, PyAny>, prefix: Option<&str>) -> PyResult<Comman
     })
 }
 
-fn event_from(obj: &Bound<'_, PyAny>, index: usize) -> PyResult<Event> {
+fn event_from<'py>(obj: &Bound<'py, PyAny>, index: usize, keys: &Keys<'py>) -> PyResult<Event> {
     if !obj.is_instance_of::<PyDict>() {
         return Err(PyTypeError::new_err(format!(
             "events[{index}] must be a dict, got {}",
             type_name(obj)
         )));
     }
-    read(obj, "event", Some(&format!("events[{index}]")))
+    read(obj, "event", Some(&format!("events[{index}]")), keys)
 }
 
 /// The last `at` read by a bulk load: loads often give many commands the
@@ -145,6 +150,7 @@ fn pair_from<'py>(
     item: &Bound<'py, PyAny>,
     index: usize,
     last: &mut LastTime<'py>,
+    keys: &Keys<'py>,
 ) -> PyResult<(Command, DateTime<Utc>)> {
     let prefix = format!("commands[{index}]");
     let pair = item
@@ -157,7 +163,7 @@ fn pair_from<'py>(
                 type_name(item)
             ))
         })?;
-    let command = command_from(&pair.get_item(0)?, Some(&prefix))?;
+    let command = command_from(&pair.get_item(0)?, Some(&prefix), keys)?;
     let at = last.read(&pair.get_item(1)?).map_err(|e| {
         let py = item.py();
         PyErr::from_type(e.get_type(py), format!("{prefix}: {}", e.value(py)))
@@ -219,7 +225,7 @@ impl EngineCore {
         command: &Bound<'py, PyAny>,
         at: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let command = command_from(command, None)?;
+        let command = command_from(command, None, &Keys::none())?;
         let at = utc_time(at)?;
         let events = self
             .with(py, move |e| e.execute(command, at))?
@@ -243,8 +249,9 @@ impl EngineCore {
         collect_events: bool,
     ) -> PyResult<Bound<'py, PyList>> {
         let mut last = LastTime::default();
+        let keys = Keys::for_batch();
         let reader = bulk::Reader::new(commands.try_iter()?, move |item, index| {
-            pair_from(item, index, &mut last)
+            pair_from(item, index, &mut last, &keys)
         });
         let _pause = GcPause::new(py)?;
         bulk::execute_many(py, &self.engine, reader, collect_events)
@@ -253,7 +260,7 @@ impl EngineCore {
     /// Folds one recorded event into the state (e.g. to follow another
     /// engine); raises `ConflictError` if it does not fit, changing nothing.
     fn apply(&self, py: Python<'_>, event: &Bound<'_, PyAny>) -> PyResult<()> {
-        let event = event_from(event, 0)?;
+        let event = event_from(event, 0, &Keys::none())?;
         self.with(py, move |e| e.try_apply(&event))?
             .map_err(|e| to_py_err(py, &e, None))
     }
@@ -270,8 +277,9 @@ impl EngineCore {
         let config = config_from(config)?;
         let _pause = GcPause::new(py)?;
         let mut log = Vec::new();
+        let keys = Keys::for_batch();
         for (i, event) in events.try_iter()?.enumerate() {
-            log.push(event_from(&event?, i)?);
+            log.push(event_from(&event?, i, &keys)?);
         }
         let engine = py
             .detach(move || Engine::replay(config, &log))

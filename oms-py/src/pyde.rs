@@ -11,7 +11,10 @@
 //! a well-formed value the core rejects is the core's `validation` error.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
+use std::hash::BuildHasherDefault;
+use std::rc::Rc;
 
 use oms_core::Command;
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -20,6 +23,70 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visitor};
 
 use crate::convert::{classes, rfc3339, type_name, utc_time_with, Classes};
+
+/// Dict keys already converted, by the identity of the Python string.
+///
+/// The same few keys (`order_id`, `sku`, `amount`, …) appear in every
+/// command, usually as the very same (interned) string objects, so a bulk
+/// load converts each once instead of encoding it again for every dict.
+/// Holding the objects keeps their addresses from being reused.
+pub(crate) struct Keys<'py> {
+    seen: RefCell<KeyMap<'py>>,
+    limit: usize,
+}
+
+/// Key text by the address of its string object (held, so the address stays its own).
+type KeyMap<'py> =
+    HashMap<usize, (Bound<'py, PyString>, Rc<str>), BuildHasherDefault<AddressHasher>>;
+
+impl<'py> Keys<'py> {
+    /// A cache for a batch; it stops growing at a few thousand keys.
+    pub(crate) fn for_batch() -> Self {
+        Keys {
+            seen: RefCell::default(),
+            limit: 4096,
+        }
+    }
+
+    /// No caching, for single calls.
+    pub(crate) fn none() -> Self {
+        Keys {
+            seen: RefCell::default(),
+            limit: 0,
+        }
+    }
+
+    fn text(&self, key: &Bound<'py, PyString>) -> PyResult<Rc<str>> {
+        let address = key.as_ptr() as usize;
+        if let Some((_, text)) = self.seen.borrow().get(&address) {
+            return Ok(text.clone());
+        }
+        let text: Rc<str> = Rc::from(&*key.to_cow()?);
+        let mut seen = self.seen.borrow_mut();
+        if seen.len() < self.limit {
+            seen.insert(address, (key.clone(), text.clone()));
+        }
+        Ok(text)
+    }
+}
+
+/// Hashes an address: it is already unique, so mixing it once is enough.
+#[derive(Default)]
+pub(crate) struct AddressHasher(u64);
+
+impl std::hash::Hasher for AddressHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 29)
+    }
+}
 
 /// Why a Python object could not be read.
 pub(crate) enum FromPyError {
@@ -30,18 +97,23 @@ pub(crate) enum FromPyError {
 }
 
 /// Reads `T` from a Python object; `what` names it in messages (e.g. `command`).
-pub(crate) fn from_py<T: DeserializeOwned>(
-    obj: &Bound<'_, PyAny>,
+pub(crate) fn from_py<'py, T: DeserializeOwned>(
+    obj: &Bound<'py, PyAny>,
     what: &str,
+    keys: &Keys<'py>,
 ) -> Result<T, FromPyError> {
-    read_with(obj, what, None, |de| T::deserialize(de))
+    read_with(obj, what, None, keys, |de| T::deserialize(de))
 }
 
 /// Reads a command. With a `type` tag it goes straight to that command's
 /// fields ([`Command::deserialize_named`]), skipping serde's buffering of
 /// tagged enums; anything else takes the generic path, which also words
 /// the errors for a missing or unknown `type`.
-pub(crate) fn command_from_py(obj: &Bound<'_, PyAny>, what: &str) -> Result<Command, FromPyError> {
+pub(crate) fn command_from_py<'py>(
+    obj: &Bound<'py, PyAny>,
+    what: &str,
+    keys: &Keys<'py>,
+) -> Result<Command, FromPyError> {
     let tag = obj
         .cast::<PyDict>()
         .ok()
@@ -49,24 +121,26 @@ pub(crate) fn command_from_py(obj: &Bound<'_, PyAny>, what: &str) -> Result<Comm
         .and_then(|t| t.cast_into::<PyString>().ok())
         .and_then(|t| t.to_cow().ok().map(|c| c.into_owned()));
     if let Some(name) = tag.filter(|n| Command::NAMES.contains(&n.as_str())) {
-        let named = read_with(obj, what, Some("type"), |de| {
+        let named = read_with(obj, what, Some("type"), keys, |de| {
             Command::deserialize_named(&name, de)
         })?;
         if let Some(command) = named {
             return Ok(command);
         }
     }
-    from_py(obj, what)
+    from_py(obj, what, keys)
 }
 
-fn read_with<T>(
-    obj: &Bound<'_, PyAny>,
+fn read_with<'py, T>(
+    obj: &Bound<'py, PyAny>,
     what: &str,
     skip: Option<&'static str>,
-    read: impl FnOnce(PyDe<'_, '_>) -> Result<T, DeError>,
+    keys: &Keys<'py>,
+    read: impl FnOnce(PyDe<'_, 'py>) -> Result<T, DeError>,
 ) -> Result<T, FromPyError> {
     let cx = Cx {
         classes: classes(obj.py()).map_err(FromPyError::Python)?,
+        keys,
         problem: RefCell::new(None),
         path: RefCell::new(Vec::new()),
     };
@@ -120,13 +194,14 @@ enum Step {
 
 /// Shared by one conversion: the classes to test against, the first
 /// Python-level problem, and (filled while unwinding) where it was.
-struct Cx<'a> {
+struct Cx<'a, 'py> {
     classes: &'a Classes,
+    keys: &'a Keys<'py>,
     problem: RefCell<Option<(Kind, String)>>,
     path: RefCell<Vec<Step>>,
 }
 
-impl Cx<'_> {
+impl Cx<'_, '_> {
     fn fail(&self, kind: Kind, message: String) -> DeError {
         let mut p = self.problem.borrow_mut();
         if p.is_none() {
@@ -165,7 +240,7 @@ impl de::Error for DeError {
 
 struct PyDe<'a, 'py> {
     obj: &'a Bound<'py, PyAny>,
-    cx: &'a Cx<'a>,
+    cx: &'a Cx<'a, 'py>,
     /// A key of this dict to pass over (the `type` tag already read).
     skip: Option<&'static str>,
 }
@@ -329,7 +404,7 @@ struct DictAccess<'a, 'py> {
     skip: Option<&'static str>,
     key: Option<Bound<'py, PyAny>>,
     value: Option<Bound<'py, PyAny>>,
-    cx: &'a Cx<'a>,
+    cx: &'a Cx<'a, 'py>,
 }
 
 impl<'de, 'a, 'py> de::MapAccess<'de> for DictAccess<'a, 'py> {
@@ -349,8 +424,10 @@ impl<'de, 'a, 'py> de::MapAccess<'de> for DictAccess<'a, 'py> {
                     format!("keys must be str, got {} {k}", type_name(&k)),
                 ));
             };
-            let name = name
-                .to_cow()
+            let name = self
+                .cx
+                .keys
+                .text(name)
                 .map_err(|e| self.cx.fail(Kind::Value, e.to_string()))?;
             if self.skip == Some(name.as_ref()) {
                 continue;
@@ -389,7 +466,7 @@ impl<'de, 'a, 'py> de::MapAccess<'de> for DictAccess<'a, 'py> {
 struct SeqAccess<'a, 'py> {
     items: std::vec::IntoIter<Bound<'py, PyAny>>,
     index: usize,
-    cx: &'a Cx<'a>,
+    cx: &'a Cx<'a, 'py>,
 }
 
 impl<'de, 'a, 'py> de::SeqAccess<'de> for SeqAccess<'a, 'py> {
