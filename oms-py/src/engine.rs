@@ -152,21 +152,28 @@ fn pair_from<'py>(
     last: &mut LastTime<'py>,
     keys: &Keys<'py>,
 ) -> PyResult<(Command, DateTime<Utc>)> {
-    let prefix = format!("commands[{index}]");
+    // Messages name the item; the name is only built when something is wrong.
+    let prefix = || format!("commands[{index}]");
     let pair = item
         .cast::<PyTuple>()
         .ok()
         .filter(|t| t.len() == 2)
         .ok_or_else(|| {
             PyTypeError::new_err(format!(
-                "{prefix}: expected a (command, at) tuple, got {}",
+                "{}: expected a (command, at) tuple, got {}",
+                prefix(),
                 type_name(item)
             ))
         })?;
-    let command = command_from(&pair.get_item(0)?, Some(&prefix), keys)?;
+    let command = pair.get_item(0)?;
+    let command = match command_from(&command, None, keys) {
+        Ok(c) => c,
+        // Reading is pure: reading again words the same error with the item's name.
+        Err(_) => command_from(&command, Some(&prefix()), keys)?,
+    };
     let at = last.read(&pair.get_item(1)?).map_err(|e| {
         let py = item.py();
-        PyErr::from_type(e.get_type(py), format!("{prefix}: {}", e.value(py)))
+        PyErr::from_type(e.get_type(py), format!("{}: {}", prefix(), e.value(py)))
     })?;
     Ok((command, at))
 }
