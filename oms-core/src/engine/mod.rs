@@ -164,31 +164,61 @@ impl ProductTable {
 /// remembers the last lookup: a command's events all carry the engine's own
 /// `OrderId`, so after the first lookup the rest are a pointer comparison
 /// instead of a hash and a string compare.
-///
-/// The indexes (by id, and by channel and channel order id) keep each
-/// entry's hash next to its slot and confirm a hit against the order
-/// itself: growing an index moves 16-byte entries without touching the id
-/// strings (rehashing string keys meant one cache miss per order), and an
-/// order costs 16 bytes per index instead of a copy of its key.
 #[derive(Debug, Clone, Default)]
 struct OrderTable {
     // Boxed: growing the table moves pointers, not orders, and spare
     // capacity costs a pointer per slot rather than a whole order.
     #[allow(clippy::vec_box)]
     by_slot: Vec<Box<Order>>,
-    by_id: HashTable<Indexed>,
-    by_channel_order: HashTable<Indexed>,
+    by_id: SlotIndex,
+    by_channel_order: SlotIndex,
     /// The slot of the last order looked up. A hit is confirmed by comparing
     /// the id's pointer with that order's own id, so a stale value is harmless;
     /// an atomic keeps the engine `Sync` for hosts that share it for reads.
     last: LastSlot,
 }
 
-/// An index entry: a key's hash and the slot of its order.
+/// Slots by the hash of a key that lives in the slot's own record (an
+/// order's id, a shipment's id). Each entry keeps its hash, so growing the
+/// index moves 16-byte entries and never re-reads the keys (re-hashing
+/// string keys stored elsewhere cost a cache miss each); the caller
+/// confirms a candidate slot against the record itself.
+#[derive(Debug, Clone, Default)]
+struct SlotIndex(HashTable<Indexed>);
+
+/// An index entry: a key's hash and the slot of its record.
 #[derive(Debug, Clone, Copy)]
 struct Indexed {
     hash: u64,
     slot: u32,
+}
+
+impl SlotIndex {
+    /// The slot whose key has `hash` and for which `is` holds.
+    #[inline]
+    fn find(&self, hash: u64, is: impl Fn(usize) -> bool) -> Option<usize> {
+        self.0
+            .find(hash, |e| e.hash == hash && is(e.slot as usize))
+            .map(|e| e.slot as usize)
+    }
+    /// Adds a key known not to be in the index.
+    #[inline]
+    fn add(&mut self, hash: u64, slot: usize) {
+        let slot = slot as u32;
+        self.0
+            .insert_unique(hash, Indexed { hash, slot }, |e| e.hash);
+    }
+    /// Points a key at `slot`, replacing the entry `is` confirms, if any.
+    #[inline]
+    fn set(&mut self, hash: u64, slot: usize, is: impl Fn(usize) -> bool) {
+        match self
+            .0
+            .find_mut(hash, |e| e.hash == hash && is(e.slot as usize))
+        {
+            Some(e) => e.slot = slot as u32,
+            None => self.add(hash, slot),
+        }
+    }
 }
 
 fn id_hash(id: &str) -> u64 {
@@ -202,6 +232,17 @@ fn channel_order_hash(channel: &str, channel_order_id: &str) -> u64 {
     channel.hash(&mut h);
     channel_order_id.hash(&mut h);
     h.finish()
+}
+
+/// Whether `order` was placed under a channel's own order id.
+fn placed_as(order: &Order, channel: &str, channel_order_id: &str) -> bool {
+    order.placement.channel.as_str() == channel
+        && order
+            .placement
+            .channel_order_id
+            .as_ref()
+            .map(|c| c.as_str())
+            == Some(channel_order_id)
 }
 
 #[derive(Debug, Default)]
@@ -224,18 +265,14 @@ impl OrderTable {
                 return Some(last);
             }
         }
-        let slot = self.slot_of(id.as_str())?;
+        let slot = self.slot_of(id.as_str(), id_hash(id.as_str()))?;
         self.last.0.store(slot as u32, Relaxed);
         Some(slot)
     }
-    fn slot_of(&self, id: &str) -> Option<usize> {
-        let hash = id_hash(id);
+    fn slot_of(&self, id: &str, hash: u64) -> Option<usize> {
         let orders = &self.by_slot;
         self.by_id
-            .find(hash, |e| {
-                e.hash == hash && orders[e.slot as usize].order_id().as_str() == id
-            })
-            .map(|e| e.slot as usize)
+            .find(hash, |s| orders[s].order_id().as_str() == id)
     }
     fn get(&self, id: &OrderId) -> Option<&Order> {
         self.slot(id).map(|s| &*self.by_slot[s])
@@ -244,55 +281,37 @@ impl OrderTable {
         self.slot(id).map(|s| &mut *self.by_slot[s])
     }
     fn get_str(&self, id: &str) -> Option<&Order> {
-        self.slot_of(id).map(|s| &*self.by_slot[s])
+        self.slot_of(id, id_hash(id)).map(|s| &*self.by_slot[s])
     }
     fn contains_key(&self, id: &OrderId) -> bool {
         self.slot(id).is_some()
     }
     /// The order placed under a channel's own order id.
     fn by_channel_order(&self, channel: &str, channel_order_id: &str) -> Option<&Order> {
-        let hash = channel_order_hash(channel, channel_order_id);
         let orders = &self.by_slot;
-        let matches = |o: &Order| {
-            o.placement.channel.as_str() == channel
-                && o.placement.channel_order_id.as_ref().map(|c| c.as_str())
-                    == Some(channel_order_id)
-        };
         self.by_channel_order
-            .find(hash, |e| {
-                e.hash == hash && matches(&orders[e.slot as usize])
+            .find(channel_order_hash(channel, channel_order_id), |s| {
+                placed_as(&orders[s], channel, channel_order_id)
             })
-            .map(|e| &*orders[e.slot as usize])
+            .map(|s| &*orders[s])
     }
     /// Adds an order that is not in the table yet; `false` if the id is taken.
     /// A channel order id already in use points at the new order from now on.
     fn insert(&mut self, order: Box<Order>) -> bool {
         let id = order.order_id().as_str();
-        if self.slot_of(id).is_some() {
+        let hash = id_hash(id);
+        if self.slot_of(id, hash).is_some() {
             return false;
         }
-        let slot = self.by_slot.len() as u32;
-        let hash = id_hash(id);
-        self.by_id
-            .insert_unique(hash, Indexed { hash, slot }, |e| e.hash);
+        let slot = self.by_slot.len();
+        self.by_id.add(hash, slot);
         if let Some(coid) = &order.placement.channel_order_id {
-            let channel = order.placement.channel.as_str();
-            let hash = channel_order_hash(channel, coid.as_str());
+            let (channel, coid) = (order.placement.channel.as_str(), coid.as_str());
             let orders = &self.by_slot;
-            let same = |o: &Order| {
-                o.placement.channel.as_str() == channel
-                    && o.placement.channel_order_id.as_ref() == Some(coid)
-            };
-            match self
-                .by_channel_order
-                .find_mut(hash, |e| e.hash == hash && same(&orders[e.slot as usize]))
-            {
-                Some(e) => e.slot = slot,
-                None => {
-                    self.by_channel_order
-                        .insert_unique(hash, Indexed { hash, slot }, |e| e.hash);
-                }
-            }
+            self.by_channel_order
+                .set(channel_order_hash(channel, coid), slot, |s| {
+                    placed_as(&orders[s], channel, coid)
+                });
         }
         self.by_slot.push(order);
         true
@@ -308,23 +327,18 @@ impl OrderTable {
     }
 }
 
-/// The shipments in the order they were recorded, indexed like the orders
-/// (entries keep their hash, so growing the index touches no id strings).
+/// The shipments in the order they were recorded, indexed by id like the orders.
 #[derive(Debug, Clone, Default)]
 struct ShipmentTable {
     by_slot: Vec<Shipment>,
-    by_id: HashTable<Indexed>,
+    by_id: SlotIndex,
 }
 
 impl ShipmentTable {
     fn slot(&self, id: &str) -> Option<usize> {
-        let hash = id_hash(id);
         let all = &self.by_slot;
         self.by_id
-            .find(hash, |e| {
-                e.hash == hash && all[e.slot as usize].shipment_id.as_str() == id
-            })
-            .map(|e| e.slot as usize)
+            .find(id_hash(id), |s| all[s].shipment_id.as_str() == id)
     }
     fn get<Q: AsRef<str> + ?Sized>(&self, id: &Q) -> Option<&Shipment> {
         self.slot(id.as_ref()).map(|s| &self.by_slot[s])
@@ -340,10 +354,8 @@ impl ShipmentTable {
         match self.slot(shipment.shipment_id.as_str()) {
             Some(s) => self.by_slot[s] = shipment,
             None => {
-                let hash = id_hash(shipment.shipment_id.as_str());
-                let slot = self.by_slot.len() as u32;
                 self.by_id
-                    .insert_unique(hash, Indexed { hash, slot }, |e| e.hash);
+                    .add(id_hash(shipment.shipment_id.as_str()), self.by_slot.len());
                 self.by_slot.push(shipment);
             }
         }
