@@ -108,9 +108,7 @@ struct Collector<'py, 'a> {
 
 impl Collector<'_, '_> {
     fn take(&mut self, ran: Ran) -> PyResult<()> {
-        for e in &ran.events {
-            self.out.append(to_py(self.py, e)?)?;
-        }
+        events_to_py(self.py, &ran.events, self.out)?;
         if self.failure.is_none() {
             self.failure = ran.failed;
         }
@@ -225,6 +223,18 @@ where
     })?;
     if engine.is_poisoned() {
         return Err(poisoned());
+    }
+    Ok(())
+}
+
+/// Appends events to `into` as dicts.
+pub(crate) fn events_to_py<'py>(
+    py: Python<'py>,
+    events: &[Event],
+    into: &Bound<'py, PyList>,
+) -> PyResult<()> {
+    for e in events {
+        into.append(to_py(py, e)?)?;
     }
     Ok(())
 }

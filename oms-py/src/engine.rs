@@ -8,7 +8,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple, PyType};
 
-use crate::bulk;
+use crate::bulk::{self, events_to_py};
 use crate::convert::{type_name, utc_time};
 use crate::errors::{poisoned, to_py_err};
 use crate::pyde::{command_from_py, from_py, FromPyError, Keys};
@@ -72,12 +72,18 @@ fn read<'py, T: serde::de::DeserializeOwned>(
     prefix: Option<&str>,
     keys: &Keys<'py>,
 ) -> PyResult<T> {
-    from_py(obj, prefix.unwrap_or(field), keys).map_err(|e| match e {
+    from_py(obj, prefix.unwrap_or(field), keys).map_err(|e| read_error(obj.py(), e, field, prefix))
+}
+
+/// A failed read as a Python exception: Python-level problems as they are,
+/// values the core refuses as its `validation` error for `field`.
+fn read_error(py: Python<'_>, e: FromPyError, field: &str, prefix: Option<&str>) -> PyErr {
+    match e {
         FromPyError::Python(e) => e,
         FromPyError::Invalid(message) => {
-            to_py_err(obj.py(), &OmsError::validation(field, message), prefix)
+            to_py_err(py, &OmsError::validation(field, message), prefix)
         }
-    })
+    }
 }
 
 fn config_from(config: Option<&Bound<'_, PyAny>>) -> PyResult<Config> {
@@ -109,12 +115,7 @@ fn command_from<'py>(
             type_name(obj)
         )));
     }
-    command_from_py(obj, prefix.unwrap_or("command"), keys).map_err(|e| match e {
-        FromPyError::Python(e) => e,
-        FromPyError::Invalid(message) => {
-            to_py_err(obj.py(), &OmsError::validation("command", message), prefix)
-        }
-    })
+    command_from_py(obj, what, keys).map_err(|e| read_error(obj.py(), e, "command", prefix))
 }
 
 fn event_from<'py>(obj: &Bound<'py, PyAny>, index: usize, keys: &Keys<'py>) -> PyResult<Event> {
@@ -176,13 +177,6 @@ fn pair_from<'py>(
         PyErr::from_type(e.get_type(py), format!("{}: {}", prefix(), e.value(py)))
     })?;
     Ok((command, at))
-}
-
-fn events_to_py<'py>(py: Python<'py>, events: &[Event], into: &Bound<'py, PyList>) -> PyResult<()> {
-    for e in events {
-        into.append(to_py(py, e)?)?;
-    }
-    Ok(())
 }
 
 /// Pauses Python's cyclic garbage collector for a bulk conversion.

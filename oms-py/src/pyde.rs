@@ -120,7 +120,8 @@ pub(crate) fn command_from_py<'py>(
         .and_then(|d| d.get_item("type").ok().flatten())
         .and_then(|t| t.cast_into::<PyString>().ok())
         .and_then(|t| t.to_cow().ok().map(|c| c.into_owned()));
-    if let Some(name) = tag.filter(|n| Command::NAMES.contains(&n.as_str())) {
+    // An unknown tag reads as `None` and takes the generic path below.
+    if let Some(name) = tag {
         let named = read_with(obj, what, Some("type"), keys, |de| {
             Command::deserialize_named(&name, de)
         })?;
@@ -210,8 +211,12 @@ impl Cx<'_, '_> {
         DeError("unsupported input".into())
     }
 
-    fn failed(&self) -> bool {
-        self.problem.borrow().is_some()
+    /// Records a step of the path while unwinding from a Python-level
+    /// problem (serde's own errors need no path: the core words them).
+    fn unwinding_through(&self, step: impl FnOnce() -> Step) {
+        if self.problem.borrow().is_some() {
+            self.path.borrow_mut().push(step());
+        }
     }
 }
 
@@ -450,11 +455,9 @@ impl<'de, 'a, 'py> de::MapAccess<'de> for DictAccess<'a, 'py> {
             skip: None,
         };
         seed.deserialize(de).inspect_err(|_| {
-            // Unwinding from a Python-level problem: record where it was.
-            if self.cx.failed() {
-                let key = self.key.as_ref().map(|k| k.to_string()).unwrap_or_default();
-                self.cx.path.borrow_mut().push(Step::Key(key));
-            }
+            self.cx.unwinding_through(|| {
+                Step::Key(self.key.as_ref().map(|k| k.to_string()).unwrap_or_default())
+            })
         })
     }
 
@@ -486,11 +489,9 @@ impl<'de, 'a, 'py> de::SeqAccess<'de> for SeqAccess<'a, 'py> {
             cx: self.cx,
             skip: None,
         };
-        seed.deserialize(de).map(Some).inspect_err(|_| {
-            if self.cx.failed() {
-                self.cx.path.borrow_mut().push(Step::Index(index));
-            }
-        })
+        seed.deserialize(de)
+            .map(Some)
+            .inspect_err(|_| self.cx.unwinding_through(|| Step::Index(index)))
     }
 
     fn size_hint(&self) -> Option<usize> {
