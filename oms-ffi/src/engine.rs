@@ -49,9 +49,14 @@ impl Engine {
     /// Executes one core command at `at` and converts the events: the one
     /// path every typed command takes.
     fn run(&self, command: impl Into<core_::Command>, at: &str) -> Result<Vec<Event>> {
-        let at = parse_time(at)?;
-        let events = self.lock()?.execute(command.into(), at)?;
+        let events = self.execute(command.into(), at)?;
         events.iter().map(Event::from_core).collect()
+    }
+
+    /// Parses `at` and executes a core command.
+    fn execute(&self, command: core_::Command, at: &str) -> Result<Vec<core_::Event>> {
+        let at = parse_time(at)?;
+        Ok(self.lock()?.execute(command, at)?)
     }
 
     /// Folds events in order; stops at the first that does not fit.
@@ -159,9 +164,7 @@ impl Engine {
     /// see the project README) at `at_rfc3339`, and returns the recorded
     /// events as a JSON array.
     pub fn execute_json(&self, command_json: String, at_rfc3339: String) -> Result<String> {
-        let command = core_::Command::from_json(&command_json)?;
-        let at = parse_time(&at_rfc3339)?;
-        let events = self.lock()?.execute(command, at)?;
+        let events = self.execute(core_::Command::from_json(&command_json)?, &at_rfc3339)?;
         serde_json::to_string(&events).map_err(json_failed)
     }
 

@@ -137,11 +137,7 @@ impl OmsFfiError {
 
     /// A `validation` error about `field`, shaped like the core's.
     pub(crate) fn validation(field: &str, message: impl Into<String>) -> Self {
-        OmsError::Validation {
-            field: field.into(),
-            message: message.into(),
-        }
-        .into()
+        OmsError::validation(field, message).into()
     }
 }
 
