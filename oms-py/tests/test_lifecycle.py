@@ -139,3 +139,14 @@ def test_money_follows_the_configured_currency(clock: Clock) -> None:
     engine.define_location("WH1", "Main", at=at)
     engine.define_product("TEA", "Tea", at=at, price=Decimal("3.50"))
     assert engine.product("TEA")["price"] == {"amount": "3.50", "currency": "EUR"}
+    engine.place_order(
+        "SO-EUR",
+        [{"line_id": "1", "sku": "TEA", "quantity": 2, "unit_price": Decimal("3.50")}],
+        SHIP_TO,
+        at=at,
+        customer_id="C-1",
+        shipping_price=Decimal("1"),
+    )
+    assert engine.order("SO-EUR")["total"] == {"amount": "8.00", "currency": "EUR"}
+    engine.record_payment("SO-EUR", Decimal("8.00"), at=at)
+    assert engine.order("SO-EUR")["captured"] == {"amount": "8.00", "currency": "EUR"}

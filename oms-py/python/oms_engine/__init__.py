@@ -103,8 +103,8 @@ class Engine(EngineCore):
         configured: str = self.config()["currency"]
         return configured
 
-    def _money(self, amount: Amount, currency: Optional[str], what: str) -> Dict[str, str]:
-        return {"amount": _amount(amount, what), "currency": self._currency(currency)}
+    def _money(self, amount: Amount, currency: str, what: str) -> Dict[str, str]:
+        return {"amount": _amount(amount, what), "currency": currency}
 
     # -- catalog -----------------------------------------------------------
 
@@ -145,7 +145,7 @@ class Engine(EngineCore):
     ) -> Events:
         """Defines (or redefines) a product; ``components`` make it a kit."""
         command: Dict[str, Any] = {"type": "define_product", "sku": sku, "name": name}
-        money = None if price is None else self._money(price, currency, "price")
+        money = None if price is None else self._money(price, self._currency(currency), "price")
         parts = None if components is None else [dict(c) for c in components]
         dims = None if dims_mm is None else dict(dims_mm)
         return self.execute(
@@ -208,6 +208,7 @@ class Engine(EngineCore):
         currency: Optional[str] = None,
     ) -> Events:
         """Places an order; ``unit_price`` and ``shipping_price`` are Decimals in ``currency``."""
+        currency = self._currency(currency)  # one config lookup for every amount
         wire_lines = [
             {
                 "line_id": line["line_id"],
@@ -247,7 +248,7 @@ class Engine(EngineCore):
             "type": "record_payment",
             "order_id": order_id,
             "kind": kind,
-            "amount": self._money(amount, currency, "amount"),
+            "amount": self._money(amount, self._currency(currency), "amount"),
         }
         return self.execute(_optional(command, reference=reference), at)
 

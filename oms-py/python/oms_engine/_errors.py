@@ -59,13 +59,3 @@ class DuplicateError(OmsError):
 
 class ConflictError(OmsError):
     """Input that contradicts the engine's state, e.g. an event that does not fit (code ``conflict``)."""
-
-
-ERRORS_BY_CODE = {
-    "validation": ValidationError,
-    "not_found": NotFoundError,
-    "invalid_transition": InvalidTransitionError,
-    "insufficient_stock": InsufficientStockError,
-    "duplicate": DuplicateError,
-    "conflict": ConflictError,
-}
