@@ -54,21 +54,27 @@ def test_readers_and_writers_interleave(clock: Clock) -> None:
 
     def writer() -> None:
         engine.execute_many(
-            ({"type": "receive_stock", "sku": "MUG", "location_id": "WH1", "quantity": 1}, T0) for _ in range(5_000)
+            ({"type": "receive_stock", "sku": "MUG", "location_id": "WH1", "quantity": 1}, T0) for _ in range(50_000)
         )
 
+    writing = threading.Thread(target=writer)
+
     def reader() -> None:
-        for _ in range(500):
+        # Reads for as long as the writer runs, then once more.
+        while True:
+            done = not writing.is_alive()
             try:
                 seen.append(engine.available("MUG", "WH1"))
             except OmsError as e:  # before the first receipt there is no stock record
                 failures.append(e)
+            if done:
+                return
 
-    threads = [threading.Thread(target=writer), threading.Thread(target=reader)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    reading = threading.Thread(target=reader)
+    writing.start()
+    reading.start()
+    writing.join()
+    reading.join()
     assert seen == sorted(seen)  # never goes backwards
-    assert engine.available("MUG", "WH1") == 5_000
+    assert seen[-1] == engine.available("MUG", "WH1") == 50_000
     assert all(f.code == "not_found" for f in failures)
