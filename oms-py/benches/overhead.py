@@ -18,6 +18,7 @@ import argparse
 import statistics
 import time
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any, Dict, List, Tuple
 
 from oms_engine import Engine
@@ -74,6 +75,9 @@ def stocked() -> Engine:
     return engine
 
 
+PRICE = Decimal("19.99")
+SHIPPING = Decimal("4.95")
+
 SHIP_TO = {
     "name": "Ada Lovelace",
     "line1": "12 Analytical Engine Way",
@@ -88,20 +92,21 @@ def lifecycle(n: int) -> List[Pair]:
     """The same five commands as `oms_benches::lifecycle` in Rust."""
     at = T0 + timedelta(seconds=n)
     order_id = f"SO-{n:08}"
+    quantities = [1 + k % 2 for k in range(3)]
     lines = [
         {
             "line_id": str(k + 1),
             "sku": f"SKU-{(n * 2_654_435_761 + k * 7_919) % SKUS:06}",
-            "quantity": 1 + k % 2,
-            "unit_price": {"amount": "19.99", "currency": "USD"},
+            "quantity": quantity,
+            "unit_price": {"amount": str(PRICE), "currency": "USD"},
         }
-        for k in range(3)
+        for k, quantity in enumerate(quantities)
     ]
-    total = f"{19.99 * 0 + 1999 * 4 / 100 + 4.95:.2f}"  # 4 units at 19.99 plus 4.95 shipping
+    total = str(PRICE * sum(quantities) + SHIPPING)
     return [
         ({"type": "place_order", "order_id": order_id, "channel": ["web", "amazon", "pos"][n % 3],
           "channel_order_id": str(100_000_000 + n), "customer_id": f"C-{n % 50_000:06}", "ship_to": SHIP_TO,
-          "lines": lines, "shipping_price": {"amount": "4.95", "currency": "USD"}}, at),
+          "lines": lines, "shipping_price": {"amount": str(SHIPPING), "currency": "USD"}}, at),
         ({"type": "record_payment", "order_id": order_id, "kind": "captured", "amount": {"amount": total, "currency": "USD"}}, at),
         ({"type": "allocate", "order_id": order_id}, at),
         ({"type": "ship", "order_id": order_id, "shipment_id": f"SH-{n:08}", "location_id": "WH-0", "carrier": "UPS",
