@@ -21,14 +21,11 @@ pub fn setup_commands(skus: usize, locations: usize, units: u64) -> Vec<Command>
     let mut commands = Vec::new();
     for l in 0..locations {
         commands.push(
-            DefineLocation {
-                location_id: LocationId::new(format!("WH-{l}")),
-                name: format!("Warehouse {l}"),
-                kind: LocationKind::Warehouse,
-                lat: None,
-                lon: None,
-                fulfills_orders: true,
-            }
+            DefineLocation::new(
+                &format!("WH-{l}"),
+                &format!("Warehouse {l}"),
+                LocationKind::Warehouse,
+            )
             .into(),
         );
     }
@@ -88,6 +85,7 @@ pub fn place_order(n: usize, skus: usize) -> PlaceOrder {
         order_id: OrderId::new(format!("SO-{n:08}")),
         channel: Channel::new(["web", "amazon", "pos"][n % 3]),
         channel_order_id: Some(ChannelOrderId::new(format!("{}", 100_000_000 + n))),
+        customer_tier: Default::default(),
         customer_id: CustomerId::new(format!("C-{:06}", n % 50_000)),
         ship_to: AddressParts {
             name: "Ada Lovelace".into(),

@@ -42,6 +42,65 @@ pub struct Location {
     pub lon: Option<f64>,
     /// Whether allocation may reserve stock here for customer orders.
     pub fulfills_orders: bool,
+    /// Sourcing preference under `location_priority`: lower first (optional; unset ranks last).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u32>,
+    /// A paused location keeps its stock and reservations but gets no new allocations.
+    #[serde(default, skip_serializing_if = "crate::util::is_false")]
+    pub paused: bool,
+    /// ISO country code of the location (optional); with `postal_code`,
+    /// `nearest` ranks it when coordinates are missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Postal code of the location (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    /// Destinations it ships to: country codes (`US`) or country-region
+    /// pairs (`US-CA`) (optional: everywhere).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ships_to: Option<Vec<String>>,
+}
+
+impl Location {
+    /// Whether the location ships to `country` (and `region`, if given).
+    ///
+    /// ```
+    /// use oms_core::{Location, LocationKind};
+    /// let mut l = Location::new("WH1", "Main", LocationKind::Warehouse);
+    /// assert!(l.ships_to("FR", None));
+    /// l.ships_to = Some(vec!["US-CA".into(), "CA".into()]);
+    /// assert!(l.ships_to("us", Some("ca")));
+    /// assert!(!l.ships_to("US", Some("NY")));
+    /// assert!(l.ships_to("CA", Some("QC")));
+    /// ```
+    pub fn ships_to(&self, country: &str, region: Option<&str>) -> bool {
+        let Some(list) = &self.ships_to else {
+            return true;
+        };
+        list.iter().any(|d| match d.split_once('-') {
+            None => d.eq_ignore_ascii_case(country),
+            Some((c, r)) => {
+                c.eq_ignore_ascii_case(country) && region.is_some_and(|x| r.eq_ignore_ascii_case(x))
+            }
+        })
+    }
+
+    /// A fulfilling location with nothing optional set.
+    pub fn new(location_id: &str, name: &str, kind: LocationKind) -> Location {
+        Location {
+            location_id: location_id.into(),
+            name: name.into(),
+            kind,
+            lat: None,
+            lon: None,
+            fulfills_orders: true,
+            priority: None,
+            paused: false,
+            country: None,
+            postal_code: None,
+            ships_to: None,
+        }
+    }
 }
 
 /// Outer dimensions in millimetres.

@@ -10,12 +10,14 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Component, Dims, LocationKind};
+use crate::channel::ChannelDef;
 use crate::error::{OmsError, Result};
 use crate::ids::{
     Channel, ChannelOrderId, CustomerId, Hold, LineId, LocationId, OrderId, ShipmentId, Sku,
 };
 use crate::money::Money;
-use crate::order::{Address, PaymentKind, Priority};
+use crate::order::{Address, CustomerTier, PaymentKind, Priority};
+use crate::sourcing::SourcingPolicy;
 
 /// Every command the engine understands.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -52,6 +54,10 @@ pub enum Command {
     CancelOrder(CancelOrder),
     /// Cancels `quantity` open units of one line.
     CancelLine(CancelLine),
+    /// Defines a sales channel: the locations it sells from and its buffer.
+    DefineChannel(DefineChannel),
+    /// Replaces the sourcing policy that allocation follows.
+    SetSourcingPolicy(SetSourcingPolicy),
 }
 
 impl Command {
@@ -92,6 +98,8 @@ impl Command {
             Command::ConfirmDelivery(c) => ("shipment", c.shipment_id.arc()),
             Command::CancelOrder(c) => ("order", c.order_id.arc()),
             Command::CancelLine(c) => ("order", c.order_id.arc()),
+            Command::DefineChannel(c) => ("channel", c.0.channel.arc()),
+            Command::SetSourcingPolicy(_) => return None,
         };
         Some((kind, id.clone()))
     }
@@ -120,6 +128,44 @@ pub struct DefineLocation {
     /// Whether allocation may use this location's stock (default true).
     #[serde(default = "yes")]
     pub fulfills_orders: bool,
+    /// Sourcing preference under `location_priority`: lower first (optional; unset ranks last).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u32>,
+    /// Whether the location is paused: it keeps its stock and reservations
+    /// but gets no new allocations (default false).
+    #[serde(default, skip_serializing_if = "crate::util::is_false")]
+    pub paused: bool,
+    /// ISO country code of the location (optional; 2 letters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Postal code of the location (optional); with `country`, `nearest`
+    /// ranks it when coordinates are missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    /// Destinations it ships to: country codes (`US`) or country-region
+    /// pairs (`US-CA`) (optional: everywhere).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ships_to: Option<Vec<String>>,
+}
+
+impl DefineLocation {
+    /// A fulfilling location with every optional field unset; set others
+    /// with struct update syntax (`DefineLocation { lat: Some(..), ..DefineLocation::new(..) }`).
+    pub fn new(location_id: &str, name: &str, kind: LocationKind) -> DefineLocation {
+        DefineLocation {
+            location_id: LocationId::new(location_id),
+            name: name.into(),
+            kind,
+            lat: None,
+            lon: None,
+            fulfills_orders: true,
+            priority: None,
+            paused: false,
+            country: None,
+            postal_code: None,
+            ships_to: None,
+        }
+    }
 }
 
 /// Creates or updates a product (upsert). With `components` it is a kit.
@@ -237,6 +283,10 @@ pub struct PlaceOrder {
     /// `rush` or `standard` (default `standard`).
     #[serde(default)]
     pub priority: Priority,
+    /// The customer's tier: `vip` orders are allocated before `standard`
+    /// ones of the same priority (optional, default `standard`).
+    #[serde(default, skip_serializing_if = "CustomerTier::is_standard")]
+    pub customer_tier: CustomerTier,
     /// Shipping charged to the customer, in the order's currency (optional, default zero).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping_price: Option<Money>,
@@ -354,6 +404,19 @@ pub struct CancelLine {
     pub reason: String,
 }
 
+/// Defines a sales channel (an upsert): `{channel, location_ids?, buffer?}`.
+/// Orders may name channels never defined: those sell from every
+/// fulfilling location with no buffer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(transparent)]
+pub struct DefineChannel(pub ChannelDef);
+
+/// Replaces the sourcing policy: `{rules, max_shipments?, allow_partial?, fair_share?}`.
+/// See [`SourcingPolicy`]; it applies to every allocation from now on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(transparent)]
+pub struct SetSourcingPolicy(pub SourcingPolicy);
+
 /// The variants with their `type` tags: conversions from each command
 /// struct, [`Command::name`], [`Command::NAMES`] and [`Command::deserialize_named`].
 macro_rules! commands {
@@ -418,6 +481,8 @@ commands!(
     ConfirmDelivery = "confirm_delivery",
     CancelOrder = "cancel_order",
     CancelLine = "cancel_line",
+    DefineChannel = "define_channel",
+    SetSourcingPolicy = "set_sourcing_policy",
 );
 
 #[cfg(test)]
@@ -444,6 +509,8 @@ mod tests {
         r#"{"type":"confirm_delivery","shipment_id":"P1"}"#,
         r#"{"type":"cancel_order","order_id":"SO-1","reason":"asked"}"#,
         r#"{"type":"cancel_line","order_id":"SO-1","line_id":"1","quantity":1,"reason":"asked"}"#,
+        r#"{"type":"define_channel","channel":"amazon","location_ids":["WH1"],"buffer":{"units":2,"percent":3.2}}"#,
+        r#"{"type":"set_sourcing_policy","rules":["ship_complete",{"lowest_cost":{"zones":[{"zone":"all"}],"rates":[]}}],"max_shipments":2,"allow_partial":false,"fair_share":true}"#,
     ];
 
     #[test]

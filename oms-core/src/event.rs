@@ -10,10 +10,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Location, Product};
+use crate::channel::ChannelDef;
 use crate::command::{PlaceOrder, ShipLine};
 use crate::ids::{Hold, LineId, LocationId, OrderId, ShipmentId, Sku};
 use crate::money::Money;
 use crate::order::{LocationQuantity, OrderStatus, PaymentKind};
+use crate::sourcing::{Explanation, SourcingPolicy};
 
 /// Version of the event and snapshot formats. Bumped on any incompatible
 /// change so that stored data can be upgraded.
@@ -186,6 +188,10 @@ pub enum EventKind {
         /// Per line, the open units still unallocated (omitted when none).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         backorders: Vec<LineQuantity>,
+        /// Why these locations: the candidates, their scores and the rule
+        /// that decided each choice (absent in logs from before sourcing policies).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        explanation: Option<Box<Explanation>>,
     },
     /// Units of an order left a location in a shipment.
     OrderShipped {
@@ -232,6 +238,16 @@ pub enum EventKind {
         #[serde(flatten)]
         cancellation: LineCancellation,
     },
+    /// A sales channel was defined or redefined.
+    ChannelDefined {
+        /// The channel as now defined.
+        channel: ChannelDef,
+    },
+    /// The sourcing policy was replaced.
+    SourcingPolicySet {
+        /// The policy now in force.
+        policy: SourcingPolicy,
+    },
     /// Informational: the derived status changed (`from` is absent for a new order).
     OrderStatusChanged {
         /// The order.
@@ -262,6 +278,8 @@ impl EventKind {
             EventKind::ShipmentDelivered { .. } => "shipment_delivered",
             EventKind::OrderCancelled { .. } => "order_cancelled",
             EventKind::LineCancelled { .. } => "line_cancelled",
+            EventKind::ChannelDefined { .. } => "channel_defined",
+            EventKind::SourcingPolicySet { .. } => "sourcing_policy_set",
             EventKind::OrderStatusChanged { .. } => "order_status_changed",
         }
     }

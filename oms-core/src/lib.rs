@@ -47,6 +47,7 @@
 #![warn(missing_debug_implementations)]
 
 pub mod catalog;
+pub mod channel;
 pub mod command;
 mod engine;
 pub mod error;
@@ -60,6 +61,7 @@ pub mod sourcing;
 mod util;
 
 pub use catalog::{Component, Dims, Location, LocationKind, Product};
+pub use channel::{Buffer, ChannelDef};
 pub use command::*;
 pub use engine::{Config, Engine, MAX_COMPONENTS, MAX_LINES, MAX_QUANTITY};
 pub use error::{ErrorCode, OmsError, Result};
@@ -71,9 +73,10 @@ pub use ids::{
 pub use inventory::{StockCell, StockLevel};
 pub use money::{Currency, Money};
 pub use order::{
-    Address, AddressParts, LineView, OrderStatus, OrderView, PaymentKind, PaymentStatus, Priority,
-    Shipment,
+    Address, AddressParts, CustomerTier, LineView, OrderStatus, OrderView, PaymentKind,
+    PaymentStatus, Priority, Shipment,
 };
+pub use sourcing::{Explanation, Rule, SourcingPolicy};
 
 /// The README's Rust examples, compiled and run as doc tests.
 #[cfg(doctest)]

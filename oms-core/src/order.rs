@@ -42,6 +42,38 @@ pub enum Priority {
     Standard,
 }
 
+/// A customer's tier; `vip` orders are allocated before `standard` ones
+/// of the same priority.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomerTier {
+    /// Served first within a priority.
+    Vip,
+    /// The default.
+    #[default]
+    Standard,
+}
+
+impl CustomerTier {
+    /// Whether this is the default tier (omitted in JSON).
+    pub fn is_standard(&self) -> bool {
+        *self == CustomerTier::Standard
+    }
+}
+
 /// The fields of a postal address, as they appear in JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -79,6 +79,11 @@ pub(crate) fn inserted<T: Clone>(items: &[T], index: usize, item: T) -> Box<[T]>
     out.into_boxed_slice()
 }
 
+/// For `skip_serializing_if` on flags that default to false.
+pub(crate) fn is_false(b: &bool) -> bool {
+    !*b
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

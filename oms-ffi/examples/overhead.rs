@@ -69,6 +69,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         priority: None,
         channel_order_id: None,
         shipping_price: None,
+        customer_tier: None,
     };
     engine.place_order(order, AT.into())?;
 

@@ -43,6 +43,7 @@ fn order(order_id: &str, quantity: u64) -> PlaceOrder {
         priority: None,
         channel_order_id: None,
         shipping_price: None,
+        customer_tier: None,
     }
 }
 
@@ -56,6 +57,11 @@ fn stocked(config_json: Option<&str>) -> Arc<Engine> {
         fulfills_orders: true,
         lat: None,
         lon: None,
+        priority: None,
+        paused: false,
+        country: None,
+        postal_code: None,
+        ships_to: None,
     };
     engine.define_location(location, AT.into()).unwrap();
     let product = Product {

@@ -220,6 +220,16 @@ pub enum Priority {
 }
 mirror_enum!(Priority, core_::Priority, [Rush, Standard]);
 
+/// A customer's tier: VIP orders are allocated before standard ones of the same priority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum CustomerTier {
+    /// Served first within a priority.
+    Vip,
+    /// The default.
+    Standard,
+}
+mirror_enum!(CustomerTier, core_::CustomerTier, [Vip, Standard]);
+
 /// What kind of place a location is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
 pub enum LocationKind {
@@ -255,6 +265,21 @@ pub struct Location {
     /// Longitude in degrees, given together with `lat`.
     #[uniffi(default)]
     pub lon: Option<f64>,
+    /// Sourcing preference under `location_priority`: lower first.
+    #[uniffi(default)]
+    pub priority: Option<u32>,
+    /// A paused location gets no new allocations (default false).
+    #[uniffi(default = false)]
+    pub paused: bool,
+    /// ISO country code of the location.
+    #[uniffi(default)]
+    pub country: Option<String>,
+    /// Postal code of the location.
+    #[uniffi(default)]
+    pub postal_code: Option<String>,
+    /// Destinations it ships to (`US`, `US-CA`); absent: everywhere.
+    #[uniffi(default)]
+    pub ships_to: Option<Vec<String>>,
 }
 
 impl From<Location> for core_::DefineLocation {
@@ -266,6 +291,11 @@ impl From<Location> for core_::DefineLocation {
             lat: l.lat,
             lon: l.lon,
             fulfills_orders: l.fulfills_orders,
+            priority: l.priority,
+            paused: l.paused,
+            country: l.country,
+            postal_code: l.postal_code,
+            ships_to: l.ships_to,
         }
     }
 }
@@ -279,6 +309,11 @@ impl From<core_::Location> for Location {
             fulfills_orders: l.fulfills_orders,
             lat: l.lat,
             lon: l.lon,
+            priority: l.priority,
+            paused: l.paused,
+            country: l.country,
+            postal_code: l.postal_code,
+            ships_to: l.ships_to,
         }
     }
 }
@@ -460,6 +495,9 @@ pub struct PlaceOrder {
     /// Shipping charged to the customer (default zero).
     #[uniffi(default)]
     pub shipping_price: Option<Money>,
+    /// `Vip`, or `Standard` (the default, also when absent).
+    #[uniffi(default)]
+    pub customer_tier: Option<CustomerTier>,
 }
 
 impl PlaceOrder {
@@ -484,6 +522,7 @@ impl PlaceOrder {
             ship_to: self.ship_to.into(),
             lines,
             priority: self.priority.map(Into::into).unwrap_or_default(),
+            customer_tier: self.customer_tier.map(Into::into).unwrap_or_default(),
             shipping_price: money_opt(self.shipping_price)?,
         })
     }

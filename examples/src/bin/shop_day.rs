@@ -550,12 +550,9 @@ impl Sim {
         for site in LOCATIONS {
             self.exec(
                 DefineLocation {
-                    location_id: LocationId::new(site.id),
-                    name: site.name.into(),
-                    kind: site.kind,
                     lat: site.coordinates.map(|c| c.0),
                     lon: site.coordinates.map(|c| c.1),
-                    fulfills_orders: true,
+                    ..DefineLocation::new(site.id, site.name, site.kind)
                 },
                 &[],
             );
@@ -851,6 +848,7 @@ impl Sim {
             } else {
                 Priority::Standard
             },
+            customer_tier: Default::default(),
             shipping_price: shipping.map(usd),
         };
         let redelivery = match self.rng.below(1_000) {
@@ -952,6 +950,7 @@ impl Sim {
             ),
             lines,
             priority: Priority::Rush,
+            customer_tier: Default::default(),
             shipping_price: None,
         };
         if self.exec(placement, &[]).is_none() {
@@ -1283,6 +1282,7 @@ impl LogFigures {
                     order_id,
                     allocations,
                     backorders,
+                    ..
                 } => {
                     let allocated: u64 = allocations.iter().map(|a| a.quantity).sum();
                     if allocated_once.insert(order_id) {

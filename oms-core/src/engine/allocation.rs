@@ -46,62 +46,17 @@ impl Engine {
         }
     }
 
-    /// Plans the allocation of an order's unallocated units; `None` when
-    /// nothing would change.
+    /// Plans the allocation of an order's unallocated units under the
+    /// sourcing policy; `None` when nothing would change.
     pub(super) fn plan_order_allocation(&self, order_id: &OrderId) -> Option<EventKind> {
         let order = self.orders.get(order_id)?;
         if !order.is_releasable() {
             return None;
         }
-        // Items: distinct stockable SKUs the open lines need, with totals.
-        let mut items: Vec<(usize, u64)> = Vec::with_capacity(order.lines.len());
-        let mut open_lines = 0;
-        for i in 0..order.lines.len() {
-            let quantity = order.unallocated(i);
-            if quantity == 0 {
-                continue;
-            }
-            open_lines += 1;
-            for (product, per) in order.part_slots(i) {
-                let units = quantity.saturating_mul(per);
-                match items.iter_mut().find(|(p, _)| *p == product) {
-                    Some(item) => item.1 = item.1.saturating_add(units),
-                    None => items.push((product, units)),
-                }
-            }
-        }
-        if open_lines == 0 {
-            return None;
-        }
-        let candidates = self.candidates(&order.placement.ship_to);
-        let available = |item: usize, c: usize| -> u64 {
-            self.products.by_slot[items[item].0]
-                .cell(candidates[c])
-                .map_or(0, StockCell::available)
-        };
-        let location = |c: usize| self.locations.by_slot[candidates[c]].location_id.clone();
-
-        // The common case: one location ships everything.
-        let need = |item: usize| items[item].1;
-        if let Some(c) = first_complete(items.len(), need, candidates.len(), available) {
-            let allocations = (0..order.lines.len())
-                .filter(|&i| order.unallocated(i) > 0)
-                .map(|i| LineAllocation {
-                    line_id: order.placement.lines[i].line_id.clone(),
-                    location_id: location(c),
-                    quantity: order.unallocated(i),
-                })
-                .collect();
-            return Some(EventKind::OrderAllocated {
-                order_id: order_id.clone(),
-                allocations,
-                backorders: Vec::new(),
-            });
-        }
-
-        // Otherwise the general planner: split and backorder.
-        let mut needs: Vec<LineNeed> = Vec::new();
-        let mut line_of_need: Vec<usize> = Vec::new();
+        // Items: the distinct stockable products the open lines draw from.
+        let mut items: Vec<usize> = Vec::with_capacity(order.lines.len());
+        let mut lines: Vec<LineNeed> = Vec::with_capacity(order.lines.len());
+        let mut line_of_need: Vec<usize> = Vec::with_capacity(order.lines.len());
         for i in 0..order.lines.len() {
             let quantity = order.unallocated(i);
             if quantity == 0 {
@@ -110,68 +65,156 @@ impl Engine {
             let parts = order
                 .part_slots(i)
                 .map(|(product, per)| {
-                    (
-                        items.iter().position(|(p, _)| *p == product).unwrap_or(0),
-                        per,
-                    )
+                    let item = match items.iter().position(|&p| p == product) {
+                        Some(item) => item,
+                        None => {
+                            items.push(product);
+                            items.len() - 1
+                        }
+                    };
+                    (item, per)
                 })
                 .collect();
-            needs.push(LineNeed { quantity, parts });
+            lines.push(LineNeed { quantity, parts });
             line_of_need.push(i);
         }
-        let matrix: Vec<Vec<u64>> = (0..items.len())
-            .map(|item| (0..candidates.len()).map(|c| available(item, c)).collect())
-            .collect();
-        let plan = plan_allocation(&needs, &matrix);
-
-        let mut allocations = Vec::with_capacity(plan.len());
-        let mut left: Vec<u64> = needs.iter().map(|n| n.quantity).collect();
-        for a in &plan {
-            left[a.line] -= a.quantity;
-            allocations.push(LineAllocation {
-                line_id: order.placement.lines[line_of_need[a.line]].line_id.clone(),
-                location_id: location(a.candidate),
-                quantity: a.quantity,
-            });
+        if lines.is_empty() {
+            return None;
         }
+        let weights: Vec<u64> = items
+            .iter()
+            .map(|&p| self.products.by_slot[p].product.weight_g.unwrap_or(0))
+            .collect();
+        let (candidates, slots, excluded) = self.sourcing_candidates(order);
+        let n = candidates.len();
+        let mut available = vec![0u64; items.len() * n];
+        for (item, &product) in items.iter().enumerate() {
+            let entry = &self.products.by_slot[product];
+            for (c, &slot) in slots.iter().enumerate() {
+                available[item * n + c] = entry.cell(slot).map_or(0, StockCell::available);
+            }
+        }
+        let policy = &self.config.sourcing;
+        let plan = sourcing::plan(
+            policy,
+            &sourcing::Request {
+                lines: &lines,
+                item_weights_g: &weights,
+                candidates: &candidates,
+                available: &available,
+                currency: policy
+                    .cost_table()
+                    .and_then(|t| t.rates.first())
+                    .map(|r| r.per_shipment.currency),
+            },
+        );
+
+        let line_id = |n: usize| order.placement.lines[line_of_need[n]].line_id.clone();
+        let allocations: Vec<LineAllocation> = plan
+            .assignments
+            .iter()
+            .map(|a| LineAllocation {
+                line_id: line_id(a.line),
+                location_id: candidates[a.candidate].location_id.clone(),
+                quantity: a.quantity,
+            })
+            .collect();
         let mut backorders = Vec::new();
         let mut unchanged = allocations.is_empty();
         for (n, &i) in line_of_need.iter().enumerate() {
-            if left[n] > 0 {
+            if plan.left[n] > 0 {
                 backorders.push(LineQuantity {
-                    line_id: order.placement.lines[i].line_id.clone(),
-                    quantity: left[n],
+                    line_id: line_id(n),
+                    quantity: plan.left[n],
                 });
             }
-            unchanged &= order.backordered(i) == left[n];
+            unchanged &= order.backordered(i) == plan.left[n];
         }
         if unchanged && order.allocation_attempted {
             return None;
+        }
+        let mut explanation = plan.explanation;
+        if !excluded.is_empty() {
+            let mut all = excluded;
+            all.append(&mut explanation.excluded);
+            all.sort_by(|a, b| a.location_id.cmp(&b.location_id));
+            explanation.excluded = all;
         }
         Some(EventKind::OrderAllocated {
             order_id: order_id.clone(),
             allocations,
             backorders,
+            explanation: Some(Box::new(explanation)),
         })
     }
 
-    /// Slots of fulfilling locations in preference order: nearest to the
-    /// ship-to first (when both have coordinates), then by id.
-    pub(super) fn candidates(&self, ship_to: &Address) -> std::borrow::Cow<'_, [usize]> {
-        let mut slots = std::borrow::Cow::Borrowed(self.locations.fulfilling.as_slice());
-        if let (Some(a), Some(b)) = (ship_to.lat(), ship_to.lon()) {
-            let distance = |slot: usize| {
-                let l = &self.locations.by_slot[slot];
-                match (l.lat, l.lon) {
-                    (Some(x), Some(y)) => haversine_km(a, b, x, y),
-                    _ => f64::INFINITY,
+    /// The locations that may source an order (sorted by id, with their
+    /// slots) and the fulfilling ones filtered out, with the reason.
+    fn sourcing_candidates(
+        &self,
+        order: &Order,
+    ) -> (Vec<Candidate>, Vec<usize>, Vec<sourcing::Exclusion>) {
+        use sourcing::ExclusionReason as Why;
+        let policy = &self.config.sourcing;
+        let ship_to = &order.placement.ship_to;
+        let channel = self.channels.get(order.placement.channel.as_str());
+        let zone = policy
+            .cost_table()
+            .and_then(|t| t.zone_of(ship_to.country(), ship_to.postal_code()));
+        let nearest = policy.uses(sourcing::RuleName::Nearest);
+        let here = ship_to.lat().zip(ship_to.lon());
+        let fulfilling = &self.locations.fulfilling;
+        let mut candidates = Vec::with_capacity(fulfilling.len());
+        let mut slots = Vec::with_capacity(fulfilling.len());
+        let mut excluded = Vec::new();
+        for &slot in fulfilling {
+            let l = &self.locations.by_slot[slot];
+            let why = if l.paused {
+                Some(Why::Paused)
+            } else if channel.is_some_and(|c| !c.uses(l.location_id.as_str())) {
+                Some(Why::Channel)
+            } else if !l.ships_to(ship_to.country(), ship_to.region()) {
+                Some(Why::Destination)
+            } else {
+                None
+            };
+            if let Some(reason) = why {
+                excluded.push(sourcing::Exclusion {
+                    location_id: l.location_id.clone(),
+                    reason,
+                });
+                continue;
+            }
+            let distance = if !nearest {
+                Distance::Unknown
+            } else if let (Some((a, b)), Some(x), Some(y)) = (here, l.lat, l.lon) {
+                Distance::Km(haversine_km(a, b, x, y))
+            } else {
+                match (&l.country, &l.postal_code) {
+                    (Some(country), Some(postal)) if country == ship_to.country() => {
+                        let shared = postal
+                            .bytes()
+                            .zip(ship_to.postal_code().bytes())
+                            .take_while(|(x, y)| x.eq_ignore_ascii_case(y))
+                            .count();
+                        Distance::SharedPostalPrefix(shared as u32)
+                    }
+                    _ => Distance::Unknown,
                 }
             };
-            // Stable sort keeps id order among equal (or unknown) distances.
-            slots
-                .to_mut()
-                .sort_by(|&x, &y| distance(x).total_cmp(&distance(y)));
+            let in_use = order
+                .lines
+                .iter()
+                .any(|line| line.allocations.at(&l.location_id) > 0);
+            candidates.push(Candidate {
+                location_id: l.location_id.clone(),
+                distance,
+                priority: l.priority,
+                rate: zone.and_then(|z| self.rates.get(z)?.get(slot).copied().flatten()),
+                in_use,
+            });
+            slots.push(slot);
         }
-        slots
+        (candidates, slots, excluded)
     }
 }

@@ -7,6 +7,24 @@ impl Engine {
         check_id("location_id", c.location_id.as_str())?;
         check_text("name", &c.name, MAX_NAME)?;
         check_coordinates("", c.lat, c.lon)?;
+        if let Some(country) = &c.country {
+            check_country("country", country)?;
+        }
+        if let Some(p) = &c.postal_code {
+            check_text("postal_code", p, 32)?;
+        }
+        if let Some(list) = &c.ships_to {
+            for (i, d) in list.iter().enumerate() {
+                let field = format!("ships_to[{i}]");
+                match d.split_once('-') {
+                    None => check_country(&field, d)?,
+                    Some((country, region)) => {
+                        check_country(&field, country)?;
+                        check_text(&field, region, MAX_NAME)?;
+                    }
+                }
+            }
+        }
         let location = Location {
             location_id: c.location_id,
             name: c.name,
@@ -14,11 +32,47 @@ impl Engine {
             lat: c.lat,
             lon: c.lon,
             fulfills_orders: c.fulfills_orders,
+            priority: c.priority,
+            paused: c.paused,
+            country: c.country,
+            postal_code: c.postal_code,
+            ships_to: c.ships_to,
         };
         if self.locations.get(location.location_id.as_str()) == Some(&location) {
             return Ok(());
         }
         self.emit(tx, EventKind::LocationDefined { location });
+        Ok(())
+    }
+
+    pub(super) fn define_channel(&mut self, c: DefineChannel, tx: &mut Tx) -> Result<()> {
+        let channel = c.0;
+        channel.check()?;
+        self.check_channel_locations(&channel)?;
+        if self.channels.get(&channel.channel) == Some(&channel) {
+            return Ok(());
+        }
+        self.emit(tx, EventKind::ChannelDefined { channel });
+        Ok(())
+    }
+
+    /// A channel may only list defined locations.
+    pub(super) fn check_channel_locations(&self, channel: &ChannelDef) -> Result<()> {
+        for id in channel.location_ids.iter().flatten() {
+            if !self.locations.contains(id.as_str()) {
+                return Err(OmsError::not_found("location", id));
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn set_sourcing_policy(&mut self, c: SetSourcingPolicy, tx: &mut Tx) -> Result<()> {
+        let policy = c.0;
+        policy.check()?;
+        if self.config.sourcing == policy {
+            return Ok(());
+        }
+        self.emit(tx, EventKind::SourcingPolicySet { policy });
         Ok(())
     }
 
@@ -843,13 +897,7 @@ fn check_address(a: &Address) -> Result<()> {
         check_text("region", r, MAX_NAME)?;
     }
     check_text("postal_code", a.postal_code(), 32)?;
-    let country = a.country();
-    if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(OmsError::validation(
-            "country",
-            format!("{country:?} is not an ISO 3166-1 alpha-2 code like \"US\""),
-        ));
-    }
+    check_country("country", a.country())?;
     match (a.lat(), a.lon()) {
         (Some(lat), Some(lon)) if lat.is_nan() != lon.is_nan() => Err(OmsError::validation(
             "lat",
@@ -857,4 +905,15 @@ fn check_address(a: &Address) -> Result<()> {
         )),
         (lat, lon) => check_coordinates("", lat, lon),
     }
+}
+
+/// An ISO 3166-1 alpha-2 country code: two upper-case letters.
+fn check_country(field: &str, country: &str) -> Result<()> {
+    if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(OmsError::validation(
+            field,
+            format!("{country:?} is not an ISO 3166-1 alpha-2 code like \"US\""),
+        ));
+    }
+    Ok(())
 }

@@ -55,6 +55,9 @@ impl Engine {
         match kind {
             EventKind::LocationDefined { location } => {
                 self.locations.upsert(location.clone());
+                if !self.rates.is_empty() {
+                    self.refresh_rates();
+                }
             }
             EventKind::ProductDefined { product } => {
                 for c in product.components.iter() {
@@ -219,6 +222,26 @@ impl Engine {
             }
             // Informational (the status is derived): folding it only counts
             // it, so a replay does not look the order up once per change.
+            EventKind::ChannelDefined { channel } => {
+                if origin == Origin::Log {
+                    channel
+                        .check()
+                        .map_err(|e| OmsError::conflict(e.to_string()))?;
+                    self.check_channel_locations(channel)
+                        .map_err(|e| OmsError::conflict(e.to_string()))?;
+                }
+                self.channels
+                    .insert(channel.channel.clone(), channel.clone());
+            }
+            EventKind::SourcingPolicySet { policy } => {
+                if origin == Origin::Log {
+                    policy
+                        .check()
+                        .map_err(|e| OmsError::conflict(e.to_string()))?;
+                }
+                self.config.sourcing = policy.clone();
+                self.refresh_rates();
+            }
             EventKind::OrderStatusChanged { .. } => return Ok(()),
         }
         // `execute` refreshes the allocation queue once per touched order at

@@ -21,6 +21,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{check_coordinates, check_gtin, haversine_km, Location, Product};
+use crate::channel::ChannelDef;
 use crate::command::*;
 use crate::error::{OmsError, Result};
 use crate::event::{
@@ -33,10 +34,10 @@ use crate::ids::{
 use crate::inventory::{StockCell, StockLevel};
 use crate::money::{Currency, Money};
 use crate::order::{
-    Address, KitLine, LineState, LocationQuantity, Order, OrderAction, OrderStatus, OrderView,
-    PaymentKind, PaymentTotals, Priority, Shipment,
+    Address, CustomerTier, KitLine, LineState, LocationQuantity, Order, OrderAction, OrderStatus,
+    OrderView, PaymentKind, PaymentTotals, Priority, Shipment,
 };
-use crate::sourcing::{first_complete, plan_allocation, LineNeed};
+use crate::sourcing::{self, Candidate, Distance, LineNeed, SourcingPolicy};
 use crate::util::{FxHasher, FxMap, FxSet};
 use hashbrown::HashTable;
 use std::hash::{Hash, Hasher};
@@ -66,6 +67,9 @@ pub struct Config {
     /// Allocate orders as soon as they become releasable and fill
     /// backorders when stock arrives or is freed (default false).
     pub auto_allocate: bool,
+    /// How allocation chooses locations (default: [`SourcingPolicy::default`]);
+    /// `set_sourcing_policy` replaces it.
+    pub sourcing: SourcingPolicy,
 }
 
 impl Default for Config {
@@ -75,6 +79,7 @@ impl Default for Config {
             require_payment: true,
             high_value_threshold: None,
             auto_allocate: false,
+            sourcing: SourcingPolicy::default(),
         }
     }
 }
@@ -82,12 +87,25 @@ impl Default for Config {
 impl Config {
     /// Parses a config from JSON text; malformed input is a `validation` error.
     pub fn from_json(json: &str) -> Result<Config> {
-        serde_json::from_str(json).map_err(|e| OmsError::validation("config", e.to_string()))
+        let config: Config = serde_json::from_str(json)
+            .map_err(|e| OmsError::validation("config", e.to_string()))?;
+        config.check()?;
+        Ok(config)
     }
 
     /// Parses a config from a JSON value; malformed input is a `validation` error.
     pub fn from_value(value: serde_json::Value) -> Result<Config> {
-        serde_json::from_value(value).map_err(|e| OmsError::validation("config", e.to_string()))
+        let config: Config = serde_json::from_value(value)
+            .map_err(|e| OmsError::validation("config", e.to_string()))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Checks what the types alone cannot: a consistent sourcing policy.
+    pub fn check(&self) -> Result<()> {
+        self.sourcing
+            .check()
+            .map_err(|e| e.within(|| "sourcing".into()))
     }
 }
 
@@ -416,11 +434,17 @@ impl Sites {
     }
 }
 
-/// Allocation order: rush first, then oldest placement, then order id.
-type PendingKey = (Priority, DateTime<Utc>, OrderId);
+/// Allocation order: rush first, then VIP customers, then oldest
+/// placement, then order id.
+type PendingKey = (Priority, CustomerTier, DateTime<Utc>, OrderId);
 
 fn pending_key(o: &Order) -> PendingKey {
-    (o.placement.priority, o.placed_at, o.order_id().clone())
+    (
+        o.placement.priority,
+        o.placement.customer_tier,
+        o.placed_at,
+        o.order_id().clone(),
+    )
 }
 
 /// Releasable orders with unallocated units, in allocation order.
@@ -435,6 +459,7 @@ impl AllocationQueue {
     fn new() -> Self {
         let sentinel = (
             Priority::Standard,
+            CustomerTier::Standard,
             DateTime::<Utc>::MAX_UTC,
             OrderId::new(""),
         );
@@ -460,7 +485,7 @@ impl AllocationQueue {
     }
     /// Queued order ids, in allocation order.
     fn iter(&self) -> impl Iterator<Item = &OrderId> {
-        self.0.iter().filter(|(s, _)| !s).map(|(_, k)| &k.2)
+        self.0.iter().filter(|(s, _)| !s).map(|(_, k)| &k.3)
     }
 }
 
@@ -506,6 +531,11 @@ pub struct Engine {
     high_value_review: Hold,
     /// Reused by `execute` for the orders a command touches.
     touched_scratch: Vec<(OrderId, Option<OrderStatus>)>,
+    /// Channel definitions (channels never defined use every location).
+    channels: BTreeMap<Channel, ChannelDef>,
+    /// The policy's shipping rates by zone and location slot, derived from
+    /// the policy and the locations so that sourcing never searches the table.
+    rates: Vec<Vec<Option<(Decimal, Decimal)>>>,
 }
 
 impl Engine {
@@ -523,7 +553,35 @@ impl Engine {
             awaiting_payment: Hold::new(Hold::AWAITING_PAYMENT),
             high_value_review: Hold::new(Hold::HIGH_VALUE_REVIEW),
             touched_scratch: Vec::new(),
+            channels: BTreeMap::new(),
+            rates: Vec::new(),
         }
+        .with_rates()
+    }
+
+    fn with_rates(mut self) -> Engine {
+        self.refresh_rates();
+        self
+    }
+
+    /// Rebuilds [`Engine::rates`] after the policy or a location changed.
+    fn refresh_rates(&mut self) {
+        self.rates = match self.config.sourcing.cost_table() {
+            None => Vec::new(),
+            Some(table) => (0..table.zones.len())
+                .map(|zone| {
+                    self.locations
+                        .by_slot
+                        .iter()
+                        .map(|l| {
+                            table
+                                .rate(l.location_id.as_str(), zone)
+                                .map(|r| (r.per_shipment.amount, r.per_kg.amount))
+                        })
+                        .collect()
+                })
+                .collect(),
+        };
     }
 
     /// The engine's configuration.
@@ -583,6 +641,8 @@ impl Engine {
             Command::ConfirmDelivery(c) => self.confirm_delivery(c, tx)?,
             Command::CancelOrder(c) => self.cancel_order(c, tx)?,
             Command::CancelLine(c) => self.cancel_line(c, tx)?,
+            Command::DefineChannel(c) => self.define_channel(c, tx)?,
+            Command::SetSourcingPolicy(c) => self.set_sourcing_policy(c, tx)?,
         }
         Ok(())
     }

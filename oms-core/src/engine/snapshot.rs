@@ -37,6 +37,7 @@ impl Engine {
             products,
             orders,
             shipments,
+            channels: self.channels.values().collect(),
         };
         // Serializing plain data to a Vec cannot fail.
         serde_json::to_vec(&snapshot).unwrap_or_default()
@@ -104,6 +105,14 @@ impl Engine {
         for s in s.shipments {
             e.shipments.insert(s);
         }
+        for c in s.channels {
+            e.check_channel_locations(&c)
+                .map_err(|err| OmsError::conflict(err.to_string()))?;
+            if e.channels.insert(c.channel.clone(), c).is_some() {
+                return Err(OmsError::conflict("a channel appears twice"));
+            }
+        }
+        e.refresh_rates();
         e.rebuild_indexes();
         e.check_invariants().map_err(OmsError::conflict)?;
         Ok(e)
@@ -279,6 +288,8 @@ struct SnapshotRef<'a> {
     products: Vec<ProductSnapshot>,
     orders: Vec<&'a Order>,
     shipments: Vec<&'a Shipment>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    channels: Vec<&'a ChannelDef>,
 }
 
 #[derive(Deserialize)]
@@ -291,4 +302,6 @@ struct Snapshot {
     products: Vec<ProductSnapshot>,
     orders: Vec<Order>,
     shipments: Vec<Shipment>,
+    #[serde(default)]
+    channels: Vec<ChannelDef>,
 }

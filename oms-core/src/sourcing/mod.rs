@@ -1,0 +1,649 @@
+//! Sourcing: deciding which locations reserve stock for an order, and why.
+//!
+//! A pure algorithm over plain data: the engine lists the eligible
+//! candidate locations (fulfilling, not paused, serving the order's channel
+//! and destination; sorted by location id) with what each knows about them,
+//! and the open needs with a stock matrix; [`plan`] returns the
+//! reservations and an [`Explanation`]. Nothing here reads the engine.
+//!
+//! The planner chooses one location at a time. Each choice ranks the
+//! candidates that can still supply something by the policy's rules in
+//! order (a rule only breaks the ties the rules before it left), then by
+//! location id, and reserves everything the winner can supply. It stops
+//! when nothing is left open, no candidate can supply more, or
+//! `max_shipments` locations are in use. Under the default policy
+//! (`ship_complete`, `fewest_shipments`, `nearest`, `location_priority`)
+//! that is: one location that ships complete, the nearest of those; else
+//! split, taking the location that covers most first.
+//!
+//! Kit lines allocate whole kit units: every component of a unit comes
+//! from the same location.
+
+mod explain;
+mod policy;
+
+use std::cmp::Ordering;
+
+use rust_decimal::Decimal;
+
+pub use explain::{CandidateScores, Choice, Exclusion, ExclusionReason, Explanation};
+pub(crate) use policy::shipment_cost;
+pub use policy::{CostTable, Rate, Rule, RuleName, SourcingPolicy, Zone};
+
+use crate::ids::LocationId;
+use crate::money::{Currency, Money};
+
+/// One line's open need: `quantity` units, each made of `parts` (item index,
+/// units per line unit). A plain product is one part of quantity 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineNeed {
+    /// Open units of the line to allocate.
+    pub quantity: u64,
+    /// `(item index, units per line unit)` for each item a line unit draws from stock.
+    pub parts: Vec<(usize, u64)>,
+}
+
+/// Reserve `quantity` units of `line` at candidate `candidate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Assignment {
+    /// Index of the line in the request's `lines`.
+    pub line: usize,
+    /// Index of the candidate location in the request's `candidates`.
+    pub candidate: usize,
+    /// Line units to reserve there.
+    pub quantity: u64,
+}
+
+/// How far a candidate is from the ship-to.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Distance {
+    /// Great-circle distance in km (both have coordinates).
+    Km(f64),
+    /// Same country, sharing this many leading postal-code characters.
+    SharedPostalPrefix(u32),
+    /// Nothing to compare (another country, or no address data): ranks last.
+    Unknown,
+}
+
+impl Distance {
+    /// Nearer first: any km figure, then longer shared prefixes, then unknown.
+    fn cmp_nearer(self, other: Distance) -> Ordering {
+        use Distance::*;
+        match (self, other) {
+            (Km(a), Km(b)) => a.total_cmp(&b),
+            (Km(_), _) => Ordering::Less,
+            (_, Km(_)) => Ordering::Greater,
+            (SharedPostalPrefix(a), SharedPostalPrefix(b)) => b.cmp(&a),
+            (SharedPostalPrefix(_), Unknown) => Ordering::Less,
+            (Unknown, SharedPostalPrefix(_)) => Ordering::Greater,
+            (Unknown, Unknown) => Ordering::Equal,
+        }
+    }
+}
+
+/// What the planner knows about one eligible location.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// The location.
+    pub location_id: LocationId,
+    /// Its distance from the ship-to (read by `nearest`).
+    pub distance: Distance,
+    /// Its `priority`, lower first (read by `location_priority`).
+    pub priority: Option<u32>,
+    /// Per-shipment and per-kg cost to the ship-to's zone (read by `lowest_cost`).
+    pub rate: Option<(Decimal, Decimal)>,
+    /// Whether the order already holds stock here: no new shipment, no
+    /// per-shipment cost, and it counts toward `max_shipments`.
+    pub in_use: bool,
+}
+
+/// Everything one sourcing decision reads.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// The open lines.
+    pub lines: &'a [LineNeed],
+    /// Weight in grams of one unit of each item (0 when unknown).
+    pub item_weights_g: &'a [u64],
+    /// Eligible locations, sorted by location id.
+    pub candidates: &'a [Candidate],
+    /// `available[item * candidates.len() + c]`: units of the item candidate `c` can reserve.
+    pub available: &'a [u64],
+    /// The cost table's currency, to report costs in (when `lowest_cost` is used).
+    pub currency: Option<Currency>,
+}
+
+/// A sourcing decision: the reservations to make and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// Reservations, in the order the locations were chosen.
+    pub assignments: Vec<Assignment>,
+    /// Open units per line left unallocated.
+    pub left: Vec<u64>,
+    /// Why (its `excluded` lists only `no_stock`; the engine adds its own filters).
+    pub explanation: Explanation,
+}
+
+/// One candidate's standing at one choice.
+#[derive(Debug, Clone, Copy)]
+struct Standing {
+    c: usize,
+    units: u64,
+    complete: bool,
+    cost: Option<Decimal>,
+    units_left: u64,
+}
+
+/// Plans an allocation under `policy`.
+///
+/// ```
+/// use oms_core::sourcing::{plan, Candidate, Distance, LineNeed, Request, RuleName, SourcingPolicy};
+/// let c = |id: &str, km: f64| Candidate { location_id: id.into(), distance: Distance::Km(km),
+///     priority: None, rate: None, in_use: false };
+/// // One line of 3 units; WH1 (far) has 5, WH2 (near) has 3, WH3 (nearest) has 1.
+/// let lines = [LineNeed { quantity: 3, parts: vec![(0, 1)] }];
+/// let candidates = [c("WH1", 900.0), c("WH2", 40.0), c("WH3", 5.0)];
+/// let p = plan(&SourcingPolicy::default(), &Request { lines: &lines, item_weights_g: &[0],
+///     candidates: &candidates, available: &[5, 3, 1], currency: None });
+/// assert_eq!(p.explanation.chosen[0].location_id.as_str(), "WH2");
+/// assert_eq!(p.explanation.chosen[0].won_by, RuleName::Nearest); // both ship complete
+/// assert_eq!(p.left, vec![0]);
+/// ```
+pub fn plan(policy: &SourcingPolicy, req: &Request<'_>) -> Plan {
+    let n = req.candidates.len();
+    let items = req.item_weights_g.len();
+    let mut avail: Vec<u64> = req.available.to_vec();
+    let mut left: Vec<u64> = req.lines.iter().map(|l| l.quantity).collect();
+    let mut in_use: Vec<bool> = req.candidates.iter().map(|c| c.in_use).collect();
+    let mut shipments = in_use.iter().filter(|&&u| u).count();
+    let wants_balance = policy.uses(RuleName::StockBalance);
+    let mut scratch: Vec<(usize, u64)> = Vec::with_capacity(items);
+    let mut assignments = Vec::new();
+    let mut chosen = Vec::new();
+    let mut candidates_scores = Vec::new();
+    let mut excluded = Vec::new();
+    let mut note = None;
+
+    let mut first = true;
+    loop {
+        let open: u64 = left.iter().sum();
+        if open == 0 {
+            break;
+        }
+        let full = policy
+            .max_shipments
+            .is_some_and(|m| shipments >= m as usize);
+        let mut best: Option<Standing> = None;
+        let mut second: Option<Standing> = None;
+        let mut all: Vec<Standing> = Vec::new();
+        #[allow(clippy::needless_range_loop)] // `c` indexes the matrix too
+        for c in 0..n {
+            let (units, grams) = coverable(req, &left, &avail, c, &mut scratch);
+            if units == 0 {
+                if first {
+                    excluded.push(Exclusion {
+                        location_id: req.candidates[c].location_id.clone(),
+                        reason: ExclusionReason::NoStock,
+                    });
+                }
+                continue;
+            }
+            if full && !in_use[c] {
+                if first {
+                    excluded.push(Exclusion {
+                        location_id: req.candidates[c].location_id.clone(),
+                        reason: ExclusionReason::MaxShipments,
+                    });
+                }
+                continue;
+            }
+            let cand = &req.candidates[c];
+            let cost = cand.rate.map(|(per_shipment, per_kg)| {
+                let fixed = if in_use[c] {
+                    Decimal::ZERO
+                } else {
+                    per_shipment
+                };
+                shipment_cost(fixed, per_kg, grams)
+            });
+            let units_left = if wants_balance {
+                units_left_after(&scratch, &avail, n, c)
+            } else {
+                0
+            };
+            let s = Standing {
+                c,
+                units,
+                complete: units == open,
+                cost,
+                units_left,
+            };
+            if first {
+                all.push(s);
+            }
+            match best {
+                Some(b) if compare(policy, req, &b, &s).is_le() => {
+                    if second.is_none_or(|x| compare(policy, req, &x, &s).is_gt()) {
+                        second = Some(s);
+                    }
+                }
+                _ => {
+                    second = best;
+                    best = Some(s);
+                }
+            }
+        }
+        if first {
+            all.sort_by(|a, b| compare(policy, req, a, b));
+            candidates_scores = all.iter().map(|s| scores(policy, req, s)).collect();
+            first = false;
+        }
+        let Some(b) = best else {
+            if full {
+                note = Some(format!(
+                    "max_shipments ({}) reached; the rest is backordered.",
+                    shipments
+                ));
+            }
+            break;
+        };
+        let won_by = match &second {
+            None => RuleName::OnlyCandidate,
+            Some(s) => deciding_rule(policy, req, &b, s),
+        };
+        let units = take(req, &mut left, &mut avail, b.c, &mut assignments);
+        chosen.push(Choice {
+            location_id: req.candidates[b.c].location_id.clone(),
+            units,
+            won_by,
+            runner_up: second.map(|s| req.candidates[s.c].location_id.clone()),
+        });
+        if !in_use[b.c] {
+            in_use[b.c] = true;
+            shipments += 1;
+        }
+    }
+
+    if !policy.allow_partial && left.iter().any(|&l| l > 0) && !assignments.is_empty() {
+        assignments.clear();
+        chosen.clear();
+        left = req.lines.iter().map(|l| l.quantity).collect();
+        note = Some("allow_partial is off and the order cannot be allocated completely; nothing was reserved.".into());
+    }
+
+    Plan {
+        assignments,
+        left,
+        explanation: Explanation {
+            rules: policy.rules.iter().map(Rule::name).collect(),
+            candidates: candidates_scores,
+            excluded,
+            chosen,
+            note,
+        },
+    }
+}
+
+/// Orders two standings under the policy: `Less` when `a` is better.
+fn compare(policy: &SourcingPolicy, req: &Request<'_>, a: &Standing, b: &Standing) -> Ordering {
+    for rule in &policy.rules {
+        let o = compare_on(rule.name(), req, a, b);
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    a.c.cmp(&b.c)
+}
+
+/// The first rule on which `winner` beats `runner_up`.
+fn deciding_rule(
+    policy: &SourcingPolicy,
+    req: &Request<'_>,
+    winner: &Standing,
+    runner_up: &Standing,
+) -> RuleName {
+    policy
+        .rules
+        .iter()
+        .map(Rule::name)
+        .find(|&r| compare_on(r, req, winner, runner_up) != Ordering::Equal)
+        .unwrap_or(RuleName::LocationId)
+}
+
+fn compare_on(rule: RuleName, req: &Request<'_>, a: &Standing, b: &Standing) -> Ordering {
+    let (ca, cb) = (&req.candidates[a.c], &req.candidates[b.c]);
+    match rule {
+        RuleName::ShipComplete => b.complete.cmp(&a.complete),
+        RuleName::FewestShipments => b.units.cmp(&a.units),
+        RuleName::Nearest => ca.distance.cmp_nearer(cb.distance),
+        RuleName::LowestCost => match (a.cost, b.cost) {
+            // Cost per unit, compared without dividing: a/ua vs b/ub.
+            (Some(x), Some(y)) => {
+                let lhs = x.checked_mul(Decimal::from(b.units));
+                let rhs = y.checked_mul(Decimal::from(a.units));
+                match (lhs, rhs) {
+                    (Some(l), Some(r)) => l.cmp(&r),
+                    _ => (x / Decimal::from(a.units)).cmp(&(y / Decimal::from(b.units))),
+                }
+            }
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        },
+        RuleName::StockBalance => b.units_left.cmp(&a.units_left),
+        RuleName::LocationPriority => match (ca.priority, cb.priority) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        },
+        RuleName::LocationId | RuleName::OnlyCandidate => Ordering::Equal,
+    }
+}
+
+/// The scores reported for a standing (only the policy's rules).
+fn scores(policy: &SourcingPolicy, req: &Request<'_>, s: &Standing) -> CandidateScores {
+    let cand = &req.candidates[s.c];
+    let mut out = CandidateScores {
+        location_id: cand.location_id.clone(),
+        units: s.units,
+        ships_complete: s.complete,
+        distance_km: None,
+        shared_postal_prefix: None,
+        cost: None,
+        units_left: None,
+        priority: None,
+    };
+    for rule in &policy.rules {
+        match rule.name() {
+            RuleName::Nearest => match cand.distance {
+                Distance::Km(km) => out.distance_km = Some((km * 10.0).round() / 10.0),
+                Distance::SharedPostalPrefix(p) => out.shared_postal_prefix = Some(p),
+                Distance::Unknown => {}
+            },
+            RuleName::LowestCost => {
+                out.cost = s
+                    .cost
+                    .zip(req.currency)
+                    .map(|(amount, currency)| Money::new(amount.round_dp(2), currency));
+            }
+            RuleName::StockBalance => out.units_left = Some(s.units_left),
+            RuleName::LocationPriority => out.priority = cand.priority,
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Units candidate `c` can supply, taking the lines in order, and their
+/// weight in grams. Leaves in `scratch` the units of each item it would take.
+fn coverable(
+    req: &Request<'_>,
+    left: &[u64],
+    avail: &[u64],
+    c: usize,
+    scratch: &mut Vec<(usize, u64)>,
+) -> (u64, u64) {
+    let n = req.candidates.len();
+    scratch.clear();
+    let mut units = 0u64;
+    let mut grams = 0u64;
+    for (need, &rem) in req.lines.iter().zip(left) {
+        if rem == 0 {
+            continue;
+        }
+        let k = need.parts.iter().fold(rem, |acc, &(item, per)| {
+            let taken = scratch.iter().find(|(i, _)| *i == item).map_or(0, |u| u.1);
+            let there = avail[item * n + c].saturating_sub(taken);
+            acc.min(there.checked_div(per).unwrap_or(0))
+        });
+        if k == 0 {
+            continue;
+        }
+        for &(item, per) in &need.parts {
+            let used = k.saturating_mul(per);
+            grams = grams.saturating_add(used.saturating_mul(req.item_weights_g[item]));
+            match scratch.iter_mut().find(|(i, _)| *i == item) {
+                Some(u) => u.1 += used,
+                None => scratch.push((item, used)),
+            }
+        }
+        units += k;
+    }
+    (units, grams)
+}
+
+/// The fewest units of any item candidate `c` would have left after taking `scratch`.
+fn units_left_after(scratch: &[(usize, u64)], avail: &[u64], n: usize, c: usize) -> u64 {
+    scratch
+        .iter()
+        .map(|&(item, used)| avail[item * n + c].saturating_sub(used))
+        .min()
+        .unwrap_or(0)
+}
+
+/// Reserves at candidate `c` everything it can supply, in line order;
+/// returns the line units reserved.
+fn take(
+    req: &Request<'_>,
+    left: &mut [u64],
+    avail: &mut [u64],
+    c: usize,
+    plan: &mut Vec<Assignment>,
+) -> u64 {
+    let n = req.candidates.len();
+    let mut total = 0;
+    for (line, need) in req.lines.iter().enumerate() {
+        let k = need.parts.iter().fold(left[line], |acc, &(item, per)| {
+            acc.min(avail[item * n + c].checked_div(per).unwrap_or(0))
+        });
+        if k == 0 {
+            continue;
+        }
+        for &(item, per) in &need.parts {
+            avail[item * n + c] -= k * per;
+        }
+        left[line] -= k;
+        total += k;
+        plan.push(Assignment {
+            line,
+            candidate: c,
+            quantity: k,
+        });
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn need(q: u64, item: usize) -> LineNeed {
+        LineNeed {
+            quantity: q,
+            parts: vec![(item, 1)],
+        }
+    }
+
+    fn cand(id: &str) -> Candidate {
+        Candidate {
+            location_id: id.into(),
+            distance: Distance::Unknown,
+            priority: None,
+            rate: None,
+            in_use: false,
+        }
+    }
+
+    /// `available` as `[item][candidate]` rows.
+    fn run(
+        policy: &SourcingPolicy,
+        lines: &[LineNeed],
+        cands: &[Candidate],
+        rows: &[&[u64]],
+    ) -> Plan {
+        let available: Vec<u64> = rows.iter().flat_map(|r| r.iter().copied()).collect();
+        let weights = vec![1000; rows.len()];
+        plan(
+            policy,
+            &Request {
+                lines,
+                item_weights_g: &weights,
+                candidates: cands,
+                available: &available,
+                currency: Some(Currency::USD),
+            },
+        )
+    }
+
+    fn used(p: &Plan) -> Vec<&str> {
+        p.explanation
+            .chosen
+            .iter()
+            .map(|c| c.location_id.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn prefers_one_complete_location_then_id() {
+        let cands = [cand("A"), cand("B"), cand("C")];
+        let p = run(
+            &SourcingPolicy::default(),
+            &[need(1, 0), need(1, 1)],
+            &cands,
+            &[&[1, 1, 1], &[0, 1, 1]],
+        );
+        assert_eq!(used(&p), vec!["B"]);
+        assert_eq!(p.explanation.chosen[0].won_by, RuleName::LocationId);
+        assert_eq!(p.explanation.candidates[0].location_id.as_str(), "B");
+        assert_eq!(p.explanation.excluded.len(), 0);
+    }
+
+    #[test]
+    fn splits_to_fewest_locations_and_backorders_the_rest() {
+        let cands = [cand("A"), cand("B"), cand("C")];
+        let p = run(
+            &SourcingPolicy::default(),
+            &[need(5, 0), need(3, 1)],
+            &cands,
+            &[&[5, 2, 0], &[0, 3, 1]],
+        );
+        assert_eq!(p.left, vec![0, 0]);
+        assert_eq!(used(&p), vec!["A", "B"]);
+        // A and B could each supply 5 units: the id decides.
+        assert_eq!(p.explanation.chosen[0].won_by, RuleName::LocationId);
+        // Then B alone supplies everything left.
+        assert_eq!(p.explanation.chosen[1].won_by, RuleName::ShipComplete);
+
+        let p = run(
+            &SourcingPolicy::default(),
+            &[need(10, 0)],
+            &cands,
+            &[&[3, 4, 0]],
+        );
+        assert_eq!(p.left, vec![3]);
+        assert_eq!(p.explanation.excluded[0].reason, ExclusionReason::NoStock);
+    }
+
+    #[test]
+    fn max_shipments_and_allow_partial_limit_the_split() {
+        let cands = [cand("A"), cand("B"), cand("C")];
+        let one = SourcingPolicy {
+            max_shipments: Some(1),
+            ..SourcingPolicy::default()
+        };
+        let p = run(&one, &[need(6, 0)], &cands, &[&[2, 3, 1]]);
+        assert_eq!(used(&p), vec!["B"]);
+        assert_eq!(p.left, vec![3]);
+        assert!(p
+            .explanation
+            .note
+            .as_deref()
+            .unwrap()
+            .contains("max_shipments"));
+
+        let strict = SourcingPolicy {
+            allow_partial: false,
+            ..SourcingPolicy::default()
+        };
+        let p = run(&strict, &[need(7, 0)], &cands, &[&[2, 3, 1]]);
+        assert!(p.assignments.is_empty());
+        assert_eq!(p.left, vec![7]);
+    }
+
+    #[test]
+    fn kit_units_are_whole_and_from_one_location() {
+        let kit = LineNeed {
+            quantity: 3,
+            parts: vec![(0, 2), (1, 1)],
+        };
+        let cands = [cand("A"), cand("B")];
+        let p = run(
+            &SourcingPolicy::default(),
+            &[kit],
+            &cands,
+            &[&[5, 2], &[3, 9]],
+        );
+        // A: min(5/2, 3) = 2 kits; B: min(2/2, 9) = 1 kit.
+        assert_eq!(p.assignments.len(), 2);
+        assert_eq!(p.left, vec![0]);
+    }
+
+    #[test]
+    fn two_lines_of_one_item_share_stock() {
+        let p = run(
+            &SourcingPolicy::default(),
+            &[need(2, 0), need(2, 0)],
+            &[cand("A")],
+            &[&[3]],
+        );
+        assert_eq!(p.left.iter().sum::<u64>(), 1);
+    }
+
+    #[test]
+    fn lowest_cost_compares_cost_per_unit() {
+        let policy = SourcingPolicy {
+            rules: vec![Rule::LowestCost(CostTable {
+                zones: vec![],
+                rates: vec![],
+            })],
+            ..SourcingPolicy::default()
+        };
+        let mut a = cand("A");
+        a.rate = Some((Decimal::new(10, 0), Decimal::ZERO)); // 10 for 2 units = 5/unit
+        let mut b = cand("B");
+        b.rate = Some((Decimal::new(6, 0), Decimal::ZERO)); // 6 for 1 unit
+        let p = run(&policy, &[need(2, 0)], &[a, b], &[&[2, 1]]);
+        assert_eq!(used(&p), vec!["A"]);
+        assert_eq!(p.explanation.chosen[0].won_by, RuleName::LowestCost);
+        assert_eq!(
+            p.explanation.candidates[0].cost,
+            Some(Money::new(Decimal::new(10, 0), Currency::USD))
+        );
+    }
+
+    #[test]
+    fn stock_balance_and_priority_rank_as_documented() {
+        let mut a = cand("A");
+        a.priority = Some(2);
+        let mut b = cand("B");
+        b.priority = Some(1);
+        let by_priority = SourcingPolicy {
+            rules: vec![Rule::LocationPriority],
+            ..SourcingPolicy::default()
+        };
+        let p = run(
+            &by_priority,
+            &[need(1, 0)],
+            &[a.clone(), b.clone()],
+            &[&[9, 2]],
+        );
+        assert_eq!(used(&p), vec!["B"]);
+        let balance = SourcingPolicy {
+            rules: vec![Rule::StockBalance, Rule::LocationPriority],
+            ..SourcingPolicy::default()
+        };
+        let p = run(&balance, &[need(1, 0)], &[a, b], &[&[9, 2]]);
+        assert_eq!(used(&p), vec!["A"]);
+        assert_eq!(p.explanation.candidates[0].units_left, Some(8));
+    }
+}
