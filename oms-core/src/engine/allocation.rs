@@ -49,6 +49,16 @@ impl Engine {
     /// Plans the allocation of an order's unallocated units under the
     /// sourcing policy; `None` when nothing would change.
     pub(super) fn plan_order_allocation(&self, order_id: &OrderId) -> Option<EventKind> {
+        self.plan_capped_allocation(order_id, None)
+    }
+
+    /// [`Engine::plan_order_allocation`] with fair-share caps: at most
+    /// `caps[product slot]` units of a product for this order.
+    fn plan_capped_allocation(
+        &self,
+        order_id: &OrderId,
+        caps: Option<&FxMap<usize, u64>>,
+    ) -> Option<EventKind> {
         let order = self.orders.get(order_id)?;
         if !order.is_releasable() {
             return None;
@@ -94,6 +104,12 @@ impl Engine {
                 available[item * n + c] = entry.cell(slot).map_or(0, StockCell::available);
             }
         }
+        let item_caps: Option<Vec<u64>> = caps.map(|caps| {
+            items
+                .iter()
+                .map(|p| caps.get(p).copied().unwrap_or(u64::MAX))
+                .collect()
+        });
         let policy = &self.config.sourcing;
         let plan = sourcing::plan(
             policy,
@@ -106,6 +122,7 @@ impl Engine {
                     .cost_table()
                     .and_then(|t| t.rates.first())
                     .map(|r| r.per_shipment.currency),
+                item_caps: item_caps.as_deref(),
             },
         );
 
@@ -134,6 +151,21 @@ impl Engine {
             return None;
         }
         let mut explanation = plan.explanation;
+        if let Some(caps) = &item_caps {
+            let capped: Vec<String> = items
+                .iter()
+                .zip(caps)
+                .filter(|(_, &cap)| cap != u64::MAX)
+                .map(|(&p, cap)| format!("{} at most {cap}", self.products.by_slot[p].product.sku))
+                .collect();
+            if !capped.is_empty() {
+                let text = format!("fair share under scarcity: {}.", capped.join(", "));
+                explanation.note = Some(match explanation.note.take() {
+                    Some(n) => format!("{text} {n}"),
+                    None => text,
+                });
+            }
+        }
         if !excluded.is_empty() {
             let mut all = excluded;
             all.append(&mut explanation.excluded);
@@ -216,5 +248,120 @@ impl Engine {
             slots.push(slot);
         }
         (candidates, slots, excluded)
+    }
+
+    /// Batch allocation: every queued order in allocation order. Under a
+    /// `fair_share` policy each priority class (priority, then customer
+    /// tier) first gets its scarce products shared out: a product is
+    /// scarce when the class asks for more than every usable location
+    /// holds, and then each order may take `floor(stock × its ask / the
+    /// class's ask)`, the units left over going one each to the oldest
+    /// orders first.
+    pub(super) fn allocate_queue(&mut self, tx: &mut Tx) {
+        let queue: Vec<OrderId> = self.pending.iter().cloned().collect();
+        if !self.config.sourcing.fair_share {
+            for order_id in queue {
+                if let Some(kind) = self.plan_order_allocation(&order_id) {
+                    self.emit(tx, kind);
+                }
+            }
+            return;
+        }
+        let mut start = 0;
+        while start < queue.len() {
+            let class = self
+                .orders
+                .get(&queue[start])
+                .map(|o| (o.placement.priority, o.placement.customer_tier));
+            let mut end = start + 1;
+            while end < queue.len()
+                && self
+                    .orders
+                    .get(&queue[end])
+                    .map(|o| (o.placement.priority, o.placement.customer_tier))
+                    == class
+            {
+                end += 1;
+            }
+            let caps = self.fair_shares(&queue[start..end]);
+            for (k, order_id) in queue[start..end].iter().enumerate() {
+                if let Some(kind) = self.plan_capped_allocation(order_id, caps.get(k)) {
+                    self.emit(tx, kind);
+                }
+            }
+            start = end;
+        }
+    }
+
+    /// Per order of one priority class, the caps on its scarce products.
+    fn fair_shares(&self, class: &[OrderId]) -> Vec<FxMap<usize, u64>> {
+        // What each order asks of each product, in component units.
+        let mut asks: Vec<FxMap<usize, u64>> = Vec::with_capacity(class.len());
+        let mut total: FxMap<usize, u64> = FxMap::default();
+        for order_id in class {
+            let mut ask: FxMap<usize, u64> = FxMap::default();
+            if let Some(o) = self.orders.get(order_id) {
+                for i in 0..o.lines.len() {
+                    let open = o.unallocated(i);
+                    for (product, per) in o.part_slots(i) {
+                        let units = open.saturating_mul(per);
+                        *ask.entry(product).or_default() += units;
+                        *total.entry(product).or_default() += units;
+                    }
+                }
+            }
+            asks.push(ask);
+        }
+        let mut caps: Vec<FxMap<usize, u64>> = vec![FxMap::default(); class.len()];
+        let mut scarce: Vec<(usize, u64)> = total
+            .into_iter()
+            .filter_map(|(product, asked)| {
+                let stock = self.usable_stock(product, None);
+                (asked > stock).then_some((product, asked))
+            })
+            .collect();
+        scarce.sort_unstable();
+        for (product, asked) in scarce {
+            let stock = self.usable_stock(product, None);
+            let mut given = 0u64;
+            for (k, ask) in asks.iter().enumerate() {
+                if let Some(&a) = ask.get(&product) {
+                    // floor(stock × a / asked), in u128 so it cannot overflow.
+                    let share = (u128::from(stock) * u128::from(a) / u128::from(asked)) as u64;
+                    caps[k].insert(product, share);
+                    given += share;
+                }
+            }
+            // Units lost to rounding go one each to the oldest orders.
+            let mut spare = stock - given;
+            for (k, ask) in asks.iter().enumerate() {
+                if spare == 0 {
+                    break;
+                }
+                if let (Some(&a), Some(cap)) = (ask.get(&product), caps[k].get_mut(&product)) {
+                    if *cap < a {
+                        *cap += 1;
+                        spare -= 1;
+                    }
+                }
+            }
+        }
+        caps
+    }
+
+    /// Units of product `slot` that allocation may use: available at
+    /// fulfilling, unpaused locations (those of `channel`, if given).
+    pub(super) fn usable_stock(&self, product: usize, channel: Option<&ChannelDef>) -> u64 {
+        let entry = &self.products.by_slot[product];
+        self.locations
+            .fulfilling
+            .iter()
+            .filter(|&&slot| {
+                let l = &self.locations.by_slot[slot];
+                !l.paused && channel.is_none_or(|c| c.uses(l.location_id.as_str()))
+            })
+            .filter_map(|&slot| entry.cell(slot))
+            .map(StockCell::available)
+            .sum()
     }
 }

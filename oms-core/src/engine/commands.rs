@@ -627,14 +627,7 @@ impl Engine {
                     self.emit(tx, kind);
                 }
             }
-            None => {
-                let queue: Vec<OrderId> = self.pending.iter().cloned().collect();
-                for order_id in queue {
-                    if let Some(kind) = self.plan_order_allocation(&order_id) {
-                        self.emit(tx, kind);
-                    }
-                }
-            }
+            None => self.allocate_queue(tx),
         }
         Ok(())
     }

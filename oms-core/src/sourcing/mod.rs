@@ -110,6 +110,9 @@ pub struct Request<'a> {
     pub available: &'a [u64],
     /// The cost table's currency, to report costs in (when `lowest_cost` is used).
     pub currency: Option<Currency>,
+    /// Most units of each item the order may take in all (fair share under
+    /// scarcity); `None`: no cap.
+    pub item_caps: Option<&'a [u64]>,
 }
 
 /// A sourcing decision: the reservations to make and why.
@@ -143,7 +146,7 @@ struct Standing {
 /// let lines = [LineNeed { quantity: 3, parts: vec![(0, 1)] }];
 /// let candidates = [c("WH1", 900.0), c("WH2", 40.0), c("WH3", 5.0)];
 /// let p = plan(&SourcingPolicy::default(), &Request { lines: &lines, item_weights_g: &[0],
-///     candidates: &candidates, available: &[5, 3, 1], currency: None });
+///     candidates: &candidates, available: &[5, 3, 1], currency: None, item_caps: None });
 /// assert_eq!(p.explanation.chosen[0].location_id.as_str(), "WH2");
 /// assert_eq!(p.explanation.chosen[0].won_by, RuleName::Nearest); // both ship complete
 /// assert_eq!(p.left, vec![0]);
@@ -152,6 +155,17 @@ pub fn plan(policy: &SourcingPolicy, req: &Request<'_>) -> Plan {
     let n = req.candidates.len();
     let items = req.item_weights_g.len();
     let mut avail: Vec<u64> = req.available.to_vec();
+    if let Some(caps) = req.item_caps {
+        // A cap binds every candidate: no location may offer more than it.
+        for (item, &cap) in caps.iter().enumerate().take(items) {
+            for a in &mut avail[item * n..(item + 1) * n] {
+                *a = (*a).min(cap);
+            }
+        }
+    }
+    let mut caps: Vec<u64> = req
+        .item_caps
+        .map_or_else(|| vec![u64::MAX; items], |c| c.to_vec());
     let mut left: Vec<u64> = req.lines.iter().map(|l| l.quantity).collect();
     let mut in_use: Vec<bool> = req.candidates.iter().map(|c| c.in_use).collect();
     let mut shipments = in_use.iter().filter(|&&u| u).count();
@@ -250,7 +264,25 @@ pub fn plan(policy: &SourcingPolicy, req: &Request<'_>) -> Plan {
             None => RuleName::OnlyCandidate,
             Some(s) => deciding_rule(policy, req, &b, s),
         };
+        let before: Vec<u64> = if req.item_caps.is_some() {
+            (0..items).map(|item| avail[item * n + b.c]).collect()
+        } else {
+            Vec::new()
+        };
         let units = take(req, &mut left, &mut avail, b.c, &mut assignments);
+        if req.item_caps.is_some() {
+            // What was taken comes off the cap, and so off every other location's offer.
+            for item in 0..items {
+                let taken = before[item] - avail[item * n + b.c];
+                caps[item] = caps[item].saturating_sub(taken);
+                for c in 0..n {
+                    if c != b.c {
+                        let a = &mut avail[item * n + c];
+                        *a = (*a).min(caps[item]);
+                    }
+                }
+            }
+        }
         chosen.push(Choice {
             location_id: req.candidates[b.c].location_id.clone(),
             units,
@@ -491,6 +523,7 @@ mod tests {
                 candidates: cands,
                 available: &available,
                 currency: Some(Currency::USD),
+                item_caps: None,
             },
         )
     }
