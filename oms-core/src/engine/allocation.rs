@@ -123,6 +123,10 @@ impl Engine {
                     .and_then(|t| t.rates.first())
                     .map(|r| r.per_shipment.currency),
                 item_caps: item_caps.as_deref(),
+                split_penalty: policy
+                    .cost_table()
+                    .and_then(|t| t.split_penalty)
+                    .map_or(Decimal::ZERO, |m| m.amount),
             },
         );
 

@@ -113,6 +113,8 @@ pub struct Request<'a> {
     /// Most units of each item the order may take in all (fair share under
     /// scarcity); `None`: no cap.
     pub item_caps: Option<&'a [u64]>,
+    /// Extra cost of each shipment beyond the order's first (`lowest_cost`).
+    pub split_penalty: Decimal,
 }
 
 /// A sourcing decision: the reservations to make and why.
@@ -146,7 +148,8 @@ struct Standing {
 /// let lines = [LineNeed { quantity: 3, parts: vec![(0, 1)] }];
 /// let candidates = [c("WH1", 900.0), c("WH2", 40.0), c("WH3", 5.0)];
 /// let p = plan(&SourcingPolicy::default(), &Request { lines: &lines, item_weights_g: &[0],
-///     candidates: &candidates, available: &[5, 3, 1], currency: None, item_caps: None });
+///     candidates: &candidates, available: &[5, 3, 1], currency: None, item_caps: None,
+///     split_penalty: Default::default() });
 /// assert_eq!(p.explanation.chosen[0].location_id.as_str(), "WH2");
 /// assert_eq!(p.explanation.chosen[0].won_by, RuleName::Nearest); // both ship complete
 /// assert_eq!(p.left, vec![0]);
@@ -212,10 +215,10 @@ pub fn plan(policy: &SourcingPolicy, req: &Request<'_>) -> Plan {
             }
             let cand = &req.candidates[c];
             let cost = cand.rate.map(|(per_shipment, per_kg)| {
-                let fixed = if in_use[c] {
-                    Decimal::ZERO
-                } else {
-                    per_shipment
+                let fixed = match (in_use[c], shipments) {
+                    (true, _) => Decimal::ZERO,
+                    (false, 0) => per_shipment,
+                    (false, _) => per_shipment.saturating_add(req.split_penalty),
                 };
                 shipment_cost(fixed, per_kg, grams)
             });
@@ -524,6 +527,7 @@ mod tests {
                 available: &available,
                 currency: Some(Currency::USD),
                 item_caps: None,
+                split_penalty: Decimal::ZERO,
             },
         )
     }
@@ -638,6 +642,7 @@ mod tests {
             rules: vec![Rule::LowestCost(CostTable {
                 zones: vec![],
                 rates: vec![],
+                split_penalty: None,
             })],
             ..SourcingPolicy::default()
         };

@@ -317,6 +317,11 @@ pub struct CostTable {
     /// Rates per location and zone; a location without a rate for the
     /// ship-to's zone ranks last under `lowest_cost`.
     pub rates: Vec<Rate>,
+    /// Added to each shipment beyond an order's first, so that
+    /// `lowest_cost` weighs what splitting an order costs beyond the
+    /// parcels themselves (optional; in the rates' currency).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split_penalty: Option<Money>,
 }
 
 /// A shipping zone.
@@ -362,6 +367,15 @@ impl CostTable {
         }
         let mut pairs = BTreeSet::new();
         let mut currency: Option<Currency> = None;
+        if let Some(p) = self.split_penalty {
+            if p.amount.is_sign_negative() && !p.amount.is_zero() {
+                return Err(OmsError::validation(
+                    "split_penalty",
+                    "must not be negative",
+                ));
+            }
+            currency = Some(p.currency);
+        }
         for (i, r) in self.rates.iter().enumerate() {
             let field = |f: &str| format!("rates[{i}].{f}");
             check_id(&field("location_id"), r.location_id.as_str())?;
@@ -386,7 +400,7 @@ impl CostTable {
                     Some(c) if c != m.currency => {
                         return Err(OmsError::validation(
                             field(name),
-                            format!("every rate is in {c}, not {}", m.currency),
+                            format!("every amount is in {c}, not {}", m.currency),
                         ))
                     }
                     Some(_) => {}
