@@ -189,10 +189,10 @@ impl Engine {
     /// defined sells from every location with no buffer.
     ///
     /// ```
-    /// use chrono::Utc;
+    /// use chrono::{TimeZone, Utc};
     /// use oms_core::{Command, Config, Engine};
     /// let mut e = Engine::new(Config::default());
-    /// let at = Utc::now();
+    /// let at = Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap();
     /// for json in [
     ///     r#"{"type":"define_location","location_id":"W1","name":"Main","kind":"warehouse"}"#,
     ///     r#"{"type":"define_location","location_id":"S1","name":"Store","kind":"store"}"#,
