@@ -48,9 +48,11 @@ struct Scenario {
     max_shipments: Option<u32>,
     allow_partial: bool,
     fair_share: bool,
-    /// Per order: channel `a`?, rush?, vip?, region CA?, lines `(sku index, qty)` (index 3 = kit).
-    orders: Vec<(bool, bool, bool, bool, Vec<(usize, u64)>)>,
+    orders: Vec<OrderSpec>,
 }
+
+/// Channel `a`?, rush?, vip?, region CA?, lines `(sku index, qty)` (index 3 = kit).
+type OrderSpec = (bool, bool, bool, bool, Vec<(usize, u64)>);
 
 fn site() -> impl Strategy<Value = Site> {
     (
