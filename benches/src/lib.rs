@@ -178,3 +178,97 @@ pub fn event_log(engine: &mut Engine, orders: usize, skus: usize) -> Vec<Event> 
     }
     log
 }
+
+/// A small deterministic generator (SplitMix64), so workloads need no `rand`.
+#[derive(Debug, Clone)]
+pub struct SplitMix(pub u64);
+
+impl SplitMix {
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+    /// A float in `[lo, hi)`.
+    pub fn between(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * (hi - lo)
+    }
+}
+
+/// The sourcing workload: `locations` warehouses spread over the US with
+/// coordinates, `skus` products each stocked at 3 to 8 of them, and
+/// `orders` placed (paid-for, releasable) orders of 3 lines shipping to
+/// random US coordinates. Returns the engine ready for a batch `allocate`.
+pub fn sourcing_engine(locations: usize, skus: usize, orders: usize, seed: u64) -> Engine {
+    let mut rng = SplitMix(seed);
+    let config = Config {
+        require_payment: false,
+        ..Config::default()
+    };
+    let mut engine = Engine::new(config);
+    let run = |engine: &mut Engine, c: Command| {
+        engine
+            .execute(c, t0())
+            .expect("workload commands are valid");
+    };
+    for l in 0..locations {
+        let c = DefineLocation {
+            lat: Some(rng.between(26.0, 48.0)),
+            lon: Some(rng.between(-122.0, -71.0)),
+            ..DefineLocation::new(&format!("WH-{l:02}"), "Warehouse", LocationKind::Warehouse)
+        };
+        run(&mut engine, c.into());
+    }
+    for i in 0..skus {
+        let c = DefineProduct {
+            sku: sku(i),
+            name: format!("Product {i}"),
+            gtin: None,
+            description: None,
+            weight_g: Some(100 + rng.below(2_000)),
+            dims_mm: None,
+            price: None,
+            components: None,
+        };
+        run(&mut engine, c.into());
+        let stocked = 3 + rng.below(6) as usize;
+        for _ in 0..stocked {
+            let l = rng.below(locations as u64);
+            let c = ReceiveStock {
+                sku: sku(i),
+                location_id: LocationId::new(format!("WH-{l:02}")),
+                quantity: 1 + rng.below(30),
+                reference: None,
+            };
+            run(&mut engine, c.into());
+        }
+    }
+    for n in 0..orders {
+        let mut order = place_order(n, skus);
+        // Distinct SKUs per order.
+        let mut picked: Vec<usize> = Vec::with_capacity(order.lines.len());
+        while picked.len() < order.lines.len() {
+            let s = rng.below(skus as u64) as usize;
+            if !picked.contains(&s) {
+                picked.push(s);
+            }
+        }
+        for (line, s) in order.lines.iter_mut().zip(picked) {
+            line.sku = sku(s);
+        }
+        let mut parts = order.ship_to.parts();
+        parts.lat = Some(rng.between(26.0, 48.0));
+        parts.lon = Some(rng.between(-122.0, -71.0));
+        order.ship_to = parts.into();
+        order.channel_order_id = None;
+        run(&mut engine, order.into());
+    }
+    engine
+}

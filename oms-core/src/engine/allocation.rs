@@ -48,8 +48,20 @@ impl Engine {
 
     /// Plans the allocation of an order's unallocated units under the
     /// sourcing policy; `None` when nothing would change.
-    pub(super) fn plan_order_allocation(&self, order_id: &OrderId) -> Option<EventKind> {
-        self.plan_capped_allocation(order_id, None)
+    pub(super) fn plan_order_allocation(&mut self, order_id: &OrderId) -> Option<EventKind> {
+        self.plan_with_scratch(order_id, None)
+    }
+
+    /// Plans with the engine's reusable buffers (lent out for the call).
+    fn plan_with_scratch(
+        &mut self,
+        order_id: &OrderId,
+        caps: Option<&FxMap<usize, u64>>,
+    ) -> Option<EventKind> {
+        let mut scratch = std::mem::take(&mut self.sourcing_scratch);
+        let kind = self.plan_capped_allocation(order_id, caps, &mut scratch);
+        self.sourcing_scratch = scratch;
+        kind
     }
 
     /// [`Engine::plan_order_allocation`] with fair-share caps: at most
@@ -58,81 +70,101 @@ impl Engine {
         &self,
         order_id: &OrderId,
         caps: Option<&FxMap<usize, u64>>,
+        scratch: &mut SourcingScratch,
     ) -> Option<EventKind> {
         let order = self.orders.get(order_id)?;
         if !order.is_releasable() {
             return None;
         }
+        let SourcingScratch {
+            items,
+            lines,
+            parts,
+            line_of_need,
+            weights,
+            slots,
+            available,
+            item_caps,
+            workspace,
+        } = scratch;
         // Items: the distinct stockable products the open lines draw from.
-        let mut items: Vec<usize> = Vec::with_capacity(order.lines.len());
-        let mut lines: Vec<LineNeed> = Vec::with_capacity(order.lines.len());
-        let mut line_of_need: Vec<usize> = Vec::with_capacity(order.lines.len());
+        items.clear();
+        lines.clear();
+        parts.clear();
+        line_of_need.clear();
         for i in 0..order.lines.len() {
             let quantity = order.unallocated(i);
             if quantity == 0 {
                 continue;
             }
-            let parts = order
-                .part_slots(i)
-                .map(|(product, per)| {
-                    let item = match items.iter().position(|&p| p == product) {
-                        Some(item) => item,
-                        None => {
-                            items.push(product);
-                            items.len() - 1
-                        }
-                    };
-                    (item, per)
-                })
-                .collect();
-            lines.push(LineNeed { quantity, parts });
+            let start = parts.len();
+            for (product, per) in order.part_slots(i) {
+                let item = match items.iter().position(|&p| p == product) {
+                    Some(item) => item,
+                    None => {
+                        items.push(product);
+                        items.len() - 1
+                    }
+                };
+                parts.push((item, per));
+            }
+            lines.push(LineNeed {
+                quantity,
+                parts: start..parts.len(),
+            });
             line_of_need.push(i);
         }
         if lines.is_empty() {
             return None;
         }
-        let weights: Vec<u64> = items
-            .iter()
-            .map(|&p| self.products.by_slot[p].product.weight_g.unwrap_or(0))
-            .collect();
-        let (candidates, slots, excluded) = self.sourcing_candidates(order);
+        weights.clear();
+        weights.extend(
+            items
+                .iter()
+                .map(|&p| self.products.by_slot[p].product.weight_g.unwrap_or(0)),
+        );
+        let (candidates, excluded) = self.sourcing_candidates(order, slots);
         let n = candidates.len();
-        let mut available = vec![0u64; items.len() * n];
+        available.clear();
+        available.resize(items.len() * n, 0);
         for (item, &product) in items.iter().enumerate() {
             let entry = &self.products.by_slot[product];
             for (c, &slot) in slots.iter().enumerate() {
                 available[item * n + c] = entry.cell(slot).map_or(0, StockCell::available);
             }
         }
-        let item_caps: Option<Vec<u64>> = caps.map(|caps| {
-            items
-                .iter()
-                .map(|p| caps.get(p).copied().unwrap_or(u64::MAX))
-                .collect()
-        });
+        item_caps.clear();
+        if let Some(caps) = caps {
+            item_caps.extend(
+                items
+                    .iter()
+                    .map(|p| caps.get(p).copied().unwrap_or(u64::MAX)),
+            );
+        }
         let policy = &self.config.sourcing;
-        let plan = sourcing::plan(
-            policy,
+        let mut explanation = self.planner.plan_in(
             &sourcing::Request {
-                lines: &lines,
-                item_weights_g: &weights,
+                lines,
+                parts,
+                item_weights_g: weights,
                 candidates: &candidates,
-                available: &available,
+                available,
                 currency: policy
                     .cost_table()
                     .and_then(|t| t.rates.first())
                     .map(|r| r.per_shipment.currency),
-                item_caps: item_caps.as_deref(),
+                item_caps: caps.map(|_| &item_caps[..]),
                 split_penalty: policy
                     .cost_table()
                     .and_then(|t| t.split_penalty)
                     .map_or(Decimal::ZERO, |m| m.amount),
             },
+            workspace,
         );
 
         let line_id = |n: usize| order.placement.lines[line_of_need[n]].line_id.clone();
-        let allocations: Vec<LineAllocation> = plan
-            .assignments
+        let allocations: Vec<LineAllocation> = workspace
+            .assignments()
             .iter()
             .map(|a| LineAllocation {
                 line_id: line_id(a.line),
@@ -143,19 +175,20 @@ impl Engine {
         let mut backorders = Vec::new();
         let mut unchanged = allocations.is_empty();
         for (n, &i) in line_of_need.iter().enumerate() {
-            if plan.left[n] > 0 {
+            let left = workspace.left()[n];
+            if left > 0 {
                 backorders.push(LineQuantity {
                     line_id: line_id(n),
-                    quantity: plan.left[n],
+                    quantity: left,
                 });
             }
-            unchanged &= order.backordered(i) == plan.left[n];
+            unchanged &= order.backordered(i) == left;
         }
         if unchanged && order.allocation_attempted {
             return None;
         }
-        let mut explanation = plan.explanation;
-        if let Some(caps) = &item_caps {
+        if caps.is_some() {
+            let caps = &item_caps[..];
             let capped: Vec<String> = items
                 .iter()
                 .zip(caps)
@@ -189,7 +222,8 @@ impl Engine {
     fn sourcing_candidates(
         &self,
         order: &Order,
-    ) -> (Vec<Candidate>, Vec<usize>, Vec<sourcing::Exclusion>) {
+        slots: &mut Vec<usize>,
+    ) -> (Vec<Candidate<'_>>, Vec<sourcing::Exclusion>) {
         use sourcing::ExclusionReason as Why;
         let policy = &self.config.sourcing;
         let ship_to = &order.placement.ship_to;
@@ -201,7 +235,7 @@ impl Engine {
         let here = ship_to.lat().zip(ship_to.lon());
         let fulfilling = &self.locations.fulfilling;
         let mut candidates = Vec::with_capacity(fulfilling.len());
-        let mut slots = Vec::with_capacity(fulfilling.len());
+        slots.clear();
         let mut excluded = Vec::new();
         for &slot in fulfilling {
             let l = &self.locations.by_slot[slot];
@@ -243,7 +277,7 @@ impl Engine {
                 .iter()
                 .any(|line| line.allocations.at(&l.location_id) > 0);
             candidates.push(Candidate {
-                location_id: l.location_id.clone(),
+                location_id: &l.location_id,
                 distance,
                 priority: l.priority,
                 rate: zone.and_then(|z| self.rates.get(z)?.get(slot).copied().flatten()),
@@ -251,7 +285,7 @@ impl Engine {
             });
             slots.push(slot);
         }
-        (candidates, slots, excluded)
+        (candidates, excluded)
     }
 
     /// Batch allocation: every queued order in allocation order. Under a
@@ -289,7 +323,7 @@ impl Engine {
             }
             let caps = self.fair_shares(&queue[start..end]);
             for (k, order_id) in queue[start..end].iter().enumerate() {
-                if let Some(kind) = self.plan_capped_allocation(order_id, caps.get(k)) {
+                if let Some(kind) = self.plan_with_scratch(order_id, caps.get(k)) {
                     self.emit(tx, kind);
                 }
             }
@@ -367,5 +401,27 @@ impl Engine {
             .filter_map(|&slot| entry.cell(slot))
             .map(StockCell::available)
             .sum()
+    }
+}
+
+/// Buffers that sourcing reuses from one order to the next (see
+/// [`Engine::plan_with_scratch`]); nothing in them outlives a call.
+#[derive(Debug, Default)]
+pub(super) struct SourcingScratch {
+    items: Vec<usize>,
+    lines: Vec<LineNeed>,
+    parts: Vec<(usize, u64)>,
+    line_of_need: Vec<usize>,
+    weights: Vec<u64>,
+    slots: Vec<usize>,
+    available: Vec<u64>,
+    item_caps: Vec<u64>,
+    workspace: sourcing::Workspace,
+}
+
+/// A clone starts empty: the buffers hold nothing worth copying.
+impl Clone for SourcingScratch {
+    fn clone(&self) -> Self {
+        SourcingScratch::default()
     }
 }

@@ -37,7 +37,7 @@ use crate::order::{
     Address, CustomerTier, KitLine, LineState, LocationQuantity, Order, OrderAction, OrderStatus,
     OrderView, PaymentKind, PaymentTotals, Priority, Shipment,
 };
-use crate::sourcing::{self, Candidate, Distance, LineNeed, SourcingPolicy};
+use crate::sourcing::{self, Candidate, Distance, LineNeed, Planner, SourcingPolicy};
 use crate::util::{FxHasher, FxMap, FxSet};
 use hashbrown::HashTable;
 use std::hash::{Hash, Hasher};
@@ -536,6 +536,10 @@ pub struct Engine {
     /// The policy's shipping rates by zone and location slot, derived from
     /// the policy and the locations so that sourcing never searches the table.
     rates: Vec<Vec<Option<(Decimal, Decimal)>>>,
+    /// The policy made ready to plan with (derived from `config.sourcing`).
+    planner: Planner,
+    /// Buffers reused by sourcing.
+    sourcing_scratch: allocation::SourcingScratch,
 }
 
 impl Engine {
@@ -555,6 +559,8 @@ impl Engine {
             touched_scratch: Vec::new(),
             channels: BTreeMap::new(),
             rates: Vec::new(),
+            planner: Planner::default(),
+            sourcing_scratch: Default::default(),
         }
         .with_rates()
     }
@@ -564,8 +570,11 @@ impl Engine {
         self
     }
 
-    /// Rebuilds [`Engine::rates`] after the policy or a location changed.
+    /// Rebuilds [`Engine::rates`] and the planner after the policy or a location changed.
     fn refresh_rates(&mut self) {
+        if *self.planner.policy() != self.config.sourcing {
+            self.planner = Planner::new(&self.config.sourcing);
+        }
         self.rates = match self.config.sourcing.cost_table() {
             None => Vec::new(),
             Some(table) => (0..table.zones.len())

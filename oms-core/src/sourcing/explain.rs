@@ -2,6 +2,7 @@
 //! `order_allocated` event carries.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -20,7 +21,7 @@ use crate::money::Money;
 #[serde(deny_unknown_fields)]
 pub struct Explanation {
     /// The policy's rules in the order they were applied (the location id breaks the last ties).
-    pub rules: Vec<RuleName>,
+    pub rules: Arc<[RuleName]>,
     /// Eligible locations with their scores at the first choice, best first.
     pub candidates: Vec<CandidateScores>,
     /// Fulfilling locations left out, and why (omitted when none).
@@ -111,7 +112,7 @@ impl Explanation {
     /// ```
     /// use oms_core::sourcing::{Choice, Explanation, RuleName};
     /// let e = Explanation {
-    ///     rules: vec![RuleName::ShipComplete, RuleName::Nearest],
+    ///     rules: vec![RuleName::ShipComplete, RuleName::Nearest].into(),
     ///     candidates: vec![],
     ///     excluded: vec![],
     ///     chosen: vec![Choice { location_id: "WH2".into(), units: 3,

@@ -23,6 +23,7 @@ mod explain;
 mod policy;
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
@@ -33,14 +34,15 @@ pub use policy::{CostTable, Rate, Rule, RuleName, SourcingPolicy, Zone};
 use crate::ids::LocationId;
 use crate::money::{Currency, Money};
 
-/// One line's open need: `quantity` units, each made of `parts` (item index,
-/// units per line unit). A plain product is one part of quantity 1.
+/// One line's open need: `quantity` units, each made of the request's
+/// `parts[parts]` (item index, units per line unit). A plain product is
+/// one part of quantity 1; a kit has a part per component.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineNeed {
     /// Open units of the line to allocate.
     pub quantity: u64,
-    /// `(item index, units per line unit)` for each item a line unit draws from stock.
-    pub parts: Vec<(usize, u64)>,
+    /// Where the line's `(item index, units per line unit)` pairs sit in [`Request::parts`].
+    pub parts: std::ops::Range<usize>,
 }
 
 /// Reserve `quantity` units of `line` at candidate `candidate`.
@@ -54,7 +56,8 @@ pub struct Assignment {
     pub quantity: u64,
 }
 
-/// How far a candidate is from the ship-to.
+/// How far a candidate is from the ship-to. Nearer first: any km figure,
+/// then longer shared prefixes, then unknown.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Distance {
     /// Great-circle distance in km (both have coordinates).
@@ -65,27 +68,11 @@ pub enum Distance {
     Unknown,
 }
 
-impl Distance {
-    /// Nearer first: any km figure, then longer shared prefixes, then unknown.
-    fn cmp_nearer(self, other: Distance) -> Ordering {
-        use Distance::*;
-        match (self, other) {
-            (Km(a), Km(b)) => a.total_cmp(&b),
-            (Km(_), _) => Ordering::Less,
-            (_, Km(_)) => Ordering::Greater,
-            (SharedPostalPrefix(a), SharedPostalPrefix(b)) => b.cmp(&a),
-            (SharedPostalPrefix(_), Unknown) => Ordering::Less,
-            (Unknown, SharedPostalPrefix(_)) => Ordering::Greater,
-            (Unknown, Unknown) => Ordering::Equal,
-        }
-    }
-}
-
 /// What the planner knows about one eligible location.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Candidate {
+pub struct Candidate<'a> {
     /// The location.
-    pub location_id: LocationId,
+    pub location_id: &'a LocationId,
     /// Its distance from the ship-to (read by `nearest`).
     pub distance: Distance,
     /// Its `priority`, lower first (read by `location_priority`).
@@ -102,10 +89,12 @@ pub struct Candidate {
 pub struct Request<'a> {
     /// The open lines.
     pub lines: &'a [LineNeed],
+    /// The lines' parts: `(item index, units per line unit)`.
+    pub parts: &'a [(usize, u64)],
     /// Weight in grams of one unit of each item (0 when unknown).
     pub item_weights_g: &'a [u64],
     /// Eligible locations, sorted by location id.
-    pub candidates: &'a [Candidate],
+    pub candidates: &'a [Candidate<'a>],
     /// `available[item * candidates.len() + c]`: units of the item candidate `c` can reserve.
     pub available: &'a [u64],
     /// The cost table's currency, to report costs in (when `lowest_cost` is used).
@@ -136,18 +125,27 @@ struct Standing {
     complete: bool,
     cost: Option<Decimal>,
     units_left: u64,
+    /// Per rule of the policy, in order, a number that is lower for the
+    /// better candidate: computed once, so comparing two candidates is
+    /// comparing two short arrays.
+    keys: [u64; MAX_RULES],
 }
+
+/// There are six rules and each may appear once.
+const MAX_RULES: usize = 6;
 
 /// Plans an allocation under `policy`.
 ///
 /// ```
+/// use oms_core::LocationId;
 /// use oms_core::sourcing::{plan, Candidate, Distance, LineNeed, Request, RuleName, SourcingPolicy};
-/// let c = |id: &str, km: f64| Candidate { location_id: id.into(), distance: Distance::Km(km),
+/// let ids: Vec<LocationId> = ["WH1", "WH2", "WH3"].map(LocationId::new).to_vec();
+/// let c = |i: usize, km: f64| Candidate { location_id: &ids[i], distance: Distance::Km(km),
 ///     priority: None, rate: None, in_use: false };
-/// // One line of 3 units; WH1 (far) has 5, WH2 (near) has 3, WH3 (nearest) has 1.
-/// let lines = [LineNeed { quantity: 3, parts: vec![(0, 1)] }];
-/// let candidates = [c("WH1", 900.0), c("WH2", 40.0), c("WH3", 5.0)];
-/// let p = plan(&SourcingPolicy::default(), &Request { lines: &lines, item_weights_g: &[0],
+/// // One line of 3 units of item 0; WH1 (far) has 5, WH2 (near) has 3, WH3 (nearest) has 1.
+/// let lines = [LineNeed { quantity: 3, parts: 0..1 }];
+/// let candidates = [c(0, 900.0), c(1, 40.0), c(2, 5.0)];
+/// let p = plan(&SourcingPolicy::default(), &Request { lines: &lines, parts: &[(0, 1)], item_weights_g: &[0],
 ///     candidates: &candidates, available: &[5, 3, 1], currency: None, item_caps: None,
 ///     split_penalty: Default::default() });
 /// assert_eq!(p.explanation.chosen[0].location_id.as_str(), "WH2");
@@ -155,9 +153,109 @@ struct Standing {
 /// assert_eq!(p.left, vec![0]);
 /// ```
 pub fn plan(policy: &SourcingPolicy, req: &Request<'_>) -> Plan {
+    Planner::new(policy).plan(req)
+}
+
+/// A policy made ready to plan with: its rule names resolved once, and
+/// shared by every explanation it writes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Planner {
+    policy: SourcingPolicy,
+    rules: Arc<[RuleName]>,
+}
+
+impl Default for Planner {
+    fn default() -> Self {
+        Planner::new(&SourcingPolicy::default())
+    }
+}
+
+impl Planner {
+    /// A planner for `policy`.
+    pub fn new(policy: &SourcingPolicy) -> Planner {
+        Planner {
+            policy: policy.clone(),
+            rules: policy.rules.iter().map(Rule::name).collect(),
+        }
+    }
+
+    /// The policy it plans by.
+    pub fn policy(&self) -> &SourcingPolicy {
+        &self.policy
+    }
+
+    /// Plans an allocation; see [`plan`].
+    pub fn plan(&self, req: &Request<'_>) -> Plan {
+        let mut ws = Workspace::default();
+        let explanation = self.plan_in(req, &mut ws);
+        Plan {
+            assignments: ws.assignments,
+            left: ws.left,
+            explanation,
+        }
+    }
+
+    /// Plans an allocation in reused buffers: the reservations and what
+    /// is left open are then [`Workspace::assignments`] and [`Workspace::left`].
+    pub fn plan_in(&self, req: &Request<'_>, ws: &mut Workspace) -> Explanation {
+        plan_with(&self.policy, &self.rules, req, ws)
+    }
+}
+
+/// Buffers the planner reuses from one plan to the next, so that a batch
+/// of allocations does not allocate them again for every order.
+#[derive(Debug, Default)]
+pub struct Workspace {
+    avail: Vec<u64>,
+    caps: Vec<u64>,
+    left: Vec<u64>,
+    in_use: Vec<bool>,
+    scratch: Vec<u64>,
+    standings: Vec<Standing>,
+    order: Vec<usize>,
+    before: Vec<u64>,
+    assignments: Vec<Assignment>,
+}
+
+impl Workspace {
+    /// The last plan's reservations, in the order the locations were chosen.
+    pub fn assignments(&self) -> &[Assignment] {
+        &self.assignments
+    }
+    /// The last plan's open units per line left unallocated.
+    pub fn left(&self) -> &[u64] {
+        &self.left
+    }
+}
+
+/// A clone starts empty: the buffers hold nothing worth copying.
+impl Clone for Workspace {
+    fn clone(&self) -> Self {
+        Workspace::default()
+    }
+}
+
+fn plan_with(
+    policy: &SourcingPolicy,
+    rules: &Arc<[RuleName]>,
+    req: &Request<'_>,
+    ws: &mut Workspace,
+) -> Explanation {
     let n = req.candidates.len();
     let items = req.item_weights_g.len();
-    let mut avail: Vec<u64> = req.available.to_vec();
+    let Workspace {
+        avail,
+        caps,
+        left,
+        in_use,
+        scratch,
+        standings,
+        order,
+        before,
+        assignments,
+    } = ws;
+    avail.clear();
+    avail.extend_from_slice(req.available);
     if let Some(caps) = req.item_caps {
         // A cap binds every candidate: no location may offer more than it.
         for (item, &cap) in caps.iter().enumerate().take(items) {
@@ -166,15 +264,15 @@ pub fn plan(policy: &SourcingPolicy, req: &Request<'_>) -> Plan {
             }
         }
     }
-    let mut caps: Vec<u64> = req
-        .item_caps
-        .map_or_else(|| vec![u64::MAX; items], |c| c.to_vec());
-    let mut left: Vec<u64> = req.lines.iter().map(|l| l.quantity).collect();
-    let mut in_use: Vec<bool> = req.candidates.iter().map(|c| c.in_use).collect();
+    caps.clear();
+    caps.extend_from_slice(req.item_caps.unwrap_or_default());
+    left.clear();
+    left.extend(req.lines.iter().map(|l| l.quantity));
+    in_use.clear();
+    in_use.extend(req.candidates.iter().map(|c| c.in_use));
     let mut shipments = in_use.iter().filter(|&&u| u).count();
-    let wants_balance = policy.uses(RuleName::StockBalance);
-    let mut scratch: Vec<(usize, u64)> = Vec::with_capacity(items);
-    let mut assignments = Vec::new();
+    let wants_balance = rules.contains(&RuleName::StockBalance);
+    assignments.clear();
     let mut chosen = Vec::new();
     let mut candidates_scores = Vec::new();
     let mut excluded = Vec::new();
@@ -189,12 +287,10 @@ pub fn plan(policy: &SourcingPolicy, req: &Request<'_>) -> Plan {
         let full = policy
             .max_shipments
             .is_some_and(|m| shipments >= m as usize);
-        let mut best: Option<Standing> = None;
-        let mut second: Option<Standing> = None;
-        let mut all: Vec<Standing> = Vec::new();
+        standings.clear();
         #[allow(clippy::needless_range_loop)] // `c` indexes the matrix too
         for c in 0..n {
-            let (units, grams) = coverable(req, &left, &avail, c, &mut scratch);
+            let (units, grams) = coverable(req, left, avail, c, scratch);
             if units == 0 {
                 if first {
                     excluded.push(Exclusion {
@@ -223,38 +319,41 @@ pub fn plan(policy: &SourcingPolicy, req: &Request<'_>) -> Plan {
                 shipment_cost(fixed, per_kg, grams)
             });
             let units_left = if wants_balance {
-                units_left_after(&scratch, &avail, n, c)
+                units_left_after(scratch, avail, n, c)
             } else {
                 0
             };
-            let s = Standing {
+            let mut s = Standing {
                 c,
                 units,
                 complete: units == open,
                 cost,
                 units_left,
+                keys: [0; MAX_RULES],
             };
-            if first {
-                all.push(s);
+            for (k, &rule) in rules.iter().enumerate().take(MAX_RULES) {
+                s.keys[k] = key(rule, cand, &s);
             }
-            match best {
-                Some(b) if compare(policy, req, &b, &s).is_le() => {
-                    if second.is_none_or(|x| compare(policy, req, &x, &s).is_gt()) {
-                        second = Some(s);
-                    }
-                }
-                _ => {
-                    second = best;
-                    best = Some(s);
-                }
-            }
+            standings.push(s);
         }
-        if first {
-            all.sort_by(|a, b| compare(policy, req, a, b));
-            candidates_scores = all.iter().map(|s| scores(policy, req, s)).collect();
+        let (best, second) = if first {
+            // Every standing, best first, for the explanation. The order is
+            // total (ties end at the candidate index), so an unstable sort
+            // is deterministic.
+            order.clear();
+            order.extend(0..standings.len());
+            order.sort_unstable_by(|&a, &b| compare(rules, &standings[a], &standings[b]));
+            candidates_scores = order
+                .iter()
+                .map(|&i| scores(rules, req, &standings[i]))
+                .collect();
             first = false;
-        }
-        let Some(b) = best else {
+            (order.first().copied(), order.get(1).copied())
+        } else {
+            best_two(rules, standings)
+        };
+        let second = second.map(|i| standings[i]);
+        let Some(b) = best.map(|i| standings[i]) else {
             if full {
                 note = Some(format!(
                     "max_shipments ({}) reached; the rest is backordered.",
@@ -265,14 +364,13 @@ pub fn plan(policy: &SourcingPolicy, req: &Request<'_>) -> Plan {
         };
         let won_by = match &second {
             None => RuleName::OnlyCandidate,
-            Some(s) => deciding_rule(policy, req, &b, s),
+            Some(s) => deciding_rule(rules, &b, s),
         };
-        let before: Vec<u64> = if req.item_caps.is_some() {
-            (0..items).map(|item| avail[item * n + b.c]).collect()
-        } else {
-            Vec::new()
-        };
-        let units = take(req, &mut left, &mut avail, b.c, &mut assignments);
+        before.clear();
+        if req.item_caps.is_some() {
+            before.extend((0..items).map(|item| avail[item * n + b.c]));
+        }
+        let units = take(req, left, avail, b.c, assignments);
         if req.item_caps.is_some() {
             // What was taken comes off the cap, and so off every other location's offer.
             for item in 0..items {
@@ -301,82 +399,84 @@ pub fn plan(policy: &SourcingPolicy, req: &Request<'_>) -> Plan {
     if !policy.allow_partial && left.iter().any(|&l| l > 0) && !assignments.is_empty() {
         assignments.clear();
         chosen.clear();
-        left = req.lines.iter().map(|l| l.quantity).collect();
+        left.clear();
+        left.extend(req.lines.iter().map(|l| l.quantity));
         note = Some("allow_partial is off and the order cannot be allocated completely; nothing was reserved.".into());
     }
 
-    Plan {
-        assignments,
-        left,
-        explanation: Explanation {
-            rules: policy.rules.iter().map(Rule::name).collect(),
-            candidates: candidates_scores,
-            excluded,
-            chosen,
-            note,
-        },
+    Explanation {
+        rules: rules.clone(),
+        candidates: candidates_scores,
+        excluded,
+        chosen,
+        note,
     }
 }
 
 /// Orders two standings under the policy: `Less` when `a` is better.
-fn compare(policy: &SourcingPolicy, req: &Request<'_>, a: &Standing, b: &Standing) -> Ordering {
-    for rule in &policy.rules {
-        let o = compare_on(rule.name(), req, a, b);
-        if o != Ordering::Equal {
-            return o;
-        }
-    }
-    a.c.cmp(&b.c)
+fn compare(rules: &[RuleName], a: &Standing, b: &Standing) -> Ordering {
+    let r = rules.len().min(MAX_RULES);
+    a.keys[..r].cmp(&b.keys[..r]).then(a.c.cmp(&b.c))
 }
 
 /// The first rule on which `winner` beats `runner_up`.
-fn deciding_rule(
-    policy: &SourcingPolicy,
-    req: &Request<'_>,
-    winner: &Standing,
-    runner_up: &Standing,
-) -> RuleName {
-    policy
-        .rules
+fn deciding_rule(rules: &[RuleName], winner: &Standing, runner_up: &Standing) -> RuleName {
+    rules
         .iter()
-        .map(Rule::name)
-        .find(|&r| compare_on(r, req, winner, runner_up) != Ordering::Equal)
-        .unwrap_or(RuleName::LocationId)
+        .zip(winner.keys.iter().zip(&runner_up.keys))
+        .find(|(_, (w, r))| w != r)
+        .map_or(RuleName::LocationId, |(&rule, _)| rule)
 }
 
-fn compare_on(rule: RuleName, req: &Request<'_>, a: &Standing, b: &Standing) -> Ordering {
-    let (ca, cb) = (&req.candidates[a.c], &req.candidates[b.c]);
-    match rule {
-        RuleName::ShipComplete => b.complete.cmp(&a.complete),
-        RuleName::FewestShipments => b.units.cmp(&a.units),
-        RuleName::Nearest => ca.distance.cmp_nearer(cb.distance),
-        RuleName::LowestCost => match (a.cost, b.cost) {
-            // Cost per unit, compared without dividing: a/ua vs b/ub.
-            (Some(x), Some(y)) => {
-                let lhs = x.checked_mul(Decimal::from(b.units));
-                let rhs = y.checked_mul(Decimal::from(a.units));
-                match (lhs, rhs) {
-                    (Some(l), Some(r)) => l.cmp(&r),
-                    _ => (x / Decimal::from(a.units)).cmp(&(y / Decimal::from(b.units))),
+/// The best and second-best standings by index.
+fn best_two(rules: &[RuleName], standings: &[Standing]) -> (Option<usize>, Option<usize>) {
+    let (mut best, mut second): (Option<usize>, Option<usize>) = (None, None);
+    for (i, s) in standings.iter().enumerate() {
+        match best {
+            Some(b) if compare(rules, &standings[b], s).is_le() => {
+                if second.is_none_or(|x| compare(rules, &standings[x], s).is_gt()) {
+                    second = Some(i);
                 }
             }
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (None, None) => Ordering::Equal,
+            _ => {
+                second = best;
+                best = Some(i);
+            }
+        }
+    }
+    (best, second)
+}
+
+/// A standing's key under one rule: lower is better.
+fn key(rule: RuleName, cand: &Candidate<'_>, s: &Standing) -> u64 {
+    /// Above the bit pattern of every finite non-negative float.
+    const NO_KM: u64 = 0x7FF0_0000_0000_0000;
+    match rule {
+        RuleName::ShipComplete => u64::from(!s.complete),
+        RuleName::FewestShipments => u64::MAX - s.units,
+        RuleName::Nearest => match cand.distance {
+            // Non-negative finite floats order like their bit patterns.
+            Distance::Km(km) if km.is_finite() => km.max(0.0).to_bits(),
+            Distance::SharedPostalPrefix(p) => NO_KM + u64::from(u32::MAX - p),
+            Distance::Km(_) | Distance::Unknown => u64::MAX,
         },
-        RuleName::StockBalance => b.units_left.cmp(&a.units_left),
-        RuleName::LocationPriority => match (ca.priority, cb.priority) {
-            (Some(x), Some(y)) => x.cmp(&y),
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (None, None) => Ordering::Equal,
-        },
-        RuleName::LocationId | RuleName::OnlyCandidate => Ordering::Equal,
+        // Cost per unit, to a billionth; no rate ranks last.
+        RuleName::LowestCost => s.cost.map_or(u64::MAX, |cost| {
+            let per_unit = (cost / Decimal::from(s.units.max(1))).round_dp(9);
+            let scale = per_unit.scale().min(9);
+            u64::try_from(per_unit.mantissa())
+                .unwrap_or(u64::MAX - 1)
+                .saturating_mul(10u64.pow(9 - scale))
+                .min(u64::MAX - 1)
+        }),
+        RuleName::StockBalance => u64::MAX - s.units_left,
+        RuleName::LocationPriority => cand.priority.map_or(u64::MAX, u64::from),
+        RuleName::LocationId | RuleName::OnlyCandidate => 0,
     }
 }
 
 /// The scores reported for a standing (only the policy's rules).
-fn scores(policy: &SourcingPolicy, req: &Request<'_>, s: &Standing) -> CandidateScores {
+fn scores(rules: &[RuleName], req: &Request<'_>, s: &Standing) -> CandidateScores {
     let cand = &req.candidates[s.c];
     let mut out = CandidateScores {
         location_id: cand.location_id.clone(),
@@ -388,8 +488,8 @@ fn scores(policy: &SourcingPolicy, req: &Request<'_>, s: &Standing) -> Candidate
         units_left: None,
         priority: None,
     };
-    for rule in &policy.rules {
-        match rule.name() {
+    for rule in rules {
+        match rule {
             RuleName::Nearest => match cand.distance {
                 Distance::Km(km) => out.distance_km = Some((km * 10.0).round() / 10.0),
                 Distance::SharedPostalPrefix(p) => out.shared_postal_prefix = Some(p),
@@ -410,48 +510,54 @@ fn scores(policy: &SourcingPolicy, req: &Request<'_>, s: &Standing) -> Candidate
 }
 
 /// Units candidate `c` can supply, taking the lines in order, and their
-/// weight in grams. Leaves in `scratch` the units of each item it would take.
+/// weight in grams. Leaves in `taken` the units of each item it would take.
 fn coverable(
     req: &Request<'_>,
     left: &[u64],
     avail: &[u64],
     c: usize,
-    scratch: &mut Vec<(usize, u64)>,
+    taken: &mut Vec<u64>,
 ) -> (u64, u64) {
     let n = req.candidates.len();
-    scratch.clear();
+    taken.clear();
+    taken.resize(req.item_weights_g.len(), 0);
     let mut units = 0u64;
     let mut grams = 0u64;
     for (need, &rem) in req.lines.iter().zip(left) {
         if rem == 0 {
             continue;
         }
-        let k = need.parts.iter().fold(rem, |acc, &(item, per)| {
-            let taken = scratch.iter().find(|(i, _)| *i == item).map_or(0, |u| u.1);
-            let there = avail[item * n + c].saturating_sub(taken);
-            acc.min(there.checked_div(per).unwrap_or(0))
-        });
+        let parts = &req.parts[need.parts.clone()];
+        let mut k = rem;
+        for &(item, per) in parts {
+            let there = avail[item * n + c].saturating_sub(taken[item]);
+            k = k.min(if per == 1 {
+                there
+            } else {
+                there.checked_div(per).unwrap_or(0)
+            });
+        }
         if k == 0 {
             continue;
         }
-        for &(item, per) in &need.parts {
-            let used = k.saturating_mul(per);
+        for &(item, per) in parts {
+            // k × per never exceeds what is there.
+            let used = k * per;
+            taken[item] += used;
             grams = grams.saturating_add(used.saturating_mul(req.item_weights_g[item]));
-            match scratch.iter_mut().find(|(i, _)| *i == item) {
-                Some(u) => u.1 += used,
-                None => scratch.push((item, used)),
-            }
         }
         units += k;
     }
     (units, grams)
 }
 
-/// The fewest units of any item candidate `c` would have left after taking `scratch`.
-fn units_left_after(scratch: &[(usize, u64)], avail: &[u64], n: usize, c: usize) -> u64 {
-    scratch
+/// The fewest units of any item candidate `c` would have left after taking `taken`.
+fn units_left_after(taken: &[u64], avail: &[u64], n: usize, c: usize) -> u64 {
+    taken
         .iter()
-        .map(|&(item, used)| avail[item * n + c].saturating_sub(used))
+        .enumerate()
+        .filter(|(_, &t)| t > 0)
+        .map(|(item, &t)| avail[item * n + c].saturating_sub(t))
         .min()
         .unwrap_or(0)
 }
@@ -468,13 +574,15 @@ fn take(
     let n = req.candidates.len();
     let mut total = 0;
     for (line, need) in req.lines.iter().enumerate() {
-        let k = need.parts.iter().fold(left[line], |acc, &(item, per)| {
-            acc.min(avail[item * n + c].checked_div(per).unwrap_or(0))
-        });
+        let k = req.parts[need.parts.clone()]
+            .iter()
+            .fold(left[line], |acc, &(item, per)| {
+                acc.min(avail[item * n + c].checked_div(per).unwrap_or(0))
+            });
         if k == 0 {
             continue;
         }
-        for &(item, per) in &need.parts {
+        for &(item, per) in &req.parts[need.parts.clone()] {
             avail[item * n + c] -= k * per;
         }
         left[line] -= k;
@@ -492,16 +600,16 @@ fn take(
 mod tests {
     use super::*;
 
-    fn need(q: u64, item: usize) -> LineNeed {
-        LineNeed {
-            quantity: q,
-            parts: vec![(item, 1)],
-        }
+    /// A line's quantity and its `(item, per unit)` parts.
+    type Need = (u64, Vec<(usize, u64)>);
+
+    fn need(q: u64, item: usize) -> Need {
+        (q, vec![(item, 1)])
     }
 
-    fn cand(id: &str) -> Candidate {
+    fn cand(id: &str) -> Candidate<'static> {
         Candidate {
-            location_id: id.into(),
+            location_id: Box::leak(Box::new(LocationId::new(id))),
             distance: Distance::Unknown,
             priority: None,
             rate: None,
@@ -512,16 +620,29 @@ mod tests {
     /// `available` as `[item][candidate]` rows.
     fn run(
         policy: &SourcingPolicy,
-        lines: &[LineNeed],
-        cands: &[Candidate],
+        needs: &[Need],
+        cands: &[Candidate<'_>],
         rows: &[&[u64]],
     ) -> Plan {
         let available: Vec<u64> = rows.iter().flat_map(|r| r.iter().copied()).collect();
+        let mut parts = Vec::new();
+        let lines: Vec<LineNeed> = needs
+            .iter()
+            .map(|(quantity, p)| {
+                let start = parts.len();
+                parts.extend_from_slice(p);
+                LineNeed {
+                    quantity: *quantity,
+                    parts: start..parts.len(),
+                }
+            })
+            .collect();
         let weights = vec![1000; rows.len()];
         plan(
             policy,
             &Request {
-                lines,
+                lines: &lines,
+                parts: &parts,
                 item_weights_g: &weights,
                 candidates: cands,
                 available: &available,
@@ -609,10 +730,7 @@ mod tests {
 
     #[test]
     fn kit_units_are_whole_and_from_one_location() {
-        let kit = LineNeed {
-            quantity: 3,
-            parts: vec![(0, 2), (1, 1)],
-        };
+        let kit: Need = (3, vec![(0, 2), (1, 1)]);
         let cands = [cand("A"), cand("B")];
         let p = run(
             &SourcingPolicy::default(),

@@ -1,0 +1,57 @@
+//! Batch allocation: 100,000 three-line orders over 20 locations and
+//! 50,000 SKUs in one `allocate`, explanations recorded.
+//!
+//! Run with `cargo bench -p oms-benches --bench sourcing`.
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use oms_benches::{sourcing_engine, t0};
+use oms_core::{Allocate, Command, EventKind};
+
+const LOCATIONS: usize = 20;
+const SKUS: usize = 50_000;
+const ORDERS: usize = 100_000;
+
+fn batch_allocation(c: &mut Criterion) {
+    let placed = sourcing_engine(LOCATIONS, SKUS, ORDERS, 7);
+    // What one run does, reported once so the figures can be read.
+    let events = placed
+        .clone()
+        .execute(Command::Allocate(Allocate::default()), t0())
+        .expect("allocate is valid");
+    let (mut orders, mut lines, mut explained) = (0usize, 0usize, 0usize);
+    for e in &events {
+        if let EventKind::OrderAllocated {
+            allocations,
+            explanation,
+            ..
+        } = &e.kind
+        {
+            orders += 1;
+            lines += allocations.len();
+            explained += usize::from(explanation.is_some());
+        }
+    }
+    eprintln!(
+        "batch allocate: {} events, {orders} orders allocated ({explained} explained), {lines} line allocations",
+        events.len()
+    );
+
+    let mut group = c.benchmark_group("sourcing");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements((ORDERS * 3) as u64));
+    group.bench_function("allocate_100k_orders_3_lines_20_locations_50k_skus", |b| {
+        b.iter_batched(
+            || placed.clone(),
+            |mut engine| {
+                engine
+                    .execute(Command::Allocate(Allocate::default()), t0())
+                    .expect("allocate is valid")
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, batch_allocation);
+criterion_main!(benches);
