@@ -54,6 +54,8 @@ pub enum Command {
     CancelOrder(CancelOrder),
     /// Cancels `quantity` open units of one line.
     CancelLine(CancelLine),
+    /// Moves an order's reservations to the source the policy now prefers.
+    Reallocate(Reallocate),
     /// Defines a sales channel: the locations it sells from and its buffer.
     DefineChannel(DefineChannel),
     /// Replaces the sourcing policy that allocation follows.
@@ -98,6 +100,7 @@ impl Command {
             Command::ConfirmDelivery(c) => ("shipment", c.shipment_id.arc()),
             Command::CancelOrder(c) => ("order", c.order_id.arc()),
             Command::CancelLine(c) => ("order", c.order_id.arc()),
+            Command::Reallocate(c) => ("order", c.order_id.arc()),
             Command::DefineChannel(c) => ("channel", c.0.channel.arc()),
             Command::SetSourcingPolicy(_) => return None,
         };
@@ -219,7 +222,9 @@ pub struct AdjustStock {
     pub sku: Sku,
     /// The location whose stock changes.
     pub location_id: LocationId,
-    /// Units to add (positive) or remove (negative); not zero, and on-hand cannot drop below reserved.
+    /// Units to add (positive) or remove (negative); not zero, and no more than are on hand.
+    /// When on-hand falls below what is reserved, the lowest-priority
+    /// reservations there are released and their orders re-sourced or backordered.
     pub delta: i64,
     /// Why, e.g. `damaged`, `found` or `correction`.
     pub reason: String,
@@ -233,7 +238,9 @@ pub struct CountStock {
     pub sku: Sku,
     /// The location counted.
     pub location_id: LocationId,
-    /// Units physically counted; not fewer than are reserved there.
+    /// Units physically counted: the count always wins. Below what is
+    /// reserved there, the lowest-priority reservations are released and
+    /// their orders re-sourced or backordered.
     pub counted: u64,
 }
 
@@ -404,6 +411,18 @@ pub struct CancelLine {
     pub reason: String,
 }
 
+/// Moves an order's reservations to the source the sourcing policy
+/// prefers now (e.g. after stock arrived nearer, or a split can become one
+/// shipment). Plans the order's open units as if its own reservations
+/// were free; changes nothing when that plan is what it holds already or
+/// would reserve fewer units.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reallocate {
+    /// The order to re-source.
+    pub order_id: OrderId,
+}
+
 /// Defines a sales channel (an upsert): `{channel, location_ids?, buffer?}`.
 /// Orders may name channels never defined: those sell from every
 /// fulfilling location with no buffer.
@@ -481,6 +500,7 @@ commands!(
     ConfirmDelivery = "confirm_delivery",
     CancelOrder = "cancel_order",
     CancelLine = "cancel_line",
+    Reallocate = "reallocate",
     DefineChannel = "define_channel",
     SetSourcingPolicy = "set_sourcing_policy",
 );
@@ -509,6 +529,7 @@ mod tests {
         r#"{"type":"confirm_delivery","shipment_id":"P1"}"#,
         r#"{"type":"cancel_order","order_id":"SO-1","reason":"asked"}"#,
         r#"{"type":"cancel_line","order_id":"SO-1","line_id":"1","quantity":1,"reason":"asked"}"#,
+        r#"{"type":"reallocate","order_id":"SO-1"}"#,
         r#"{"type":"define_channel","channel":"amazon","location_ids":["WH1"],"buffer":{"units":2,"percent":3.2}}"#,
         r#"{"type":"set_sourcing_policy","rules":["ship_complete",{"lowest_cost":{"zones":[{"zone":"all"}],"rates":[]}}],"max_shipments":2,"allow_partial":false,"fair_share":true}"#,
     ];

@@ -61,6 +61,17 @@ pub enum HoldReleasedBy {
     Payment,
 }
 
+/// Why reservations were released.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReleaseReason {
+    /// On-hand dropped below what was reserved (damage, a count, a short
+    /// pick): the physical count wins, lowest-priority orders give way.
+    StockShort,
+    /// `reallocate` moved the order's reservations to a better source.
+    Reallocate,
+}
+
 /// Units of one line reserved at one location by an allocation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct LineAllocation {
@@ -238,6 +249,17 @@ pub enum EventKind {
         #[serde(flatten)]
         cancellation: LineCancellation,
     },
+    /// Reservations of an order were given back: to make room for a stock
+    /// drop (`stock_short`) or to move them (`reallocate`). The units count
+    /// as backordered until allocated again.
+    AllocationReleased {
+        /// The order whose reservations were released.
+        order_id: OrderId,
+        /// Units released per line and location.
+        releases: Vec<LineAllocation>,
+        /// Why they were released.
+        reason: ReleaseReason,
+    },
     /// A sales channel was defined or redefined.
     ChannelDefined {
         /// The channel as now defined.
@@ -278,6 +300,7 @@ impl EventKind {
             EventKind::ShipmentDelivered { .. } => "shipment_delivered",
             EventKind::OrderCancelled { .. } => "order_cancelled",
             EventKind::LineCancelled { .. } => "line_cancelled",
+            EventKind::AllocationReleased { .. } => "allocation_released",
             EventKind::ChannelDefined { .. } => "channel_defined",
             EventKind::SourcingPolicySet { .. } => "sourcing_policy_set",
             EventKind::OrderStatusChanged { .. } => "order_status_changed",
@@ -292,6 +315,7 @@ impl EventKind {
             | EventKind::HoldPlaced { order_id, .. }
             | EventKind::HoldReleased { order_id, .. }
             | EventKind::OrderAllocated { order_id, .. }
+            | EventKind::AllocationReleased { order_id, .. }
             | EventKind::OrderShipped { order_id, .. }
             | EventKind::ShipmentDelivered { order_id, .. }
             | EventKind::OrderCancelled { order_id, .. }

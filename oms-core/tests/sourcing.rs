@@ -308,3 +308,72 @@ fn policies_and_channels_survive_snapshot_and_replay() {
         assert_eq!(&Event::from_json(&text).unwrap(), e, "{text}");
     }
 }
+
+#[test]
+fn a_count_below_reservations_releases_lowest_priority_first_and_resources() {
+    let mut s = Shop::new(no_payment());
+    s.receive("A", "W1", 4);
+    s.receive("A", "W2", 1);
+    s.ok(order_with(
+        "RUSH",
+        "web",
+        &[("1", "A", 2)],
+        json!({"priority":"rush"}),
+    ));
+    s.ok(order("OLD", &[("1", "A", 1)]));
+    s.ok(order("NEW", &[("1", "A", 1)]));
+    s.ok(json!({"type":"allocate"}));
+    // W1 (nearest) holds everything: 2 + 1 + 1.
+    assert_eq!(s.engine.stock("A", "W1").unwrap().reserved, 4);
+    // Two units turn out damaged: NEW gives way first, then OLD; RUSH keeps its units.
+    let events = s.ok(json!({"type":"count_stock","sku":"A","location_id":"W1","counted":2}));
+    let released: Vec<String> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::AllocationReleased { order_id, .. } => Some(order_id.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(released, vec!["NEW", "OLD"]);
+    // Re-sourced in allocation order: OLD gets W2's unit, NEW is backordered.
+    let line = |s: &Shop, id: &str| s.engine.order(id).unwrap().lines[0].clone();
+    assert_eq!(line(&s, "RUSH").allocated, 2);
+    assert_eq!(line(&s, "OLD").allocated, 1);
+    assert_eq!(line(&s, "NEW").backordered, 1);
+    assert_eq!(s.engine.stock("A", "W2").unwrap().reserved, 1);
+    assert_eq!(s.engine.check_invariants(), Ok(()));
+    let replayed = Engine::replay(s.engine.config().clone(), &s.log).unwrap();
+    assert_eq!(replayed.snapshot(), s.engine.snapshot());
+}
+
+#[test]
+fn reallocate_moves_a_split_to_one_location_when_it_can() {
+    let mut s = Shop::new(no_payment());
+    s.receive("A", "W1", 1);
+    s.receive("A", "W2", 1);
+    s.ok(order("O1", &[("1", "A", 2)]));
+    allocate(&mut s, "O1");
+    assert_eq!(allocations(&s.log).len(), 2, "split over W1 and W2");
+    // Nothing better yet: no events.
+    assert!(s
+        .ok(json!({"type":"reallocate","order_id":"O1"}))
+        .is_empty());
+    s.receive("A", "W1", 5);
+    let events = s.ok(json!({"type":"reallocate","order_id":"O1"}));
+    assert_eq!(
+        names(&events)[..2],
+        ["allocation_released", "order_allocated"]
+    );
+    assert_eq!(allocations(&events), vec![("1".into(), "W1".into(), 2)]);
+    assert_eq!(s.engine.stock("A", "W2").unwrap().reserved, 0);
+    assert_eq!(
+        explanation(&events).chosen[0].won_by.as_str(),
+        "ship_complete"
+    );
+    assert_eq!(
+        s.err(json!({"type":"reallocate","order_id":"NOPE"})),
+        ErrorCode::NotFound
+    );
+    let replayed = Engine::replay(s.engine.config().clone(), &s.log).unwrap();
+    assert_eq!(replayed.snapshot(), s.engine.snapshot());
+}

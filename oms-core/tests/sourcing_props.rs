@@ -49,6 +49,11 @@ struct Scenario {
     allow_partial: bool,
     fair_share: bool,
     orders: Vec<OrderSpec>,
+    /// After the batch allocation: a count at `(sku, site)` of a share in
+    /// tenths of what was received there (so usually a drop), then
+    /// `reallocate` of an order (when the index names one).
+    count: (usize, usize, u64),
+    reallocate: usize,
 }
 
 /// Channel `a`?, rush?, vip?, region CA?, lines `(sku index, qty)` (index 3 = kit).
@@ -95,6 +100,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
             any::<bool>(),
             any::<bool>(),
             prop::collection::vec(order, 1..9),
+            (0..SKUS.len(), 0..n, 0..=10u64, 0..8usize),
         )
             .prop_map(
                 |(
@@ -107,6 +113,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                     allow_partial,
                     fair_share,
                     orders,
+                    after,
                 )| {
                     Scenario {
                         sites,
@@ -117,6 +124,8 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                         allow_partial,
                         fair_share,
                         orders,
+                        count: (after.0, after.1, after.2),
+                        reallocate: after.3,
                     }
                 },
             )
@@ -214,6 +223,14 @@ fn commands(s: &Scenario) -> Vec<Value> {
             "lines":lines}));
     }
     out.push(json!({"type":"allocate"}));
+    let (sku, site, tenths) = s.count;
+    out.push(
+        json!({"type":"count_stock","sku":SKUS[sku],"location_id":site_id(site),
+        "counted": s.stock[sku][site] * tenths / 10}),
+    );
+    if s.reallocate < s.orders.len() {
+        out.push(json!({"type":"reallocate","order_id":format!("O{}", s.reallocate)}));
+    }
     out
 }
 
@@ -266,17 +283,23 @@ proptest! {
             let chosen: Vec<String> = explanation.chosen.iter().map(|c| c.location_id.to_string()).collect();
             prop_assert_eq!(chosen, chosen_here);
         }
-        for (order_id, locations) in &per_order {
-            if let Some(m) = s.max_shipments {
-                prop_assert!(locations.len() <= m as usize, "{order_id} ships from {locations:?}");
-            }
+        for order_id in per_order.keys() {
             let view = engine.order(order_id).unwrap();
+            let held: BTreeSet<&str> = view
+                .lines
+                .iter()
+                .flat_map(|l| l.allocations.iter().map(|a| a.location_id.as_str()))
+                .collect();
+            if let Some(m) = s.max_shipments {
+                prop_assert!(held.len() <= m as usize, "{order_id} holds stock at {held:?}");
+            }
             if !s.allow_partial {
-                // All or nothing.
-                prop_assert!(view.lines.iter().all(|l| l.backordered == 0), "{order_id} is partial");
+                // All or nothing, whatever happened since.
+                let alloc: u64 = view.lines.iter().map(|l| l.allocated).sum();
+                let back: u64 = view.lines.iter().map(|l| l.backordered).sum();
+                prop_assert!(alloc == 0 || back == 0, "{order_id} is partial");
             }
         }
-
         // Same commands, same events; replaying them, the same state.
         let (again, log2) = run(&s);
         prop_assert_eq!(serde_json::to_string(&log).unwrap(), serde_json::to_string(&log2).unwrap());

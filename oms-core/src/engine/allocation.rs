@@ -59,9 +59,47 @@ impl Engine {
         caps: Option<&FxMap<usize, u64>>,
     ) -> Option<EventKind> {
         let mut scratch = std::mem::take(&mut self.sourcing_scratch);
-        let kind = self.plan_capped_allocation(order_id, caps, &mut scratch);
+        let kind = self.plan_capped_allocation(order_id, caps, false, &mut scratch);
         self.sourcing_scratch = scratch;
         kind
+    }
+
+    /// For `reallocate`: the order's open units planned as if its own
+    /// reservations were free. `None` when that is what it holds already,
+    /// or would reserve fewer units; else its current reservations (to
+    /// release) and the new allocation.
+    pub(super) fn plan_reallocation(
+        &mut self,
+        order_id: &OrderId,
+    ) -> Option<(Vec<LineAllocation>, EventKind)> {
+        let mut scratch = std::mem::take(&mut self.sourcing_scratch);
+        let kind = self.plan_capped_allocation(order_id, None, true, &mut scratch);
+        self.sourcing_scratch = scratch;
+        let kind = kind?;
+        let order = self.orders.get(order_id)?;
+        let EventKind::OrderAllocated { allocations, .. } = &kind else {
+            return None;
+        };
+        let mut old: Vec<LineAllocation> = Vec::new();
+        for (i, line) in order.lines.iter().enumerate() {
+            for a in line.allocations.as_slice() {
+                old.push(LineAllocation {
+                    line_id: order.placement.lines[i].line_id.clone(),
+                    location_id: a.location_id.clone(),
+                    quantity: a.quantity,
+                });
+            }
+        }
+        let total = |v: &[LineAllocation]| v.iter().map(|a| a.quantity).sum::<u64>();
+        let key = |a: &LineAllocation| (a.line_id.clone(), a.location_id.clone(), a.quantity);
+        let mut before: Vec<_> = old.iter().map(key).collect();
+        let mut after: Vec<_> = allocations.iter().map(key).collect();
+        before.sort();
+        after.sort();
+        if before == after || total(allocations) < total(&old) {
+            return None;
+        }
+        Some((old, kind))
     }
 
     /// [`Engine::plan_order_allocation`] with fair-share caps: at most
@@ -70,6 +108,7 @@ impl Engine {
         &self,
         order_id: &OrderId,
         caps: Option<&FxMap<usize, u64>>,
+        whole: bool,
         scratch: &mut SourcingScratch,
     ) -> Option<EventKind> {
         let order = self.orders.get(order_id)?;
@@ -93,7 +132,11 @@ impl Engine {
         parts.clear();
         line_of_need.clear();
         for i in 0..order.lines.len() {
-            let quantity = order.unallocated(i);
+            let quantity = if whole {
+                order.open(i)
+            } else {
+                order.unallocated(i)
+            };
             if quantity == 0 {
                 continue;
             }
@@ -123,7 +166,7 @@ impl Engine {
                 .iter()
                 .map(|&p| self.products.by_slot[p].product.weight_g.unwrap_or(0)),
         );
-        let (candidates, excluded) = self.sourcing_candidates(order, slots);
+        let (candidates, excluded) = self.sourcing_candidates(order, slots, whole);
         let n = candidates.len();
         available.clear();
         available.resize(items.len() * n, 0);
@@ -131,6 +174,25 @@ impl Engine {
             let entry = &self.products.by_slot[product];
             for (c, &slot) in slots.iter().enumerate() {
                 available[item * n + c] = entry.cell(slot).map_or(0, StockCell::available);
+            }
+        }
+        if whole {
+            // The order's own reservations count as free for it.
+            for (i, line) in order.lines.iter().enumerate() {
+                for a in line.allocations.as_slice() {
+                    let Some(slot) = self.locations.slot(a.location_id.as_str()) else {
+                        continue;
+                    };
+                    let Some(c) = slots.iter().position(|&s| s == slot) else {
+                        continue;
+                    };
+                    for (product, per) in order.part_slots(i) {
+                        if let Some(item) = items.iter().position(|&p| p == product) {
+                            let cell = &mut available[item * n + c];
+                            *cell = cell.saturating_add(a.quantity.saturating_mul(per));
+                        }
+                    }
+                }
             }
         }
         item_caps.clear();
@@ -184,7 +246,7 @@ impl Engine {
             }
             unchanged &= order.backordered(i) == left;
         }
-        if unchanged && order.allocation_attempted {
+        if unchanged && order.allocation_attempted && !whole {
             return None;
         }
         if caps.is_some() {
@@ -223,6 +285,7 @@ impl Engine {
         &self,
         order: &Order,
         slots: &mut Vec<usize>,
+        whole: bool,
     ) -> (Vec<Candidate<'_>>, Vec<sourcing::Exclusion>) {
         use sourcing::ExclusionReason as Why;
         let policy = &self.config.sourcing;
@@ -272,10 +335,11 @@ impl Engine {
                     _ => Distance::Unknown,
                 }
             };
-            let in_use = order
-                .lines
-                .iter()
-                .any(|line| line.allocations.at(&l.location_id) > 0);
+            let in_use = !whole
+                && order
+                    .lines
+                    .iter()
+                    .any(|line| line.allocations.at(&l.location_id) > 0);
             candidates.push(Candidate {
                 location_id: &l.location_id,
                 distance,
@@ -401,6 +465,86 @@ impl Engine {
             .filter_map(|&slot| entry.cell(slot))
             .map(StockCell::available)
             .sum()
+    }
+    /// Before on-hand of `product` at location `slot` becomes `on_hand`:
+    /// when that is below what is reserved there, releases reservations
+    /// there until they fit, lowest priority first (standard before rush,
+    /// standard tier before VIP, newest first). Returns the orders
+    /// released, in allocation order, to be sourced again.
+    ///
+    /// Scans every order for reservations at the location: stock drops
+    /// below reservations are rare, and the scan keeps no index to maintain.
+    pub(super) fn release_for_shortage(
+        &mut self,
+        tx: &mut Tx,
+        product: usize,
+        slot: usize,
+        on_hand: u64,
+    ) -> Vec<OrderId> {
+        let reserved = self.products.by_slot[product]
+            .cell(slot)
+            .map_or(0, |c| c.reserved);
+        if reserved <= on_hand {
+            return Vec::new();
+        }
+        let mut short = reserved - on_hand;
+        let location_id = self.locations.by_slot[slot].location_id.clone();
+        let mut holders: Vec<PendingKey> = self
+            .orders
+            .values()
+            .filter(|o| {
+                (0..o.lines.len()).any(|i| {
+                    o.lines[i].allocated_at(&location_id) > 0
+                        && o.part_slots(i).any(|(p, _)| p == product)
+                })
+            })
+            .map(pending_key)
+            .collect();
+        holders.sort();
+        let mut released = Vec::new();
+        for key in holders.iter().rev() {
+            if short == 0 {
+                break;
+            }
+            let Some(order) = self.orders.get(&key.3) else {
+                continue;
+            };
+            let mut releases = Vec::new();
+            for i in 0..order.lines.len() {
+                let held = order.lines[i].allocated_at(&location_id);
+                let Some(per) = order
+                    .part_slots(i)
+                    .find(|&(p, _)| p == product)
+                    .map(|(_, per)| per.max(1))
+                else {
+                    continue;
+                };
+                if held == 0 || short == 0 {
+                    continue;
+                }
+                // Whole line units (kits): enough to cover the shortfall.
+                let units = held.min(short.div_ceil(per));
+                short = short.saturating_sub(units.saturating_mul(per));
+                releases.push(LineAllocation {
+                    line_id: order.placement.lines[i].line_id.clone(),
+                    location_id: location_id.clone(),
+                    quantity: units,
+                });
+            }
+            if !releases.is_empty() {
+                released.push(key.3.clone());
+                self.emit(
+                    tx,
+                    EventKind::AllocationReleased {
+                        order_id: key.3.clone(),
+                        releases,
+                        reason: ReleaseReason::StockShort,
+                    },
+                );
+            }
+        }
+        released.reverse();
+        released
     }
 }
 

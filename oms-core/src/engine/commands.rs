@@ -246,20 +246,18 @@ impl Engine {
             .cell(entry, c.location_id.as_str())
             .copied()
             .unwrap_or_default();
-        if c.delta < 0 && c.delta.unsigned_abs() > cell.unreserved() {
+        if c.delta < 0 && c.delta.unsigned_abs() > cell.on_hand() {
             return Err(OmsError::InsufficientStock {
                 sku: c.sku.to_string(),
                 location_id: c.location_id.to_string(),
                 requested: c.delta.unsigned_abs(),
-                available: cell.unreserved(),
-                message: format!(
-                    "on-hand ({}) cannot drop below reserved ({}) or zero",
-                    cell.on_hand(),
-                    cell.reserved
-                ),
+                available: cell.on_hand(),
+                message: format!("on-hand ({}) cannot drop below zero", cell.on_hand()),
             });
         }
         let grew = c.delta > 0;
+        let on_hand = cell.on_hand().saturating_add_signed(c.delta);
+        let slot = self.locations.slot(c.location_id.as_str()).unwrap_or(0);
         let kind = EventKind::StockAdjusted {
             sku: c.sku,
             location_id: c.location_id,
@@ -267,7 +265,7 @@ impl Engine {
             reason: c.reason,
             counted: None,
         };
-        self.record_stock_change(tx, product, grew, kind);
+        self.record_on_hand_change(tx, product, slot, on_hand, grew, kind);
         Ok(())
     }
 
@@ -279,21 +277,10 @@ impl Engine {
             .cell(entry, c.location_id.as_str())
             .copied()
             .unwrap_or_default();
-        if c.counted < cell.reserved {
-            return Err(OmsError::InsufficientStock {
-                sku: c.sku.to_string(),
-                location_id: c.location_id.to_string(),
-                requested: cell.reserved,
-                available: c.counted,
-                message: format!(
-                    "counted {} is below the {} units reserved for orders",
-                    c.counted, cell.reserved
-                ),
-            });
-        }
         let delta = i128::from(c.counted) - i128::from(cell.on_hand());
         let delta = i64::try_from(delta)
             .map_err(|_| OmsError::validation("counted", "difference to on-hand is too large"))?;
+        let slot = self.locations.slot(c.location_id.as_str()).unwrap_or(0);
         let kind = EventKind::StockAdjusted {
             sku: c.sku,
             location_id: c.location_id,
@@ -301,7 +288,7 @@ impl Engine {
             reason: "cycle_count".to_string(),
             counted: Some(c.counted),
         };
-        self.record_stock_change(tx, product, delta > 0, kind);
+        self.record_on_hand_change(tx, product, slot, c.counted, delta > 0, kind);
         Ok(())
     }
 
@@ -312,6 +299,101 @@ impl Engine {
         if freed {
             self.fill_backorders(tx, &[product]);
         }
+    }
+
+    /// Records a change of on-hand of `product` at location `slot` to
+    /// `on_hand` (an adjustment or a count). Below what is reserved there,
+    /// reservations give way first (see [`Engine::release_for_shortage`])
+    /// and their orders are sourced again afterwards.
+    fn record_on_hand_change(
+        &mut self,
+        tx: &mut Tx,
+        product: usize,
+        slot: usize,
+        on_hand: u64,
+        freed: bool,
+        kind: EventKind,
+    ) {
+        let released = self.release_for_shortage(tx, product, slot, on_hand);
+        self.record_stock_change(tx, product, freed, kind);
+        for order_id in released {
+            if self.config.sourcing.allow_partial {
+                if let Some(kind) = self.plan_order_allocation(&order_id) {
+                    self.emit(tx, kind);
+                }
+            } else {
+                self.resource_completely(tx, &order_id);
+            }
+        }
+    }
+
+    /// Under a policy without `allow_partial`, an order that lost part of
+    /// its reservations is sourced again as a whole, or, when it cannot
+    /// be completed now, gives back what it still holds: a ship-complete
+    /// order must not sit on stock it cannot ship.
+    fn resource_completely(&mut self, tx: &mut Tx, order_id: &OrderId) {
+        if let Some((releases, kind)) = self.plan_reallocation(order_id) {
+            self.emit(
+                tx,
+                EventKind::AllocationReleased {
+                    order_id: order_id.clone(),
+                    releases,
+                    reason: ReleaseReason::StockShort,
+                },
+            );
+            self.emit(tx, kind);
+            return;
+        }
+        let Some(order) = self.orders.get(order_id) else {
+            return;
+        };
+        if !order.has_unallocated() {
+            return;
+        }
+        let releases: Vec<LineAllocation> = order
+            .lines
+            .iter()
+            .enumerate()
+            .flat_map(|(i, line)| {
+                line.allocations
+                    .as_slice()
+                    .iter()
+                    .map(move |a| LineAllocation {
+                        line_id: order.placement.lines[i].line_id.clone(),
+                        location_id: a.location_id.clone(),
+                        quantity: a.quantity,
+                    })
+            })
+            .collect();
+        if !releases.is_empty() {
+            self.emit(
+                tx,
+                EventKind::AllocationReleased {
+                    order_id: order_id.clone(),
+                    releases,
+                    reason: ReleaseReason::StockShort,
+                },
+            );
+        }
+    }
+
+    pub(super) fn reallocate(&mut self, c: Reallocate, tx: &mut Tx) -> Result<()> {
+        let order_id = self
+            .order_for(&c.order_id, OrderAction::Allocate)?
+            .order_id()
+            .clone();
+        if let Some((releases, kind)) = self.plan_reallocation(&order_id) {
+            self.emit(
+                tx,
+                EventKind::AllocationReleased {
+                    order_id,
+                    releases,
+                    reason: ReleaseReason::Reallocate,
+                },
+            );
+            self.emit(tx, kind);
+        }
+        Ok(())
     }
 
     pub(super) fn set_safety_stock(&mut self, c: SetSafetyStock, tx: &mut Tx) -> Result<()> {

@@ -222,6 +222,9 @@ impl Engine {
             }
             // Informational (the status is derived): folding it only counts
             // it, so a replay does not look the order up once per change.
+            EventKind::AllocationReleased {
+                order_id, releases, ..
+            } => self.fold_released(order_id, releases, origin)?,
             EventKind::ChannelDefined { channel } => {
                 if origin == Origin::Log {
                     channel
@@ -423,6 +426,60 @@ impl Engine {
             .get_mut(order_id)
             .ok_or_else(|| OmsError::not_found("order", order_id))?;
         Ok((order, products, locations))
+    }
+
+    /// Gives reservations back: the inverse of [`Engine::fold_allocated`].
+    pub(super) fn fold_released(
+        &mut self,
+        order_id: &OrderId,
+        releases: &[LineAllocation],
+        origin: Origin,
+    ) -> Result<()> {
+        let (order, products, locations) = self.order_and_ledger(order_id)?;
+        if origin == Origin::Log {
+            // Checked on a copy of the allocations, so that two releases of
+            // one line and location cannot add up past what it holds.
+            let mut held: Vec<(usize, &LocationId, u64)> = Vec::new();
+            for r in releases {
+                let i = order
+                    .line_index(r.line_id.as_str())
+                    .ok_or_else(|| OmsError::not_found("order line", &r.line_id))?;
+                let so_far = held
+                    .iter()
+                    .filter(|(l, loc, _)| *l == i && *loc == &r.location_id)
+                    .map(|e| e.2)
+                    .sum::<u64>();
+                if !locations.contains(r.location_id.as_str())
+                    || so_far.saturating_add(r.quantity)
+                        > order.lines[i].allocated_at(&r.location_id)
+                {
+                    return Err(OmsError::conflict(format!(
+                        "line {} does not hold {} units at {}",
+                        r.line_id, r.quantity, r.location_id
+                    )));
+                }
+                held.push((i, &r.location_id, r.quantity));
+            }
+        }
+        for r in releases {
+            let (Some(i), Some(slot)) = (
+                order.line_index(r.line_id.as_str()),
+                locations.slot(r.location_id.as_str()),
+            ) else {
+                continue;
+            };
+            for (product, per) in order.part_slots(i) {
+                let units = r.quantity.saturating_mul(per);
+                let e = &mut products.by_slot[product];
+                let cell = e.cell_mut(slot);
+                cell.reserved = cell.reserved.saturating_sub(units);
+                e.demand = e.demand.saturating_add(units);
+            }
+            order.lines[i]
+                .allocations
+                .remove(&r.location_id, r.quantity);
+        }
+        Ok(())
     }
 
     pub(super) fn fold_allocated(

@@ -26,7 +26,7 @@ use crate::command::*;
 use crate::error::{OmsError, Result};
 use crate::event::{
     Event, EventKind, HoldReleasedBy, LineAllocation, LineCancellation, LineQuantity,
-    SCHEMA_VERSION,
+    ReleaseReason, SCHEMA_VERSION,
 };
 use crate::ids::{
     check_id, check_sku, check_text, Channel, Hold, LineId, LocationId, OrderId, Sku,
@@ -650,6 +650,7 @@ impl Engine {
             Command::ConfirmDelivery(c) => self.confirm_delivery(c, tx)?,
             Command::CancelOrder(c) => self.cancel_order(c, tx)?,
             Command::CancelLine(c) => self.cancel_line(c, tx)?,
+            Command::Reallocate(c) => self.reallocate(c, tx)?,
             Command::DefineChannel(c) => self.define_channel(c, tx)?,
             Command::SetSourcingPolicy(c) => self.set_sourcing_policy(c, tx)?,
         }
