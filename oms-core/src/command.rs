@@ -12,8 +12,10 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::{Component, Dims, LocationKind};
 use crate::channel::ChannelDef;
 use crate::error::{OmsError, Result};
+use crate::holds::StockHold;
 use crate::ids::{
     Channel, ChannelOrderId, CustomerId, Hold, LineId, LocationId, OrderId, ShipmentId, Sku,
+    StockHoldId,
 };
 use crate::money::Money;
 use crate::order::{Address, CustomerTier, PaymentKind, Priority};
@@ -58,6 +60,14 @@ pub enum Command {
     Reallocate(Reallocate),
     /// Defines a sales channel: the locations it sells from and its buffer.
     DefineChannel(DefineChannel),
+    /// Holds stock softly for a checkout until `expires_at`.
+    HoldStock(HoldStock),
+    /// Turns a cart hold into the claim of the order placed at checkout.
+    ConvertHold(ConvertHold),
+    /// Ends a cart hold early (the cart was abandoned or emptied).
+    ReleaseStockHold(ReleaseStockHold),
+    /// Ends every cart hold whose `expires_at` is not after the command's time.
+    ExpireHolds(ExpireHolds),
     /// Replaces the sourcing policy that allocation follows.
     SetSourcingPolicy(SetSourcingPolicy),
 }
@@ -103,6 +113,10 @@ impl Command {
             Command::Reallocate(c) => ("order", c.order_id.arc()),
             Command::DefineChannel(c) => ("channel", c.0.channel.arc()),
             Command::SetSourcingPolicy(_) => return None,
+            Command::HoldStock(c) => ("stock hold", c.0.hold_id.arc()),
+            Command::ConvertHold(c) => ("stock hold", c.hold_id.arc()),
+            Command::ReleaseStockHold(c) => ("stock hold", c.hold_id.arc()),
+            Command::ExpireHolds(_) => return None,
         };
         Some((kind, id.clone()))
     }
@@ -436,6 +450,38 @@ pub struct DefineChannel(pub ChannelDef);
 #[serde(transparent)]
 pub struct SetSourcingPolicy(pub SourcingPolicy);
 
+/// Holds stock for a checkout: `{hold_id, sku, quantity, channel, expires_at}`.
+/// The channel's sellable stock must cover it; see [`crate::holds`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(transparent)]
+pub struct HoldStock(pub StockHold);
+
+/// Turns a cart hold into the claim of the order placed at checkout: the
+/// hold ends, the order's own demand takes its place, and a releasable
+/// order is allocated at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConvertHold {
+    /// The hold.
+    pub hold_id: StockHoldId,
+    /// The order; it must have a line of the held SKU.
+    pub order_id: OrderId,
+}
+
+/// Ends a cart hold early.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseStockHold {
+    /// The hold.
+    pub hold_id: StockHoldId,
+}
+
+/// Ends every cart hold that has expired by the command's time; the
+/// engine has no clock, so hosts call this (see `next_hold_expiry`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpireHolds {}
+
 /// The variants with their `type` tags: conversions from each command
 /// struct, [`Command::name`], [`Command::NAMES`] and [`Command::deserialize_named`].
 macro_rules! commands {
@@ -503,6 +549,10 @@ commands!(
     Reallocate = "reallocate",
     DefineChannel = "define_channel",
     SetSourcingPolicy = "set_sourcing_policy",
+    HoldStock = "hold_stock",
+    ConvertHold = "convert_hold",
+    ReleaseStockHold = "release_stock_hold",
+    ExpireHolds = "expire_holds",
 );
 
 #[cfg(test)]
@@ -532,6 +582,10 @@ mod tests {
         r#"{"type":"reallocate","order_id":"SO-1"}"#,
         r#"{"type":"define_channel","channel":"amazon","location_ids":["WH1"],"buffer":{"units":2,"percent":3.2}}"#,
         r#"{"type":"set_sourcing_policy","rules":["ship_complete",{"lowest_cost":{"zones":[{"zone":"all"}],"rates":[]}}],"max_shipments":2,"allow_partial":false,"fair_share":true}"#,
+        r#"{"type":"hold_stock","hold_id":"H1","sku":"A","quantity":2,"channel":"web","expires_at":"2026-01-01T00:15:00Z"}"#,
+        r#"{"type":"convert_hold","hold_id":"H1","order_id":"SO-1"}"#,
+        r#"{"type":"release_stock_hold","hold_id":"H1"}"#,
+        r#"{"type":"expire_holds"}"#,
     ];
 
     #[test]

@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::{Location, Product};
 use crate::channel::ChannelDef;
 use crate::command::{PlaceOrder, ShipLine};
-use crate::ids::{Hold, LineId, LocationId, OrderId, ShipmentId, Sku};
+use crate::holds::{HoldEnd, StockHold};
+use crate::ids::{Hold, LineId, LocationId, OrderId, ShipmentId, Sku, StockHoldId};
 use crate::money::Money;
 use crate::order::{LocationQuantity, OrderStatus, PaymentKind};
 use crate::sourcing::{Explanation, SourcingPolicy};
@@ -260,6 +261,25 @@ pub enum EventKind {
         /// Why they were released.
         reason: ReleaseReason,
     },
+    /// Stock was held for a checkout.
+    StockHeld {
+        /// The hold.
+        hold: StockHold,
+    },
+    /// A cart hold became the claim of an order.
+    StockHoldConverted {
+        /// The hold, now ended.
+        hold_id: StockHoldId,
+        /// The order placed at checkout.
+        order_id: OrderId,
+    },
+    /// A cart hold ended without an order.
+    StockHoldReleased {
+        /// The hold, now ended.
+        hold_id: StockHoldId,
+        /// `released` or `expired`.
+        reason: HoldEnd,
+    },
     /// A sales channel was defined or redefined.
     ChannelDefined {
         /// The channel as now defined.
@@ -302,6 +322,9 @@ impl EventKind {
             EventKind::LineCancelled { .. } => "line_cancelled",
             EventKind::AllocationReleased { .. } => "allocation_released",
             EventKind::ChannelDefined { .. } => "channel_defined",
+            EventKind::StockHeld { .. } => "stock_held",
+            EventKind::StockHoldConverted { .. } => "stock_hold_converted",
+            EventKind::StockHoldReleased { .. } => "stock_hold_released",
             EventKind::SourcingPolicySet { .. } => "sourcing_policy_set",
             EventKind::OrderStatusChanged { .. } => "order_status_changed",
         }
@@ -316,6 +339,7 @@ impl EventKind {
             | EventKind::HoldReleased { order_id, .. }
             | EventKind::OrderAllocated { order_id, .. }
             | EventKind::AllocationReleased { order_id, .. }
+            | EventKind::StockHoldConverted { order_id, .. }
             | EventKind::OrderShipped { order_id, .. }
             | EventKind::ShipmentDelivered { order_id, .. }
             | EventKind::OrderCancelled { order_id, .. }

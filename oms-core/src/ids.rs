@@ -134,6 +134,11 @@ id_type!(
     Hold, "^[^\\u0000-\\u001f\\u007f]+$", 128
 );
 
+id_type!(
+    /// A cart hold's id (`hold_stock`), unique across the engine.
+    StockHoldId, "^[^\\u0000-\\u001f\\u007f]+$", 128
+);
+
 impl Hold {
     /// Placed on new orders when `require_payment` is set; lifted by payment.
     pub const AWAITING_PAYMENT: &'static str = "awaiting_payment";

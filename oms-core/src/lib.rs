@@ -52,6 +52,7 @@ pub mod command;
 mod engine;
 pub mod error;
 pub mod event;
+pub mod holds;
 pub mod ids;
 pub mod inventory;
 pub mod money;
@@ -66,9 +67,10 @@ pub use command::*;
 pub use engine::{Config, Engine, MAX_COMPONENTS, MAX_LINES, MAX_QUANTITY};
 pub use error::{ErrorCode, OmsError, Result};
 pub use event::{Event, EventKind, SCHEMA_VERSION};
+pub use holds::{HoldEnd, StockHold};
 pub use ids::{
     check_id, check_sku, Channel, ChannelOrderId, CustomerId, Hold, LineId, LocationId, OrderId,
-    ShipmentId, Sku,
+    ShipmentId, Sku, StockHoldId,
 };
 pub use inventory::{StockCell, StockLevel};
 pub use money::{Currency, Money};

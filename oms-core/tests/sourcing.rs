@@ -377,3 +377,59 @@ fn reallocate_moves_a_split_to_one_location_when_it_can() {
     let replayed = Engine::replay(s.engine.config().clone(), &s.log).unwrap();
     assert_eq!(replayed.snapshot(), s.engine.snapshot());
 }
+
+#[test]
+fn cart_holds_lower_sellable_stock_until_converted_released_or_expired() {
+    let mut s = Shop::new(no_payment());
+    s.receive("A", "W1", 10);
+    let hold = |id: &str, q: u64, minutes: i64| {
+        json!({"type":"hold_stock","hold_id":id,"sku":"A","quantity":q,"channel":"web",
+               "expires_at": t(minutes).to_rfc3339()})
+    };
+    s.ok(hold("H1", 3, 30));
+    s.ok(hold("H2", 2, 60));
+    assert_eq!(s.engine.channel_available("web", "A").unwrap(), 5);
+    assert_eq!(s.engine.available("A", None).unwrap(), 5);
+    // Same payload: nothing new; a different one: duplicate; too much: insufficient.
+    assert!(s.ok(hold("H1", 3, 30)).is_empty());
+    assert_eq!(s.err(hold("H1", 4, 30)), ErrorCode::Duplicate);
+    assert_eq!(s.err(hold("H3", 6, 30)), ErrorCode::InsufficientStock);
+    assert_eq!(s.err(hold("H3", 1, 0)), ErrorCode::Validation);
+    assert_eq!(s.engine.next_hold_expiry(), Some(t(30)));
+
+    // Checkout: the order's demand replaces the hold, and it is allocated.
+    s.ok(order("O1", &[("1", "A", 3)]));
+    assert_eq!(s.engine.channel_available("web", "A").unwrap(), 2);
+    let events = s.ok(json!({"type":"convert_hold","hold_id":"H1","order_id":"O1"}));
+    assert_eq!(
+        names(&events)[..2],
+        ["stock_hold_converted", "order_allocated"]
+    );
+    assert_eq!(s.engine.channel_available("web", "A").unwrap(), 5);
+    assert_eq!(
+        s.err(json!({"type":"convert_hold","hold_id":"H1","order_id":"O1"})),
+        ErrorCode::NotFound
+    );
+
+    // Time passes (the host says so): H2 expires.
+    s.clock = 58;
+    assert!(s.ok(json!({"type":"expire_holds"})).is_empty());
+    let events = s.ok(json!({"type":"expire_holds"}));
+    let v = serde_json::to_value(&events[0]).unwrap();
+    assert_eq!(
+        (v["type"].as_str(), v["reason"].as_str()),
+        (Some("stock_hold_released"), Some("expired"))
+    );
+    assert_eq!(s.engine.next_hold_expiry(), None);
+    assert_eq!(s.engine.channel_available("web", "A").unwrap(), 7);
+
+    s.ok(hold("H4", 1, 120));
+    s.ok(json!({"type":"release_stock_hold","hold_id":"H4"}));
+    assert!(s.engine.stock_holds().is_empty());
+    assert_eq!(s.engine.check_invariants(), Ok(()));
+    s.ok(hold("H5", 2, 120));
+    let restored = Engine::from_snapshot(&s.engine.snapshot()).unwrap();
+    assert_eq!(restored.snapshot(), s.engine.snapshot());
+    let replayed = Engine::replay(s.engine.config().clone(), &s.log).unwrap();
+    assert_eq!(replayed.snapshot(), s.engine.snapshot());
+}

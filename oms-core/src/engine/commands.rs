@@ -917,7 +917,7 @@ fn join(holds: &[Hold]) -> String {
         .join(", ")
 }
 
-fn check_quantity(field: &str, q: u64, min: u64) -> Result<()> {
+pub(super) fn check_quantity(field: &str, q: u64, min: u64) -> Result<()> {
     if q < min || q > MAX_QUANTITY {
         return Err(OmsError::validation(
             field,

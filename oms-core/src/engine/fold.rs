@@ -225,6 +225,16 @@ impl Engine {
             EventKind::AllocationReleased {
                 order_id, releases, ..
             } => self.fold_released(order_id, releases, origin)?,
+            EventKind::StockHeld { hold } => self.fold_stock_held(hold, origin)?,
+            EventKind::StockHoldConverted {
+                hold_id, order_id, ..
+            } => {
+                if origin == Origin::Log && !self.orders.contains_key(order_id) {
+                    return Err(OmsError::not_found("order", order_id));
+                }
+                self.fold_hold_ended(hold_id)?;
+            }
+            EventKind::StockHoldReleased { hold_id, .. } => self.fold_hold_ended(hold_id)?,
             EventKind::ChannelDefined { channel } => {
                 if origin == Origin::Log {
                     channel

@@ -9,6 +9,7 @@
 mod allocation;
 mod commands;
 mod fold;
+mod holds;
 mod queries;
 mod snapshot;
 
@@ -28,8 +29,9 @@ use crate::event::{
     Event, EventKind, HoldReleasedBy, LineAllocation, LineCancellation, LineQuantity,
     ReleaseReason, SCHEMA_VERSION,
 };
+use crate::holds::{HoldEnd, StockHold};
 use crate::ids::{
-    check_id, check_sku, check_text, Channel, Hold, LineId, LocationId, OrderId, Sku,
+    check_id, check_sku, check_text, Channel, Hold, LineId, LocationId, OrderId, Sku, StockHoldId,
 };
 use crate::inventory::{StockCell, StockLevel};
 use crate::money::{Currency, Money};
@@ -117,6 +119,8 @@ struct ProductEntry {
     stock: Vec<StockCell>,
     /// Open order units (incl. kit components) not yet allocated.
     demand: u64,
+    /// Units (incl. kit components) under cart holds.
+    held: u64,
 }
 
 impl ProductEntry {
@@ -161,6 +165,7 @@ impl ProductTable {
                 product,
                 stock: Vec::new(),
                 demand: 0,
+                held: 0,
             }),
         }
     }
@@ -540,6 +545,8 @@ pub struct Engine {
     planner: Planner,
     /// Buffers reused by sourcing.
     sourcing_scratch: allocation::SourcingScratch,
+    /// Cart holds in force, by id.
+    stock_holds: BTreeMap<StockHoldId, StockHold>,
 }
 
 impl Engine {
@@ -561,6 +568,7 @@ impl Engine {
             rates: Vec::new(),
             planner: Planner::default(),
             sourcing_scratch: Default::default(),
+            stock_holds: BTreeMap::new(),
         }
         .with_rates()
     }
@@ -653,6 +661,10 @@ impl Engine {
             Command::Reallocate(c) => self.reallocate(c, tx)?,
             Command::DefineChannel(c) => self.define_channel(c, tx)?,
             Command::SetSourcingPolicy(c) => self.set_sourcing_policy(c, tx)?,
+            Command::HoldStock(c) => self.hold_stock(c, tx)?,
+            Command::ConvertHold(c) => self.convert_hold(c, tx)?,
+            Command::ReleaseStockHold(c) => self.release_stock_hold(c, tx)?,
+            Command::ExpireHolds(_) => self.expire_holds(tx),
         }
         Ok(())
     }

@@ -184,8 +184,8 @@ impl Engine {
 
     /// What a sales channel may sell of a SKU now: the available stock at
     /// the channel's fulfilling, unpaused locations, less every open
-    /// unallocated order unit of the SKU (from any channel: stock is
-    /// shared), less the channel's buffer; never negative. A channel never
+    /// unallocated order unit and cart hold of the SKU (from any channel:
+    /// stock is shared), less the channel's buffer; never negative. A channel never
     /// defined sells from every location with no buffer.
     ///
     /// ```
@@ -231,16 +231,18 @@ impl Engine {
                 .iter()
                 .map(|c| {
                     let p = self.products.slot(&c.sku).unwrap_or(0);
+                    let e = &self.products.by_slot[p];
                     let free = self
                         .usable_stock(p, def)
-                        .saturating_sub(self.products.by_slot[p].demand);
+                        .saturating_sub(e.demand.saturating_add(e.held));
                     free / c.quantity.max(1)
                 })
                 .min()
                 .unwrap_or(0);
             buildable.min(unclaimed)
         } else {
-            self.usable_stock(slot, def).saturating_sub(entry.demand)
+            self.usable_stock(slot, def)
+                .saturating_sub(entry.demand.saturating_add(entry.held))
         };
         Ok(def
             .and_then(|d| d.buffer)
@@ -265,12 +267,13 @@ impl Engine {
         &self.config.sourcing
     }
 
-    /// Available at fulfilling, unpaused locations, less open unallocated demand.
+    /// Available at fulfilling, unpaused locations, less open unallocated demand and cart holds.
     pub(super) fn network_available(&self, sku: &Sku) -> u64 {
         let Some(slot) = self.products.slot(sku) else {
             return 0;
         };
+        let e = &self.products.by_slot[slot];
         self.usable_stock(slot, None)
-            .saturating_sub(self.products.by_slot[slot].demand)
+            .saturating_sub(e.demand.saturating_add(e.held))
     }
 }

@@ -38,6 +38,7 @@ impl Engine {
             orders,
             shipments,
             channels: self.channels.values().collect(),
+            stock_holds: self.stock_holds.values().collect(),
         };
         // Serializing plain data to a Vec cannot fail.
         serde_json::to_vec(&snapshot).unwrap_or_default()
@@ -78,6 +79,7 @@ impl Engine {
                 product: p.product,
                 stock: Vec::new(),
                 demand: 0,
+                held: 0,
             };
             for (location_id, cell) in p.stock {
                 let slot = e.locations.slot(location_id.as_str()).ok_or_else(|| {
@@ -111,6 +113,10 @@ impl Engine {
             if e.channels.insert(c.channel.clone(), c).is_some() {
                 return Err(OmsError::conflict("a channel appears twice"));
             }
+        }
+        for h in s.stock_holds {
+            e.fold_stock_held(&h, Origin::Log)
+                .map_err(|err| OmsError::conflict(err.to_string()))?;
         }
         e.refresh_rates();
         e.rebuild_indexes();
@@ -239,6 +245,19 @@ impl Engine {
                     ));
                 }
             }
+            let held: u64 = self
+                .stock_holds
+                .values()
+                .flat_map(|h| self.held_parts(&h.sku, h.quantity))
+                .filter(|(slot, _)| self.products.by_slot[*slot].product.sku == e.product.sku)
+                .map(|(_, units)| units)
+                .sum();
+            if e.held != held {
+                return Err(format!(
+                    "{}: {} units held but the cart holds add up to {held}",
+                    e.product.sku, e.held
+                ));
+            }
             let expect = demand.get(&e.product.sku).copied().unwrap_or(0);
             if e.demand != expect {
                 return Err(format!(
@@ -290,6 +309,8 @@ struct SnapshotRef<'a> {
     shipments: Vec<&'a Shipment>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     channels: Vec<&'a ChannelDef>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    stock_holds: Vec<&'a StockHold>,
 }
 
 #[derive(Deserialize)]
@@ -304,4 +325,6 @@ struct Snapshot {
     shipments: Vec<Shipment>,
     #[serde(default)]
     channels: Vec<ChannelDef>,
+    #[serde(default)]
+    stock_holds: Vec<StockHold>,
 }
