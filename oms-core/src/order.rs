@@ -692,6 +692,10 @@ pub struct Order {
     /// Shipments in the order they were recorded.
     #[serde(default, skip_serializing_if = "<[ShipmentId]>::is_empty")]
     pub shipments: Box<[ShipmentId]>,
+    /// Events folded about this order so far (status changes, which are
+    /// informational, excepted): a version for optimistic concurrency.
+    #[serde(default)]
+    pub version: u64,
     /// Whether the order sits in the engine's allocation queue (derived, not stored).
     #[serde(skip)]
     pub(crate) queued: bool,
@@ -913,6 +917,8 @@ impl Order {
             customer_id: p.customer_id.clone(),
             ship_to: p.ship_to.parts(),
             priority: p.priority,
+            customer_tier: p.customer_tier,
+            version: self.version,
             placed_at: self.placed_at,
             status: self.status(),
             payment_status: self.payment_status(),
@@ -971,6 +977,11 @@ pub struct OrderView {
     pub ship_to: AddressParts,
     /// `rush` or `standard`.
     pub priority: Priority,
+    /// `vip` or `standard`.
+    pub customer_tier: CustomerTier,
+    /// The number of events recorded about the order so far (status
+    /// changes excepted): it changes whenever the order does.
+    pub version: u64,
     /// When the order was placed (RFC 3339, UTC).
     pub placed_at: DateTime<Utc>,
     /// The derived order status.

@@ -42,8 +42,11 @@ fn default_policy_ships_complete_from_the_nearest_and_says_why() {
     s.receive("A", "W1", 5);
     s.receive("A", "W2", 5);
     s.ok(order("O1", &[("1", "A", 2)]));
+    assert_eq!(s.engine.order("O1").unwrap().version, 1);
     let events = allocate(&mut s, "O1");
     assert_eq!(allocations(&events), vec![("1".into(), "W1".into(), 2)]);
+    // Placed, allocated: two events about the order.
+    assert_eq!(s.engine.order("O1").unwrap().version, 2);
     let e = explanation(&events);
     assert_eq!(
         serde_json::to_value(&e.rules).unwrap(),

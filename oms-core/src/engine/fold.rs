@@ -257,6 +257,9 @@ impl Engine {
             }
             EventKind::OrderStatusChanged { .. } => return Ok(()),
         }
+        if let Some(order) = kind.order_id().and_then(|id| self.orders.get_mut(id)) {
+            order.version += 1;
+        }
         // `execute` refreshes the allocation queue once per touched order at
         // the end of a command; a log is folded one event at a time.
         if origin == Origin::Log {
@@ -367,6 +370,7 @@ impl Engine {
             holds: Box::default(),
             payments: PaymentTotals::default(),
             shipments: Box::default(),
+            version: 0,
             queued: false,
             cached_status: OrderStatus::Ready,
         };
