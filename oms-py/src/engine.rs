@@ -396,6 +396,38 @@ impl EngineCore {
         self.query(py, |e| e.shipment(shipment_id))
     }
 
+    /// What a channel may sell of a SKU now (stock at its locations, less
+    /// open demand and cart holds, less its buffer).
+    fn channel_available(&self, py: Python<'_>, channel: &str, sku: &str) -> PyResult<u64> {
+        self.with(py, |e| e.channel_available(channel, sku))?
+            .map_err(|e| to_py_err(py, &e, None))
+    }
+
+    /// A channel's definition; `NotFoundError` for a channel never defined.
+    fn channel<'py>(&self, py: Python<'py>, channel: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| e.channel(channel))
+    }
+
+    /// Every defined channel, by name.
+    fn channels<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| Ok(e.channels()))
+    }
+
+    /// The sourcing policy in force.
+    fn sourcing_policy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| Ok(e.sourcing_policy().clone()))
+    }
+
+    /// Every cart hold in force, by id.
+    fn stock_holds<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| Ok(e.stock_holds()))
+    }
+
+    /// When the next cart hold lapses (an aware UTC datetime), or `None`.
+    fn next_hold_expiry(&self, py: Python<'_>) -> PyResult<Option<DateTime<Utc>>> {
+        self.with(py, |e| e.next_hold_expiry())
+    }
+
     /// Recomputes every derived number; `None` if consistent, else what is wrong.
     fn check_invariants(&self, py: Python<'_>) -> PyResult<Option<String>> {
         self.with(py, |e| e.check_invariants().err())

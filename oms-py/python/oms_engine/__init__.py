@@ -66,6 +66,9 @@ Amount = Union[Decimal, int, str]
 
 Events = List[Dict[str, Any]]
 
+Rule = Union[str, Mapping[str, Any]]
+"""A sourcing rule: its name, or ``{"lowest_cost": cost_table}``."""
+
 
 def _amount(value: Amount, what: str) -> str:
     # bool is an int, float is inexact: both are refused for money.
@@ -118,8 +121,19 @@ class Engine(EngineCore):
         lat: Optional[float] = None,
         lon: Optional[float] = None,
         fulfills_orders: bool = True,
+        priority: Optional[int] = None,
+        paused: Optional[bool] = None,
+        country: Optional[str] = None,
+        postal_code: Optional[str] = None,
+        ships_to: Optional[Sequence[str]] = None,
     ) -> Events:
-        """Defines (or redefines) a location: ``warehouse``, ``store`` or ``dropship``."""
+        """Defines (or redefines) a location: ``warehouse``, ``store`` or ``dropship``.
+
+        ``priority`` (lower first) feeds the ``location_priority`` rule; a
+        ``paused`` location gets no new allocations; ``country`` and
+        ``postal_code`` rank it under ``nearest`` without coordinates;
+        ``ships_to`` lists the destinations it serves (``"US"``, ``"US-CA"``).
+        """
         command = {
             "type": "define_location",
             "location_id": location_id,
@@ -127,7 +141,19 @@ class Engine(EngineCore):
             "kind": kind,
             "fulfills_orders": fulfills_orders,
         }
-        return self.execute(_optional(command, lat=lat, lon=lon), at)
+        return self.execute(
+            _optional(
+                command,
+                lat=lat,
+                lon=lon,
+                priority=priority,
+                paused=paused,
+                country=country,
+                postal_code=postal_code,
+                ships_to=None if ships_to is None else list(ships_to),
+            ),
+            at,
+        )
 
     def define_product(
         self,
@@ -206,6 +232,7 @@ class Engine(EngineCore):
         priority: str = "standard",
         shipping_price: Optional[Amount] = None,
         currency: Optional[str] = None,
+        customer_tier: Optional[str] = None,
     ) -> Events:
         """Places an order; ``unit_price`` and ``shipping_price`` are Decimals in ``currency``."""
         currency = self._currency(currency)  # one config lookup for every amount
@@ -229,7 +256,12 @@ class Engine(EngineCore):
         }
         shipping = None if shipping_price is None else self._money(shipping_price, currency, "shipping_price")
         return self.execute(
-            _optional(command, channel_order_id=channel_order_id, shipping_price=shipping),
+            _optional(
+                command,
+                channel_order_id=channel_order_id,
+                shipping_price=shipping,
+                customer_tier=customer_tier,
+            ),
             at,
         )
 
@@ -306,3 +338,82 @@ class Engine(EngineCore):
             "reason": reason,
         }
         return self.execute(command, at)
+
+    # -- sourcing ----------------------------------------------------------
+
+    def define_channel(
+        self,
+        channel: str,
+        *,
+        at: datetime,
+        location_ids: Optional[Sequence[str]] = None,
+        buffer_units: Optional[int] = None,
+        buffer_percent: Optional[float] = None,
+    ) -> Events:
+        """Defines a sales channel: the locations it sells from (default all)
+        and a buffer kept back from what it may sell (units and/or percent)."""
+        command: Dict[str, Any] = {"type": "define_channel", "channel": channel}
+        if location_ids is not None:
+            command["location_ids"] = list(location_ids)
+        buffer = _optional({}, units=buffer_units, percent=buffer_percent)
+        if buffer:
+            command["buffer"] = buffer
+        return self.execute(command, at)
+
+    def set_sourcing_policy(
+        self,
+        rules: Sequence[Rule],
+        *,
+        at: datetime,
+        max_shipments: Optional[int] = None,
+        allow_partial: Optional[bool] = None,
+        fair_share: Optional[bool] = None,
+    ) -> Events:
+        """Replaces the sourcing policy. ``rules`` in order of importance:
+        names (``"ship_complete"``, ``"fewest_shipments"``, ``"nearest"``,
+        ``"stock_balance"``, ``"location_priority"``) or
+        ``{"lowest_cost": cost_table}`` (money amounts may be Decimals)."""
+        command = {"type": "set_sourcing_policy", "rules": [r if isinstance(r, str) else dict(r) for r in rules]}
+        return self.execute(
+            _optional(command, max_shipments=max_shipments, allow_partial=allow_partial, fair_share=fair_share),
+            at,
+        )
+
+    def reallocate(self, order_id: str, *, at: datetime) -> Events:
+        """Moves an order's reservations to the source the policy prefers now, if better."""
+        return self.execute({"type": "reallocate", "order_id": order_id}, at)
+
+    # -- cart holds ----------------------------------------------------------
+
+    def hold_stock(
+        self,
+        hold_id: str,
+        sku: str,
+        quantity: int,
+        *,
+        channel: str,
+        expires_at: datetime,
+        at: datetime,
+    ) -> Events:
+        """Holds ``quantity`` units of ``sku`` for a checkout until ``expires_at``."""
+        command = {
+            "type": "hold_stock",
+            "hold_id": hold_id,
+            "sku": sku,
+            "quantity": quantity,
+            "channel": channel,
+            "expires_at": expires_at,
+        }
+        return self.execute(command, at)
+
+    def convert_hold(self, hold_id: str, order_id: str, *, at: datetime) -> Events:
+        """Turns a cart hold into the claim of the order placed at checkout."""
+        return self.execute({"type": "convert_hold", "hold_id": hold_id, "order_id": order_id}, at)
+
+    def release_stock_hold(self, hold_id: str, *, at: datetime) -> Events:
+        """Ends a cart hold early (an abandoned cart)."""
+        return self.execute({"type": "release_stock_hold", "hold_id": hold_id}, at)
+
+    def expire_holds(self, *, at: datetime) -> Events:
+        """Ends every cart hold expired by ``at`` (see ``next_hold_expiry()``)."""
+        return self.execute({"type": "expire_holds"}, at)
