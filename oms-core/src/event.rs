@@ -13,7 +13,7 @@ use crate::catalog::{Location, Product};
 use crate::channel::ChannelDef;
 use crate::command::{PlaceOrder, ShipLine};
 use crate::holds::{HoldEnd, StockHold};
-use crate::ids::{Hold, LineId, LocationId, OrderId, ShipmentId, Sku, StockHoldId};
+use crate::ids::{Channel, Hold, LineId, LocationId, OrderId, ShipmentId, Sku, StockHoldId};
 use crate::money::Money;
 use crate::order::{LocationQuantity, OrderStatus, PaymentKind};
 use crate::sourcing::{Explanation, SourcingPolicy};
@@ -290,6 +290,16 @@ pub enum EventKind {
         /// The policy now in force.
         policy: SourcingPolicy,
     },
+    /// Informational: what a defined channel may sell of a SKU changed
+    /// (see `channel_available`); emitted at the end of the command.
+    AvailabilityChanged {
+        /// The channel.
+        channel: Channel,
+        /// The SKU.
+        sku: Sku,
+        /// What the channel may sell now.
+        available: u64,
+    },
     /// Informational: the derived status changed (`from` is absent for a new order).
     OrderStatusChanged {
         /// The order.
@@ -326,6 +336,7 @@ impl EventKind {
             EventKind::StockHoldConverted { .. } => "stock_hold_converted",
             EventKind::StockHoldReleased { .. } => "stock_hold_released",
             EventKind::SourcingPolicySet { .. } => "sourcing_policy_set",
+            EventKind::AvailabilityChanged { .. } => "availability_changed",
             EventKind::OrderStatusChanged { .. } => "order_status_changed",
         }
     }

@@ -436,3 +436,67 @@ fn cart_holds_lower_sellable_stock_until_converted_released_or_expired() {
     let replayed = Engine::replay(s.engine.config().clone(), &s.log).unwrap();
     assert_eq!(replayed.snapshot(), s.engine.snapshot());
 }
+
+/// `(channel, sku, available)` of every `availability_changed` among `events`.
+fn availability(events: &[Event]) -> Vec<(String, String, u64)> {
+    events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::AvailabilityChanged {
+                channel,
+                sku,
+                available,
+            } => Some((channel.to_string(), sku.to_string(), *available)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn availability_changed_reports_every_defined_channel_exactly() {
+    let mut s = Shop::new(no_payment());
+    // No channel defined: nothing to report.
+    assert!(availability(
+        &s.ok(json!({"type":"receive_stock","sku":"A","location_id":"W1","quantity":500}))
+    )
+    .is_empty());
+    let events = s.ok(json!({"type":"define_channel","channel":"etsy","buffer":{"percent":3.2}}));
+    assert_eq!(
+        availability(&events),
+        vec![
+            ("etsy".into(), "A".into(), 484),
+            ("etsy".into(), "B".into(), 0),
+            ("etsy".into(), "C".into(), 0)
+        ]
+    );
+    s.ok(json!({"type":"define_channel","channel":"ebay","location_ids":["W1"]}));
+    // An order on one channel lowers what every channel may sell.
+    let events = s.ok(order_with("E1", "etsy", &[("1", "A", 6)], json!({})));
+    assert_eq!(
+        availability(&events),
+        vec![
+            ("ebay".into(), "A".into(), 494),
+            ("etsy".into(), "A".into(), 478)
+        ]
+    );
+    // Allocating from W1 changes neither: demand becomes a reservation.
+    assert!(availability(&allocate(&mut s, "E1")).is_empty());
+    // Stock elsewhere changes only the channels that sell it.
+    let events = s.ok(json!({"type":"receive_stock","sku":"A","location_id":"W2","quantity":100}));
+    // 594 less ceil(3.2% of 594 = 19.008).
+    assert_eq!(
+        availability(&events),
+        vec![("etsy".into(), "A".into(), 574)]
+    );
+    // The last figure reported for each pair is what the query says now.
+    let mut last = std::collections::BTreeMap::new();
+    for (channel, sku, n) in availability(&s.log) {
+        last.insert((channel, sku), n);
+    }
+    for ((channel, sku), n) in last {
+        assert_eq!(s.engine.channel_available(&channel, &sku).unwrap(), n);
+    }
+    // Replay skips the informational events.
+    let replayed = Engine::replay(s.engine.config().clone(), &s.log).unwrap();
+    assert_eq!(replayed.snapshot(), s.engine.snapshot());
+}

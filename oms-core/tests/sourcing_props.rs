@@ -300,6 +300,18 @@ proptest! {
                 prop_assert!(alloc == 0 || back == 0, "{order_id} is partial");
             }
         }
+        // The last availability reported for each channel and SKU is the
+        // figure the query gives now (the channel is defined before any stock moves).
+        let mut last: BTreeMap<(String, String), u64> = BTreeMap::new();
+        for e in &log {
+            if let EventKind::AvailabilityChanged { channel, sku, available } = &e.kind {
+                last.insert((channel.to_string(), sku.to_string()), *available);
+            }
+        }
+        for ((channel, sku), n) in &last {
+            prop_assert_eq!(engine.channel_available(channel, sku).unwrap(), *n, "{} {}", channel, sku);
+        }
+
         // Same commands, same events; replaying them, the same state.
         let (again, log2) = run(&s);
         prop_assert_eq!(serde_json::to_string(&log).unwrap(), serde_json::to_string(&log2).unwrap());

@@ -255,7 +255,9 @@ impl Engine {
                 self.config.sourcing = policy.clone();
                 self.refresh_rates();
             }
-            EventKind::OrderStatusChanged { .. } => return Ok(()),
+            EventKind::OrderStatusChanged { .. } | EventKind::AvailabilityChanged { .. } => {
+                return Ok(())
+            }
         }
         if let Some(order) = kind.order_id().and_then(|id| self.orders.get_mut(id)) {
             order.version += 1;

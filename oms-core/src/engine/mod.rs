@@ -7,6 +7,7 @@
 //! a payment, `auto_allocate`) runs after the command's own events.
 
 mod allocation;
+mod availability;
 mod commands;
 mod fold;
 mod holds;
@@ -142,6 +143,8 @@ impl ProductEntry {
 struct ProductTable {
     by_slot: Vec<ProductEntry>,
     slot_of: FxMap<Sku, usize>,
+    /// Slots of the kits, in slot order (few; scanned to find the kits of a component).
+    kit_slots: Vec<usize>,
 }
 
 impl ProductTable {
@@ -160,7 +163,15 @@ impl ProductTable {
     /// Adds a product, or replaces the definition of an existing one (keeping its stock).
     fn upsert(&mut self, product: Product) {
         match self.slot(product.sku.as_str()) {
-            Some(s) => self.by_slot[s].product = product,
+            Some(s) => {
+                let kit = product.is_kit();
+                self.by_slot[s].product = product;
+                self.kit_slots.retain(|&k| k != s);
+                if kit {
+                    self.kit_slots.push(s);
+                    self.kit_slots.sort_unstable();
+                }
+            }
             None => self.push(ProductEntry {
                 product,
                 stock: Vec::new(),
@@ -171,6 +182,9 @@ impl ProductTable {
     }
     /// Adds a product that is not in the table yet.
     fn push(&mut self, entry: ProductEntry) {
+        if entry.product.is_kit() {
+            self.kit_slots.push(self.by_slot.len());
+        }
         self.slot_of
             .insert(entry.product.sku.clone(), self.by_slot.len());
         self.by_slot.push(entry);
@@ -507,6 +521,9 @@ enum Origin {
 struct Tx {
     at: DateTime<Utc>,
     events: Vec<Event>,
+    /// Products whose channel availability the command may change, with
+    /// each defined channel's figure before it did (only when channels are defined).
+    availability: Vec<(usize, Vec<(Channel, u64)>)>,
     /// Orders touched, with their status before the command, in first-touch order.
     touched: Vec<(OrderId, Option<OrderStatus>)>,
     touched_set: FxSet<OrderId>,
@@ -622,6 +639,7 @@ impl Engine {
         let mut tx = Tx {
             at,
             events: Vec::with_capacity(4),
+            availability: Vec::new(),
             // Reuse the engine's scratch list: no allocation per command.
             touched: std::mem::take(&mut self.touched_scratch),
             touched_set: FxSet::default(),
@@ -634,6 +652,7 @@ impl Engine {
         });
         if result.is_ok() {
             self.emit_status_changes(&mut tx);
+            self.emit_availability_changes(&mut tx);
         }
         let mut scratch = std::mem::take(&mut tx.touched);
         scratch.clear();
@@ -688,6 +707,9 @@ impl Engine {
                 }
                 tx.touched.push((id.clone(), before));
             }
+        }
+        if !self.channels.is_empty() || matches!(kind, EventKind::ChannelDefined { .. }) {
+            self.note_availability(tx, &kind);
         }
         // Recorded first and folded from the list: the event is moved once.
         tx.events.push(Event {
