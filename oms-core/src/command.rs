@@ -90,6 +90,40 @@ impl Command {
         serde_json::from_value(value).map_err(|e| OmsError::validation("command", e.to_string()))
     }
 
+    /// Parses a command whose JSON object may also carry the
+    /// [`CommandOptions`] keys `idempotency_key` and `expected_version`.
+    ///
+    /// ```
+    /// use oms_core::Command;
+    /// let (c, o) = Command::from_json_with_options(
+    ///     r#"{"type":"allocate","order_id":"SO-1","idempotency_key":"k1","expected_version":3}"#).unwrap();
+    /// assert_eq!(c.name(), "allocate");
+    /// assert_eq!((o.idempotency_key.as_deref(), o.expected_version), (Some("k1"), Some(3)));
+    /// ```
+    pub fn from_json_with_options(json: &str) -> Result<(Command, CommandOptions)> {
+        let value: serde_json::Value = serde_json::from_str(json)
+            .map_err(|e| OmsError::validation("command", e.to_string()))?;
+        Command::from_value_with_options(value)
+    }
+
+    /// [`Command::from_json_with_options`] for a JSON value.
+    pub fn from_value_with_options(
+        mut value: serde_json::Value,
+    ) -> Result<(Command, CommandOptions)> {
+        let mut options = CommandOptions::default();
+        if let Some(map) = value.as_object_mut() {
+            let mut envelope = serde_json::Map::new();
+            for key in CommandOptions::KEYS {
+                if let Some(v) = map.remove(*key) {
+                    envelope.insert((*key).to_string(), v);
+                }
+            }
+            options = serde_json::from_value(serde_json::Value::Object(envelope))
+                .map_err(|e| OmsError::validation("command", e.to_string()))?;
+        }
+        Ok((Command::from_value(value)?, options))
+    }
+
     /// What the command is about: the kind of thing and its id (e.g.
     /// `("order", "SO-1")`), used to name it in validation errors. `None`
     /// for a batch `allocate`.
@@ -119,6 +153,32 @@ impl Command {
             Command::ExpireHolds(_) => return None,
         };
         Some((kind, id.clone()))
+    }
+}
+
+/// What any command may carry besides its own fields (in JSON, as keys
+/// of the command object).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommandOptions {
+    /// The host's key for the command: a repeat with the same key and the
+    /// same payload records nothing; with another payload it is a
+    /// `duplicate` error. Keys are remembered for the engine's lifetime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    /// For a command about one order: the order's `version` the host last
+    /// saw (0 for an order not placed yet); any other version is a `conflict`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_version: Option<u64>,
+}
+
+impl CommandOptions {
+    /// The JSON keys of the options.
+    pub const KEYS: &'static [&'static str] = &["idempotency_key", "expected_version"];
+
+    /// Whether no option is set.
+    pub fn is_empty(&self) -> bool {
+        self.idempotency_key.is_none() && self.expected_version.is_none()
     }
 }
 

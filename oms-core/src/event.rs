@@ -29,9 +29,24 @@ pub struct Event {
     pub schema_version: u16,
     /// The `at` of the command that produced the event.
     pub at: DateTime<Utc>,
+    /// On the first event of a command sent with an `idempotency_key`: the
+    /// key and the command's fingerprint, so that replay remembers the key
+    /// (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency: Option<Box<Idempotency>>,
     /// What happened: the `type` tag and the event's fields, flattened into this object.
     #[serde(flatten)]
     pub kind: EventKind,
+}
+
+/// An idempotency key and the fingerprint of the command it was used for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Idempotency {
+    /// The host's key.
+    pub key: String,
+    /// A hash of the command's JSON: a repeat must match it.
+    pub fingerprint: u64,
 }
 
 impl Event {

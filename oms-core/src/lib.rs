@@ -66,7 +66,7 @@ pub use channel::{Buffer, ChannelDef};
 pub use command::*;
 pub use engine::{Config, Engine, MAX_COMPONENTS, MAX_LINES, MAX_QUANTITY};
 pub use error::{ErrorCode, OmsError, Result};
-pub use event::{Event, EventKind, SCHEMA_VERSION};
+pub use event::{Event, EventKind, Idempotency, SCHEMA_VERSION};
 pub use holds::{HoldEnd, StockHold};
 pub use ids::{
     check_id, check_sku, Channel, ChannelOrderId, CustomerId, Hold, LineId, LocationId, OrderId,

@@ -477,3 +477,64 @@ fn event_json_shape_is_the_contract() {
         json!({"type":"order_status_changed","schema_version":1,"at":"2026-11-22T08:08:00Z","order_id":"O1","from":"ready","to":"cancelled"})
     );
 }
+
+#[test]
+fn idempotency_keys_and_expected_versions() {
+    use oms_core::{Command, CommandOptions};
+    let mut s = Shop::new(no_payment());
+    s.receive("A", "W1", 10);
+    let run = |s: &mut Shop, json: serde_json::Value| {
+        s.clock += 1;
+        let (command, options) = Command::from_value_with_options(json).unwrap();
+        let events = s.engine.execute_with(command, &options, t(s.clock))?;
+        s.log.extend(events.iter().cloned());
+        Ok::<_, oms_core::OmsError>(events)
+    };
+    let mut placed = order("O1", &[("1", "A", 2)]);
+    placed["idempotency_key"] = json!("checkout-1");
+    placed["expected_version"] = json!(0);
+    let events = run(&mut s, placed.clone()).unwrap();
+    assert_eq!(events[0].idempotency.as_ref().unwrap().key, "checkout-1");
+    // The same key and payload again: nothing recorded.
+    assert!(run(&mut s, placed.clone()).unwrap().is_empty());
+    let mut other = order("O2", &[("1", "A", 1)]);
+    other["idempotency_key"] = json!("checkout-1");
+    assert_eq!(run(&mut s, other).unwrap_err().code(), ErrorCode::Duplicate);
+
+    // Versions: placed = 1; a stale version is a conflict and changes nothing.
+    assert_eq!(s.engine.order("O1").unwrap().version, 1);
+    let stale = json!({"type":"allocate","order_id":"O1","expected_version":0});
+    assert_eq!(run(&mut s, stale).unwrap_err().code(), ErrorCode::Conflict);
+    let fresh = json!({"type":"allocate","order_id":"O1","expected_version":1});
+    assert!(!run(&mut s, fresh).unwrap().is_empty());
+    assert_eq!(s.engine.order("O1").unwrap().version, 2);
+    let not_an_order = json!({"type":"receive_stock","sku":"A","location_id":"W1","quantity":1,"expected_version":1});
+    assert_eq!(
+        run(&mut s, not_an_order).unwrap_err().code(),
+        ErrorCode::Validation
+    );
+    let bad = Command::from_value_with_options(json!({"type":"allocate","expected_version":"x"}));
+    assert_eq!(bad.unwrap_err().code(), ErrorCode::Validation);
+
+    // Replay and snapshots remember the keys.
+    let mut replayed = Engine::replay(s.engine.config().clone(), &s.log).unwrap();
+    assert_eq!(replayed.snapshot(), s.engine.snapshot());
+    let key = CommandOptions {
+        idempotency_key: Some("checkout-1".into()),
+        ..Default::default()
+    };
+    let again = Command::from_value(order("O1", &[("1", "A", 2)])).unwrap();
+    assert!(replayed
+        .execute_with(again, &key, t(99))
+        .unwrap()
+        .is_empty());
+    let mut restored = Engine::from_snapshot(&s.engine.snapshot()).unwrap();
+    let different = Command::from_value(order("O3", &[("1", "A", 2)])).unwrap();
+    assert_eq!(
+        restored
+            .execute_with(different, &key, t(99))
+            .unwrap_err()
+            .code(),
+        ErrorCode::Duplicate
+    );
+}

@@ -49,6 +49,7 @@ impl Engine {
                     tx.events.push(Event {
                         schema_version: SCHEMA_VERSION,
                         at: tx.at,
+                        idempotency: None,
                         kind: EventKind::AvailabilityChanged {
                             channel,
                             sku: sku.clone(),

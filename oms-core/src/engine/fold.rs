@@ -22,6 +22,9 @@ impl Engine {
             )));
         }
         self.fold(&event.kind, event.at, Origin::Log)?;
+        if let Some(i) = &event.idempotency {
+            self.idempotency.insert(i.key.clone(), i.fingerprint);
+        }
         self.events_applied += 1;
         Ok(())
     }

@@ -258,6 +258,13 @@ impl SlotIndex {
     }
 }
 
+/// A command's fingerprint: the Fx hash of its JSON (deterministic).
+fn command_fingerprint(command: &Command) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(&serde_json::to_vec(command).unwrap_or_default());
+    h.finish()
+}
+
 fn id_hash(id: &str) -> u64 {
     let mut h = FxHasher::default();
     id.hash(&mut h);
@@ -564,6 +571,8 @@ pub struct Engine {
     sourcing_scratch: allocation::SourcingScratch,
     /// Cart holds in force, by id.
     stock_holds: BTreeMap<StockHoldId, StockHold>,
+    /// Idempotency keys seen, with the fingerprint of their command.
+    idempotency: BTreeMap<String, u64>,
 }
 
 impl Engine {
@@ -586,6 +595,7 @@ impl Engine {
             planner: Planner::default(),
             sourcing_scratch: Default::default(),
             stock_holds: BTreeMap::new(),
+            idempotency: BTreeMap::new(),
         }
         .with_rates()
     }
@@ -631,6 +641,75 @@ impl Engine {
     // ------------------------------------------------------------------
     // Commands
     // ------------------------------------------------------------------
+
+    /// [`Engine::execute`] with [`CommandOptions`]: an idempotency key
+    /// (checked against the keys seen before; the first event records it)
+    /// and an expected order version (checked before anything runs).
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use oms_core::{Command, CommandOptions, Config, Engine, ErrorCode};
+    /// let mut e = Engine::new(Config::default());
+    /// let at = Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap();
+    /// let json = r#"{"type":"define_location","location_id":"W1","name":"Main","kind":"warehouse"}"#;
+    /// let key = CommandOptions { idempotency_key: Some("k1".into()), ..Default::default() };
+    /// assert_eq!(e.execute_with(Command::from_json(json).unwrap(), &key, at).unwrap().len(), 1);
+    /// assert!(e.execute_with(Command::from_json(json).unwrap(), &key, at).unwrap().is_empty());
+    /// let other = r#"{"type":"define_location","location_id":"W2","name":"Main","kind":"warehouse"}"#;
+    /// let err = e.execute_with(Command::from_json(other).unwrap(), &key, at).unwrap_err();
+    /// assert_eq!(err.code(), ErrorCode::Duplicate);
+    /// ```
+    pub fn execute_with(
+        &mut self,
+        command: Command,
+        options: &CommandOptions,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Event>> {
+        let mut fingerprint = None;
+        if let Some(key) = &options.idempotency_key {
+            check_id("idempotency_key", key)?;
+            let fp = command_fingerprint(&command);
+            match self.idempotency.get(key.as_str()) {
+                Some(&seen) if seen == fp => return Ok(Vec::new()),
+                Some(_) => {
+                    return Err(OmsError::duplicate(
+                        "idempotency key",
+                        key,
+                        "already used for a different command",
+                    ))
+                }
+                None => fingerprint = Some(fp),
+            }
+        }
+        if let Some(expected) = options.expected_version {
+            let Some(("order", id)) = command.subject() else {
+                return Err(OmsError::validation(
+                    "expected_version",
+                    format!(
+                        "applies to commands about one order, not {}",
+                        command.name()
+                    ),
+                ));
+            };
+            let version = self.orders.get_str(&id).map_or(0, |o| o.version);
+            if version != expected {
+                return Err(OmsError::conflict(format!(
+                    "order {id} is at version {version}, not the expected {expected}"
+                )));
+            }
+        }
+        let mut events = self.execute(command, at)?;
+        if let (Some(key), Some(fp)) = (&options.idempotency_key, fingerprint) {
+            if let Some(first) = events.first_mut() {
+                first.idempotency = Some(Box::new(crate::event::Idempotency {
+                    key: key.clone(),
+                    fingerprint: fp,
+                }));
+                self.idempotency.insert(key.clone(), fp);
+            }
+        }
+        Ok(events)
+    }
 
     /// Validates and executes one command at time `at`, returning the events
     /// it recorded (possibly none, for an idempotent repeat). On error the
@@ -715,6 +794,7 @@ impl Engine {
         tx.events.push(Event {
             schema_version: SCHEMA_VERSION,
             at: tx.at,
+            idempotency: None,
             kind,
         });
         if let Some(event) = tx.events.last() {
@@ -738,6 +818,7 @@ impl Engine {
                 tx.events.push(Event {
                     schema_version: SCHEMA_VERSION,
                     at: tx.at,
+                    idempotency: None,
                     kind: EventKind::OrderStatusChanged { order_id, from, to },
                 });
             }

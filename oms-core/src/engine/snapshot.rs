@@ -39,6 +39,7 @@ impl Engine {
             shipments,
             channels: self.channels.values().collect(),
             stock_holds: self.stock_holds.values().collect(),
+            idempotency: &self.idempotency,
         };
         // Serializing plain data to a Vec cannot fail.
         serde_json::to_vec(&snapshot).unwrap_or_default()
@@ -118,6 +119,7 @@ impl Engine {
             e.fold_stock_held(&h, Origin::Log)
                 .map_err(|err| OmsError::conflict(err.to_string()))?;
         }
+        e.idempotency = s.idempotency;
         e.refresh_rates();
         e.rebuild_indexes();
         e.check_invariants().map_err(OmsError::conflict)?;
@@ -311,6 +313,8 @@ struct SnapshotRef<'a> {
     channels: Vec<&'a ChannelDef>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     stock_holds: Vec<&'a StockHold>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    idempotency: &'a BTreeMap<String, u64>,
 }
 
 #[derive(Deserialize)]
@@ -327,4 +331,6 @@ struct Snapshot {
     channels: Vec<ChannelDef>,
     #[serde(default)]
     stock_holds: Vec<StockHold>,
+    #[serde(default)]
+    idempotency: BTreeMap<String, u64>,
 }
