@@ -13,17 +13,18 @@ use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
-use oms_core::{Command, Engine, Event, OmsError};
+use oms_core::{Engine, Event, OmsError};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
+use crate::engine::Options;
 use crate::errors::{poisoned, to_py_err};
 use crate::pyser::to_py;
 
 /// Commands converted per round trip between the two threads.
 pub(crate) const CHUNK: usize = 1024;
 
-type Timed = (Command, DateTime<Utc>);
+type Timed = (Options, DateTime<Utc>);
 
 /// What running one chunk produced.
 struct Ran {
@@ -34,8 +35,12 @@ struct Ran {
 
 fn run_chunk(engine: &mut Engine, start: usize, chunk: Vec<Timed>, keep: bool) -> Ran {
     let mut events = Vec::with_capacity(if keep { chunk.len() * 3 } else { 0 });
-    for (k, (command, at)) in chunk.into_iter().enumerate() {
-        match engine.execute(command, at) {
+    for (k, ((command, options), at)) in chunk.into_iter().enumerate() {
+        let ran = match options {
+            None => engine.execute(command, at),
+            Some(o) => engine.execute_with(command, &o, at),
+        };
+        match ran {
             Ok(e) if keep => events.extend(e),
             Ok(_) => {}
             Err(e) => {

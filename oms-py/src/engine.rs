@@ -3,10 +3,10 @@
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
-use oms_core::{Command, Config, Engine, Event, OmsError, OrderStatus};
+use oms_core::{Command, CommandOptions, Config, Engine, Event, OmsError, OrderStatus};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyTuple, PyType};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple, PyType};
 
 use crate::bulk::{self, events_to_py};
 use crate::convert::{type_name, utc_time};
@@ -107,15 +107,66 @@ fn command_from<'py>(
     obj: &Bound<'py, PyAny>,
     prefix: Option<&str>,
     keys: &Keys<'py>,
-) -> PyResult<Command> {
+) -> PyResult<Options> {
     let what = prefix.unwrap_or("command");
-    if !obj.is_instance_of::<PyDict>() {
+    let Ok(dict) = obj.cast::<PyDict>() else {
         return Err(PyTypeError::new_err(format!(
             "{what} must be a dict, got {}",
             type_name(obj)
         )));
+    };
+    let options = options_from(dict, what)?;
+    let command =
+        command_from_py(obj, what, keys).map_err(|e| read_error(obj.py(), e, "command", prefix))?;
+    Ok((command, options))
+}
+
+/// A command with its options (boxed: most commands have none).
+pub(crate) type Options = (Command, Option<Box<CommandOptions>>);
+
+/// The `idempotency_key` and `expected_version` keys of a command dict.
+fn options_from(dict: &Bound<'_, PyDict>, what: &str) -> PyResult<Option<Box<CommandOptions>>> {
+    let py = dict.py();
+    let key = dict.get_item("idempotency_key")?.filter(|v| !v.is_none());
+    let version = dict.get_item("expected_version")?.filter(|v| !v.is_none());
+    if key.is_none() && version.is_none() {
+        return Ok(None);
     }
-    command_from_py(obj, what, keys).map_err(|e| read_error(obj.py(), e, "command", prefix))
+    let idempotency_key = key
+        .map(|k| match k.cast::<PyString>() {
+            Ok(s) => Ok(s.to_cow()?.into_owned()),
+            Err(_) => Err(PyTypeError::new_err(format!(
+                "{what}: idempotency_key must be a str, got {}",
+                type_name(&k)
+            ))),
+        })
+        .transpose()?;
+    let expected_version = version
+        .map(|v| {
+            if !v.is_instance_of::<pyo3::types::PyInt>()
+                || v.is_instance_of::<pyo3::types::PyBool>()
+            {
+                return Err(PyTypeError::new_err(format!(
+                    "{what}: expected_version must be an int, got {}",
+                    type_name(&v)
+                )));
+            }
+            v.extract::<u64>().map_err(|_| {
+                to_py_err(
+                    py,
+                    &OmsError::validation(
+                        "expected_version",
+                        format!("{v} is not a version (0 or more)"),
+                    ),
+                    None,
+                )
+            })
+        })
+        .transpose()?;
+    Ok(Some(Box::new(CommandOptions {
+        idempotency_key,
+        expected_version,
+    })))
 }
 
 fn event_from<'py>(obj: &Bound<'py, PyAny>, index: usize, keys: &Keys<'py>) -> PyResult<Event> {
@@ -152,7 +203,7 @@ fn pair_from<'py>(
     index: usize,
     last: &mut LastTime<'py>,
     keys: &Keys<'py>,
-) -> PyResult<(Command, DateTime<Utc>)> {
+) -> PyResult<(Options, DateTime<Utc>)> {
     // Messages name the item; the name is only built when something is wrong.
     let prefix = || format!("commands[{index}]");
     let pair = item
@@ -226,10 +277,13 @@ impl EngineCore {
         command: &Bound<'py, PyAny>,
         at: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let command = command_from(command, None, &Keys::none())?;
+        let (command, options) = command_from(command, None, &Keys::none())?;
         let at = utc_time(at)?;
         let events = self
-            .with(py, move |e| e.execute(command, at))?
+            .with(py, move |e| match options {
+                None => e.execute(command, at),
+                Some(o) => e.execute_with(command, &o, at),
+            })?
             .map_err(|e| to_py_err(py, &e, None))?;
         let out = PyList::empty(py);
         events_to_py(py, &events, &out)?;

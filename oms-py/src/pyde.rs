@@ -102,8 +102,12 @@ pub(crate) fn from_py<'py, T: DeserializeOwned>(
     what: &str,
     keys: &Keys<'py>,
 ) -> Result<T, FromPyError> {
-    read_with(obj, what, None, keys, |de| T::deserialize(de))
+    read_with(obj, what, &[], keys, |de| T::deserialize(de))
 }
+
+/// The keys of a command dict that are not the command's own fields: the
+/// `type` tag and the [`oms_core::CommandOptions`] keys.
+const COMMAND_ENVELOPE: &[&str] = &["type", "idempotency_key", "expected_version"];
 
 /// Reads a command. With a `type` tag it goes straight to that command's
 /// fields ([`Command::deserialize_named`]), skipping serde's buffering of
@@ -122,7 +126,7 @@ pub(crate) fn command_from_py<'py>(
         .and_then(|t| t.to_cow().ok().map(|c| c.into_owned()));
     // An unknown tag reads as `None` and takes the generic path below.
     if let Some(name) = tag {
-        let named = read_with(obj, what, Some("type"), keys, |de| {
+        let named = read_with(obj, what, COMMAND_ENVELOPE, keys, |de| {
             Command::deserialize_named(&name, de)
         })?;
         if let Some(command) = named {
@@ -135,7 +139,7 @@ pub(crate) fn command_from_py<'py>(
 fn read_with<'py, T>(
     obj: &Bound<'py, PyAny>,
     what: &str,
-    skip: Option<&'static str>,
+    skip: &'static [&'static str],
     keys: &Keys<'py>,
     read: impl FnOnce(PyDe<'_, 'py>) -> Result<T, DeError>,
 ) -> Result<T, FromPyError> {
@@ -246,8 +250,8 @@ impl de::Error for DeError {
 struct PyDe<'a, 'py> {
     obj: &'a Bound<'py, PyAny>,
     cx: &'a Cx<'a, 'py>,
-    /// A key of this dict to pass over (the `type` tag already read).
-    skip: Option<&'static str>,
+    /// Keys of this dict to pass over (the `type` tag and the command options, read apart).
+    skip: &'static [&'static str],
 }
 
 impl<'a, 'py> PyDe<'a, 'py> {
@@ -406,7 +410,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for EnumMismatch<V> {
 
 struct DictAccess<'a, 'py> {
     items: pyo3::types::iter::BoundDictIterator<'py>,
-    skip: Option<&'static str>,
+    skip: &'static [&'static str],
     key: Option<Bound<'py, PyAny>>,
     value: Option<Bound<'py, PyAny>>,
     cx: &'a Cx<'a, 'py>,
@@ -434,7 +438,7 @@ impl<'de, 'a, 'py> de::MapAccess<'de> for DictAccess<'a, 'py> {
                 .keys
                 .text(name)
                 .map_err(|e| self.cx.fail(Kind::Value, e.to_string()))?;
-            if self.skip == Some(name.as_ref()) {
+            if self.skip.contains(&name.as_ref()) {
                 continue;
             }
             let key = seed.deserialize(de::value::StrDeserializer::<DeError>::new(&name))?;
@@ -452,7 +456,7 @@ impl<'de, 'a, 'py> de::MapAccess<'de> for DictAccess<'a, 'py> {
         let de = PyDe {
             obj: &value,
             cx: self.cx,
-            skip: None,
+            skip: &[],
         };
         seed.deserialize(de).inspect_err(|_| {
             self.cx.unwinding_through(|| {
@@ -487,7 +491,7 @@ impl<'de, 'a, 'py> de::SeqAccess<'de> for SeqAccess<'a, 'py> {
         let de = PyDe {
             obj: &item,
             cx: self.cx,
-            skip: None,
+            skip: &[],
         };
         seed.deserialize(de)
             .map(Some)

@@ -160,3 +160,41 @@ def test_policies_channels_and_holds_survive_pickling(clock: Clock) -> None:
     assert copy.snapshot() == engine.snapshot()
     assert copy.sourcing_policy() == {"rules": ["nearest"], "max_shipments": 1}
     assert copy.channel_available("pos", "MUG") == engine.channel_available("pos", "MUG") == 7
+
+
+def test_idempotency_keys_and_expected_versions(clock: Clock) -> None:
+    from oms_engine import ConflictError, DuplicateError
+
+    engine = two_coasts(clock)
+    command: Dict[str, Any] = {"type": "allocate", "order_id": "O1", "idempotency_key": "alloc-O1"}
+    order(engine, "O1", 1, clock)
+    assert engine.order("O1")["version"] == 1
+    first = engine.execute(command, clock())
+    assert first[0]["idempotency"]["key"] == "alloc-O1"
+    assert engine.execute(command, clock()) == []
+    with pytest.raises(DuplicateError):
+        engine.execute({"type": "allocate", "idempotency_key": "alloc-O1"}, clock())
+    with pytest.raises(ConflictError):
+        engine.execute({"type": "cancel_order", "order_id": "O1", "reason": "x", "expected_version": 1}, clock())
+    with pytest.raises(TypeError):
+        engine.execute({"type": "allocate", "expected_version": "2"}, clock())
+    with pytest.raises(ValidationError):
+        engine.execute({"type": "allocate", "order_id": "O1", "expected_version": -1}, clock())
+    # The same options work in bulk.
+    events = engine.execute_many([({**command, "idempotency_key": "bulk-1"}, clock())])
+    assert events == []  # nothing left to allocate: the key is not recorded either
+    # A copy (snapshot) remembers the key.
+    copy: Engine = pickle.loads(pickle.dumps(engine))
+    assert copy.execute(command, clock()) == []
+    with pytest.raises(DuplicateError):
+        copy.execute({"type": "allocate", "idempotency_key": "alloc-O1"}, clock())
+
+
+def test_availability_changed_follows_defined_channels(clock: Clock) -> None:
+    engine = two_coasts(clock)
+    events = engine.define_channel("shop", at=clock(), buffer_units=1)
+    assert [(e["channel"], e["sku"], e["available"]) for e in events if e["type"] == "availability_changed"] == [
+        ("shop", "MUG", 9)
+    ]
+    events = engine.receive_stock("MUG", "EAST", 2, at=clock())
+    assert [e["available"] for e in events if e["type"] == "availability_changed"] == [11]
