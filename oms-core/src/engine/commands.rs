@@ -383,6 +383,15 @@ impl Engine {
             .order_id()
             .clone();
         if let Some((releases, kind)) = self.plan_reallocation(&order_id) {
+            let products: Vec<usize> = self
+                .orders
+                .get(&order_id)
+                .map(|o| {
+                    (0..o.lines.len())
+                        .flat_map(|i| o.part_slots(i).map(|(p, _)| p))
+                        .collect()
+                })
+                .unwrap_or_default();
             self.emit(
                 tx,
                 EventKind::AllocationReleased {
@@ -392,6 +401,8 @@ impl Engine {
                 },
             );
             self.emit(tx, kind);
+            // What the order left behind may fill backorders.
+            self.fill_backorders(tx, &products);
         }
         Ok(())
     }
