@@ -198,6 +198,28 @@ fn typed_results_mirror_the_core_queries() {
 }
 
 #[test]
+fn orders_carry_their_customer_tier_and_a_version_that_moves() {
+    let engine = stocked(Some(r#"{"require_payment": false}"#));
+    let mut vip = order("SO-V", 2);
+    vip.customer_tier = Some(CustomerTier::Vip);
+    engine.place_order(vip, AT.into()).unwrap();
+    engine.place_order(order("SO-S", 1), AT.into()).unwrap();
+    let placed = engine.order("SO-V".into()).unwrap();
+    assert_eq!(placed.customer_tier, CustomerTier::Vip);
+    assert_eq!(
+        engine.order("SO-S".into()).unwrap().customer_tier,
+        CustomerTier::Standard
+    );
+    engine.allocate(Some("SO-V".into()), AT.into()).unwrap();
+    let allocated = engine.order("SO-V".into()).unwrap();
+    assert!(allocated.version > placed.version, "{allocated:?}");
+    assert_eq!(
+        engine.order("SO-V".into()).unwrap().version,
+        allocated.version
+    );
+}
+
+#[test]
 fn execute_json_returns_the_events_as_a_json_array() {
     let engine = Engine::new(Some(r#"{"require_payment": false}"#.into())).unwrap();
     let json = engine

@@ -717,6 +717,12 @@ pub struct OrderRecord {
     pub ship_to: Address,
     /// Rush or standard.
     pub priority: Priority,
+    /// VIP or standard.
+    pub customer_tier: CustomerTier,
+    /// The number of events recorded about the order so far (status
+    /// changes excepted): it changes whenever the order does, so a host can
+    /// tell whether its copy is stale.
+    pub version: u64,
     /// When the order was placed, RFC 3339 UTC.
     pub placed_at: String,
     /// The derived order status.
@@ -750,6 +756,8 @@ impl From<core_::OrderView> for OrderRecord {
             customer_id: o.customer_id.to_string(),
             ship_to: o.ship_to.into(),
             priority: o.priority.into(),
+            customer_tier: o.customer_tier.into(),
+            version: o.version,
             placed_at: format_time(o.placed_at),
             status: o.status.into(),
             payment_status: o.payment_status.into(),
