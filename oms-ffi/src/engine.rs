@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use oms_core as core_;
 
 use crate::types::{
-    parse_time, Event, Location, OrderCount, OrderRecord, OrderStatus, PlaceOrder, Product,
-    ReceiveStock, RecordPayment, Ship, ShipmentRecord, StockLevelRecord,
+    parse_time, ChannelDef, Event, Location, OrderCount, OrderRecord, OrderStatus, PlaceOrder,
+    Product, ReceiveStock, RecordPayment, Ship, ShipmentRecord, StockLevelRecord,
 };
 use crate::OmsFfiError;
 
@@ -276,6 +276,13 @@ impl Engine {
         self.run(command, &at)
     }
 
+    /// Defines a sales channel, or redefines it: the locations it sells
+    /// from and the buffer it keeps back. Records nothing when the
+    /// definition is unchanged.
+    pub fn define_channel(&self, channel: ChannelDef, at: String) -> Result<Vec<Event>> {
+        self.run(channel.into_command()?, &at)
+    }
+
     /// Ships allocated units of an order from one location.
     pub fn ship(&self, shipment: Ship, at: String) -> Result<Vec<Event>> {
         self.run(core_::Ship::from(shipment), &at)
@@ -395,5 +402,28 @@ impl Engine {
     /// A shipment by id.
     pub fn shipment(&self, shipment_id: String) -> Result<ShipmentRecord> {
         Ok(self.lock()?.shipment(&shipment_id)?.into())
+    }
+
+    /// A defined channel; `not_found` for a channel never defined.
+    pub fn channel(&self, channel: String) -> Result<ChannelDef> {
+        Ok(self.lock()?.channel(&channel)?.into())
+    }
+
+    /// Every defined channel, sorted by name.
+    pub fn channels(&self) -> Result<Vec<ChannelDef>> {
+        Ok(self
+            .lock()?
+            .channels()
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// What a sales channel may sell of a SKU now: available stock at the
+    /// channel's fulfilling, unpaused locations, less open unallocated
+    /// demand and cart holds of the SKU, less the channel's buffer. A
+    /// channel never defined sells from every location with no buffer.
+    pub fn channel_available(&self, channel: String, sku: String) -> Result<u64> {
+        Ok(self.lock()?.channel_available(&channel, &sku)?)
     }
 }

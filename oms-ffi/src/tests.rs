@@ -447,3 +447,116 @@ fn engines_are_shared_between_threads() {
     assert_eq!(engine.orders(None).unwrap().len(), 50);
     assert_eq!(engine.available("MUG".into(), None).unwrap(), 0);
 }
+
+fn location(location_id: &str) -> Location {
+    Location {
+        location_id: location_id.into(),
+        name: location_id.into(),
+        kind: LocationKind::Warehouse,
+        fulfills_orders: true,
+        lat: None,
+        lon: None,
+        priority: None,
+        paused: false,
+        country: None,
+        postal_code: None,
+        ships_to: None,
+    }
+}
+
+fn amazon(percent: &str) -> ChannelDef {
+    ChannelDef {
+        channel: "amazon".into(),
+        location_ids: Some(vec!["WH1".into()]),
+        buffer: Some(ChannelBuffer {
+            units: None,
+            percent: Some(percent.into()),
+        }),
+    }
+}
+
+#[test]
+fn a_channel_buffer_percent_crosses_as_a_decimal_string() {
+    let engine = stocked(None);
+    engine.define_location(location("WH2"), AT.into()).unwrap();
+    engine
+        .receive_stock(
+            ReceiveStock {
+                sku: "MUG".into(),
+                location_id: "WH2".into(),
+                quantity: 490,
+                reference: None,
+            },
+            AT.into(),
+        )
+        .unwrap();
+    let events = engine.define_channel(amazon("3.20"), AT.into()).unwrap();
+    assert_eq!(kinds(&events), ["channel_defined"]);
+    let json: serde_json::Value = serde_json::from_str(&events[0].json).unwrap();
+    assert_eq!(json["channel"]["buffer"]["percent"], 3.2);
+    // Stored as the JSON path stores it: normalized, so redefining with
+    // the same value records nothing.
+    assert_eq!(engine.channel("amazon".into()).unwrap(), amazon("3.2"));
+    assert!(engine
+        .define_channel(amazon("3.2"), AT.into())
+        .unwrap()
+        .is_empty());
+    assert_eq!(engine.channels().unwrap(), [amazon("3.2")]);
+    // 10 at WH1, less ceil(3.2% of 10) = 1; an undefined channel sells everything.
+    assert_eq!(
+        engine
+            .channel_available("amazon".into(), "MUG".into())
+            .unwrap(),
+        9
+    );
+    assert_eq!(
+        engine
+            .channel_available("web".into(), "MUG".into())
+            .unwrap(),
+        500
+    );
+    assert_eq!(code(engine.channel("web".into())), "not_found");
+
+    // The same definition through the JSON path gives the same state.
+    let json_engine = Engine::from_snapshot(engine.snapshot().unwrap()).unwrap();
+    let typed = ChannelDef {
+        channel: "pos".into(),
+        location_ids: None,
+        buffer: Some(ChannelBuffer {
+            units: Some(2),
+            percent: Some("12.5".into()),
+        }),
+    };
+    engine.define_channel(typed.clone(), AT.into()).unwrap();
+    json_engine
+        .execute_json(
+            r#"{"type":"define_channel","channel":"pos","buffer":{"units":2,"percent":12.5}}"#
+                .into(),
+            AT.into(),
+        )
+        .unwrap();
+    assert_eq!(engine.snapshot().unwrap(), json_engine.snapshot().unwrap());
+    assert_eq!(engine.channel("pos".into()).unwrap(), typed);
+}
+
+#[test]
+fn a_bad_channel_definition_is_a_validation_error() {
+    let engine = stocked(None);
+    for percent in ["", "abc", "1e2", "3,2", " 3", "NaN"] {
+        let err = engine
+            .define_channel(amazon(percent), AT.into())
+            .unwrap_err();
+        assert!(matches!(err, OmsFfiError::Validation { .. }), "{err:?}");
+        let details: serde_json::Value = serde_json::from_str(err.details_json()).unwrap();
+        assert_eq!(details["field"], "buffer.percent", "{percent:?}");
+    }
+    // In range is the core's rule.
+    assert_eq!(
+        code(engine.define_channel(amazon("100.5"), AT.into())),
+        "validation"
+    );
+    let mut unknown = amazon("1");
+    unknown.location_ids = Some(vec!["NOPE".into()]);
+    assert_eq!(code(engine.define_channel(unknown, AT.into())), "not_found");
+    assert!(engine.channels().unwrap().is_empty());
+}

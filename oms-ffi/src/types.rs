@@ -862,3 +862,94 @@ impl From<core_::Shipment> for ShipmentRecord {
         }
     }
 }
+
+/// Parses a plain decimal string (digits, one point, optional sign; no
+/// exponent), naming `field` on error. The result is normalized (`"3.20"`
+/// is 3.2), as the core normalizes the numbers it reads from JSON, so the
+/// typed and the JSON paths store the same value.
+fn parse_plain_decimal(field: &str, s: &str) -> Result<rust_decimal::Decimal, OmsFfiError> {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+'));
+    let parsed = plain
+        .then(|| rust_decimal::Decimal::from_str_exact(s).ok())
+        .flatten();
+    parsed.map(|d| d.normalize()).ok_or_else(|| {
+        OmsFfiError::validation(field, format!("{s:?} is not a decimal string like \"3.5\""))
+    })
+}
+
+/// What a channel keeps back from what it may sell: `units`, plus
+/// `percent` of the stock (rounded up, so a channel never oversells).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ChannelBuffer {
+    /// Units kept back.
+    #[uniffi(default)]
+    pub units: Option<u64>,
+    /// Percent of the channel's stock kept back, 0 to 100, as a decimal
+    /// string (e.g. `"3.2"`), never a float.
+    #[uniffi(default)]
+    pub percent: Option<String>,
+}
+
+impl ChannelBuffer {
+    fn into_core(self) -> Result<core_::Buffer, OmsFfiError> {
+        Ok(core_::Buffer {
+            units: self.units,
+            percent: self
+                .percent
+                .map(|p| parse_plain_decimal("buffer.percent", &p))
+                .transpose()?,
+        })
+    }
+}
+
+impl From<core_::Buffer> for ChannelBuffer {
+    fn from(b: core_::Buffer) -> Self {
+        ChannelBuffer {
+            units: b.units,
+            percent: b.percent.map(|p| p.to_string()),
+        }
+    }
+}
+
+/// A sales channel: the locations it sells from and its buffer. The input
+/// of `define_channel` and the result of `channel` / `channels`. Orders may
+/// name channels never defined: those sell from every fulfilling location
+/// with no buffer.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ChannelDef {
+    /// The channel, e.g. `web`, `amazon`, `pos`; an existing one is redefined.
+    pub channel: String,
+    /// The locations whose stock the channel sells and ships from; absent:
+    /// every fulfilling location.
+    #[uniffi(default)]
+    pub location_ids: Option<Vec<String>>,
+    /// What the channel keeps back; absent: nothing.
+    #[uniffi(default)]
+    pub buffer: Option<ChannelBuffer>,
+}
+
+impl ChannelDef {
+    pub(crate) fn into_command(self) -> Result<core_::DefineChannel, OmsFfiError> {
+        Ok(core_::DefineChannel(core_::ChannelDef {
+            channel: self.channel.into(),
+            location_ids: self
+                .location_ids
+                .map(|ids| ids.into_iter().map(Into::into).collect()),
+            buffer: self.buffer.map(ChannelBuffer::into_core).transpose()?,
+        }))
+    }
+}
+
+impl From<core_::ChannelDef> for ChannelDef {
+    fn from(c: core_::ChannelDef) -> Self {
+        ChannelDef {
+            channel: c.channel.to_string(),
+            location_ids: c
+                .location_ids
+                .map(|ids| ids.iter().map(ToString::to_string).collect()),
+            buffer: c.buffer.map(Into::into),
+        }
+    }
+}
