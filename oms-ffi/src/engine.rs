@@ -7,7 +7,7 @@ use oms_core as core_;
 
 use crate::types::{
     parse_time, ChannelDef, Event, Location, OrderCount, OrderRecord, OrderStatus, PlaceOrder,
-    Product, ReceiveStock, RecordPayment, Ship, ShipmentRecord, StockLevelRecord,
+    Product, ReceiveStock, RecordPayment, Ship, ShipmentRecord, SourcingPolicy, StockLevelRecord,
 };
 use crate::OmsFfiError;
 
@@ -283,6 +283,12 @@ impl Engine {
         self.run(channel.into_command()?, &at)
     }
 
+    /// Replaces the sourcing policy that every allocation follows from now
+    /// on. Records nothing when the policy is unchanged.
+    pub fn set_sourcing_policy(&self, policy: SourcingPolicy, at: String) -> Result<Vec<Event>> {
+        self.run(policy.into_command()?, &at)
+    }
+
     /// Ships allocated units of an order from one location.
     pub fn ship(&self, shipment: Ship, at: String) -> Result<Vec<Event>> {
         self.run(core_::Ship::from(shipment), &at)
@@ -417,6 +423,11 @@ impl Engine {
             .into_iter()
             .map(Into::into)
             .collect())
+    }
+
+    /// The sourcing policy in force.
+    pub fn sourcing_policy(&self) -> Result<SourcingPolicy> {
+        Ok(self.lock()?.sourcing_policy().clone().into())
     }
 
     /// What a sales channel may sell of a SKU now: available stock at the

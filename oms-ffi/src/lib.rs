@@ -31,10 +31,11 @@ pub use engine::Engine;
 pub use error::OmsFfiError;
 pub use oms_core;
 pub use types::{
-    Address, ChannelBuffer, ChannelDef, Component, CustomerTier, Dims, Event, LineRecord, Location,
-    LocationKind, LocationQuantity, Money, OrderCount, OrderLine, OrderRecord, OrderStatus,
-    PaymentKind, PaymentStatus, PlaceOrder, Priority, Product, ReceiveStock, RecordPayment, Ship,
-    ShipLine, ShipmentRecord, StockLevelRecord,
+    Address, ChannelBuffer, ChannelDef, Component, CostTable, CustomerTier, Dims, Event,
+    LineRecord, Location, LocationKind, LocationQuantity, Money, OrderCount, OrderLine,
+    OrderRecord, OrderStatus, PaymentKind, PaymentStatus, PlaceOrder, Priority, Product,
+    ReceiveStock, RecordPayment, Ship, ShipLine, ShipmentRecord, ShippingRate, ShippingZone,
+    SourcingPolicy, SourcingRule, StockLevelRecord,
 };
 
 uniffi::setup_scaffolding!();

@@ -560,3 +560,165 @@ fn a_bad_channel_definition_is_a_validation_error() {
     assert_eq!(code(engine.define_channel(unknown, AT.into())), "not_found");
     assert!(engine.channels().unwrap().is_empty());
 }
+
+fn rate(location_id: &str, zone: &str, per_shipment: &str, per_kg: &str) -> ShippingRate {
+    ShippingRate {
+        location_id: location_id.into(),
+        zone: zone.into(),
+        per_shipment: usd(per_shipment),
+        per_kg: usd(per_kg),
+    }
+}
+
+fn cost_policy() -> SourcingPolicy {
+    SourcingPolicy {
+        rules: vec![
+            SourcingRule::ShipComplete,
+            SourcingRule::LowestCost {
+                table: CostTable {
+                    zones: vec![
+                        ShippingZone {
+                            zone: "west".into(),
+                            country: Some("US".into()),
+                            postal_prefixes: vec!["9".into(), "8".into()],
+                        },
+                        ShippingZone {
+                            zone: "rest".into(),
+                            country: None,
+                            postal_prefixes: vec![],
+                        },
+                    ],
+                    rates: vec![
+                        rate("WH1", "rest", "7.00", "0.50"),
+                        rate("WH2", "rest", "4.25", "0.75"),
+                        rate("WH1", "west", "9.99", "1.10"),
+                    ],
+                    split_penalty: Some(usd("2.50")),
+                },
+            },
+            SourcingRule::Nearest,
+        ],
+        max_shipments: Some(2),
+        allow_partial: false,
+        fair_share: true,
+    }
+}
+
+#[test]
+fn a_sourcing_policy_with_a_cost_table_round_trips() {
+    let engine = stocked(None);
+    let default = engine.sourcing_policy().unwrap();
+    assert_eq!(
+        default.rules,
+        [
+            SourcingRule::ShipComplete,
+            SourcingRule::FewestShipments,
+            SourcingRule::Nearest,
+            SourcingRule::LocationPriority
+        ]
+    );
+    assert_eq!(
+        (
+            default.max_shipments,
+            default.allow_partial,
+            default.fair_share
+        ),
+        (None, true, false)
+    );
+
+    let json_engine = Engine::from_snapshot(engine.snapshot().unwrap()).unwrap();
+    let events = engine
+        .set_sourcing_policy(cost_policy(), AT.into())
+        .unwrap();
+    assert_eq!(kinds(&events), ["sourcing_policy_set"]);
+    assert_eq!(engine.sourcing_policy().unwrap(), cost_policy());
+    // Setting the same policy again records nothing.
+    assert!(engine
+        .set_sourcing_policy(cost_policy(), AT.into())
+        .unwrap()
+        .is_empty());
+
+    // The event's JSON is the core's contract: rule names, money as strings.
+    let json: serde_json::Value = serde_json::from_str(&events[0].json).unwrap();
+    let policy = &json["policy"];
+    assert_eq!(policy["rules"][0], "ship_complete");
+    assert_eq!(policy["rules"][2], "nearest");
+    let table = &policy["rules"][1]["lowest_cost"];
+    assert_eq!(table["rates"][1]["per_kg"]["amount"], "0.75");
+    assert_eq!(table["split_penalty"]["amount"], "2.50");
+    assert_eq!(table["zones"][0]["postal_prefixes"][1], "8");
+    assert_eq!(policy["max_shipments"], 2);
+    assert_eq!(policy["allow_partial"], false);
+
+    // The same policy through the JSON path gives the same state.
+    let mut command = policy.clone();
+    command["type"] = "set_sourcing_policy".into();
+    json_engine
+        .execute_json(command.to_string(), AT.into())
+        .unwrap();
+    assert_eq!(engine.snapshot().unwrap(), json_engine.snapshot().unwrap());
+    assert_eq!(json_engine.sourcing_policy().unwrap(), cost_policy());
+}
+
+fn validation_field(result: Result<Vec<Event>, OmsFfiError>) -> String {
+    let err = result.unwrap_err();
+    assert!(matches!(err, OmsFfiError::Validation { .. }), "{err:?}");
+    let details: serde_json::Value = serde_json::from_str(err.details_json()).unwrap();
+    details["field"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn a_bad_sourcing_policy_is_a_validation_error() {
+    let engine = stocked(None);
+    let set = |policy: SourcingPolicy| engine.set_sourcing_policy(policy, AT.into());
+
+    let mut twice = cost_policy();
+    twice.rules.push(SourcingRule::ShipComplete);
+    assert_eq!(validation_field(set(twice)), "rules[3]");
+
+    let mut no_shipments = cost_policy();
+    no_shipments.max_shipments = Some(0);
+    assert_eq!(validation_field(set(no_shipments)), "max_shipments");
+
+    // The amount is parsed at the boundary and named by its path.
+    let mut bad_amount = cost_policy();
+    if let SourcingRule::LowestCost { table } = &mut bad_amount.rules[1] {
+        table.rates[2].per_kg.amount = "1.1.0".into();
+    }
+    assert_eq!(
+        validation_field(set(bad_amount)),
+        "rules[1].lowest_cost.rates[2].per_kg.amount"
+    );
+    let mut bad_penalty = cost_policy();
+    if let SourcingRule::LowestCost { table } = &mut bad_penalty.rules[1] {
+        table.split_penalty = Some(Money {
+            amount: "1".into(),
+            currency: "usd".into(),
+        });
+    }
+    assert_eq!(
+        validation_field(set(bad_penalty)),
+        "rules[1].lowest_cost.split_penalty.currency"
+    );
+
+    // Consistency of the table is the core's check.
+    let mut unknown_zone = cost_policy();
+    if let SourcingRule::LowestCost { table } = &mut unknown_zone.rules[1] {
+        table.rates[0].zone = "east".into();
+    }
+    assert_eq!(
+        validation_field(set(unknown_zone)),
+        "rules[1].lowest_cost.rates[0].zone"
+    );
+    let mut mixed = cost_policy();
+    if let SourcingRule::LowestCost { table } = &mut mixed.rules[1] {
+        table.rates[1].per_kg.currency = "EUR".into();
+    }
+    assert_eq!(
+        validation_field(set(mixed)),
+        "rules[1].lowest_cost.rates[1].per_kg"
+    );
+
+    // Nothing above changed the policy.
+    assert_eq!(engine.sourcing_policy().unwrap().rules.len(), 4);
+}

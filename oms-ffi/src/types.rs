@@ -953,3 +953,222 @@ impl From<core_::ChannelDef> for ChannelDef {
         }
     }
 }
+
+/// [`Money::into_core`], naming where the money sits (e.g.
+/// `rules[0].lowest_cost.rates[1].per_kg`) in a validation error.
+fn money_at(m: Money, path: impl FnOnce() -> String) -> Result<core_::Money, OmsFfiError> {
+    core_::Money::parse(&m.amount, &m.currency).map_err(|e| match e {
+        core_::OmsError::Validation { field, message } => {
+            OmsFfiError::validation(&format!("{}.{field}", path()), message)
+        }
+        other => other.into(),
+    })
+}
+
+/// A shipping zone of a [`CostTable`]: the ship-to addresses it covers.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ShippingZone {
+    /// The zone's name, used by rates.
+    pub zone: String,
+    /// ISO country code the zone covers; absent: any country.
+    #[uniffi(default)]
+    pub country: Option<String>,
+    /// Postal-code prefixes the zone covers; empty: every postal code.
+    #[uniffi(default)]
+    pub postal_prefixes: Vec<String>,
+}
+
+impl From<ShippingZone> for core_::sourcing::Zone {
+    fn from(z: ShippingZone) -> Self {
+        core_::sourcing::Zone {
+            zone: z.zone,
+            country: z.country,
+            postal_prefixes: z.postal_prefixes,
+        }
+    }
+}
+
+impl From<core_::sourcing::Zone> for ShippingZone {
+    fn from(z: core_::sourcing::Zone) -> Self {
+        ShippingZone {
+            zone: z.zone,
+            country: z.country,
+            postal_prefixes: z.postal_prefixes,
+        }
+    }
+}
+
+/// What shipping one parcel from a location to a zone costs.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ShippingRate {
+    /// The location shipped from.
+    pub location_id: String,
+    /// The zone shipped to (a [`ShippingZone`]'s name).
+    pub zone: String,
+    /// Cost per shipment (not negative).
+    pub per_shipment: Money,
+    /// Cost per kilogram of product weight (not negative), in the same currency.
+    pub per_kg: Money,
+}
+
+/// Shipping costs that the `LowestCost` sourcing rule reads: zones that
+/// ship-to addresses fall into (the first that fits), and a rate per
+/// location and zone.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CostTable {
+    /// Zones, matched in order.
+    pub zones: Vec<ShippingZone>,
+    /// Rates per location and zone; a location without a rate for the
+    /// ship-to's zone ranks last under `LowestCost`.
+    pub rates: Vec<ShippingRate>,
+    /// Added to each shipment beyond an order's first, in the rates' currency.
+    #[uniffi(default)]
+    pub split_penalty: Option<Money>,
+}
+
+impl CostTable {
+    /// The core's table; `path` names the table in validation errors.
+    fn into_core(self, path: &str) -> Result<core_::sourcing::CostTable, OmsFfiError> {
+        let rates = self
+            .rates
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let at = |f: &str| format!("{path}.rates[{i}].{f}");
+                Ok(core_::sourcing::Rate {
+                    location_id: r.location_id.into(),
+                    zone: r.zone,
+                    per_shipment: money_at(r.per_shipment, || at("per_shipment"))?,
+                    per_kg: money_at(r.per_kg, || at("per_kg"))?,
+                })
+            })
+            .collect::<Result<_, OmsFfiError>>()?;
+        Ok(core_::sourcing::CostTable {
+            zones: self.zones.into_iter().map(Into::into).collect(),
+            rates,
+            split_penalty: self
+                .split_penalty
+                .map(|m| money_at(m, || format!("{path}.split_penalty")))
+                .transpose()?,
+        })
+    }
+}
+
+impl From<core_::sourcing::CostTable> for CostTable {
+    fn from(t: core_::sourcing::CostTable) -> Self {
+        CostTable {
+            zones: t.zones.into_iter().map(Into::into).collect(),
+            rates: t
+                .rates
+                .into_iter()
+                .map(|r| ShippingRate {
+                    location_id: r.location_id.to_string(),
+                    zone: r.zone,
+                    per_shipment: r.per_shipment.into(),
+                    per_kg: r.per_kg.into(),
+                })
+                .collect(),
+            split_penalty: t.split_penalty.map(Into::into),
+        }
+    }
+}
+
+/// One sourcing rule. Each ranks the eligible locations and only breaks
+/// the ties the rules before it left; the location id breaks the last.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum SourcingRule {
+    /// Prefer a location that can ship every remaining unit by itself.
+    ShipComplete,
+    /// Prefer the location that covers the most remaining units (fewest shipments).
+    FewestShipments,
+    /// Prefer the location nearest the ship-to: great-circle distance when
+    /// both have coordinates, else the longest shared postal-code prefix
+    /// within the same country.
+    Nearest,
+    /// Prefer the lowest shipping cost from the cost table.
+    LowestCost {
+        /// The zones and rates costs are computed from.
+        table: CostTable,
+    },
+    /// Prefer the location left with the most stock of the order's items.
+    StockBalance,
+    /// Prefer the location with the lowest `priority` number (unset ranks last).
+    LocationPriority,
+}
+
+impl SourcingRule {
+    fn into_core(self, i: usize) -> Result<core_::Rule, OmsFfiError> {
+        Ok(match self {
+            SourcingRule::ShipComplete => core_::Rule::ShipComplete,
+            SourcingRule::FewestShipments => core_::Rule::FewestShipments,
+            SourcingRule::Nearest => core_::Rule::Nearest,
+            SourcingRule::LowestCost { table } => {
+                core_::Rule::LowestCost(table.into_core(&format!("rules[{i}].lowest_cost"))?)
+            }
+            SourcingRule::StockBalance => core_::Rule::StockBalance,
+            SourcingRule::LocationPriority => core_::Rule::LocationPriority,
+        })
+    }
+}
+
+impl From<core_::Rule> for SourcingRule {
+    fn from(r: core_::Rule) -> Self {
+        match r {
+            core_::Rule::ShipComplete => SourcingRule::ShipComplete,
+            core_::Rule::FewestShipments => SourcingRule::FewestShipments,
+            core_::Rule::Nearest => SourcingRule::Nearest,
+            core_::Rule::LowestCost(table) => SourcingRule::LowestCost {
+                table: table.into(),
+            },
+            core_::Rule::StockBalance => SourcingRule::StockBalance,
+            core_::Rule::LocationPriority => SourcingRule::LocationPriority,
+        }
+    }
+}
+
+/// How allocation chooses locations: the input of `set_sourcing_policy`
+/// and the result of `sourcing_policy`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SourcingPolicy {
+    /// Rules in order of importance, each at most once.
+    pub rules: Vec<SourcingRule>,
+    /// Most locations one order may ship from; absent: no limit.
+    #[uniffi(default)]
+    pub max_shipments: Option<u32>,
+    /// Whether an order may take what is there and backorder the rest
+    /// (default true); when false, all or nothing.
+    #[uniffi(default = true)]
+    pub allow_partial: bool,
+    /// Under scarcity, a batch `allocate` splits a SKU's stock among the
+    /// competing orders in proportion to what they ask (default false).
+    #[uniffi(default = false)]
+    pub fair_share: bool,
+}
+
+impl SourcingPolicy {
+    pub(crate) fn into_command(self) -> Result<core_::SetSourcingPolicy, OmsFfiError> {
+        let rules = self
+            .rules
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| r.into_core(i))
+            .collect::<Result<_, OmsFfiError>>()?;
+        Ok(core_::SetSourcingPolicy(core_::SourcingPolicy {
+            rules,
+            max_shipments: self.max_shipments,
+            allow_partial: self.allow_partial,
+            fair_share: self.fair_share,
+        }))
+    }
+}
+
+impl From<core_::SourcingPolicy> for SourcingPolicy {
+    fn from(p: core_::SourcingPolicy) -> Self {
+        SourcingPolicy {
+            rules: p.rules.into_iter().map(Into::into).collect(),
+            max_shipments: p.max_shipments,
+            allow_partial: p.allow_partial,
+            fair_share: p.fair_share,
+        }
+    }
+}
