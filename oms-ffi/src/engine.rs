@@ -6,8 +6,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use oms_core as core_;
 
 use crate::types::{
-    parse_time, ChannelDef, Event, Location, OrderCount, OrderRecord, OrderStatus, PlaceOrder,
-    Product, ReceiveStock, RecordPayment, Ship, ShipmentRecord, SourcingPolicy, StockLevelRecord,
+    format_time, parse_time, ChannelDef, Event, Location, OrderCount, OrderRecord, OrderStatus,
+    PlaceOrder, Product, ReceiveStock, RecordPayment, Ship, ShipmentRecord, SourcingPolicy,
+    StockHold, StockLevelRecord,
 };
 use crate::OmsFfiError;
 
@@ -289,6 +290,53 @@ impl Engine {
         self.run(policy.into_command()?, &at)
     }
 
+    /// Moves an order's reservations to the locations the sourcing policy
+    /// prefers now (e.g. after stock arrived nearer). Records nothing when
+    /// the order already holds that plan, or the new one would reserve fewer
+    /// units.
+    pub fn reallocate(&self, order_id: String, at: String) -> Result<Vec<Event>> {
+        let command = core_::Reallocate {
+            order_id: order_id.into(),
+        };
+        self.run(command, &at)
+    }
+
+    /// Holds stock for a checkout until its `expires_at`; the channel's
+    /// sellable stock must cover it.
+    pub fn hold_stock(&self, hold: StockHold, at: String) -> Result<Vec<Event>> {
+        self.run(hold.into_command()?, &at)
+    }
+
+    /// Turns a cart hold into the claim of the order placed at checkout
+    /// (the order needs a line of the held SKU); a releasable order is
+    /// allocated at once.
+    pub fn convert_hold(
+        &self,
+        hold_id: String,
+        order_id: String,
+        at: String,
+    ) -> Result<Vec<Event>> {
+        let command = core_::ConvertHold {
+            hold_id: hold_id.into(),
+            order_id: order_id.into(),
+        };
+        self.run(command, &at)
+    }
+
+    /// Ends a cart hold early (the cart was abandoned or emptied).
+    pub fn release_stock_hold(&self, hold_id: String, at: String) -> Result<Vec<Event>> {
+        let command = core_::ReleaseStockHold {
+            hold_id: hold_id.into(),
+        };
+        self.run(command, &at)
+    }
+
+    /// Ends every cart hold whose `expires_at` is not after `at`. The engine
+    /// has no clock: call this at [`Engine::next_hold_expiry`].
+    pub fn expire_holds(&self, at: String) -> Result<Vec<Event>> {
+        self.run(core_::ExpireHolds {}, &at)
+    }
+
     /// Ships allocated units of an order from one location.
     pub fn ship(&self, shipment: Ship, at: String) -> Result<Vec<Event>> {
         self.run(core_::Ship::from(shipment), &at)
@@ -428,6 +476,22 @@ impl Engine {
     /// The sourcing policy in force.
     pub fn sourcing_policy(&self) -> Result<SourcingPolicy> {
         Ok(self.lock()?.sourcing_policy().clone().into())
+    }
+
+    /// Every cart hold in force, sorted by id.
+    pub fn stock_holds(&self) -> Result<Vec<StockHold>> {
+        Ok(self
+            .lock()?
+            .stock_holds()
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// When the next cart hold lapses (RFC 3339 UTC): the time to call
+    /// [`Engine::expire_holds`] at; `None` when no hold is in force.
+    pub fn next_hold_expiry(&self) -> Result<Option<String>> {
+        Ok(self.lock()?.next_hold_expiry().map(format_time))
     }
 
     /// What a sales channel may sell of a SKU now: available stock at the

@@ -30,12 +30,13 @@ mod types;
 pub use engine::Engine;
 pub use error::OmsFfiError;
 pub use oms_core;
+pub use types::explanation_summary;
 pub use types::{
     Address, ChannelBuffer, ChannelDef, Component, CostTable, CustomerTier, Dims, Event,
     LineRecord, Location, LocationKind, LocationQuantity, Money, OrderCount, OrderLine,
     OrderRecord, OrderStatus, PaymentKind, PaymentStatus, PlaceOrder, Priority, Product,
     ReceiveStock, RecordPayment, Ship, ShipLine, ShipmentRecord, ShippingRate, ShippingZone,
-    SourcingPolicy, SourcingRule, StockLevelRecord,
+    SourcingPolicy, SourcingRule, StockHold, StockLevelRecord,
 };
 
 uniffi::setup_scaffolding!();

@@ -722,3 +722,204 @@ fn a_bad_sourcing_policy_is_a_validation_error() {
     // Nothing above changed the policy.
     assert_eq!(engine.sourcing_policy().unwrap().rules.len(), 4);
 }
+
+/// WH1 (stocked by `stocked`) in Springfield, IL and WH2 in New York, both
+/// with 10 MUGs; payment not required.
+fn two_warehouses() -> Arc<Engine> {
+    let engine = stocked(Some(r#"{"require_payment": false}"#));
+    let mut wh1 = location("WH1");
+    (wh1.lat, wh1.lon) = (Some(39.80), Some(-89.64));
+    let mut wh2 = location("WH2");
+    (wh2.lat, wh2.lon) = (Some(40.71), Some(-74.01));
+    engine.define_location(wh1, AT.into()).unwrap();
+    engine.define_location(wh2, AT.into()).unwrap();
+    engine
+        .receive_stock(
+            ReceiveStock {
+                sku: "MUG".into(),
+                location_id: "WH2".into(),
+                quantity: 10,
+                reference: None,
+            },
+            AT.into(),
+        )
+        .unwrap();
+    engine
+}
+
+/// An order shipping to Brooklyn, near WH2.
+fn brooklyn_order(order_id: &str, quantity: u64) -> PlaceOrder {
+    let mut o = order(order_id, quantity);
+    o.ship_to.city = "Brooklyn".into();
+    o.ship_to.postal_code = "11201".into();
+    (o.ship_to.lat, o.ship_to.lon) = (Some(40.69), Some(-73.99));
+    o
+}
+
+#[test]
+fn explanation_summary_reads_an_order_allocated_event() {
+    let engine = two_warehouses();
+    let placed = engine
+        .place_order(brooklyn_order("SO-1", 3), AT.into())
+        .unwrap();
+    let allocated = engine.allocate(Some("SO-1".into()), AT.into()).unwrap();
+    let allocated = allocated[0].clone();
+    assert_eq!(allocated.kind, "order_allocated");
+    let json: serde_json::Value = serde_json::from_str(&allocated.json).unwrap();
+    assert_eq!(json["explanation"]["chosen"][0]["location_id"], "WH2");
+    assert_eq!(json["explanation"]["chosen"][0]["won_by"], "nearest");
+    assert_eq!(
+        explanation_summary(allocated.json).unwrap().as_deref(),
+        Some("WH2 took 3 units: it beat WH1 on nearest.")
+    );
+    let order = engine.order("SO-1".into()).unwrap();
+    assert_eq!(order.lines[0].allocations[0].location_id, "WH2");
+
+    // Other events have no explanation; what is not an event is refused.
+    assert_eq!(explanation_summary(placed[0].json.clone()).unwrap(), None);
+    for bad in ["", "{", r#"{"type":"order_allocated"}"#, "[]"] {
+        assert_eq!(code(explanation_summary(bad.into())), "validation");
+    }
+}
+
+fn cart(hold_id: &str, quantity: u64, expires_at: &str) -> StockHold {
+    StockHold {
+        hold_id: hold_id.into(),
+        sku: "MUG".into(),
+        quantity,
+        channel: "web".into(),
+        expires_at: expires_at.into(),
+    }
+}
+
+#[test]
+fn cart_holds_cross_with_rfc3339_expiry_times() {
+    let engine = stocked(Some(r#"{"require_payment": false}"#));
+    assert_eq!(engine.next_hold_expiry().unwrap(), None);
+    let events = engine
+        .hold_stock(cart("H1", 3, "2026-11-22T10:15:00+01:00"), AT.into())
+        .unwrap();
+    assert_eq!(kinds(&events), ["stock_held"]);
+    engine
+        .hold_stock(cart("H2", 2, "2026-11-22T09:05:00Z"), AT.into())
+        .unwrap();
+    // Stored as UTC, sorted by id; the soonest expiry first.
+    assert_eq!(
+        engine.stock_holds().unwrap(),
+        [
+            cart("H1", 3, "2026-11-22T09:15:00Z"),
+            cart("H2", 2, "2026-11-22T09:05:00Z")
+        ]
+    );
+    assert_eq!(
+        engine.next_hold_expiry().unwrap().as_deref(),
+        Some("2026-11-22T09:05:00Z")
+    );
+    assert_eq!(
+        engine
+            .channel_available("web".into(), "MUG".into())
+            .unwrap(),
+        5
+    );
+
+    engine.place_order(order("SO-1", 3), AT.into()).unwrap();
+    let events = engine
+        .convert_hold("H1".into(), "SO-1".into(), AT.into())
+        .unwrap();
+    assert_eq!(events[0].kind, "stock_hold_converted");
+    assert_eq!(events[0].order_id.as_deref(), Some("SO-1"));
+    let events = engine.expire_holds("2026-11-22T09:05:00Z".into()).unwrap();
+    assert_eq!(kinds(&events), ["stock_hold_released"]);
+    let json: serde_json::Value = serde_json::from_str(&events[0].json).unwrap();
+    assert_eq!(json["reason"], "expired");
+    assert!(engine.stock_holds().unwrap().is_empty());
+    assert_eq!(engine.next_hold_expiry().unwrap(), None);
+
+    engine
+        .hold_stock(cart("H3", 1, "2026-11-22T09:30:00Z"), AT.into())
+        .unwrap();
+    let events = engine.release_stock_hold("H3".into(), AT.into()).unwrap();
+    assert_eq!(kinds(&events), ["stock_hold_released"]);
+    assert_eq!(
+        code(engine.release_stock_hold("H3".into(), AT.into())),
+        "not_found"
+    );
+}
+
+#[test]
+fn a_bad_cart_hold_is_refused_with_the_core_codes() {
+    let engine = stocked(None);
+    let err = engine
+        .hold_stock(cart("H1", 1, "in ten minutes"), AT.into())
+        .unwrap_err();
+    let details: serde_json::Value = serde_json::from_str(err.details_json()).unwrap();
+    assert_eq!(details["field"], "expires_at", "{err:?}");
+    // Not after the command's time: the core's rule.
+    assert_eq!(
+        code(engine.hold_stock(cart("H1", 1, AT), AT.into())),
+        "validation"
+    );
+    assert_eq!(
+        code(engine.hold_stock(cart("H1", 11, "2026-11-22T10:00:00Z"), AT.into())),
+        "insufficient_stock"
+    );
+    assert_eq!(
+        code(engine.convert_hold("NOPE".into(), "SO-1".into(), AT.into())),
+        "not_found"
+    );
+    assert!(engine.stock_holds().unwrap().is_empty());
+}
+
+#[test]
+fn a_count_below_reservations_releases_them_and_reallocate_moves_them() {
+    let engine = two_warehouses();
+    // Only WH1 has stock when the order is allocated.
+    engine
+        .count_stock("MUG".into(), "WH2".into(), 0, AT.into())
+        .unwrap();
+    engine
+        .place_order(brooklyn_order("SO-1", 4), AT.into())
+        .unwrap();
+    engine.allocate(None, AT.into()).unwrap();
+    let held_at = |engine: &Engine| {
+        engine.order("SO-1".into()).unwrap().lines[0]
+            .allocations
+            .iter()
+            .map(|a| (a.location_id.clone(), a.quantity))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(held_at(&engine), [("WH1".to_string(), 4)]);
+
+    // Stock arrives nearer: reallocate moves the reservation.
+    engine
+        .count_stock("MUG".into(), "WH2".into(), 10, AT.into())
+        .unwrap();
+    let events = engine.reallocate("SO-1".into(), AT.into()).unwrap();
+    assert_eq!(
+        &kinds(&events)[..2],
+        ["allocation_released", "order_allocated"]
+    );
+    assert_eq!(held_at(&engine), [("WH2".to_string(), 4)]);
+    assert!(engine
+        .reallocate("SO-1".into(), AT.into())
+        .unwrap()
+        .is_empty());
+
+    // A count below what is reserved releases the shortfall; the order is
+    // re-sourced from WH1.
+    let events = engine
+        .count_stock("MUG".into(), "WH2".into(), 1, AT.into())
+        .unwrap();
+    let released = events
+        .iter()
+        .find(|e| e.kind == "allocation_released")
+        .unwrap();
+    assert_eq!(released.order_id.as_deref(), Some("SO-1"));
+    let json: serde_json::Value = serde_json::from_str(&released.json).unwrap();
+    assert_eq!(json["releases"][0]["quantity"], 3, "{json}");
+    assert_eq!(
+        held_at(&engine),
+        [("WH2".to_string(), 1), ("WH1".to_string(), 3)]
+    );
+    assert_eq!(engine.invariant_violation().unwrap(), None);
+}

@@ -13,9 +13,14 @@ use crate::OmsFfiError;
 /// Parses an RFC 3339 time (any offset; stored as UTC). Anything else is a
 /// `validation` error about the field `at`.
 pub(crate) fn parse_time(at: &str) -> Result<DateTime<Utc>, OmsFfiError> {
+    parse_time_field("at", at)
+}
+
+/// [`parse_time`] for a time in the field `field`.
+fn parse_time_field(field: &str, at: &str) -> Result<DateTime<Utc>, OmsFfiError> {
     DateTime::parse_from_rfc3339(at)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| OmsFfiError::validation("at", format!("{at:?} is not an RFC 3339 time: {e}")))
+        .map_err(|e| OmsFfiError::validation(field, format!("{at:?} is not an RFC 3339 time: {e}")))
 }
 
 /// Formats a time as RFC 3339 in UTC, as the core's JSON does.
@@ -641,6 +646,24 @@ impl Event {
     }
 }
 
+/// The one-paragraph answer to "why did this order ship from there?" for
+/// an `order_allocated` event given as its JSON (an [`Event`]'s `json`):
+/// the core's `Explanation::summary()`, e.g. `"WH2 took 3 units: it beat
+/// WH1 on nearest."`. `None` for any other event, or an `order_allocated`
+/// without an explanation (logs from before sourcing policies); JSON that is
+/// not an event is a `validation` error.
+#[uniffi::export]
+pub fn explanation_summary(event_json: String) -> Result<Option<String>, OmsFfiError> {
+    let event = core_::Event::from_json(&event_json)?;
+    Ok(match event.kind {
+        core_::EventKind::OrderAllocated {
+            explanation: Some(explanation),
+            ..
+        } => Some(explanation.summary()),
+        _ => None,
+    })
+}
+
 /// Units of a line reserved at one location.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct LocationQuantity {
@@ -1169,6 +1192,47 @@ impl From<core_::SourcingPolicy> for SourcingPolicy {
             max_shipments: p.max_shipments,
             allow_partial: p.allow_partial,
             fair_share: p.fair_share,
+        }
+    }
+}
+
+/// Stock held softly for a checkout: the input of `hold_stock` and the
+/// result of `stock_holds`. It lowers what every channel may sell until it
+/// is converted into an order, released, or expires.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct StockHold {
+    /// The hold's id; holding again with the same payload records nothing.
+    pub hold_id: String,
+    /// The product held (a kit holds its components).
+    pub sku: String,
+    /// Units held (at least 1).
+    pub quantity: u64,
+    /// The channel selling it: its sellable stock must cover the hold.
+    pub channel: String,
+    /// When the hold lapses, RFC 3339; after the command's time.
+    pub expires_at: String,
+}
+
+impl StockHold {
+    pub(crate) fn into_command(self) -> Result<core_::HoldStock, OmsFfiError> {
+        Ok(core_::HoldStock(core_::StockHold {
+            hold_id: self.hold_id.into(),
+            sku: self.sku.into(),
+            quantity: self.quantity,
+            channel: self.channel.into(),
+            expires_at: parse_time_field("expires_at", &self.expires_at)?,
+        }))
+    }
+}
+
+impl From<core_::StockHold> for StockHold {
+    fn from(h: core_::StockHold) -> Self {
+        StockHold {
+            hold_id: h.hold_id.to_string(),
+            sku: h.sku.to_string(),
+            quantity: h.quantity,
+            channel: h.channel.to_string(),
+            expires_at: format_time(h.expires_at),
         }
     }
 }
