@@ -185,6 +185,10 @@ impl Engine {
     }
 
     /// Changes on-hand by `delta` (positive or negative) for a reason.
+    ///
+    /// When on-hand falls below what is reserved there, the lowest-priority
+    /// reservations are released (`allocation_released`) and their orders
+    /// re-sourced or backordered.
     pub fn adjust_stock(
         &self,
         sku: String,
@@ -203,6 +207,10 @@ impl Engine {
     }
 
     /// A cycle count: records the adjustment that makes on-hand `counted`.
+    ///
+    /// When on-hand falls below what is reserved there, the lowest-priority
+    /// reservations are released (`allocation_released`) and their orders
+    /// re-sourced or backordered.
     pub fn count_stock(
         &self,
         sku: String,
