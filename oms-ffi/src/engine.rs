@@ -6,8 +6,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use oms_core as core_;
 
 use crate::types::{
-    parse_time, Event, Location, OrderCount, OrderRecord, OrderStatus, PlaceOrder, Product,
-    ReceiveStock, RecordPayment, Ship, ShipmentRecord, StockLevelRecord,
+    format_time, parse_time, ChannelDef, Event, Location, OrderCount, OrderRecord, OrderStatus,
+    PlaceOrder, Product, ReceiveStock, RecordPayment, Ship, ShipmentRecord, SourcingPolicy,
+    StockHold, StockLevelRecord,
 };
 use crate::OmsFfiError;
 
@@ -184,6 +185,10 @@ impl Engine {
     }
 
     /// Changes on-hand by `delta` (positive or negative) for a reason.
+    ///
+    /// When on-hand falls below what is reserved there, the lowest-priority
+    /// reservations are released (`allocation_released`) and their orders
+    /// re-sourced or backordered.
     pub fn adjust_stock(
         &self,
         sku: String,
@@ -202,6 +207,10 @@ impl Engine {
     }
 
     /// A cycle count: records the adjustment that makes on-hand `counted`.
+    ///
+    /// When on-hand falls below what is reserved there, the lowest-priority
+    /// reservations are released (`allocation_released`) and their orders
+    /// re-sourced or backordered.
     pub fn count_stock(
         &self,
         sku: String,
@@ -274,6 +283,66 @@ impl Engine {
             order_id: order_id.map(Into::into),
         };
         self.run(command, &at)
+    }
+
+    /// Defines a sales channel, or redefines it: the locations it sells
+    /// from and the buffer it keeps back. Records nothing when the
+    /// definition is unchanged.
+    pub fn define_channel(&self, channel: ChannelDef, at: String) -> Result<Vec<Event>> {
+        self.run(channel.into_command()?, &at)
+    }
+
+    /// Replaces the sourcing policy that every allocation follows from now
+    /// on. Records nothing when the policy is unchanged.
+    pub fn set_sourcing_policy(&self, policy: SourcingPolicy, at: String) -> Result<Vec<Event>> {
+        self.run(policy.into_command()?, &at)
+    }
+
+    /// Moves an order's reservations to the locations the sourcing policy
+    /// prefers now (e.g. after stock arrived nearer). Records nothing when
+    /// the order already holds that plan, or the new one would reserve fewer
+    /// units.
+    pub fn reallocate(&self, order_id: String, at: String) -> Result<Vec<Event>> {
+        let command = core_::Reallocate {
+            order_id: order_id.into(),
+        };
+        self.run(command, &at)
+    }
+
+    /// Holds stock for a checkout until its `expires_at`; the channel's
+    /// sellable stock must cover it.
+    pub fn hold_stock(&self, hold: StockHold, at: String) -> Result<Vec<Event>> {
+        self.run(hold.into_command()?, &at)
+    }
+
+    /// Turns a cart hold into the claim of the order placed at checkout
+    /// (the order needs a line of the held SKU); a releasable order is
+    /// allocated at once.
+    pub fn convert_hold(
+        &self,
+        hold_id: String,
+        order_id: String,
+        at: String,
+    ) -> Result<Vec<Event>> {
+        let command = core_::ConvertHold {
+            hold_id: hold_id.into(),
+            order_id: order_id.into(),
+        };
+        self.run(command, &at)
+    }
+
+    /// Ends a cart hold early (the cart was abandoned or emptied).
+    pub fn release_stock_hold(&self, hold_id: String, at: String) -> Result<Vec<Event>> {
+        let command = core_::ReleaseStockHold {
+            hold_id: hold_id.into(),
+        };
+        self.run(command, &at)
+    }
+
+    /// Ends every cart hold whose `expires_at` is not after `at`. The engine
+    /// has no clock: call this at [`Engine::next_hold_expiry`].
+    pub fn expire_holds(&self, at: String) -> Result<Vec<Event>> {
+        self.run(core_::ExpireHolds {}, &at)
     }
 
     /// Ships allocated units of an order from one location.
@@ -395,5 +464,49 @@ impl Engine {
     /// A shipment by id.
     pub fn shipment(&self, shipment_id: String) -> Result<ShipmentRecord> {
         Ok(self.lock()?.shipment(&shipment_id)?.into())
+    }
+
+    /// A defined channel; `not_found` for a channel never defined.
+    pub fn channel(&self, channel: String) -> Result<ChannelDef> {
+        Ok(self.lock()?.channel(&channel)?.into())
+    }
+
+    /// Every defined channel, sorted by name.
+    pub fn channels(&self) -> Result<Vec<ChannelDef>> {
+        Ok(self
+            .lock()?
+            .channels()
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// The sourcing policy in force.
+    pub fn sourcing_policy(&self) -> Result<SourcingPolicy> {
+        Ok(self.lock()?.sourcing_policy().clone().into())
+    }
+
+    /// Every cart hold in force, sorted by id.
+    pub fn stock_holds(&self) -> Result<Vec<StockHold>> {
+        Ok(self
+            .lock()?
+            .stock_holds()
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// When the next cart hold lapses (RFC 3339 UTC): the time to call
+    /// [`Engine::expire_holds`] at; `None` when no hold is in force.
+    pub fn next_hold_expiry(&self) -> Result<Option<String>> {
+        Ok(self.lock()?.next_hold_expiry().map(format_time))
+    }
+
+    /// What a sales channel may sell of a SKU now: available stock at the
+    /// channel's fulfilling, unpaused locations, less open unallocated
+    /// demand and cart holds of the SKU, less the channel's buffer. A
+    /// channel never defined sells from every location with no buffer.
+    pub fn channel_available(&self, channel: String, sku: String) -> Result<u64> {
+        Ok(self.lock()?.channel_available(&channel, &sku)?)
     }
 }

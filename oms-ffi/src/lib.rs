@@ -10,6 +10,9 @@
 //! * Money crosses as [`Money`] (a decimal string and a currency code),
 //!   times as RFC 3339 strings, events as [`Event`] (type, order id, time,
 //!   and the full JSON to store and replay).
+//! * Sourcing crosses typed ([`SourcingPolicy`], [`ChannelDef`],
+//!   [`StockHold`]); each allocation's explanation stays in the event's
+//!   JSON, and [`explanation_summary`] turns it into a sentence.
 //! * Errors are [`OmsFfiError`], one variant per stable core code plus
 //!   `Internal`; nothing panics across the boundary.
 //!
@@ -30,11 +33,13 @@ mod types;
 pub use engine::Engine;
 pub use error::OmsFfiError;
 pub use oms_core;
+pub use types::explanation_summary;
 pub use types::{
-    Address, Component, Dims, Event, LineRecord, Location, LocationKind, LocationQuantity, Money,
-    OrderCount, OrderLine, OrderRecord, OrderStatus, PaymentKind, PaymentStatus, PlaceOrder,
-    Priority, Product, ReceiveStock, RecordPayment, Ship, ShipLine, ShipmentRecord,
-    StockLevelRecord,
+    Address, ChannelBuffer, ChannelDef, Component, CostTable, CustomerTier, Dims, Event,
+    LineRecord, Location, LocationKind, LocationQuantity, Money, OrderCount, OrderLine,
+    OrderRecord, OrderStatus, PaymentKind, PaymentStatus, PlaceOrder, Priority, Product,
+    ReceiveStock, RecordPayment, Ship, ShipLine, ShipmentRecord, ShippingRate, ShippingZone,
+    SourcingPolicy, SourcingRule, StockHold, StockLevelRecord,
 };
 
 uniffi::setup_scaffolding!();

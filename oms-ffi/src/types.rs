@@ -13,9 +13,14 @@ use crate::OmsFfiError;
 /// Parses an RFC 3339 time (any offset; stored as UTC). Anything else is a
 /// `validation` error about the field `at`.
 pub(crate) fn parse_time(at: &str) -> Result<DateTime<Utc>, OmsFfiError> {
+    parse_time_field("at", at)
+}
+
+/// [`parse_time`] for a time in the field `field`.
+fn parse_time_field(field: &str, at: &str) -> Result<DateTime<Utc>, OmsFfiError> {
     DateTime::parse_from_rfc3339(at)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| OmsFfiError::validation("at", format!("{at:?} is not an RFC 3339 time: {e}")))
+        .map_err(|e| OmsFfiError::validation(field, format!("{at:?} is not an RFC 3339 time: {e}")))
 }
 
 /// Formats a time as RFC 3339 in UTC, as the core's JSON does.
@@ -641,6 +646,24 @@ impl Event {
     }
 }
 
+/// The one-paragraph answer to "why did this order ship from there?" for
+/// an `order_allocated` event given as its JSON (an [`Event`]'s `json`):
+/// the core's `Explanation::summary()`, e.g. `"WH2 took 3 units: it beat
+/// WH1 on nearest."`. `None` for any other event, or an `order_allocated`
+/// without an explanation (logs from before sourcing policies); JSON that is
+/// not an event is a `validation` error.
+#[uniffi::export]
+pub fn explanation_summary(event_json: String) -> Result<Option<String>, OmsFfiError> {
+    let event = core_::Event::from_json(&event_json)?;
+    Ok(match event.kind {
+        core_::EventKind::OrderAllocated {
+            explanation: Some(explanation),
+            ..
+        } => Some(explanation.summary()),
+        _ => None,
+    })
+}
+
 /// Units of a line reserved at one location.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct LocationQuantity {
@@ -717,6 +740,12 @@ pub struct OrderRecord {
     pub ship_to: Address,
     /// Rush or standard.
     pub priority: Priority,
+    /// VIP or standard.
+    pub customer_tier: CustomerTier,
+    /// The number of events recorded about the order so far (status
+    /// changes excepted): it changes whenever the order does, so a host can
+    /// tell whether its copy is stale.
+    pub version: u64,
     /// When the order was placed, RFC 3339 UTC.
     pub placed_at: String,
     /// The derived order status.
@@ -750,6 +779,8 @@ impl From<core_::OrderView> for OrderRecord {
             customer_id: o.customer_id.to_string(),
             ship_to: o.ship_to.into(),
             priority: o.priority.into(),
+            customer_tier: o.customer_tier.into(),
+            version: o.version,
             placed_at: format_time(o.placed_at),
             status: o.status.into(),
             payment_status: o.payment_status.into(),
@@ -851,6 +882,357 @@ impl From<core_::Shipment> for ShipmentRecord {
             lines: s.lines.iter().map(Into::into).collect(),
             shipped_at: format_time(s.shipped_at),
             delivered_at: s.delivered_at.map(format_time),
+        }
+    }
+}
+
+/// Parses a plain decimal string (digits, one point, optional sign; no
+/// exponent), naming `field` on error. The result is normalized (`"3.20"`
+/// is 3.2), as the core normalizes the numbers it reads from JSON, so the
+/// typed and the JSON paths store the same value.
+fn parse_plain_decimal(field: &str, s: &str) -> Result<rust_decimal::Decimal, OmsFfiError> {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+'));
+    let parsed = plain
+        .then(|| rust_decimal::Decimal::from_str_exact(s).ok())
+        .flatten();
+    parsed.map(|d| d.normalize()).ok_or_else(|| {
+        OmsFfiError::validation(field, format!("{s:?} is not a decimal string like \"3.5\""))
+    })
+}
+
+/// What a channel keeps back from what it may sell: `units`, plus
+/// `percent` of the stock (rounded up, so a channel never oversells).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ChannelBuffer {
+    /// Units kept back.
+    #[uniffi(default)]
+    pub units: Option<u64>,
+    /// Percent of the channel's stock kept back, 0 to 100, as a decimal
+    /// string (e.g. `"3.2"`), never a float.
+    #[uniffi(default)]
+    pub percent: Option<String>,
+}
+
+impl ChannelBuffer {
+    fn into_core(self) -> Result<core_::Buffer, OmsFfiError> {
+        Ok(core_::Buffer {
+            units: self.units,
+            percent: self
+                .percent
+                .map(|p| parse_plain_decimal("buffer.percent", &p))
+                .transpose()?,
+        })
+    }
+}
+
+impl From<core_::Buffer> for ChannelBuffer {
+    fn from(b: core_::Buffer) -> Self {
+        ChannelBuffer {
+            units: b.units,
+            percent: b.percent.map(|p| p.to_string()),
+        }
+    }
+}
+
+/// A sales channel: the locations it sells from and its buffer. The input
+/// of `define_channel` and the result of `channel` / `channels`. Orders may
+/// name channels never defined: those sell from every fulfilling location
+/// with no buffer.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ChannelDef {
+    /// The channel, e.g. `web`, `amazon`, `pos`; an existing one is redefined.
+    pub channel: String,
+    /// The locations whose stock the channel sells and ships from; absent:
+    /// every fulfilling location.
+    #[uniffi(default)]
+    pub location_ids: Option<Vec<String>>,
+    /// What the channel keeps back; absent: nothing.
+    #[uniffi(default)]
+    pub buffer: Option<ChannelBuffer>,
+}
+
+impl ChannelDef {
+    pub(crate) fn into_command(self) -> Result<core_::DefineChannel, OmsFfiError> {
+        Ok(core_::DefineChannel(core_::ChannelDef {
+            channel: self.channel.into(),
+            location_ids: self
+                .location_ids
+                .map(|ids| ids.into_iter().map(Into::into).collect()),
+            buffer: self.buffer.map(ChannelBuffer::into_core).transpose()?,
+        }))
+    }
+}
+
+impl From<core_::ChannelDef> for ChannelDef {
+    fn from(c: core_::ChannelDef) -> Self {
+        ChannelDef {
+            channel: c.channel.to_string(),
+            location_ids: c
+                .location_ids
+                .map(|ids| ids.iter().map(ToString::to_string).collect()),
+            buffer: c.buffer.map(Into::into),
+        }
+    }
+}
+
+/// [`Money::into_core`], naming where the money sits (e.g.
+/// `rules[0].lowest_cost.rates[1].per_kg`) in a validation error.
+fn money_at(m: Money, path: impl FnOnce() -> String) -> Result<core_::Money, OmsFfiError> {
+    core_::Money::parse(&m.amount, &m.currency).map_err(|e| match e {
+        core_::OmsError::Validation { field, message } => {
+            OmsFfiError::validation(&format!("{}.{field}", path()), message)
+        }
+        other => other.into(),
+    })
+}
+
+/// A shipping zone of a [`CostTable`]: the ship-to addresses it covers.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ShippingZone {
+    /// The zone's name, used by rates.
+    pub zone: String,
+    /// ISO country code the zone covers; absent: any country.
+    #[uniffi(default)]
+    pub country: Option<String>,
+    /// Postal-code prefixes the zone covers; empty: every postal code.
+    #[uniffi(default)]
+    pub postal_prefixes: Vec<String>,
+}
+
+impl From<ShippingZone> for core_::sourcing::Zone {
+    fn from(z: ShippingZone) -> Self {
+        core_::sourcing::Zone {
+            zone: z.zone,
+            country: z.country,
+            postal_prefixes: z.postal_prefixes,
+        }
+    }
+}
+
+impl From<core_::sourcing::Zone> for ShippingZone {
+    fn from(z: core_::sourcing::Zone) -> Self {
+        ShippingZone {
+            zone: z.zone,
+            country: z.country,
+            postal_prefixes: z.postal_prefixes,
+        }
+    }
+}
+
+/// What shipping one parcel from a location to a zone costs.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ShippingRate {
+    /// The location shipped from.
+    pub location_id: String,
+    /// The zone shipped to (a [`ShippingZone`]'s name).
+    pub zone: String,
+    /// Cost per shipment (not negative).
+    pub per_shipment: Money,
+    /// Cost per kilogram of product weight (not negative), in the same currency.
+    pub per_kg: Money,
+}
+
+/// Shipping costs that the `LowestCost` sourcing rule reads: zones that
+/// ship-to addresses fall into (the first that fits), and a rate per
+/// location and zone.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CostTable {
+    /// Zones, matched in order.
+    pub zones: Vec<ShippingZone>,
+    /// Rates per location and zone; a location without a rate for the
+    /// ship-to's zone ranks last under `LowestCost`.
+    pub rates: Vec<ShippingRate>,
+    /// Added to each shipment beyond an order's first, in the rates' currency.
+    #[uniffi(default)]
+    pub split_penalty: Option<Money>,
+}
+
+impl CostTable {
+    /// The core's table; `path` names the table in validation errors.
+    fn into_core(self, path: &str) -> Result<core_::sourcing::CostTable, OmsFfiError> {
+        let rates = self
+            .rates
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let at = |f: &str| format!("{path}.rates[{i}].{f}");
+                Ok(core_::sourcing::Rate {
+                    location_id: r.location_id.into(),
+                    zone: r.zone,
+                    per_shipment: money_at(r.per_shipment, || at("per_shipment"))?,
+                    per_kg: money_at(r.per_kg, || at("per_kg"))?,
+                })
+            })
+            .collect::<Result<_, OmsFfiError>>()?;
+        Ok(core_::sourcing::CostTable {
+            zones: self.zones.into_iter().map(Into::into).collect(),
+            rates,
+            split_penalty: self
+                .split_penalty
+                .map(|m| money_at(m, || format!("{path}.split_penalty")))
+                .transpose()?,
+        })
+    }
+}
+
+impl From<core_::sourcing::CostTable> for CostTable {
+    fn from(t: core_::sourcing::CostTable) -> Self {
+        CostTable {
+            zones: t.zones.into_iter().map(Into::into).collect(),
+            rates: t
+                .rates
+                .into_iter()
+                .map(|r| ShippingRate {
+                    location_id: r.location_id.to_string(),
+                    zone: r.zone,
+                    per_shipment: r.per_shipment.into(),
+                    per_kg: r.per_kg.into(),
+                })
+                .collect(),
+            split_penalty: t.split_penalty.map(Into::into),
+        }
+    }
+}
+
+/// One sourcing rule. Each ranks the eligible locations and only breaks
+/// the ties the rules before it left; the location id breaks the last.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum SourcingRule {
+    /// Prefer a location that can ship every remaining unit by itself.
+    ShipComplete,
+    /// Prefer the location that covers the most remaining units (fewest shipments).
+    FewestShipments,
+    /// Prefer the location nearest the ship-to: great-circle distance when
+    /// both have coordinates, else the longest shared postal-code prefix
+    /// within the same country.
+    Nearest,
+    /// Prefer the lowest shipping cost from the cost table.
+    LowestCost {
+        /// The zones and rates costs are computed from.
+        table: CostTable,
+    },
+    /// Prefer the location left with the most stock of the order's items.
+    StockBalance,
+    /// Prefer the location with the lowest `priority` number (unset ranks last).
+    LocationPriority,
+}
+
+impl SourcingRule {
+    fn into_core(self, i: usize) -> Result<core_::Rule, OmsFfiError> {
+        Ok(match self {
+            SourcingRule::ShipComplete => core_::Rule::ShipComplete,
+            SourcingRule::FewestShipments => core_::Rule::FewestShipments,
+            SourcingRule::Nearest => core_::Rule::Nearest,
+            SourcingRule::LowestCost { table } => {
+                core_::Rule::LowestCost(table.into_core(&format!("rules[{i}].lowest_cost"))?)
+            }
+            SourcingRule::StockBalance => core_::Rule::StockBalance,
+            SourcingRule::LocationPriority => core_::Rule::LocationPriority,
+        })
+    }
+}
+
+impl From<core_::Rule> for SourcingRule {
+    fn from(r: core_::Rule) -> Self {
+        match r {
+            core_::Rule::ShipComplete => SourcingRule::ShipComplete,
+            core_::Rule::FewestShipments => SourcingRule::FewestShipments,
+            core_::Rule::Nearest => SourcingRule::Nearest,
+            core_::Rule::LowestCost(table) => SourcingRule::LowestCost {
+                table: table.into(),
+            },
+            core_::Rule::StockBalance => SourcingRule::StockBalance,
+            core_::Rule::LocationPriority => SourcingRule::LocationPriority,
+        }
+    }
+}
+
+/// How allocation chooses locations: the input of `set_sourcing_policy`
+/// and the result of `sourcing_policy`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SourcingPolicy {
+    /// Rules in order of importance, each at most once.
+    pub rules: Vec<SourcingRule>,
+    /// Most locations one order may ship from; absent: no limit.
+    #[uniffi(default)]
+    pub max_shipments: Option<u32>,
+    /// Whether an order may take what is there and backorder the rest
+    /// (default true); when false, all or nothing.
+    #[uniffi(default = true)]
+    pub allow_partial: bool,
+    /// Under scarcity, a batch `allocate` splits a SKU's stock among the
+    /// competing orders in proportion to what they ask (default false).
+    #[uniffi(default = false)]
+    pub fair_share: bool,
+}
+
+impl SourcingPolicy {
+    pub(crate) fn into_command(self) -> Result<core_::SetSourcingPolicy, OmsFfiError> {
+        let rules = self
+            .rules
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| r.into_core(i))
+            .collect::<Result<_, OmsFfiError>>()?;
+        Ok(core_::SetSourcingPolicy(core_::SourcingPolicy {
+            rules,
+            max_shipments: self.max_shipments,
+            allow_partial: self.allow_partial,
+            fair_share: self.fair_share,
+        }))
+    }
+}
+
+impl From<core_::SourcingPolicy> for SourcingPolicy {
+    fn from(p: core_::SourcingPolicy) -> Self {
+        SourcingPolicy {
+            rules: p.rules.into_iter().map(Into::into).collect(),
+            max_shipments: p.max_shipments,
+            allow_partial: p.allow_partial,
+            fair_share: p.fair_share,
+        }
+    }
+}
+
+/// Stock held softly for a checkout: the input of `hold_stock` and the
+/// result of `stock_holds`. It lowers what every channel may sell until it
+/// is converted into an order, released, or expires.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct StockHold {
+    /// The hold's id; holding again with the same payload records nothing.
+    pub hold_id: String,
+    /// The product held (a kit holds its components).
+    pub sku: String,
+    /// Units held (at least 1).
+    pub quantity: u64,
+    /// The channel selling it: its sellable stock must cover the hold.
+    pub channel: String,
+    /// When the hold lapses, RFC 3339; after the command's time.
+    pub expires_at: String,
+}
+
+impl StockHold {
+    pub(crate) fn into_command(self) -> Result<core_::HoldStock, OmsFfiError> {
+        Ok(core_::HoldStock(core_::StockHold {
+            hold_id: self.hold_id.into(),
+            sku: self.sku.into(),
+            quantity: self.quantity,
+            channel: self.channel.into(),
+            expires_at: parse_time_field("expires_at", &self.expires_at)?,
+        }))
+    }
+}
+
+impl From<core_::StockHold> for StockHold {
+    fn from(h: core_::StockHold) -> Self {
+        StockHold {
+            hold_id: h.hold_id.to_string(),
+            sku: h.sku.to_string(),
+            quantity: h.quantity,
+            channel: h.channel.to_string(),
+            expires_at: format_time(h.expires_at),
         }
     }
 }
