@@ -163,9 +163,12 @@ impl Engine {
 
     /// Executes any command given as JSON (`{"type": "place_order", ...}`,
     /// see the project README) at `at_rfc3339`, and returns the recorded
-    /// events as a JSON array.
+    /// events as a JSON array. The object may also carry `idempotency_key`
+    /// and `expected_version` (see the README's "Several writers").
     pub fn execute_json(&self, command_json: String, at_rfc3339: String) -> Result<String> {
-        let events = self.execute(core_::Command::from_json(&command_json)?, &at_rfc3339)?;
+        let (command, options) = core_::Command::from_json_with_options(&command_json)?;
+        let at = parse_time(&at_rfc3339)?;
+        let events = self.lock()?.execute_with(command, &options, at)?;
         serde_json::to_string(&events).map_err(json_failed)
     }
 

@@ -235,6 +235,24 @@ fn execute_json_returns_the_events_as_a_json_array() {
     assert_eq!(engine.location("WH1".into()).unwrap().name, "Main");
 }
 
+#[test]
+fn execute_json_reads_idempotency_keys_and_expected_versions() {
+    let engine = Engine::new(Some(r#"{"require_payment": false}"#.into())).unwrap();
+    let define = r#"{"type":"define_location","location_id":"WH1","name":"Main","kind":"warehouse","idempotency_key":"k"}"#;
+    assert_ne!(engine.execute_json(define.into(), AT.into()).unwrap(), "[]");
+    assert_eq!(engine.execute_json(define.into(), AT.into()).unwrap(), "[]");
+    let other = r#"{"type":"define_location","location_id":"WH2","name":"Main","kind":"warehouse","idempotency_key":"k"}"#;
+    assert_eq!(
+        code(engine.execute_json(other.into(), AT.into())),
+        "duplicate"
+    );
+    let stale = r#"{"type":"allocate","order_id":"SO-1","expected_version":3}"#;
+    assert_eq!(
+        code(engine.execute_json(stale.into(), AT.into())),
+        "conflict"
+    );
+}
+
 fn code(result: Result<impl std::fmt::Debug, OmsFfiError>) -> String {
     let err = result.unwrap_err();
     let details: serde_json::Value = serde_json::from_str(err.details_json()).unwrap();
@@ -491,7 +509,10 @@ fn a_channel_buffer_percent_crosses_as_a_decimal_string() {
         )
         .unwrap();
     let events = engine.define_channel(amazon("3.20"), AT.into()).unwrap();
-    assert_eq!(kinds(&events), ["channel_defined"]);
+    assert_eq!(kinds(&events), ["channel_defined", "availability_changed"]);
+    let figure: serde_json::Value = serde_json::from_str(&events[1].json).unwrap();
+    // WH1 only: 10 less ceil(3.2% of 10).
+    assert_eq!(figure["available"], 9);
     let json: serde_json::Value = serde_json::from_str(&events[0].json).unwrap();
     assert_eq!(json["channel"]["buffer"]["percent"], 3.2);
     // Stored as the JSON path stores it: normalized, so redefining with

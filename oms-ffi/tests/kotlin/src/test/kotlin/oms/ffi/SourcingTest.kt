@@ -227,4 +227,24 @@ class SourcingTest {
             assertNull(engine.invariantViolation())
         }
     }
+
+    @Test
+    fun `executeJson honours idempotency keys, expected versions and reports availability`() {
+        twoWarehouses().use { engine ->
+            val channel = engine.executeJson("""{"type":"define_channel","channel":"shop","buffer":{"units":1}}""", AT)
+            assertTrue(channel.contains("\"availability_changed\""), channel)
+            engine.placeOrder(brooklynOrder("SO-K", 1uL), AT)
+            val allocate = """{"type":"allocate","order_id":"SO-K","idempotency_key":"k-1","expected_version":1}"""
+            val first = engine.executeJson(allocate, AT)
+            assertTrue(first.contains("\"key\":\"k-1\""), first)
+            assertEquals("[]", engine.executeJson(allocate, AT))
+            assertThrows<OmsFfiException.Duplicate> {
+                engine.executeJson("""{"type":"allocate","idempotency_key":"k-1"}""", AT)
+            }
+            assertThrows<OmsFfiException.Conflict> {
+                engine.executeJson("""{"type":"cancel_order","order_id":"SO-K","reason":"x","expected_version":1}""", AT)
+            }
+            assertNull(engine.invariantViolation())
+        }
+    }
 }
