@@ -76,7 +76,9 @@ class SourcingTest {
 
             // The app sells only from New York, with a 10% buffer.
             val app = ChannelDef(channel = "app", locationIds = listOf("WH2"), buffer = ChannelBuffer(percent = "10"))
-            assertEquals(listOf("channel_defined"), engine.defineChannel(app, AT).kinds())
+            val defined = engine.defineChannel(app, AT)
+            assertEquals(listOf("channel_defined", "availability_changed"), defined.kinds())
+            assertTrue(defined[1].json.contains("\"available\":9"), defined[1].json)
             assertEquals(app, engine.channel("app"))
             assertEquals(listOf(app), engine.channels())
             assertEquals(9uL, engine.channelAvailable("app", "MUG"), "10 at WH2 less 10%")
