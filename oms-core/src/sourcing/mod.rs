@@ -396,6 +396,63 @@ fn plan_with(
         }
     }
 
+    // Choosing one location at a time by cost per unit can split an order
+    // that one or two locations would ship more cheaply as a whole (a
+    // location with one unit of two looks cheap per unit, and the second
+    // unit then pays another parcel and the split penalty). When cost
+    // leads the policy, whole plans are priced and the cheapest kept.
+    if rules.first() == Some(&RuleName::LowestCost)
+        && chosen.len() > 1
+        && left.iter().all(|&l| l == 0)
+    {
+        let greedy: Vec<(usize, usize, u64)> = assignments
+            .iter()
+            .map(|a| (a.candidate, a.line, a.quantity))
+            .collect();
+        if let Some(greedy_cost) = plan_cost(req, &greedy) {
+            let ranked: Vec<usize> = candidates_scores
+                .iter()
+                .filter_map(|cs| {
+                    req.candidates
+                        .iter()
+                        .position(|c| c.location_id == &cs.location_id)
+                })
+                .collect();
+            let max = policy.max_shipments.map_or(usize::MAX, |m| m as usize);
+            if let Some((cost, plan)) = cheapest_whole_plan(req, &ranked, max) {
+                if cost < greedy_cost {
+                    assignments.clear();
+                    chosen.clear();
+                    let mut used: Vec<(usize, u64)> = Vec::new();
+                    for &(c, line, quantity) in &plan {
+                        assignments.push(Assignment {
+                            line,
+                            candidate: c,
+                            quantity,
+                        });
+                        match used.iter_mut().find(|u| u.0 == c) {
+                            Some(u) => u.1 += quantity,
+                            None => used.push((c, quantity)),
+                        }
+                    }
+                    for (c, units) in used {
+                        chosen.push(Choice {
+                            location_id: req.candidates[c].location_id.clone(),
+                            units,
+                            won_by: RuleName::LowestCost,
+                            runner_up: None,
+                        });
+                    }
+                    note = Some(format!(
+                        "lowest_cost: this plan costs {} against {} for choosing location by location.",
+                        cost.round_dp(2),
+                        greedy_cost.round_dp(2)
+                    ));
+                }
+            }
+        }
+    }
+
     if !policy.allow_partial && left.iter().any(|&l| l > 0) && !assignments.is_empty() {
         assignments.clear();
         chosen.clear();
@@ -411,6 +468,129 @@ fn plan_with(
         chosen,
         note,
     }
+}
+
+/// The shipping cost of a plan of `(candidate, line, quantity)`: per
+/// shipment (none where the order already ships from), the split penalty
+/// for each shipment beyond the order's first, and per kg. `None` when a
+/// location used has no rate.
+fn plan_cost(req: &Request<'_>, plan: &[(usize, usize, u64)]) -> Option<Decimal> {
+    let mut locations: Vec<(usize, u64)> = Vec::new();
+    for &(c, line, quantity) in plan {
+        let grams =
+            req.parts[req.lines[line].parts.clone()]
+                .iter()
+                .fold(0u64, |g, &(item, per)| {
+                    g.saturating_add(
+                        quantity
+                            .saturating_mul(per)
+                            .saturating_mul(req.item_weights_g[item]),
+                    )
+                });
+        match locations.iter_mut().find(|l| l.0 == c) {
+            Some(l) => l.1 = l.1.saturating_add(grams),
+            None => locations.push((c, grams)),
+        }
+    }
+    let mut shipments = req.candidates.iter().filter(|c| c.in_use).count();
+    let mut total = Decimal::ZERO;
+    for (c, grams) in locations {
+        let cand = &req.candidates[c];
+        let (per_shipment, per_kg) = cand.rate?;
+        let fixed = if cand.in_use {
+            Decimal::ZERO
+        } else {
+            shipments += 1;
+            if shipments > 1 {
+                per_shipment.saturating_add(req.split_penalty)
+            } else {
+                per_shipment
+            }
+        };
+        total = total.saturating_add(shipment_cost(fixed, per_kg, grams));
+    }
+    Some(total)
+}
+
+/// The cheapest complete plan from one location, or two of the `ranked`
+/// candidates' first eight (each line's units from the location with the
+/// lower per-kg rate first), within `max_shipments`.
+fn cheapest_whole_plan(
+    req: &Request<'_>,
+    ranked: &[usize],
+    max_shipments: usize,
+) -> Option<(Decimal, Vec<(usize, usize, u64)>)> {
+    let mut best: Option<(Decimal, Vec<(usize, usize, u64)>)> = None;
+    let consider = |set: &[usize], best: &mut Option<(Decimal, Vec<(usize, usize, u64)>)>| {
+        let shipments = req.candidates.iter().filter(|c| c.in_use).count()
+            + set.iter().filter(|&&c| !req.candidates[c].in_use).count();
+        if shipments > max_shipments {
+            return;
+        }
+        if let Some(plan) = cover(req, set) {
+            if let Some(cost) = plan_cost(req, &plan) {
+                if best.as_ref().is_none_or(|b| cost < b.0) {
+                    *best = Some((cost, plan));
+                }
+            }
+        }
+    };
+    for &c in ranked {
+        consider(&[c], &mut best);
+    }
+    let top = &ranked[..ranked.len().min(8)];
+    for (i, &a) in top.iter().enumerate() {
+        for &b in &top[i + 1..] {
+            consider(&[a, b], &mut best);
+        }
+    }
+    best
+}
+
+/// Covers every open unit from the locations in `set` (cheapest per kg
+/// first, whole kit units per location); `None` if they cannot.
+fn cover(req: &Request<'_>, set: &[usize]) -> Option<Vec<(usize, usize, u64)>> {
+    let n = req.candidates.len();
+    let mut order: Vec<usize> = set.to_vec();
+    order.sort_by(|&a, &b| {
+        let rate = |c: usize| req.candidates[c].rate.map(|r| r.1);
+        rate(a).cmp(&rate(b)).then(a.cmp(&b))
+    });
+    let mut taken: Vec<u64> = vec![0; req.item_weights_g.len() * order.len()];
+    // Fair-share caps bound the order's total per item, over every location.
+    let mut room: Vec<u64> = req
+        .item_caps
+        .map_or_else(|| vec![u64::MAX; req.item_weights_g.len()], <[u64]>::to_vec);
+    let mut plan = Vec::new();
+    for (line, need) in req.lines.iter().enumerate() {
+        let mut rem = need.quantity;
+        for (k, &c) in order.iter().enumerate() {
+            if rem == 0 {
+                break;
+            }
+            let parts = &req.parts[need.parts.clone()];
+            let mut units = rem;
+            for &(item, per) in parts {
+                let there = req.available[item * n + c]
+                    .saturating_sub(taken[item * order.len() + k])
+                    .min(room[item]);
+                units = units.min(there.checked_div(per).unwrap_or(0));
+            }
+            if units == 0 {
+                continue;
+            }
+            for &(item, per) in parts {
+                taken[item * order.len() + k] += units * per;
+                room[item] -= units * per;
+            }
+            rem -= units;
+            plan.push((c, line, units));
+        }
+        if rem > 0 {
+            return None;
+        }
+    }
+    Some(plan)
 }
 
 /// Orders two standings under the policy: `Less` when `a` is better.
@@ -775,6 +955,48 @@ mod tests {
             p.explanation.candidates[0].cost,
             Some(Money::new(Decimal::new(10, 0), Currency::USD))
         );
+    }
+
+    #[test]
+    fn lowest_cost_keeps_a_whole_plan_cheaper_than_its_split() {
+        let policy = SourcingPolicy {
+            rules: vec![Rule::LowestCost(CostTable {
+                zones: vec![],
+                rates: vec![],
+                split_penalty: None,
+            })],
+            ..SourcingPolicy::default()
+        };
+        // 10 kg units. A: 10 + 0.10/kg, 2 units = 12 (6 a unit).
+        // B: 4 + 0.10/kg, holds 1 unit = 5 a unit: cheaper per unit, but
+        // the split (B 5, then A 11 + penalty 3) costs 19.
+        let mut a = cand("A");
+        a.rate = Some((Decimal::new(10, 0), Decimal::new(1, 1)));
+        let mut b = cand("B");
+        b.rate = Some((Decimal::new(4, 0), Decimal::new(1, 1)));
+        let available = [2u64, 1];
+        let lines = [LineNeed {
+            quantity: 2,
+            parts: 0..1,
+        }];
+        let cands = [a, b];
+        let p = plan(
+            &policy,
+            &Request {
+                lines: &lines,
+                parts: &[(0, 1)],
+                item_weights_g: &[10_000],
+                candidates: &cands,
+                available: &available,
+                currency: Some(Currency::USD),
+                item_caps: None,
+                split_penalty: Decimal::new(3, 0),
+            },
+        );
+        assert_eq!(used(&p), vec!["A"]);
+        assert_eq!(p.assignments.len(), 1);
+        let note = p.explanation.note.unwrap();
+        assert!(note.contains("costs 12.00 against 19.00"), "{note}");
     }
 
     #[test]
