@@ -405,7 +405,7 @@ fn plan_with(
         && chosen.len() > 1
         && left.iter().all(|&l| l == 0)
     {
-        let greedy: Vec<(usize, usize, u64)> = assignments
+        let greedy: Placement = assignments
             .iter()
             .map(|a| (a.candidate, a.line, a.quantity))
             .collect();
@@ -470,6 +470,9 @@ fn plan_with(
     }
 }
 
+/// A plan as `(candidate, line, quantity)` reservations.
+type Placement = Vec<(usize, usize, u64)>;
+
 /// The shipping cost of a plan of `(candidate, line, quantity)`: per
 /// shipment (none where the order already ships from), the split penalty
 /// for each shipment beyond the order's first, and per kg. `None` when a
@@ -519,9 +522,9 @@ fn cheapest_whole_plan(
     req: &Request<'_>,
     ranked: &[usize],
     max_shipments: usize,
-) -> Option<(Decimal, Vec<(usize, usize, u64)>)> {
-    let mut best: Option<(Decimal, Vec<(usize, usize, u64)>)> = None;
-    let consider = |set: &[usize], best: &mut Option<(Decimal, Vec<(usize, usize, u64)>)>| {
+) -> Option<(Decimal, Placement)> {
+    let mut best: Option<(Decimal, Placement)> = None;
+    let consider = |set: &[usize], best: &mut Option<(Decimal, Placement)>| {
         let shipments = req.candidates.iter().filter(|c| c.in_use).count()
             + set.iter().filter(|&&c| !req.candidates[c].in_use).count();
         if shipments > max_shipments {
@@ -549,7 +552,7 @@ fn cheapest_whole_plan(
 
 /// Covers every open unit from the locations in `set` (cheapest per kg
 /// first, whole kit units per location); `None` if they cannot.
-fn cover(req: &Request<'_>, set: &[usize]) -> Option<Vec<(usize, usize, u64)>> {
+fn cover(req: &Request<'_>, set: &[usize]) -> Option<Placement> {
     let n = req.candidates.len();
     let mut order: Vec<usize> = set.to_vec();
     order.sort_by(|&a, &b| {
