@@ -10,6 +10,10 @@ use crate::error::{OmsError, Result};
 use crate::ids::{LocationId, Sku};
 use crate::money::Money;
 
+fn yes() -> bool {
+    true
+}
+
 /// What kind of place a location is.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
@@ -40,7 +44,8 @@ pub struct Location {
     /// Longitude in degrees (-180 to 180), given together with `lat` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lon: Option<f64>,
-    /// Whether allocation may reserve stock here for customer orders.
+    /// Whether allocation may reserve stock here for customer orders (default true).
+    #[serde(default = "yes")]
     pub fulfills_orders: bool,
     /// Sourcing preference under `location_priority`: lower first (optional; unset ranks last).
     #[serde(default, skip_serializing_if = "Option::is_none")]

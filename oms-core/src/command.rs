@@ -9,7 +9,7 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{Component, Dims, LocationKind};
+use crate::catalog::{Component, Dims, Location};
 use crate::channel::ChannelDef;
 use crate::error::{OmsError, Result};
 use crate::holds::StockHold;
@@ -182,68 +182,11 @@ impl CommandOptions {
     }
 }
 
-fn yes() -> bool {
-    true
-}
-
-/// Creates or updates a location.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DefineLocation {
-    /// The location's id; an existing id updates that location.
-    pub location_id: LocationId,
-    /// Display name of the location.
-    pub name: String,
-    /// Whether it is a warehouse, a store or a dropship partner.
-    pub kind: LocationKind,
-    /// Latitude in degrees (-90 to 90), given together with `lon` (optional); lets allocation prefer the nearest location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lat: Option<f64>,
-    /// Longitude in degrees (-180 to 180), given together with `lat` (optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lon: Option<f64>,
-    /// Whether allocation may use this location's stock (default true).
-    #[serde(default = "yes")]
-    pub fulfills_orders: bool,
-    /// Sourcing preference under `location_priority`: lower first (optional; unset ranks last).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub priority: Option<u32>,
-    /// Whether the location is paused: it keeps its stock and reservations
-    /// but gets no new allocations (default false).
-    #[serde(default, skip_serializing_if = "crate::util::is_false")]
-    pub paused: bool,
-    /// ISO country code of the location (optional; 2 letters).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
-    /// Postal code of the location (optional); with `country`, `nearest`
-    /// ranks it when coordinates are missing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub postal_code: Option<String>,
-    /// Destinations it ships to: country codes (`US`) or country-region
-    /// pairs (`US-CA`) (optional: everywhere).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ships_to: Option<Vec<String>>,
-}
-
-impl DefineLocation {
-    /// A fulfilling location with every optional field unset; set others
-    /// with struct update syntax (`DefineLocation { lat: Some(..), ..DefineLocation::new(..) }`).
-    pub fn new(location_id: &str, name: &str, kind: LocationKind) -> DefineLocation {
-        DefineLocation {
-            location_id: LocationId::new(location_id),
-            name: name.into(),
-            kind,
-            lat: None,
-            lon: None,
-            fulfills_orders: true,
-            priority: None,
-            paused: false,
-            country: None,
-            postal_code: None,
-            ships_to: None,
-        }
-    }
-}
+/// Creates or updates a location: the command carries the location as it
+/// is to be defined (`fulfills_orders` defaults to true), and an identical
+/// repeat records nothing. Build one with struct update syntax:
+/// `DefineLocation { lat: Some(..), ..DefineLocation::new(..) }`.
+pub type DefineLocation = Location;
 
 /// Creates or updates a product (upsert). With `components` it is a kit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

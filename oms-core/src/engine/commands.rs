@@ -25,23 +25,10 @@ impl Engine {
                 }
             }
         }
-        let location = Location {
-            location_id: c.location_id,
-            name: c.name,
-            kind: c.kind,
-            lat: c.lat,
-            lon: c.lon,
-            fulfills_orders: c.fulfills_orders,
-            priority: c.priority,
-            paused: c.paused,
-            country: c.country,
-            postal_code: c.postal_code,
-            ships_to: c.ships_to,
-        };
-        if self.locations.get(location.location_id.as_str()) == Some(&location) {
+        if self.locations.get(c.location_id.as_str()) == Some(&c) {
             return Ok(());
         }
-        self.emit(tx, EventKind::LocationDefined { location });
+        self.emit(tx, EventKind::LocationDefined { location: c });
         Ok(())
     }
 
