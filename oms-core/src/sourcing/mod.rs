@@ -836,6 +836,18 @@ mod tests {
         )
     }
 
+    /// Only `lowest_cost` (the rates come with the candidates).
+    fn by_cost() -> SourcingPolicy {
+        SourcingPolicy {
+            rules: vec![Rule::LowestCost(CostTable {
+                zones: vec![],
+                rates: vec![],
+                split_penalty: None,
+            })],
+            ..SourcingPolicy::default()
+        }
+    }
+
     fn used(p: &Plan) -> Vec<&str> {
         p.explanation
             .chosen
@@ -939,14 +951,7 @@ mod tests {
 
     #[test]
     fn lowest_cost_compares_cost_per_unit() {
-        let policy = SourcingPolicy {
-            rules: vec![Rule::LowestCost(CostTable {
-                zones: vec![],
-                rates: vec![],
-                split_penalty: None,
-            })],
-            ..SourcingPolicy::default()
-        };
+        let policy = by_cost();
         let mut a = cand("A");
         a.rate = Some((Decimal::new(10, 0), Decimal::ZERO)); // 10 for 2 units = 5/unit
         let mut b = cand("B");
@@ -962,14 +967,7 @@ mod tests {
 
     #[test]
     fn lowest_cost_keeps_a_whole_plan_cheaper_than_its_split() {
-        let policy = SourcingPolicy {
-            rules: vec![Rule::LowestCost(CostTable {
-                zones: vec![],
-                rates: vec![],
-                split_penalty: None,
-            })],
-            ..SourcingPolicy::default()
-        };
+        let policy = by_cost();
         // 10 kg units. A: 10 + 0.10/kg, 2 units = 12 (6 a unit).
         // B: 4 + 0.10/kg, holds 1 unit = 5 a unit: cheaper per unit, but
         // the split (B 5, then A 11 + penalty 3) costs 19.
