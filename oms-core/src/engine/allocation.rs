@@ -80,16 +80,7 @@ impl Engine {
         let EventKind::OrderAllocated { allocations, .. } = &kind else {
             return None;
         };
-        let mut old: Vec<LineAllocation> = Vec::new();
-        for (i, line) in order.lines.iter().enumerate() {
-            for a in line.allocations.as_slice() {
-                old.push(LineAllocation {
-                    line_id: order.placement.lines[i].line_id.clone(),
-                    location_id: a.location_id.clone(),
-                    quantity: a.quantity,
-                });
-            }
-        }
+        let old = reservations(order);
         let total = |v: &[LineAllocation]| v.iter().map(|a| a.quantity).sum::<u64>();
         let key = |a: &LineAllocation| (a.line_id.clone(), a.location_id.clone(), a.quantity);
         let mut before: Vec<_> = old.iter().map(key).collect();
@@ -466,6 +457,24 @@ impl Engine {
             .map(StockCell::available)
             .sum()
     }
+    /// Records that `order_id` gives back `releases`.
+    pub(super) fn emit_release(
+        &mut self,
+        tx: &mut Tx,
+        order_id: &OrderId,
+        releases: Vec<LineAllocation>,
+        reason: ReleaseReason,
+    ) {
+        self.emit(
+            tx,
+            EventKind::AllocationReleased {
+                order_id: order_id.clone(),
+                releases,
+                reason,
+            },
+        );
+    }
+
     /// Before on-hand of `product` at location `slot` becomes `on_hand`:
     /// when that is below what is reserved there, releases reservations
     /// there until they fit, lowest priority first (standard before rush,
@@ -533,19 +542,28 @@ impl Engine {
             }
             if !releases.is_empty() {
                 released.push(key.3.clone());
-                self.emit(
-                    tx,
-                    EventKind::AllocationReleased {
-                        order_id: key.3.clone(),
-                        releases,
-                        reason: ReleaseReason::StockShort,
-                    },
-                );
+                self.emit_release(tx, &key.3, releases, ReleaseReason::StockShort);
             }
         }
         released.reverse();
         released
     }
+}
+
+/// Every reservation an order holds, per line and location.
+pub(super) fn reservations(order: &Order) -> Vec<LineAllocation> {
+    order
+        .lines
+        .iter()
+        .zip(order.placement.lines.iter())
+        .flat_map(|(line, spec)| {
+            line.allocations.as_slice().iter().map(|a| LineAllocation {
+                line_id: spec.line_id.clone(),
+                location_id: a.location_id.clone(),
+                quantity: a.quantity,
+            })
+        })
+        .collect()
 }
 
 /// Buffers that sourcing reuses from one order to the next (see

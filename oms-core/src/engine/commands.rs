@@ -320,47 +320,16 @@ impl Engine {
     /// order must not sit on stock it cannot ship.
     fn resource_completely(&mut self, tx: &mut Tx, order_id: &OrderId) {
         if let Some((releases, kind)) = self.plan_reallocation(order_id) {
-            self.emit(
-                tx,
-                EventKind::AllocationReleased {
-                    order_id: order_id.clone(),
-                    releases,
-                    reason: ReleaseReason::StockShort,
-                },
-            );
+            self.emit_release(tx, order_id, releases, ReleaseReason::StockShort);
             self.emit(tx, kind);
             return;
         }
-        let Some(order) = self.orders.get(order_id) else {
-            return;
+        let releases = match self.orders.get(order_id) {
+            Some(order) if order.has_unallocated() => allocation::reservations(order),
+            _ => return,
         };
-        if !order.has_unallocated() {
-            return;
-        }
-        let releases: Vec<LineAllocation> = order
-            .lines
-            .iter()
-            .enumerate()
-            .flat_map(|(i, line)| {
-                line.allocations
-                    .as_slice()
-                    .iter()
-                    .map(move |a| LineAllocation {
-                        line_id: order.placement.lines[i].line_id.clone(),
-                        location_id: a.location_id.clone(),
-                        quantity: a.quantity,
-                    })
-            })
-            .collect();
         if !releases.is_empty() {
-            self.emit(
-                tx,
-                EventKind::AllocationReleased {
-                    order_id: order_id.clone(),
-                    releases,
-                    reason: ReleaseReason::StockShort,
-                },
-            );
+            self.emit_release(tx, order_id, releases, ReleaseReason::StockShort);
         }
     }
 
@@ -379,14 +348,7 @@ impl Engine {
                         .collect()
                 })
                 .unwrap_or_default();
-            self.emit(
-                tx,
-                EventKind::AllocationReleased {
-                    order_id,
-                    releases,
-                    reason: ReleaseReason::Reallocate,
-                },
-            );
+            self.emit_release(tx, &order_id, releases, ReleaseReason::Reallocate);
             self.emit(tx, kind);
             // What the order left behind may fill backorders.
             self.fill_backorders(tx, &products);
