@@ -194,7 +194,6 @@ impl Engine {
                     .map(|p| caps.get(p).copied().unwrap_or(u64::MAX)),
             );
         }
-        let policy = &self.config.sourcing;
         let mut explanation = self.planner.plan_in(
             &sourcing::Request {
                 lines,
@@ -202,15 +201,9 @@ impl Engine {
                 item_weights_g: weights,
                 candidates: &candidates,
                 available,
-                currency: policy
-                    .cost_table()
-                    .and_then(|t| t.rates.first())
-                    .map(|r| r.per_shipment.currency),
+                currency: self.planner.cost_currency(),
                 item_caps: caps.map(|_| &item_caps[..]),
-                split_penalty: policy
-                    .cost_table()
-                    .and_then(|t| t.split_penalty)
-                    .map_or(Decimal::ZERO, |m| m.amount),
+                split_penalty: self.planner.split_penalty(),
             },
             workspace,
         );
@@ -406,16 +399,16 @@ impl Engine {
             asks.push(ask);
         }
         let mut caps: Vec<FxMap<usize, u64>> = vec![FxMap::default(); class.len()];
-        let mut scarce: Vec<(usize, u64)> = total
+        // (product, asked, stock) for the products asked for beyond their stock.
+        let mut scarce: Vec<(usize, u64, u64)> = total
             .into_iter()
             .filter_map(|(product, asked)| {
                 let stock = self.usable_stock(product, None);
-                (asked > stock).then_some((product, asked))
+                (asked > stock).then_some((product, asked, stock))
             })
             .collect();
         scarce.sort_unstable();
-        for (product, asked) in scarce {
-            let stock = self.usable_stock(product, None);
+        for (product, asked, stock) in scarce {
             let mut given = 0u64;
             for (k, ask) in asks.iter().enumerate() {
                 if let Some(&a) = ask.get(&product) {

@@ -162,6 +162,10 @@ pub fn plan(policy: &SourcingPolicy, req: &Request<'_>) -> Plan {
 pub struct Planner {
     policy: SourcingPolicy,
     rules: Arc<[RuleName]>,
+    /// The cost table's currency (its first rate's), if the policy has one.
+    cost_currency: Option<Currency>,
+    /// The cost table's split penalty (zero without one).
+    split_penalty: Decimal,
 }
 
 impl Default for Planner {
@@ -173,10 +177,27 @@ impl Default for Planner {
 impl Planner {
     /// A planner for `policy`.
     pub fn new(policy: &SourcingPolicy) -> Planner {
+        let table = policy.cost_table();
         Planner {
             policy: policy.clone(),
             rules: policy.rules.iter().map(Rule::name).collect(),
+            cost_currency: table
+                .and_then(|t| t.rates.first())
+                .map(|r| r.per_shipment.currency),
+            split_penalty: table
+                .and_then(|t| t.split_penalty)
+                .map_or(Decimal::ZERO, |m| m.amount),
         }
+    }
+
+    /// The currency costs are reported in (`Request::currency`).
+    pub fn cost_currency(&self) -> Option<Currency> {
+        self.cost_currency
+    }
+
+    /// The policy's split penalty (`Request::split_penalty`).
+    pub fn split_penalty(&self) -> Decimal {
+        self.split_penalty
     }
 
     /// The policy it plans by.
