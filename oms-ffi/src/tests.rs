@@ -51,17 +51,8 @@ fn order(order_id: &str, quantity: u64) -> PlaceOrder {
 fn stocked(config_json: Option<&str>) -> Arc<Engine> {
     let engine = Engine::new(config_json.map(String::from)).unwrap();
     let location = Location {
-        location_id: "WH1".into(),
         name: "Main".into(),
-        kind: LocationKind::Warehouse,
-        fulfills_orders: true,
-        lat: None,
-        lon: None,
-        priority: None,
-        paused: false,
-        country: None,
-        postal_code: None,
-        ships_to: None,
+        ..location("WH1")
     };
     engine.define_location(location, AT.into()).unwrap();
     let product = Product {
