@@ -70,6 +70,12 @@ pub enum Command {
     ExpireHolds(ExpireHolds),
     /// Replaces the sourcing policy that allocation follows.
     SetSourcingPolicy(SetSourcingPolicy),
+    /// Merges orders of one customer to one address into a shipment group.
+    MergeOrders(MergeOrders),
+    /// Dissolves the merge group an order belongs to.
+    UnmergeOrders(UnmergeOrders),
+    /// Splits an order's lines into shipment groups sourced separately.
+    SplitOrder(SplitOrder),
 }
 
 impl Command {
@@ -151,6 +157,12 @@ impl Command {
             Command::ConvertHold(c) => ("stock hold", c.hold_id.arc()),
             Command::ReleaseStockHold(c) => ("stock hold", c.hold_id.arc()),
             Command::ExpireHolds(_) => return None,
+            Command::MergeOrders(c) => (
+                "order",
+                c.into_order_id.as_ref().or(c.order_ids.first())?.arc(),
+            ),
+            Command::UnmergeOrders(c) => ("order", c.order_id.arc()),
+            Command::SplitOrder(c) => ("order", c.order_id.arc()),
         };
         Some((kind, id.clone()))
     }
@@ -485,6 +497,54 @@ pub struct ReleaseStockHold {
 #[serde(deny_unknown_fields)]
 pub struct ExpireHolds {}
 
+/// Merges orders into one shipment group: `{order_ids, into_order_id?}`.
+///
+/// The orders must belong to one customer, ship to the same address (as
+/// [`crate::Address::normalized`] compares it), have no unit shipped and
+/// not be split. They stay separate orders (each keeps its channel ids,
+/// payments and status) but are sourced as one: ship-complete, fewest
+/// shipments and `max_shipments` apply to their lines together, so they
+/// leave from one location when stock allows. Their reservations are
+/// re-planned together at once. An order already in a merge group brings
+/// its whole group along. Undo with [`UnmergeOrders`] until a unit ships.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeOrders {
+    /// The orders to merge (at least two, counting the groups they bring).
+    pub order_ids: Vec<OrderId>,
+    /// The order that names the group, one of `order_ids` (default: the
+    /// earliest placed, then the smallest id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub into_order_id: Option<OrderId>,
+}
+
+/// Dissolves the merge group `order_id` belongs to: its orders are sourced
+/// one by one again. Reservations stay where they are. Refused once a
+/// unit of the group shipped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnmergeOrders {
+    /// Any order of the group.
+    pub order_id: OrderId,
+}
+
+/// Splits an order's lines into shipment groups: `{order_id, groups}`,
+/// each group a list of line ids, every line in exactly one group.
+///
+/// Each group is sourced on its own (ship-complete and `max_shipments`
+/// apply per group), so a ship-complete policy can ship an in-stock group
+/// while another waits. The order's reservations are re-planned per group
+/// at once. One group holding every line undoes a split. Refused once a
+/// unit shipped, and for a merged order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SplitOrder {
+    /// The order to split.
+    pub order_id: OrderId,
+    /// The shipment groups: line ids, every line of the order exactly once.
+    pub groups: Vec<Vec<LineId>>,
+}
+
 /// The variants with their `type` tags: conversions from each command
 /// struct, [`Command::name`], [`Command::NAMES`] and [`Command::deserialize_named`].
 macro_rules! commands {
@@ -556,6 +616,9 @@ commands!(
     ConvertHold = "convert_hold",
     ReleaseStockHold = "release_stock_hold",
     ExpireHolds = "expire_holds",
+    MergeOrders = "merge_orders",
+    UnmergeOrders = "unmerge_orders",
+    SplitOrder = "split_order",
 );
 
 #[cfg(test)]
@@ -589,6 +652,9 @@ mod tests {
         r#"{"type":"convert_hold","hold_id":"H1","order_id":"SO-1"}"#,
         r#"{"type":"release_stock_hold","hold_id":"H1"}"#,
         r#"{"type":"expire_holds"}"#,
+        r#"{"type":"merge_orders","order_ids":["SO-1","SO-2"],"into_order_id":"SO-2"}"#,
+        r#"{"type":"unmerge_orders","order_id":"SO-1"}"#,
+        r#"{"type":"split_order","order_id":"SO-1","groups":[["1"],["2","3"]]}"#,
     ];
 
     #[test]

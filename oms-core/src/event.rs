@@ -84,7 +84,8 @@ pub enum ReleaseReason {
     /// On-hand dropped below what was reserved (damage, a count, a short
     /// pick): the physical count wins, lowest-priority orders give way.
     StockShort,
-    /// `reallocate` moved the order's reservations to a better source.
+    /// `reallocate` moved the order's reservations to a better source (or
+    /// `merge_orders`/`split_order` re-planned them for the new grouping).
     Reallocate,
 }
 
@@ -305,6 +306,29 @@ pub enum EventKind {
         /// The policy now in force.
         policy: SourcingPolicy,
     },
+    /// Orders were merged into one shipment group (`merge_orders`) and are
+    /// sourced together from now on.
+    OrdersMerged {
+        /// The order that names the group.
+        into_order_id: OrderId,
+        /// Every order of the group, `into_order_id` first.
+        order_ids: Vec<OrderId>,
+    },
+    /// A merge group was dissolved (`unmerge_orders`).
+    OrdersUnmerged {
+        /// The order that named the group.
+        into_order_id: OrderId,
+        /// The orders that were in it, now sourced one by one.
+        order_ids: Vec<OrderId>,
+    },
+    /// An order's lines were split into shipment groups, each sourced on
+    /// its own (`split_order`); a single group means the order is whole again.
+    OrderSplit {
+        /// The order.
+        order_id: OrderId,
+        /// The line ids of each group, in the order given.
+        groups: Vec<Vec<LineId>>,
+    },
     /// Informational: what a defined channel may sell of a SKU changed
     /// (see `channel_available`); emitted at the end of the command.
     AvailabilityChanged {
@@ -351,12 +375,16 @@ impl EventKind {
             EventKind::StockHoldConverted { .. } => "stock_hold_converted",
             EventKind::StockHoldReleased { .. } => "stock_hold_released",
             EventKind::SourcingPolicySet { .. } => "sourcing_policy_set",
+            EventKind::OrdersMerged { .. } => "orders_merged",
+            EventKind::OrdersUnmerged { .. } => "orders_unmerged",
+            EventKind::OrderSplit { .. } => "order_split",
             EventKind::AvailabilityChanged { .. } => "availability_changed",
             EventKind::OrderStatusChanged { .. } => "order_status_changed",
         }
     }
 
-    /// The order the event is about, if any.
+    /// The order the event is about, if any (a merge event is about
+    /// several: see its `order_ids`).
     pub fn order_id(&self) -> Option<&OrderId> {
         match self {
             EventKind::OrderPlaced { order } => Some(&order.order_id),
@@ -370,6 +398,7 @@ impl EventKind {
             | EventKind::ShipmentDelivered { order_id, .. }
             | EventKind::OrderCancelled { order_id, .. }
             | EventKind::LineCancelled { order_id, .. }
+            | EventKind::OrderSplit { order_id, .. }
             | EventKind::OrderStatusChanged { order_id, .. } => Some(order_id),
             _ => None,
         }

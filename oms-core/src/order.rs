@@ -191,6 +191,36 @@ impl Address {
     }
 }
 
+impl Address {
+    /// The address as consolidation compares it: street lines, city,
+    /// region, postal code and country, each reduced to lowercase letters
+    /// and digits (so `"1 Main St."` and `"1 main st"` match); the
+    /// recipient's name and coordinates are left out.
+    ///
+    /// ```
+    /// use oms_core::{Address, AddressParts};
+    /// let a = |line1: &str, postal: &str| Address::from(AddressParts {
+    ///     name: "Ada".into(), line1: line1.into(), line2: None, city: "Springfield".into(),
+    ///     region: None, postal_code: postal.into(), country: "US".into(), lat: None, lon: None,
+    /// });
+    /// assert_eq!(a("1 Main St.", "62701").normalized(), a("1  main st", "62 701").normalized());
+    /// assert_ne!(a("1 Main St", "62701").normalized(), a("2 Main St", "62701").normalized());
+    /// ```
+    pub fn normalized(&self) -> String {
+        let mut out = String::with_capacity(self.text.len());
+        for i in 1..7 {
+            out.extend(
+                self.field(i)
+                    .chars()
+                    .filter(|c| c.is_alphanumeric())
+                    .flat_map(char::to_lowercase),
+            );
+            out.push('|');
+        }
+        out
+    }
+}
+
 impl From<AddressParts> for Address {
     fn from(p: AddressParts) -> Address {
         let fields = [
@@ -366,6 +396,9 @@ pub enum OrderAction {
     Cancel,
     /// Recording a payment (`record_payment`).
     RecordPayment,
+    /// Changing how the order ships together: `merge_orders`,
+    /// `unmerge_orders`, `split_order` (also refused once a unit shipped).
+    Consolidate,
 }
 
 impl OrderAction {
@@ -378,6 +411,7 @@ impl OrderAction {
             OrderAction::Ship => "ship",
             OrderAction::Cancel => "cancel_order/cancel_line",
             OrderAction::RecordPayment => "record_payment",
+            OrderAction::Consolidate => "merge_orders/unmerge_orders/split_order",
         }
     }
 }
@@ -395,6 +429,7 @@ use OrderStatus as S;
 /// | ship | ready, allocated, backordered, partially_shipped (units must be allocated at the location) |
 /// | cancel_order, cancel_line | ready, allocated, backordered, partially_shipped, on_hold |
 /// | record_payment | every status |
+/// | merge_orders, unmerge_orders, split_order | ready, allocated, backordered, on_hold (and no unit shipped) |
 pub const ORDER_ACTIONS: &[(OrderAction, &[OrderStatus])] = &[
     (
         OrderAction::PlaceHold,
@@ -426,6 +461,10 @@ pub const ORDER_ACTIONS: &[(OrderAction, &[OrderStatus])] = &[
         ],
     ),
     (OrderAction::RecordPayment, &OrderStatus::ALL),
+    (
+        OrderAction::Consolidate,
+        &[S::Ready, S::Allocated, S::Backordered, S::OnHold],
+    ),
 ];
 
 /// What a payment record says happened.
@@ -696,6 +735,14 @@ pub struct Order {
     /// informational, excepted): a version for optimistic concurrency.
     #[serde(default)]
     pub version: u64,
+    /// The shipment group of each line after `split_order` (empty: the
+    /// order is one group). Each group is sourced on its own.
+    #[serde(default, skip_serializing_if = "<[u32]>::is_empty")]
+    pub shipment_groups: Box<[u32]>,
+    /// The orders merged with this one by `merge_orders`, the one merged
+    /// into first (absent when not merged). They are sourced together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge_group: Option<Arc<[OrderId]>>,
     /// Whether the order sits in the engine's allocation queue (derived, not stored).
     #[serde(skip)]
     pub(crate) queued: bool,
@@ -789,6 +836,33 @@ impl Order {
             .lines
             .iter()
             .position(|l| l.line_id.as_str() == line_id)
+    }
+
+    /// The shipment group of line `i` (0 for an order never split).
+    pub fn shipment_group(&self, i: usize) -> u32 {
+        self.shipment_groups.get(i).copied().unwrap_or(0)
+    }
+
+    /// The number of shipment groups (1 for an order never split).
+    pub fn shipment_group_count(&self) -> u32 {
+        self.shipment_groups.iter().max().map_or(1, |g| g + 1)
+    }
+
+    /// The line ids of each shipment group (empty for an order never split).
+    pub fn shipment_group_lines(&self) -> Vec<Vec<LineId>> {
+        if self.shipment_groups.is_empty() {
+            return Vec::new();
+        }
+        let mut groups = vec![Vec::new(); self.shipment_group_count() as usize];
+        for (spec, &g) in self.placement.lines.iter().zip(self.shipment_groups.iter()) {
+            groups[g as usize].push(spec.line_id.clone());
+        }
+        groups
+    }
+
+    /// Whether any unit of the order has shipped.
+    pub fn has_shipped(&self) -> bool {
+        self.lines.iter().any(|l| l.shipped > 0)
     }
 
     /// Whether the order has the hold named `hold`.
@@ -919,6 +993,11 @@ impl Order {
             priority: p.priority,
             customer_tier: p.customer_tier,
             version: self.version,
+            merge_group: self
+                .merge_group
+                .as_deref()
+                .map_or_else(Vec::new, <[_]>::to_vec),
+            shipment_groups: self.shipment_group_lines(),
             placed_at: self.placed_at,
             status: self.status(),
             payment_status: self.payment_status(),
@@ -982,6 +1061,14 @@ pub struct OrderView {
     /// The number of events recorded about the order so far (status
     /// changes excepted): it changes whenever the order does.
     pub version: u64,
+    /// The orders merged with this one by `merge_orders` (the one merged
+    /// into first), sourced and shipped together; empty when not merged.
+    #[serde(default)]
+    pub merge_group: Vec<OrderId>,
+    /// The line ids of each shipment group after `split_order`, each
+    /// sourced on its own; empty when the order was never split.
+    #[serde(default)]
+    pub shipment_groups: Vec<Vec<LineId>>,
     /// When the order was placed (RFC 3339, UTC).
     pub placed_at: DateTime<Utc>,
     /// The derived order status.

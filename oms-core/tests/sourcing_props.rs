@@ -54,6 +54,10 @@ struct Scenario {
     /// `reallocate` of an order (when the index names one).
     count: (usize, usize, u64),
     reallocate: usize,
+    /// Two orders to merge before allocation (when they share an address).
+    merge: (usize, usize),
+    /// An order to split after allocation (first line apart from the rest).
+    split: usize,
 }
 
 /// Channel `a`?, rush?, vip?, region CA?, lines `(sku index, qty)` (index 3 = kit).
@@ -101,6 +105,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
             any::<bool>(),
             prop::collection::vec(order, 1..9),
             (0..SKUS.len(), 0..n, 0..=10u64, 0..8usize),
+            (0..9usize, 0..9usize, 0..9usize),
         )
             .prop_map(
                 |(
@@ -114,6 +119,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                     fair_share,
                     orders,
                     after,
+                    regroup,
                 )| {
                     Scenario {
                         sites,
@@ -126,10 +132,32 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                         orders,
                         count: (after.0, after.1, after.2),
                         reallocate: after.3,
+                        merge: (regroup.0, regroup.1),
+                        split: regroup.2,
                     }
                 },
             )
     })
+}
+
+impl Scenario {
+    /// The pair of orders merged: distinct, existing, same address.
+    fn merged(&self) -> Option<(usize, usize)> {
+        let (i, j) = self.merge;
+        let (a, b) = (self.orders.get(i)?, self.orders.get(j)?);
+        (i != j && a.3 == b.3).then_some((i, j))
+    }
+
+    /// The number of distinct lines of the order split, when it is split:
+    /// it has two lines or more and is not merged.
+    fn split_lines(&self) -> Option<usize> {
+        let o = self.orders.get(self.split)?;
+        let distinct: BTreeSet<usize> = o.4.iter().map(|l| l.0).collect();
+        let merged = self
+            .merged()
+            .is_some_and(|(i, j)| i == self.split || j == self.split);
+        (distinct.len() >= 2 && !merged).then_some(distinct.len())
+    }
 }
 
 fn site_id(i: usize) -> String {
@@ -222,7 +250,17 @@ fn commands(s: &Scenario) -> Vec<Value> {
                 "lat": if *ca {37.76} else {40.73}, "lon": if *ca {-122.42} else {-73.99}},
             "lines":lines}));
     }
+    if let Some((i, j)) = s.merged() {
+        out.push(json!({"type":"merge_orders","order_ids":[format!("O{i}"), format!("O{j}")]}));
+    }
     out.push(json!({"type":"allocate"}));
+    if let Some(lines) = s.split_lines() {
+        let rest: Vec<String> = (2..=lines).map(|k| k.to_string()).collect();
+        out.push(
+            json!({"type":"split_order","order_id":format!("O{}", s.split),
+            "groups":[["1"], rest]}),
+        );
+    }
     let (sku, site, tenths) = s.count;
     out.push(
         json!({"type":"count_stock","sku":SKUS[sku],"location_id":site_id(site),
@@ -278,26 +316,47 @@ proptest! {
                     chosen_here.push(a.location_id.to_string());
                 }
             }
-            // The explanation names exactly the locations used, in order.
+            // The explanation names exactly the locations used, in order
+            // (for a merge group, those of all its orders).
             let explanation = explanation.as_ref().expect("every allocation is explained");
             let chosen: Vec<String> = explanation.chosen.iter().map(|c| c.location_id.to_string()).collect();
-            prop_assert_eq!(chosen, chosen_here);
+            if s.merged().is_some_and(|(i, j)| i == n || j == n) {
+                prop_assert!(chosen_here.iter().all(|l| chosen.contains(l)));
+            } else {
+                prop_assert_eq!(chosen, chosen_here);
+            }
         }
         for order_id in &allocated_orders {
             let view = engine.order(order_id).unwrap();
-            let held: BTreeSet<&str> = view
-                .lines
-                .iter()
-                .flat_map(|l| l.allocations.iter().map(|a| a.location_id.as_str()))
-                .collect();
-            if let Some(m) = s.max_shipments {
-                prop_assert!(held.len() <= m as usize, "{order_id} holds stock at {held:?}");
+            // Limits hold per shipment group (the whole order unless split).
+            let groups: Vec<Vec<String>> = if view.shipment_groups.is_empty() {
+                vec![view.lines.iter().map(|l| l.line_id.to_string()).collect()]
+            } else {
+                view.shipment_groups.iter().map(|g| g.iter().map(|l| l.to_string()).collect()).collect()
+            };
+            for group in &groups {
+                let lines: Vec<_> = view.lines.iter().filter(|l| group.contains(&l.line_id.to_string())).collect();
+                let held: BTreeSet<&str> = lines
+                    .iter()
+                    .flat_map(|l| l.allocations.iter().map(|a| a.location_id.as_str()))
+                    .collect();
+                if let Some(m) = s.max_shipments {
+                    prop_assert!(held.len() <= m as usize, "{order_id} holds stock at {held:?}");
+                }
+                if !s.allow_partial {
+                    // All or nothing, whatever happened since.
+                    let alloc: u64 = lines.iter().map(|l| l.allocated).sum();
+                    let back: u64 = lines.iter().map(|l| l.backordered).sum();
+                    prop_assert!(alloc == 0 || back == 0, "{order_id} is partial");
+                }
             }
-            if !s.allow_partial {
-                // All or nothing, whatever happened since.
-                let alloc: u64 = view.lines.iter().map(|l| l.allocated).sum();
-                let back: u64 = view.lines.iter().map(|l| l.backordered).sum();
-                prop_assert!(alloc == 0 || back == 0, "{order_id} is partial");
+            if let Some((i, j)) = s.merged() {
+                let ids = [format!("O{i}"), format!("O{j}")];
+                if ids.contains(order_id) {
+                    let group: Vec<String> = view.merge_group.iter().map(|o| o.to_string()).collect();
+                    prop_assert_eq!(group.len(), 2);
+                    prop_assert!(ids.iter().all(|id| group.contains(id)));
+                }
             }
         }
         // The last availability reported for each channel and SKU is the

@@ -15,9 +15,7 @@ impl Engine {
             .get(order_id)
             .is_some_and(|o| o.is_releasable() && o.has_unallocated());
         if releasable {
-            if let Some(kind) = self.plan_order_allocation(order_id) {
-                self.emit(tx, kind);
-            }
+            self.allocate_order(tx, order_id);
         }
     }
 
@@ -40,72 +38,170 @@ impl Engine {
             .cloned()
             .collect();
         for order_id in waiting {
-            if let Some(kind) = self.plan_order_allocation(&order_id) {
+            self.allocate_order(tx, &order_id);
+        }
+    }
+
+    /// Allocates an order's unallocated units under the sourcing policy,
+    /// unit by unit (see [`Engine::sourcing_units`]); records nothing when
+    /// nothing would change.
+    pub(super) fn allocate_order(&mut self, tx: &mut Tx, order_id: &OrderId) {
+        self.allocate_capped(tx, order_id, None);
+    }
+
+    /// [`Engine::allocate_order`] with fair-share caps: at most
+    /// `caps[product slot]` units of a product for the unit.
+    fn allocate_capped(
+        &mut self,
+        tx: &mut Tx,
+        order_id: &OrderId,
+        caps: Option<&FxMap<usize, u64>>,
+    ) {
+        match self.sourcing_units(order_id) {
+            Units::One => self.allocate_unit(tx, std::slice::from_ref(order_id), None, caps),
+            Units::Groups(n) => {
+                for g in 0..n {
+                    self.allocate_unit(tx, std::slice::from_ref(order_id), Some(g), caps);
+                }
+            }
+            Units::Merged(members) => self.allocate_unit(tx, &members, None, caps),
+            Units::Unknown => {}
+        }
+    }
+
+    /// How an order is sourced: whole, per shipment group, or with its merge group.
+    pub(super) fn sourcing_units(&self, order_id: &OrderId) -> Units {
+        match self.orders.get(order_id) {
+            None => Units::Unknown,
+            Some(o) => match &o.merge_group {
+                Some(members) => Units::Merged(members.clone()),
+                None if o.shipment_groups.is_empty() => Units::One,
+                None => Units::Groups(o.shipment_group_count()),
+            },
+        }
+    }
+
+    /// Plans one unit and records its allocations (one event per order).
+    fn allocate_unit(
+        &mut self,
+        tx: &mut Tx,
+        members: &[OrderId],
+        group: Option<u32>,
+        caps: Option<&FxMap<usize, u64>>,
+    ) {
+        let mut scratch = std::mem::take(&mut self.sourcing_scratch);
+        let mut planned = std::mem::take(&mut scratch.planned);
+        self.plan_unit(members, group, caps, false, &mut scratch, &mut planned);
+        self.sourcing_scratch = scratch;
+        for kind in planned.drain(..) {
+            self.emit(tx, kind);
+        }
+        self.sourcing_scratch.planned = planned;
+    }
+
+    /// For `reallocate` (and re-sourcing after a stock drop, a merge or a
+    /// split): each unit of the order planned as if its own reservations
+    /// were free, and recorded (releases, then allocations) when that
+    /// differs from what it holds and reserves no fewer units. Returns
+    /// whether anything moved.
+    pub(super) fn reallocate_order(&mut self, tx: &mut Tx, order_id: &OrderId) -> bool {
+        let mut moved = false;
+        match self.sourcing_units(order_id) {
+            Units::One => moved |= self.reallocate_unit(tx, std::slice::from_ref(order_id), None),
+            Units::Groups(n) => {
+                for g in 0..n {
+                    moved |= self.reallocate_unit(tx, std::slice::from_ref(order_id), Some(g));
+                }
+            }
+            Units::Merged(members) => moved |= self.reallocate_unit(tx, &members, None),
+            Units::Unknown => {}
+        }
+        moved
+    }
+
+    /// [`Engine::reallocate_order`] for one unit.
+    fn reallocate_unit(&mut self, tx: &mut Tx, members: &[OrderId], group: Option<u32>) -> bool {
+        let mut scratch = std::mem::take(&mut self.sourcing_scratch);
+        let mut planned = std::mem::take(&mut scratch.planned);
+        self.plan_unit(members, group, None, true, &mut scratch, &mut planned);
+        self.sourcing_scratch = scratch;
+        let key = |a: &LineAllocation| (a.line_id.clone(), a.location_id.clone(), a.quantity);
+        let (mut before, mut after) = (Vec::new(), Vec::new());
+        let mut old = Vec::new();
+        for id in members {
+            // Held orders of a merge group keep what they hold.
+            let Some(order) = self.orders.get(id).filter(|o| o.is_releasable()) else {
+                continue;
+            };
+            let held = unit_reservations(order, group);
+            before.extend(held.iter().map(|a| (id.clone(), key(a))));
+            old.push((id.clone(), held));
+        }
+        for kind in &planned {
+            if let EventKind::OrderAllocated {
+                order_id,
+                allocations,
+                ..
+            } = kind
+            {
+                after.extend(allocations.iter().map(|a| (order_id.clone(), key(a))));
+            }
+        }
+        let total =
+            |v: &[(OrderId, (LineId, LocationId, u64))]| v.iter().map(|(_, k)| k.2).sum::<u64>();
+        before.sort();
+        after.sort();
+        let moved = !planned.is_empty() && before != after && total(&after) >= total(&before);
+        if moved {
+            for (id, held) in old {
+                if !held.is_empty() {
+                    self.emit_release(tx, &id, held, ReleaseReason::Reallocate);
+                }
+            }
+            for kind in planned.drain(..) {
                 self.emit(tx, kind);
             }
         }
+        planned.clear();
+        self.sourcing_scratch.planned = planned;
+        moved
     }
 
-    /// Plans the allocation of an order's unallocated units under the
-    /// sourcing policy; `None` when nothing would change.
-    pub(super) fn plan_order_allocation(&mut self, order_id: &OrderId) -> Option<EventKind> {
-        self.plan_with_scratch(order_id, None)
-    }
-
-    /// Plans with the engine's reusable buffers (lent out for the call).
-    fn plan_with_scratch(
-        &mut self,
-        order_id: &OrderId,
-        caps: Option<&FxMap<usize, u64>>,
-    ) -> Option<EventKind> {
-        let mut scratch = std::mem::take(&mut self.sourcing_scratch);
-        let kind = self.plan_capped_allocation(order_id, caps, false, &mut scratch);
-        self.sourcing_scratch = scratch;
-        kind
-    }
-
-    /// For `reallocate`: the order's open units planned as if its own
-    /// reservations were free. `None` when that is what it holds already,
-    /// or would reserve fewer units; else its current reservations (to
-    /// release) and the new allocation.
-    pub(super) fn plan_reallocation(
-        &mut self,
-        order_id: &OrderId,
-    ) -> Option<(Vec<LineAllocation>, EventKind)> {
-        let mut scratch = std::mem::take(&mut self.sourcing_scratch);
-        let kind = self.plan_capped_allocation(order_id, None, true, &mut scratch);
-        self.sourcing_scratch = scratch;
-        let kind = kind?;
-        let order = self.orders.get(order_id)?;
-        let EventKind::OrderAllocated { allocations, .. } = &kind else {
-            return None;
-        };
-        let old = reservations(order);
-        let total = |v: &[LineAllocation]| v.iter().map(|a| a.quantity).sum::<u64>();
-        let key = |a: &LineAllocation| (a.line_id.clone(), a.location_id.clone(), a.quantity);
-        let mut before: Vec<_> = old.iter().map(key).collect();
-        let mut after: Vec<_> = allocations.iter().map(key).collect();
-        before.sort();
-        after.sort();
-        if before == after || total(allocations) < total(&old) {
-            return None;
-        }
-        Some((old, kind))
-    }
-
-    /// [`Engine::plan_order_allocation`] with fair-share caps: at most
-    /// `caps[product slot]` units of a product for this order.
-    fn plan_capped_allocation(
+    /// Plans the allocation of one unit: the lines of `members` (of
+    /// shipment group `group`, if given) sourced as one request. Pushes
+    /// an `order_allocated` per order whose allocation would change onto
+    /// `out`. With `whole`, plans every open unit as if the unit's own
+    /// reservations were free; with `caps`, at most `caps[product slot]`
+    /// units of a product.
+    fn plan_unit(
         &self,
-        order_id: &OrderId,
+        members: &[OrderId],
+        group: Option<u32>,
         caps: Option<&FxMap<usize, u64>>,
         whole: bool,
         scratch: &mut SourcingScratch,
-    ) -> Option<EventKind> {
-        let order = self.orders.get(order_id)?;
-        if !order.is_releasable() {
-            return None;
+        out: &mut Vec<EventKind>,
+    ) {
+        // Held or finished orders of a merge group wait; the others go on.
+        let releasable = |id: &OrderId| self.orders.get(id).filter(|o| o.is_releasable());
+        let single: [&Order; 1];
+        let many: Vec<&Order>;
+        let orders: &[&Order] = if let [id] = members {
+            match releasable(id) {
+                Some(o) => {
+                    single = [o];
+                    &single
+                }
+                None => return,
+            }
+        } else {
+            many = members.iter().filter_map(releasable).collect();
+            &many
+        };
+        if orders.is_empty() {
+            return;
         }
+        let in_unit = |o: &Order, i: usize| group.is_none_or(|g| o.shipment_group(i) == g);
         let SourcingScratch {
             items,
             lines,
@@ -116,40 +212,43 @@ impl Engine {
             available,
             item_caps,
             workspace,
+            planned: _,
         } = scratch;
         // Items: the distinct stockable products the open lines draw from.
         items.clear();
         lines.clear();
         parts.clear();
         line_of_need.clear();
-        for i in 0..order.lines.len() {
-            let quantity = if whole {
-                order.open(i)
-            } else {
-                order.unallocated(i)
-            };
-            if quantity == 0 {
-                continue;
-            }
-            let start = parts.len();
-            for (product, per) in order.part_slots(i) {
-                let item = match items.iter().position(|&p| p == product) {
-                    Some(item) => item,
-                    None => {
-                        items.push(product);
-                        items.len() - 1
-                    }
+        for (k, order) in orders.iter().enumerate() {
+            for i in 0..order.lines.len() {
+                let quantity = if whole {
+                    order.open(i)
+                } else {
+                    order.unallocated(i)
                 };
-                parts.push((item, per));
+                if quantity == 0 || !in_unit(order, i) {
+                    continue;
+                }
+                let start = parts.len();
+                for (product, per) in order.part_slots(i) {
+                    let item = match items.iter().position(|&p| p == product) {
+                        Some(item) => item,
+                        None => {
+                            items.push(product);
+                            items.len() - 1
+                        }
+                    };
+                    parts.push((item, per));
+                }
+                lines.push(LineNeed {
+                    quantity,
+                    parts: start..parts.len(),
+                });
+                line_of_need.push((k, i));
             }
-            lines.push(LineNeed {
-                quantity,
-                parts: start..parts.len(),
-            });
-            line_of_need.push(i);
         }
         if lines.is_empty() {
-            return None;
+            return;
         }
         weights.clear();
         weights.extend(
@@ -157,7 +256,7 @@ impl Engine {
                 .iter()
                 .map(|&p| self.products.by_slot[p].product.weight_g.unwrap_or(0)),
         );
-        let (candidates, excluded) = self.sourcing_candidates(order, slots, whole);
+        let (candidates, excluded) = self.sourcing_candidates(orders, group, slots, whole);
         let n = candidates.len();
         available.clear();
         available.resize(items.len() * n, 0);
@@ -168,9 +267,10 @@ impl Engine {
             }
         }
         if whole {
-            // The order's own reservations count as free for it.
-            for (i, line) in order.lines.iter().enumerate() {
-                for a in line.allocations.as_slice() {
+            // The unit's own reservations count as free for it.
+            for &(k, i) in line_of_need.iter() {
+                let order = orders[k];
+                for a in order.lines[i].allocations.as_slice() {
                     let Some(slot) = self.locations.slot(a.location_id.as_str()) else {
                         continue;
                     };
@@ -208,31 +308,6 @@ impl Engine {
             workspace,
         );
 
-        let line_id = |n: usize| order.placement.lines[line_of_need[n]].line_id.clone();
-        let allocations: Vec<LineAllocation> = workspace
-            .assignments()
-            .iter()
-            .map(|a| LineAllocation {
-                line_id: line_id(a.line),
-                location_id: candidates[a.candidate].location_id.clone(),
-                quantity: a.quantity,
-            })
-            .collect();
-        let mut backorders = Vec::new();
-        let mut unchanged = allocations.is_empty();
-        for (n, &i) in line_of_need.iter().enumerate() {
-            let left = workspace.left()[n];
-            if left > 0 {
-                backorders.push(LineQuantity {
-                    line_id: line_id(n),
-                    quantity: left,
-                });
-            }
-            unchanged &= order.backordered(i) == left;
-        }
-        if unchanged && order.allocation_attempted && !whole {
-            return None;
-        }
         if caps.is_some() {
             let caps = &item_caps[..];
             let capped: Vec<String> = items
@@ -242,12 +317,36 @@ impl Engine {
                 .map(|(&p, cap)| format!("{} at most {cap}", self.products.by_slot[p].product.sku))
                 .collect();
             if !capped.is_empty() {
-                let text = format!("fair share under scarcity: {}.", capped.join(", "));
-                explanation.note = Some(match explanation.note.take() {
-                    Some(n) => format!("{text} {n}"),
-                    None => text,
-                });
+                add_note(
+                    &mut explanation,
+                    format!("fair share under scarcity: {}.", capped.join(", ")),
+                );
             }
+        }
+        if orders.len() > 1 {
+            let ids: Vec<&str> = orders.iter().map(|o| o.order_id().as_str()).collect();
+            add_note(
+                &mut explanation,
+                format!(
+                    "orders {} were sourced together (merge_orders).",
+                    ids.join(", ")
+                ),
+            );
+        } else if let Some(g) = group {
+            let order = orders[0];
+            let ids: Vec<&str> = (0..order.lines.len())
+                .filter(|&i| order.shipment_group(i) == g)
+                .map(|i| order.placement.lines[i].line_id.as_str())
+                .collect();
+            add_note(
+                &mut explanation,
+                format!(
+                    "shipment group {} of {} (lines {}) was sourced on its own (split_order).",
+                    g + 1,
+                    order.shipment_group_count(),
+                    ids.join(", ")
+                ),
+            );
         }
         if !excluded.is_empty() {
             let mut all = excluded;
@@ -255,26 +354,80 @@ impl Engine {
             all.sort_by(|a, b| a.location_id.cmp(&b.location_id));
             explanation.excluded = all;
         }
-        Some(EventKind::OrderAllocated {
-            order_id: order_id.clone(),
-            allocations,
-            backorders,
-            explanation: Some(Box::new(explanation)),
-        })
+
+        let line_id = |n: usize| {
+            let (k, i) = line_of_need[n];
+            orders[k].placement.lines[i].line_id.clone()
+        };
+        let mut explanation = Some(Box::new(explanation));
+        for (k, order) in orders.iter().enumerate() {
+            let allocations: Vec<LineAllocation> = workspace
+                .assignments()
+                .iter()
+                .filter(|a| line_of_need[a.line].0 == k)
+                .map(|a| LineAllocation {
+                    line_id: line_id(a.line),
+                    location_id: candidates[a.candidate].location_id.clone(),
+                    quantity: a.quantity,
+                })
+                .collect();
+            let mut backorders = Vec::new();
+            let mut unchanged = allocations.is_empty();
+            let mut needed = false;
+            for (n, &(m, i)) in line_of_need.iter().enumerate() {
+                if m != k {
+                    continue;
+                }
+                needed = true;
+                let left = workspace.left()[n];
+                if left > 0 {
+                    backorders.push(LineQuantity {
+                        line_id: line_id(n),
+                        quantity: left,
+                    });
+                }
+                unchanged &= order.backordered(i) == left;
+            }
+            if !needed || (unchanged && order.allocation_attempted && !whole) {
+                continue;
+            }
+            // One order takes the explanation; a merge group's each a copy.
+            let explanation = if orders.len() == 1 {
+                explanation.take()
+            } else {
+                explanation.clone()
+            };
+            out.push(EventKind::OrderAllocated {
+                order_id: order.order_id().clone(),
+                allocations,
+                backorders,
+                explanation,
+            });
+        }
     }
 
     /// The locations that may source an order (sorted by id, with their
     /// slots) and the fulfilling ones filtered out, with the reason.
     fn sourcing_candidates(
         &self,
-        order: &Order,
+        orders: &[&Order],
+        group: Option<u32>,
         slots: &mut Vec<usize>,
         whole: bool,
     ) -> (Vec<Candidate<'_>>, Vec<sourcing::Exclusion>) {
         use sourcing::ExclusionReason as Why;
         let policy = &self.config.sourcing;
+        // A merge group shares one address; the first order's stands for it.
+        let order = orders[0];
         let ship_to = &order.placement.ship_to;
         let channel = self.channels.get(order.placement.channel.as_str());
+        let serves_channels = |location: &str| {
+            orders[1..].iter().all(|o| {
+                self.channels
+                    .get(o.placement.channel.as_str())
+                    .is_none_or(|c| c.uses(location))
+            })
+        };
         let zone = policy
             .cost_table()
             .and_then(|t| t.zone_of(ship_to.country(), ship_to.postal_code()));
@@ -288,7 +441,9 @@ impl Engine {
             let l = &self.locations.by_slot[slot];
             let why = if l.paused {
                 Some(Why::Paused)
-            } else if channel.is_some_and(|c| !c.uses(l.location_id.as_str())) {
+            } else if channel.is_some_and(|c| !c.uses(l.location_id.as_str()))
+                || (orders.len() > 1 && !serves_channels(l.location_id.as_str()))
+            {
                 Some(Why::Channel)
             } else if !l.ships_to(ship_to.country(), ship_to.region()) {
                 Some(Why::Destination)
@@ -319,11 +474,14 @@ impl Engine {
                     _ => Distance::Unknown,
                 }
             };
+            // Counts against `max_shipments`: the unit already ships from here.
             let in_use = !whole
-                && order
-                    .lines
-                    .iter()
-                    .any(|line| line.allocations.at(&l.location_id) > 0);
+                && orders.iter().any(|o| {
+                    o.lines.iter().enumerate().any(|(i, line)| {
+                        group.is_none_or(|g| o.shipment_group(i) == g)
+                            && line.allocations.at(&l.location_id) > 0
+                    })
+                });
             candidates.push(Candidate {
                 location_id: &l.location_id,
                 distance,
@@ -347,9 +505,7 @@ impl Engine {
         let queue: Vec<OrderId> = self.pending.iter().cloned().collect();
         if !self.config.sourcing.fair_share {
             for order_id in queue {
-                if let Some(kind) = self.plan_order_allocation(&order_id) {
-                    self.emit(tx, kind);
-                }
+                self.allocate_order(tx, &order_id);
             }
             return;
         }
@@ -369,10 +525,15 @@ impl Engine {
             {
                 end += 1;
             }
-            let caps = self.fair_shares(&queue[start..end]);
-            for (k, order_id) in queue[start..end].iter().enumerate() {
-                if let Some(kind) = self.plan_with_scratch(order_id, caps.get(k)) {
-                    self.emit(tx, kind);
+            let class = &queue[start..end];
+            let caps = self.fair_shares(class);
+            for (k, order_id) in class.iter().enumerate() {
+                match self.sourcing_units(order_id) {
+                    Units::Merged(members) => {
+                        let caps = merged_caps(class, &caps, &members);
+                        self.allocate_capped(tx, order_id, caps.as_ref());
+                    }
+                    _ => self.allocate_capped(tx, order_id, caps.get(k)),
                 }
             }
             start = end;
@@ -543,6 +704,59 @@ impl Engine {
     }
 }
 
+/// What one sourcing decision covers, for an order.
+pub(super) enum Units {
+    /// The order's lines together.
+    One,
+    /// Each of the order's shipment groups on its own (`split_order`).
+    Groups(u32),
+    /// The lines of every order in its merge group together (`merge_orders`).
+    Merged(Arc<[OrderId]>),
+    /// No such order.
+    Unknown,
+}
+
+/// The fair-share caps of a merge group: the sum of its orders' caps in
+/// `class`; uncapped when some of its orders are outside the class (their
+/// stock was not shared out with it).
+fn merged_caps(
+    class: &[OrderId],
+    caps: &[FxMap<usize, u64>],
+    members: &[OrderId],
+) -> Option<FxMap<usize, u64>> {
+    let mut sum: FxMap<usize, u64> = FxMap::default();
+    for id in members {
+        let k = class.iter().position(|c| c == id)?;
+        for (&product, &cap) in caps.get(k)? {
+            let s = sum.entry(product).or_default();
+            *s = s.saturating_add(cap);
+        }
+    }
+    Some(sum)
+}
+
+/// Appends a sentence to an explanation's note.
+fn add_note(explanation: &mut sourcing::Explanation, text: String) {
+    explanation.note = Some(match explanation.note.take() {
+        Some(n) => format!("{text} {n}"),
+        None => text,
+    });
+}
+
+/// The reservations of an order's lines in shipment group `group` (all
+/// lines when `None`).
+pub(super) fn unit_reservations(order: &Order, group: Option<u32>) -> Vec<LineAllocation> {
+    let mut held = reservations(order);
+    if let Some(g) = group {
+        held.retain(|a| {
+            order
+                .line_index(a.line_id.as_str())
+                .is_some_and(|i| order.shipment_group(i) == g)
+        });
+    }
+    held
+}
+
 /// Every reservation an order holds, per line and location.
 pub(super) fn reservations(order: &Order) -> Vec<LineAllocation> {
     order
@@ -560,18 +774,20 @@ pub(super) fn reservations(order: &Order) -> Vec<LineAllocation> {
 }
 
 /// Buffers that sourcing reuses from one order to the next (see
-/// [`Engine::plan_with_scratch`]); nothing in them outlives a call.
+/// [`Engine::allocate_unit`]); nothing in them outlives a call.
 #[derive(Debug, Default)]
 pub(super) struct SourcingScratch {
     items: Vec<usize>,
     lines: Vec<LineNeed>,
     parts: Vec<(usize, u64)>,
-    line_of_need: Vec<usize>,
+    line_of_need: Vec<(usize, usize)>,
     weights: Vec<u64>,
     slots: Vec<usize>,
     available: Vec<u64>,
     item_caps: Vec<u64>,
     workspace: sourcing::Workspace,
+    /// Events planned for one unit, before they are recorded.
+    planned: Vec<EventKind>,
 }
 
 /// A clone starts empty: the buffers hold nothing worth copying.

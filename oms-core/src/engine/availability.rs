@@ -132,6 +132,9 @@ impl Engine {
             | EventKind::HoldReleased { .. }
             | EventKind::ShipmentDelivered { .. }
             | EventKind::SourcingPolicySet { .. }
+            | EventKind::OrdersMerged { .. }
+            | EventKind::OrdersUnmerged { .. }
+            | EventKind::OrderSplit { .. }
             | EventKind::AvailabilityChanged { .. }
             | EventKind::OrderStatusChanged { .. } => {}
         }

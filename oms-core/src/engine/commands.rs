@@ -305,9 +305,7 @@ impl Engine {
         self.record_stock_change(tx, product, freed, kind);
         for order_id in released {
             if self.config.sourcing.allow_partial {
-                if let Some(kind) = self.plan_order_allocation(&order_id) {
-                    self.emit(tx, kind);
-                }
+                self.allocate_order(tx, &order_id);
             } else {
                 self.resource_completely(tx, &order_id);
             }
@@ -319,17 +317,48 @@ impl Engine {
     /// be completed now, gives back what it still holds: a ship-complete
     /// order must not sit on stock it cannot ship.
     fn resource_completely(&mut self, tx: &mut Tx, order_id: &OrderId) {
-        if let Some((releases, kind)) = self.plan_reallocation(order_id) {
-            self.emit_release(tx, order_id, releases, ReleaseReason::StockShort);
-            self.emit(tx, kind);
+        if self.reallocate_order(tx, order_id) {
             return;
         }
-        let releases = match self.orders.get(order_id) {
-            Some(order) if order.has_unallocated() => allocation::reservations(order),
-            _ => return,
+        // What cannot be completed gives back what it holds: every order
+        // of a merge group, or the order's incomplete shipment groups.
+        let unit: Vec<(OrderId, Vec<LineAllocation>)> = match self.sourcing_units(order_id) {
+            allocation::Units::Merged(members) => {
+                let orders: Vec<&Order> = members
+                    .iter()
+                    .filter_map(|id| self.orders.get(id))
+                    .collect();
+                if orders.iter().any(|o| o.has_unallocated()) {
+                    orders
+                        .iter()
+                        .map(|o| (o.order_id().clone(), allocation::reservations(o)))
+                        .collect()
+                } else {
+                    Vec::new()
+                }
+            }
+            allocation::Units::Unknown => Vec::new(),
+            _ => {
+                let Some(order) = self.orders.get(order_id) else {
+                    return;
+                };
+                let incomplete: Vec<u32> = (0..order.lines.len())
+                    .filter(|&i| order.unallocated(i) > 0)
+                    .map(|i| order.shipment_group(i))
+                    .collect();
+                let mut held = allocation::reservations(order);
+                held.retain(|a| {
+                    order
+                        .line_index(a.line_id.as_str())
+                        .is_some_and(|i| incomplete.contains(&order.shipment_group(i)))
+                });
+                vec![(order_id.clone(), held)]
+            }
         };
-        if !releases.is_empty() {
-            self.emit_release(tx, order_id, releases, ReleaseReason::StockShort);
+        for (id, releases) in unit {
+            if !releases.is_empty() {
+                self.emit_release(tx, &id, releases, ReleaseReason::StockShort);
+            }
         }
     }
 
@@ -338,22 +367,35 @@ impl Engine {
             .order_for(&c.order_id, OrderAction::Allocate)?
             .order_id()
             .clone();
-        if let Some((releases, kind)) = self.plan_reallocation(&order_id) {
-            let products: Vec<usize> = self
-                .orders
-                .get(&order_id)
-                .map(|o| {
-                    (0..o.lines.len())
-                        .flat_map(|i| o.part_slots(i).map(|(p, _)| p))
-                        .collect()
-                })
-                .unwrap_or_default();
-            self.emit_release(tx, &order_id, releases, ReleaseReason::Reallocate);
-            self.emit(tx, kind);
-            // What the order left behind may fill backorders.
+        self.reallocate_and_refill(tx, &order_id);
+        Ok(())
+    }
+
+    /// [`Engine::reallocate_order`], then offers what its unit left behind
+    /// to waiting orders.
+    pub(super) fn reallocate_and_refill(&mut self, tx: &mut Tx, order_id: &OrderId) {
+        let products: Vec<usize> = self.unit_products(order_id);
+        if self.reallocate_order(tx, order_id) {
             self.fill_backorders(tx, &products);
         }
-        Ok(())
+    }
+
+    /// The product slots the lines of an order's merge group (or the order) draw from.
+    fn unit_products(&self, order_id: &OrderId) -> Vec<usize> {
+        let members: Vec<&Order> = match self.orders.get(order_id) {
+            Some(o) => match &o.merge_group {
+                Some(ids) => ids.iter().filter_map(|id| self.orders.get(id)).collect(),
+                None => vec![o],
+            },
+            None => Vec::new(),
+        };
+        let mut products: Vec<usize> = members
+            .iter()
+            .flat_map(|o| (0..o.lines.len()).flat_map(|i| o.part_slots(i).map(|(p, _)| p)))
+            .collect();
+        products.sort_unstable();
+        products.dedup();
+        products
     }
 
     pub(super) fn set_safety_stock(&mut self, c: SetSafetyStock, tx: &mut Tx) -> Result<()> {
@@ -665,9 +707,7 @@ impl Engine {
                     .order_for(&order_id, OrderAction::Allocate)?
                     .order_id()
                     .clone();
-                if let Some(kind) = self.plan_order_allocation(&order_id) {
-                    self.emit(tx, kind);
-                }
+                self.allocate_order(tx, &order_id);
             }
             None => self.allocate_queue(tx),
         }

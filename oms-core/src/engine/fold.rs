@@ -258,6 +258,33 @@ impl Engine {
                 self.config.sourcing = policy.clone();
                 self.refresh_rates();
             }
+            EventKind::OrdersMerged { order_ids, .. } => {
+                if origin == Origin::Log {
+                    self.check_orders_exist(order_ids)?;
+                }
+                let group: Arc<[OrderId]> = order_ids.iter().cloned().collect();
+                for id in order_ids {
+                    let o = self.order_mut(id)?;
+                    o.merge_group = Some(group.clone());
+                    o.version += 1;
+                }
+            }
+            EventKind::OrdersUnmerged { order_ids, .. } => {
+                if origin == Origin::Log {
+                    self.check_orders_exist(order_ids)?;
+                }
+                for id in order_ids {
+                    let o = self.order_mut(id)?;
+                    o.merge_group = None;
+                    o.version += 1;
+                }
+            }
+            EventKind::OrderSplit { order_id, groups } => {
+                let o = self.order_mut(order_id)?;
+                let per_line =
+                    shipment_groups_of(o, groups).map_err(|e| OmsError::conflict(e.to_string()))?;
+                o.shipment_groups = per_line;
+            }
             EventKind::OrderStatusChanged { .. } | EventKind::AvailabilityChanged { .. } => {
                 return Ok(())
             }
@@ -273,6 +300,14 @@ impl Engine {
             }
         }
         Ok(())
+    }
+
+    /// For a merge event from a log: every order named exists.
+    fn check_orders_exist(&self, order_ids: &[OrderId]) -> Result<()> {
+        match order_ids.iter().find(|id| !self.orders.contains_key(id)) {
+            Some(id) => Err(OmsError::not_found("order", id)),
+            None => Ok(()),
+        }
     }
 
     pub(super) fn cell_for_event(
@@ -376,6 +411,8 @@ impl Engine {
             payments: PaymentTotals::default(),
             shipments: Box::default(),
             version: 0,
+            shipment_groups: Box::default(),
+            merge_group: None,
             queued: false,
             cached_status: OrderStatus::Ready,
         };
@@ -689,4 +726,47 @@ fn check_allocation(
         }
     }
     Ok(())
+}
+
+/// The shipment group of each line of `order` for `groups` of line ids
+/// (empty for a single group); a `validation` error unless every line is
+/// in exactly one non-empty group.
+pub(super) fn shipment_groups_of(order: &Order, groups: &[Vec<LineId>]) -> Result<Box<[u32]>> {
+    if groups.is_empty() {
+        return Err(OmsError::validation("groups", "give at least one group"));
+    }
+    let mut per_line = vec![u32::MAX; order.lines.len()];
+    for (g, group) in groups.iter().enumerate() {
+        if group.is_empty() {
+            return Err(OmsError::validation(
+                "groups",
+                format!("group {} is empty", g + 1),
+            ));
+        }
+        for line_id in group {
+            let i = order.line_index(line_id.as_str()).ok_or_else(|| {
+                OmsError::validation("groups", format!("the order has no line {line_id}"))
+            })?;
+            if per_line[i] != u32::MAX {
+                return Err(OmsError::validation(
+                    "groups",
+                    format!("line {line_id} is in more than one group"),
+                ));
+            }
+            per_line[i] = g as u32;
+        }
+    }
+    if let Some(i) = per_line.iter().position(|&g| g == u32::MAX) {
+        return Err(OmsError::validation(
+            "groups",
+            format!(
+                "line {} is in no group; every line must be in one",
+                order.placement.lines[i].line_id
+            ),
+        ));
+    }
+    if groups.len() == 1 {
+        return Ok(Box::default());
+    }
+    Ok(per_line.into_boxed_slice())
 }

@@ -71,9 +71,7 @@ impl Engine {
             },
         );
         if self.orders.get(&order_id).is_some_and(Order::is_releasable) {
-            if let Some(kind) = self.plan_order_allocation(&order_id) {
-                self.emit(tx, kind);
-            }
+            self.allocate_order(tx, &order_id);
         }
         Ok(())
     }

@@ -9,6 +9,7 @@
 mod allocation;
 mod availability;
 mod commands;
+mod consolidation;
 mod fold;
 mod holds;
 mod queries;
@@ -763,6 +764,9 @@ impl Engine {
             Command::ConvertHold(c) => self.convert_hold(c, tx)?,
             Command::ReleaseStockHold(c) => self.release_stock_hold(c, tx)?,
             Command::ExpireHolds(_) => self.expire_holds(tx),
+            Command::MergeOrders(c) => self.merge_orders(c, tx)?,
+            Command::UnmergeOrders(c) => self.unmerge_orders(c, tx)?,
+            Command::SplitOrder(c) => self.split_order(c, tx)?,
         }
         Ok(())
     }

@@ -218,6 +218,7 @@ impl Planner {
 
     /// Plans an allocation in reused buffers: the reservations and what
     /// is left open are then [`Workspace::assignments`] and [`Workspace::left`].
+    #[inline(never)]
     pub fn plan_in(&self, req: &Request<'_>, ws: &mut Workspace) -> Explanation {
         plan_with(&self.policy, &self.rules, req, ws)
     }
