@@ -312,6 +312,48 @@ impl Engine {
         self.run(command, &at)
     }
 
+    /// Merges orders of one customer to one address into a shipment group
+    /// sourced together, named by `into_order_id` (default: the earliest
+    /// placed); their reservations are re-planned together at once.
+    pub fn merge_orders(
+        &self,
+        order_ids: Vec<String>,
+        into_order_id: Option<String>,
+        at: String,
+    ) -> Result<Vec<Event>> {
+        let command = core_::MergeOrders {
+            order_ids: order_ids.into_iter().map(Into::into).collect(),
+            into_order_id: into_order_id.map(Into::into),
+        };
+        self.run(command, &at)
+    }
+
+    /// Dissolves the merge group `order_id` belongs to; reservations stay.
+    pub fn unmerge_orders(&self, order_id: String, at: String) -> Result<Vec<Event>> {
+        let command = core_::UnmergeOrders {
+            order_id: order_id.into(),
+        };
+        self.run(command, &at)
+    }
+
+    /// Splits an order's lines into shipment groups (line ids, every line
+    /// once), each sourced on its own; one group undoes a split.
+    pub fn split_order(
+        &self,
+        order_id: String,
+        groups: Vec<Vec<String>>,
+        at: String,
+    ) -> Result<Vec<Event>> {
+        let command = core_::SplitOrder {
+            order_id: order_id.into(),
+            groups: groups
+                .into_iter()
+                .map(|g| g.into_iter().map(Into::into).collect())
+                .collect(),
+        };
+        self.run(command, &at)
+    }
+
     /// Holds stock for a checkout until its `expires_at`; the channel's
     /// sellable stock must cover it.
     pub fn hold_stock(&self, hold: StockHold, at: String) -> Result<Vec<Event>> {

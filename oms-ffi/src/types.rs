@@ -746,6 +746,12 @@ pub struct OrderRecord {
     /// changes excepted): it changes whenever the order does, so a host can
     /// tell whether its copy is stale.
     pub version: u64,
+    /// The orders merged with this one by `merge_orders` (the one merged
+    /// into first), sourced together; empty when not merged.
+    pub merge_group: Vec<String>,
+    /// The line ids of each shipment group after `split_order`, each sourced
+    /// on its own; empty when the order was never split.
+    pub shipment_groups: Vec<Vec<String>>,
     /// When the order was placed, RFC 3339 UTC.
     pub placed_at: String,
     /// The derived order status.
@@ -781,6 +787,12 @@ impl From<core_::OrderView> for OrderRecord {
             priority: o.priority.into(),
             customer_tier: o.customer_tier.into(),
             version: o.version,
+            merge_group: o.merge_group.iter().map(ToString::to_string).collect(),
+            shipment_groups: o
+                .shipment_groups
+                .iter()
+                .map(|g| g.iter().map(ToString::to_string).collect())
+                .collect(),
             placed_at: format_time(o.placed_at),
             status: o.status.into(),
             payment_status: o.payment_status.into(),

@@ -198,3 +198,35 @@ def test_availability_changed_follows_defined_channels(clock: Clock) -> None:
     ]
     events = engine.receive_stock("MUG", "EAST", 2, at=clock())
     assert [e["available"] for e in events if e["type"] == "availability_changed"] == [11]
+
+
+def test_merge_and_split_change_what_ships_together(clock: Clock) -> None:
+    engine = two_coasts(clock)
+    engine.define_product("CAP", "Cap", at=clock())
+    engine.receive_stock("CAP", "WEST", 2, at=clock())
+    order(engine, "O1", 1, clock)
+    engine.place_order(
+        "O2",
+        [{"line_id": "1", "sku": "CAP", "quantity": 1, "unit_price": PRICE}],
+        {**NEWARK, "line1": "1 main st."},
+        at=clock(),
+        customer_id="C1",
+    )
+    engine.allocate(at=clock())
+    assert engine.order("O1")["lines"][0]["allocations"][0]["location_id"] == "EAST"
+    # Merged, both leave WEST in one shipment.
+    kinds = [e["type"] for e in engine.merge_orders(["O1", "O2"], into_order_id="O2", at=clock())]
+    assert kinds[0] == "orders_merged"
+    assert engine.order("O1")["lines"][0]["allocations"] == [{"location_id": "WEST", "quantity": 1}]
+    assert engine.order("O1")["merge_group"] == ["O2", "O1"]
+    with pytest.raises(ValidationError):
+        engine.split_order("O1", [["1"]], at=clock())
+    assert [e["type"] for e in engine.unmerge_orders("O1", at=clock())] == ["orders_unmerged"]
+    assert engine.order("O2")["merge_group"] == []
+
+    order(engine, "O3", 1, clock)
+    with pytest.raises(ValidationError, match="line 2"):
+        engine.split_order("O3", [["1"], ["2"]], at=clock())
+    events = engine.split_order("O3", [["1"]], at=clock())
+    assert events == []
+    assert engine.order("O3")["shipment_groups"] == []

@@ -383,6 +383,22 @@ class Engine(EngineCore):
         """Moves an order's reservations to the source the policy prefers now, if better."""
         return self.execute({"type": "reallocate", "order_id": order_id}, at)
 
+    def merge_orders(self, order_ids: Sequence[str], *, at: datetime, into_order_id: Optional[str] = None) -> Events:
+        """Merges orders of one customer to one address into a shipment group
+        sourced together (named by ``into_order_id``, default the oldest)."""
+        command: Dict[str, Any] = {"type": "merge_orders", "order_ids": list(order_ids)}
+        return self.execute(_optional(command, into_order_id=into_order_id), at)
+
+    def unmerge_orders(self, order_id: str, *, at: datetime) -> Events:
+        """Dissolves the merge group ``order_id`` belongs to."""
+        return self.execute({"type": "unmerge_orders", "order_id": order_id}, at)
+
+    def split_order(self, order_id: str, groups: Sequence[Sequence[str]], *, at: datetime) -> Events:
+        """Splits an order's lines into shipment groups (lists of line ids,
+        every line once), each sourced on its own; one group undoes a split."""
+        command = {"type": "split_order", "order_id": order_id, "groups": [list(g) for g in groups]}
+        return self.execute(command, at)
+
     # -- cart holds ----------------------------------------------------------
 
     def hold_stock(

@@ -249,4 +249,32 @@ class SourcingTest {
             assertNull(engine.invariantViolation())
         }
     }
+
+    @Test
+    fun `merged orders ship together and a split order ships its groups apart`() {
+        twoWarehouses().use { engine ->
+            engine.defineProduct(Product(sku = "CAP", name = "Cap"), AT)
+            engine.receiveStock(ReceiveStock(sku = "CAP", locationId = "WH1", quantity = 5uL), AT)
+            engine.placeOrder(brooklynOrder("SO-1", 1uL), AT)
+            engine.placeOrder(order("SO-2", "CAP" to 1uL).copy(shipTo = BROOKLYN.copy(line1 = "1 main st.")), AT)
+            engine.allocate(null, AT)
+            assertEquals(mapOf("WH2" to 1uL), heldAt(engine, "SO-1"), "the mug alone comes from nearby")
+
+            val merged = engine.mergeOrders(listOf("SO-1", "SO-2"), null, LATER)
+            assertEquals("orders_merged", merged[0].kind)
+            assertEquals(mapOf("WH1" to 1uL), heldAt(engine, "SO-1"), "together, both leave WH1")
+            assertEquals(listOf("SO-1", "SO-2"), engine.order("SO-2").mergeGroup)
+            assertThrows<OmsFfiException.Validation> { engine.splitOrder("SO-1", listOf(listOf("1")), LATER) }
+            assertEquals(listOf("orders_unmerged"), engine.unmergeOrders("SO-2", LATER).kinds())
+            assertTrue(engine.order("SO-1").mergeGroup.isEmpty())
+
+            engine.placeOrder(order("SO-3", "MUG" to 1uL, "CAP" to 1uL).copy(shipTo = BROOKLYN), LATER)
+            assertThrows<OmsFfiException.Validation> { engine.splitOrder("SO-3", listOf(listOf("1")), LATER) }
+            assertEquals(listOf("order_split"), engine.splitOrder("SO-3", listOf(listOf("1"), listOf("2")), LATER).kinds())
+            assertEquals(listOf(listOf("1"), listOf("2")), engine.order("SO-3").shipmentGroups)
+            engine.allocate("SO-3", LATER)
+            assertEquals(mapOf("WH2" to 1uL), heldAt(engine, "SO-3"), "the mug's group ships from nearby")
+            assertNull(engine.invariantViolation())
+        }
+    }
 }
