@@ -15,7 +15,9 @@ use crate::money::Money;
 ///
 /// `candidates` lists every eligible location with the scores it had when
 /// the first choice was made, best first; `excluded` the fulfilling
-/// locations that could not take part and why; `chosen` each location
+/// locations that could not take part and why, except those with none of
+/// what the order needs, which `no_stock` names (ids only: with many
+/// locations they are most of them); `chosen` each location
 /// picked, in order, with the rule that decided against the runner-up.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -27,6 +29,10 @@ pub struct Explanation {
     /// Fulfilling locations left out, and why (omitted when none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub excluded: Vec<Exclusion>,
+    /// Eligible locations with none of what the order still needs (or not
+    /// one whole kit), by id (omitted when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub no_stock: Vec<LocationId>,
     /// The locations chosen, in the order they were chosen.
     pub chosen: Vec<Choice>,
     /// Anything else that shaped the result, e.g. `max_shipments` reached
@@ -85,6 +91,8 @@ pub enum ExclusionReason {
     /// The location does not ship to the order's country or region.
     Destination,
     /// It has none of what the order still needs (or not one whole kit).
+    /// Explanations list such locations under `no_stock` now; this reason
+    /// is read from events recorded before.
     NoStock,
     /// It would be one shipment more than `max_shipments` allows.
     MaxShipments,
@@ -115,6 +123,7 @@ impl Explanation {
     ///     rules: vec![RuleName::ShipComplete, RuleName::Nearest].into(),
     ///     candidates: vec![],
     ///     excluded: vec![],
+    ///     no_stock: vec![],
     ///     chosen: vec![Choice { location_id: "WH2".into(), units: 3,
     ///         won_by: RuleName::Nearest, runner_up: Some("WH1".into()) }],
     ///     note: None,

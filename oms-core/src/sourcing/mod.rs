@@ -113,7 +113,8 @@ pub struct Plan {
     pub assignments: Vec<Assignment>,
     /// Open units per line left unallocated.
     pub left: Vec<u64>,
-    /// Why (its `excluded` lists only `no_stock`; the engine adds its own filters).
+    /// Why (its `excluded` lists only `max_shipments`, its `no_stock` the
+    /// candidates without stock; the engine adds its own filters).
     pub explanation: Explanation,
 }
 
@@ -298,6 +299,7 @@ fn plan_with(
     let mut chosen = Vec::new();
     let mut candidates_scores = Vec::new();
     let mut excluded = Vec::new();
+    let mut no_stock = Vec::new();
     let mut note = None;
 
     let mut first = true;
@@ -315,10 +317,7 @@ fn plan_with(
             let (units, grams) = coverable(req, left, avail, c, scratch);
             if units == 0 {
                 if first {
-                    excluded.push(Exclusion {
-                        location_id: req.candidates[c].location_id.clone(),
-                        reason: ExclusionReason::NoStock,
-                    });
+                    no_stock.push(req.candidates[c].location_id.clone());
                 }
                 continue;
             }
@@ -487,6 +486,7 @@ fn plan_with(
         rules: rules.clone(),
         candidates: candidates_scores,
         excluded,
+        no_stock,
         chosen,
         note,
     }
@@ -916,7 +916,7 @@ mod tests {
             &[&[3, 4, 0]],
         );
         assert_eq!(p.left, vec![3]);
-        assert_eq!(p.explanation.excluded[0].reason, ExclusionReason::NoStock);
+        assert_eq!(p.explanation.no_stock, vec![LocationId::new("C")]);
     }
 
     #[test]
