@@ -286,6 +286,13 @@ impl EngineCore {
             })?
             .map_err(|e| to_py_err(py, &e, None))?;
         let out = PyList::empty(py);
+        // A batch allocation builds thousands of dicts: without a pause the
+        // cyclic GC would walk them again and again (nothing here has cycles).
+        let _pause = if events.len() > 64 {
+            Some(GcPause::new(py)?)
+        } else {
+            None
+        };
         events_to_py(py, &events, &out)?;
         Ok(out)
     }

@@ -4,7 +4,10 @@
 //! strings and ints, without an intermediate JSON value: the shapes are
 //! exactly those of the JSON contract (money and times stay strings).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -124,7 +127,8 @@ impl<'py> ser::Serializer for PySer<'py> {
         _index: u32,
         variant: &'static str,
     ) -> Out<'py> {
-        self.serialize_str(variant)
+        // Names like `allocated` or `lowest_cost` recur in every event: cached.
+        Ok(field_name(self.py, variant).into_any())
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
@@ -243,6 +247,51 @@ impl<'py> ser::SerializeTupleStruct for Seq<'py> {
     }
 }
 
+thread_local! {
+    /// Python strings for struct field and enum variant names, by the name's address and
+    /// length: serde passes them as `&'static str`, so each is decoded and
+    /// hashed once per thread instead of once per dict (a tenth of the
+    /// time of turning a batch of events into dicts).
+    static FIELD_NAMES: RefCell<NameCache> = RefCell::new(HashMap::default());
+}
+
+/// Python strings by the address and length of a `&'static str`.
+type NameCache = HashMap<(usize, usize), Py<PyString>, BuildHasherDefault<AddressHasher>>;
+
+/// Hashes the (address, length) keys of [`FIELD_NAMES`] with one multiply
+/// each: they are trusted, and SipHash cost as much as the lookup saved.
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    fn write_usize(&mut self, v: usize) {
+        self.write_u64(v as u64);
+    }
+}
+
+/// The Python string for a struct field or unit variant name (see [`FIELD_NAMES`]).
+pub(crate) fn field_name<'py>(py: Python<'py>, name: &'static str) -> Bound<'py, PyString> {
+    FIELD_NAMES.with(|names| {
+        names
+            .borrow_mut()
+            .entry((name.as_ptr() as usize, name.len()))
+            .or_insert_with(|| PyString::intern(py, name).unbind())
+            .bind(py)
+            .clone()
+    })
+}
+
 /// A dict being built; `key` holds a map key until its value arrives.
 pub(crate) struct Map<'py> {
     ser: PySer<'py>,
@@ -278,7 +327,8 @@ impl<'py> ser::SerializeStruct for Map<'py> {
         key: &'static str,
         value: &T,
     ) -> Result<(), SerError> {
-        self.dict.set_item(key, value.serialize(self.ser)?)?;
+        let value = value.serialize(self.ser)?;
+        self.dict.set_item(field_name(self.ser.py, key), value)?;
         Ok(())
     }
     fn end(self) -> Out<'py> {
