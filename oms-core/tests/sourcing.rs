@@ -500,3 +500,52 @@ fn availability_changed_reports_every_defined_channel_exactly() {
     let replayed = Engine::replay(s.engine.config().clone(), &s.log).unwrap();
     assert_eq!(replayed.snapshot(), s.engine.snapshot());
 }
+
+#[test]
+fn a_lowest_cost_batch_lets_two_orders_trade_stock_when_that_is_cheaper() {
+    let mut s = Shop::new(no_payment());
+    let rate = |loc: &str, per_shipment: &str| {
+        json!({"location_id":loc,"zone":"all","per_shipment":{"amount":per_shipment,"currency":"USD"},
+            "per_kg":{"amount":"0","currency":"USD"}})
+    };
+    s.ok(
+        json!({"type":"set_sourcing_policy","rules":[{"lowest_cost":{
+        "zones":[{"zone":"all","country":"US"}],
+        "rates":[rate("W1", "5.00"), rate("W2", "5.50")]}}]}),
+    );
+    s.receive("A", "W1", 1);
+    s.receive("A", "W2", 1);
+    s.receive("B", "W1", 1);
+    s.ok(order("O1", &[("1", "A", 1)]));
+    s.ok(order("O2", &[("1", "A", 1), ("2", "B", 1)]));
+    // One at a time, O1 takes W1's A (5.00) and O2 ships in two parcels
+    // (5.50 + 5.00): 15.50. Together, O2 ships whole from W1 and O1 from
+    // W2: 10.50.
+    let events = s.ok(json!({"type":"allocate"}));
+    let mut got = allocations(&events);
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            ("1".into(), "W1".into(), 1),
+            ("1".into(), "W2".into(), 1),
+            ("2".into(), "W1".into(), 1)
+        ]
+    );
+    assert_eq!(
+        s.engine.order("O1").unwrap().lines[0].allocations[0]
+            .location_id
+            .as_str(),
+        "W2"
+    );
+    let note = explanation(&events[..1]).note.unwrap();
+    assert!(
+        note.contains("planned together with order O2, which saves 5.00"),
+        "{note}"
+    );
+    // Served in allocation order all the same: O1's event comes first.
+    assert_eq!(events[0].kind.order_id().unwrap().as_str(), "O1");
+    assert_eq!(s.engine.check_invariants(), Ok(()));
+    let replayed = Engine::replay(s.engine.config().clone(), &s.log).unwrap();
+    assert_eq!(replayed.snapshot(), s.engine.snapshot());
+}

@@ -91,7 +91,11 @@ impl Engine {
     ) {
         let mut scratch = std::mem::take(&mut self.sourcing_scratch);
         let mut planned = std::mem::take(&mut scratch.planned);
-        self.plan_unit(members, group, caps, false, &mut scratch, &mut planned);
+        let mode = PlanMode {
+            caps,
+            ..PlanMode::default()
+        };
+        self.plan_unit(members, group, mode, &mut scratch, &mut planned);
         self.sourcing_scratch = scratch;
         for kind in planned.drain(..) {
             self.emit(tx, kind);
@@ -123,7 +127,11 @@ impl Engine {
     fn reallocate_unit(&mut self, tx: &mut Tx, members: &[OrderId], group: Option<u32>) -> bool {
         let mut scratch = std::mem::take(&mut self.sourcing_scratch);
         let mut planned = std::mem::take(&mut scratch.planned);
-        self.plan_unit(members, group, None, true, &mut scratch, &mut planned);
+        let mode = PlanMode {
+            whole: true,
+            ..PlanMode::default()
+        };
+        self.plan_unit(members, group, mode, &mut scratch, &mut planned);
         self.sourcing_scratch = scratch;
         let key = |a: &LineAllocation| (a.line_id.clone(), a.location_id.clone(), a.quantity);
         let (mut before, mut after) = (Vec::new(), Vec::new());
@@ -177,11 +185,15 @@ impl Engine {
         &self,
         members: &[OrderId],
         group: Option<u32>,
-        caps: Option<&FxMap<usize, u64>>,
-        whole: bool,
+        mode: PlanMode<'_>,
         scratch: &mut SourcingScratch,
         out: &mut Vec<EventKind>,
-    ) {
+    ) -> Option<Decimal> {
+        let PlanMode {
+            caps,
+            whole,
+            promised,
+        } = mode;
         // Held or finished orders of a merge group wait; the others go on.
         let releasable = |id: &OrderId| self.orders.get(id).filter(|o| o.is_releasable());
         let single: [&Order; 1];
@@ -192,14 +204,14 @@ impl Engine {
                     single = [o];
                     &single
                 }
-                None => return,
+                None => return None,
             }
         } else {
             many = members.iter().filter_map(releasable).collect();
             &many
         };
         if orders.is_empty() {
-            return;
+            return None;
         }
         let in_unit = |o: &Order, i: usize| group.is_none_or(|g| o.shipment_group(i) == g);
         let SourcingScratch {
@@ -248,7 +260,7 @@ impl Engine {
             }
         }
         if lines.is_empty() {
-            return;
+            return None;
         }
         weights.clear();
         weights.extend(
@@ -264,6 +276,17 @@ impl Engine {
             let entry = &self.products.by_slot[product];
             for (c, &slot) in slots.iter().enumerate() {
                 available[item * n + c] = entry.cell(slot).map_or(0, StockCell::available);
+            }
+        }
+        if let Some(promised) = promised {
+            // Plans of the batch not recorded yet.
+            for (item, &product) in items.iter().enumerate() {
+                for (c, &slot) in slots.iter().enumerate() {
+                    if let Some(&units) = promised.get(&(product, slot)) {
+                        let cell = &mut available[item * n + c];
+                        *cell = cell.saturating_sub(units);
+                    }
+                }
             }
         }
         if whole {
@@ -294,19 +317,22 @@ impl Engine {
                     .map(|p| caps.get(p).copied().unwrap_or(u64::MAX)),
             );
         }
-        let mut explanation = self.planner.plan_in(
-            &sourcing::Request {
-                lines,
-                parts,
-                item_weights_g: weights,
-                candidates: &candidates,
-                available,
-                currency: self.planner.cost_currency(),
-                item_caps: caps.map(|_| &item_caps[..]),
-                split_penalty: self.planner.split_penalty(),
-            },
-            workspace,
-        );
+        let request = sourcing::Request {
+            lines,
+            parts,
+            item_weights_g: weights,
+            candidates: &candidates,
+            available,
+            currency: self.planner.cost_currency(),
+            item_caps: caps.map(|_| &item_caps[..]),
+            split_penalty: self.planner.split_penalty(),
+        };
+        let mut explanation = self.planner.plan_in(&request, workspace);
+        let cost = if promised.is_some() {
+            self.planner.cost_of(&request, workspace)
+        } else {
+            None
+        };
 
         if caps.is_some() {
             let caps = &item_caps[..];
@@ -404,6 +430,7 @@ impl Engine {
                 explanation,
             });
         }
+        cost
     }
 
     /// The locations that may source an order (sorted by id, with their
@@ -504,6 +531,15 @@ impl Engine {
     pub(super) fn allocate_queue(&mut self, tx: &mut Tx) {
         let queue: Vec<OrderId> = self.pending.iter().cloned().collect();
         if !self.config.sourcing.fair_share {
+            if self.planner.rules().first() == Some(&sourcing::RuleName::LowestCost)
+                && queue.len() > 1
+                && queue
+                    .iter()
+                    .all(|id| matches!(self.sourcing_units(id), Units::One))
+            {
+                self.allocate_batch_by_cost(tx, &queue);
+                return;
+            }
             for order_id in queue {
                 self.allocate_order(tx, &order_id);
             }
@@ -537,6 +573,248 @@ impl Engine {
                 }
             }
             start = end;
+        }
+    }
+
+    /// Batch allocation under a policy led by `lowest_cost`: the orders are
+    /// planned one by one in allocation order, as always, but before
+    /// anything is recorded the plans are improved by pairs. An order B
+    /// that ships in parts, or dearer than the cheapest location that
+    /// could have shipped it whole before the batch, is planned again from
+    /// the stock there was before the batch; for the stock that plan uses
+    /// and other orders of the batch now hold, up to [`MAX_PARTNERS`] of
+    /// those orders A are tried in turn: A's and B's plans are dropped, B
+    /// is planned first and A second, and the pair is kept when both are
+    /// still served completely and together cost less. Only completely
+    /// served orders take part, so every line gets exactly the units first
+    /// come, first served gives it; only where they ship from changes. The
+    /// plans are then recorded in allocation order. [`BATCH_ROUNDS`] passes.
+    fn allocate_batch_by_cost(&mut self, tx: &mut Tx, queue: &[OrderId]) {
+        let mut scratch = std::mem::take(&mut self.sourcing_scratch);
+        let mut out = std::mem::take(&mut scratch.planned);
+        let mut promised: FxMap<(usize, usize), u64> = FxMap::default();
+        let mut plans: Vec<BatchPlan> = Vec::with_capacity(queue.len());
+        for id in queue {
+            let plan = self.batch_plan(id, &promised, &mut scratch, &mut out);
+            for &(product, slot, units) in &plan.takes {
+                *promised.entry((product, slot)).or_default() += units;
+            }
+            plans.push(plan);
+        }
+        // Who holds what: (product slot, location slot) -> plans.
+        let mut holders: FxMap<(usize, usize), Vec<usize>> = FxMap::default();
+        for (k, plan) in plans.iter().enumerate() {
+            if plan.complete {
+                for &(product, slot, _) in &plan.takes {
+                    holders.entry((product, slot)).or_default().push(k);
+                }
+            }
+        }
+        let before_batch = FxMap::default();
+        for _ in 0..BATCH_ROUNDS {
+            let mut gained = false;
+            for b in 0..plans.len() {
+                let Some(cost_b) = plans[b].cost.filter(|_| plans[b].complete) else {
+                    continue;
+                };
+                // Only an order that ships in parts, or dearer than the
+                // cheapest location that could have shipped it whole
+                // before the batch, may gain: then its plan from the stock
+                // before the batch says what it wants that others hold.
+                let split = plans[b].takes.iter().any(|t| t.1 != plans[b].takes[0].1);
+                if !split
+                    && self
+                        .single_site_target(&queue[b], &mut scratch)
+                        .is_none_or(|(target, _)| target >= cost_b)
+                {
+                    continue;
+                }
+                let ideal = self.batch_plan(&queue[b], &before_batch, &mut scratch, &mut out);
+                if !ideal.complete || ideal.cost.is_none_or(|c| c >= cost_b) {
+                    continue;
+                }
+                let mut wanted: Vec<(usize, usize)> = Vec::new();
+                for &(product, slot, units) in &ideal.takes {
+                    let own = plans[b]
+                        .takes
+                        .iter()
+                        .filter(|t| (t.0, t.1) == (product, slot))
+                        .map(|t| t.2)
+                        .sum::<u64>();
+                    let free = self.products.by_slot[product]
+                        .cell(slot)
+                        .map_or(0, StockCell::available)
+                        .saturating_sub(promised.get(&(product, slot)).copied().unwrap_or(0))
+                        .saturating_add(own);
+                    if free < units && !wanted.contains(&(product, slot)) {
+                        wanted.push((product, slot));
+                    }
+                }
+                let mut tried: Vec<usize> = Vec::new();
+                'cells: for cell in wanted {
+                    let mut holding = holders.get(&cell).cloned().unwrap_or_default();
+                    holding.sort_unstable();
+                    for a in holding {
+                        if a == b || tried.contains(&a) || tried.len() >= MAX_PARTNERS {
+                            continue;
+                        }
+                        tried.push(a);
+                        let Some(cost_a) = plans[a].cost.filter(|_| plans[a].complete) else {
+                            continue;
+                        };
+                        promise(&mut promised, &plans[a].takes, false);
+                        promise(&mut promised, &plans[b].takes, false);
+                        let new_b = self.batch_plan(&queue[b], &promised, &mut scratch, &mut out);
+                        promise(&mut promised, &new_b.takes, true);
+                        let new_a = self.batch_plan(&queue[a], &promised, &mut scratch, &mut out);
+                        let better = match (new_a.cost, new_b.cost) {
+                            (Some(x), Some(y)) => {
+                                new_a.complete && new_b.complete && x + y < cost_a + cost_b
+                            }
+                            _ => false,
+                        };
+                        if !better {
+                            promise(&mut promised, &new_b.takes, false);
+                            promise(&mut promised, &plans[a].takes, true);
+                            promise(&mut promised, &plans[b].takes, true);
+                            continue;
+                        }
+                        promise(&mut promised, &new_a.takes, true);
+                        let saved = cost_a + cost_b
+                            - new_a.cost.unwrap_or_default()
+                            - new_b.cost.unwrap_or_default();
+                        for (k, new, partner) in [(a, new_a, b), (b, new_b, a)] {
+                            for &(product, slot, _) in &plans[k].takes {
+                                if let Some(v) = holders.get_mut(&(product, slot)) {
+                                    v.retain(|&h| h != k);
+                                }
+                            }
+                            for &(product, slot, _) in &new.takes {
+                                holders.entry((product, slot)).or_default().push(k);
+                            }
+                            let mut new = new;
+                            if let Some(EventKind::OrderAllocated {
+                                explanation: Some(e),
+                                ..
+                            }) = &mut new.kind
+                            {
+                                add_note(
+                                    e,
+                                    format!(
+                                        "batch: planned together with order {}, which saves {} of shipping.",
+                                        queue[partner],
+                                        saved.round_dp(2)
+                                    ),
+                                );
+                            }
+                            plans[k] = new;
+                        }
+                        gained = true;
+                        break 'cells;
+                    }
+                }
+            }
+            if !gained {
+                break;
+            }
+        }
+        out.clear();
+        scratch.planned = out;
+        self.sourcing_scratch = scratch;
+        for plan in plans {
+            if let Some(kind) = plan.kind {
+                self.emit(tx, kind);
+            }
+        }
+    }
+
+    /// The cheapest location that could ship all of order `id` alone from
+    /// the stock there was before the batch, with that shipment's cost.
+    fn single_site_target(
+        &self,
+        id: &OrderId,
+        scratch: &mut SourcingScratch,
+    ) -> Option<(Decimal, usize)> {
+        let order = self.orders.get(id)?;
+        let slots = &mut scratch.slots;
+        let (candidates, _) = self.sourcing_candidates(&[order], None, slots, false);
+        let mut grams = 0u64;
+        for i in 0..order.lines.len() {
+            for (product, per) in order.part_slots(i) {
+                let w = self.products.by_slot[product].product.weight_g.unwrap_or(0);
+                grams = grams.saturating_add(w.saturating_mul(per).saturating_mul(order.open(i)));
+            }
+        }
+        let mut best: Option<(Decimal, usize)> = None;
+        for (c, cand) in candidates.iter().enumerate() {
+            let Some((per_shipment, per_kg)) = cand.rate else {
+                continue;
+            };
+            let slot = slots[c];
+            let covers = (0..order.lines.len()).all(|i| {
+                order.part_slots(i).all(|(product, per)| {
+                    self.products.by_slot[product]
+                        .cell(slot)
+                        .map_or(0, StockCell::available)
+                        >= order.open(i).saturating_mul(per)
+                })
+            });
+            if !covers {
+                continue;
+            }
+            let cost = sourcing::shipment_cost(per_shipment, per_kg, grams);
+            if best.is_none_or(|b| cost < b.0) {
+                best = Some((cost, slot));
+            }
+        }
+        best
+    }
+
+    /// Plans order `id` alone with the batch's `promised` units taken out,
+    /// without recording anything.
+    fn batch_plan(
+        &self,
+        id: &OrderId,
+        promised: &FxMap<(usize, usize), u64>,
+        scratch: &mut SourcingScratch,
+        out: &mut Vec<EventKind>,
+    ) -> BatchPlan {
+        out.clear();
+        let mode = PlanMode {
+            promised: Some(promised),
+            ..PlanMode::default()
+        };
+        let cost = self.plan_unit(std::slice::from_ref(id), None, mode, scratch, out);
+        let kind = out.pop();
+        let mut takes = Vec::new();
+        let mut complete = false;
+        if let (
+            Some(EventKind::OrderAllocated {
+                allocations,
+                backorders,
+                ..
+            }),
+            Some(order),
+        ) = (&kind, self.orders.get(id))
+        {
+            complete = backorders.is_empty() && !allocations.is_empty();
+            for a in allocations {
+                let (Some(i), Some(slot)) = (
+                    order.line_index(a.line_id.as_str()),
+                    self.locations.slot(a.location_id.as_str()),
+                ) else {
+                    continue;
+                };
+                for (product, per) in order.part_slots(i) {
+                    takes.push((product, slot, a.quantity.saturating_mul(per)));
+                }
+            }
+        }
+        BatchPlan {
+            kind,
+            cost,
+            complete,
+            takes,
         }
     }
 
@@ -702,6 +980,53 @@ impl Engine {
         released.reverse();
         released
     }
+}
+
+/// Passes of pair improvement over a batch (see
+/// [`Engine::allocate_batch_by_cost`]). On the `benches/peers` instances
+/// a second pass saves another 0.3-0.6 % of shipping cost for about as
+/// much time again as the whole batch takes without it; one is kept.
+const BATCH_ROUNDS: usize = 1;
+
+/// Orders holding stock an order wants that are tried as its partner.
+const MAX_PARTNERS: usize = 4;
+
+/// One order's plan in a batch being improved, not recorded yet.
+#[derive(Debug)]
+struct BatchPlan {
+    /// The allocation event to record (none when nothing would change).
+    kind: Option<EventKind>,
+    /// Its shipping cost.
+    cost: Option<Decimal>,
+    /// Whether it serves every open unit.
+    complete: bool,
+    /// Units it takes per (product slot, location slot).
+    takes: Vec<(usize, usize, u64)>,
+}
+
+/// Adds (`add`) or removes a plan's units from the batch's promised units.
+fn promise(promised: &mut FxMap<(usize, usize), u64>, takes: &[(usize, usize, u64)], add: bool) {
+    for &(product, slot, units) in takes {
+        let p = promised.entry((product, slot)).or_default();
+        *p = if add {
+            p.saturating_add(units)
+        } else {
+            p.saturating_sub(units)
+        };
+    }
+}
+
+/// How [`Engine::plan_unit`] plans.
+#[derive(Debug, Clone, Copy, Default)]
+struct PlanMode<'a> {
+    /// Fair-share caps: at most `caps[product slot]` units of a product.
+    caps: Option<&'a FxMap<usize, u64>>,
+    /// Every open unit, as if the unit's own reservations were free.
+    whole: bool,
+    /// Units promised by plans of a batch not recorded yet, per (product
+    /// slot, location slot): not available. With it, the plan's shipping
+    /// cost is returned.
+    promised: Option<&'a FxMap<(usize, usize), u64>>,
 }
 
 /// What one sourcing decision covers, for an order.

@@ -206,6 +206,11 @@ impl Planner {
         &self.policy
     }
 
+    /// The policy's rule names, in order.
+    pub fn rules(&self) -> &[RuleName] {
+        &self.rules
+    }
+
     /// Plans an allocation; see [`plan`].
     pub fn plan(&self, req: &Request<'_>) -> Plan {
         let mut ws = Workspace::default();
@@ -222,6 +227,18 @@ impl Planner {
     #[inline(never)]
     pub fn plan_in(&self, req: &Request<'_>, ws: &mut Workspace) -> Explanation {
         plan_with(&self.policy, &self.rules, req, ws)
+    }
+
+    /// The shipping cost of the last plan in `ws` for `req` (the
+    /// `lowest_cost` objective: per shipment, per kg and the split
+    /// penalty); `None` when a location used has no rate.
+    pub fn cost_of(&self, req: &Request<'_>, ws: &Workspace) -> Option<Decimal> {
+        let plan: Placement = ws
+            .assignments
+            .iter()
+            .map(|a| (a.candidate, a.line, a.quantity))
+            .collect();
+        plan_cost(req, &plan)
     }
 }
 
@@ -545,12 +562,49 @@ fn cheapest_whole_plan(
     ranked: &[usize],
     max_shipments: usize,
 ) -> Option<(Decimal, Placement)> {
+    let grams: u64 = req
+        .lines
+        .iter()
+        .map(|l| {
+            req.parts[l.parts.clone()]
+                .iter()
+                .map(|&(item, per)| req.item_weights_g[item].saturating_mul(per))
+                .fold(0u64, u64::saturating_add)
+                .saturating_mul(l.quantity)
+        })
+        .fold(0u64, u64::saturating_add);
+    let in_use = req.candidates.iter().filter(|c| c.in_use).count();
+    // What a set of locations costs at least: its new parcels (with the
+    // split penalty past the first) and every gram at its lowest per-kg
+    // rate. Sets that cannot beat the best so far are not covered at all.
+    let lower_bound = |set: &[usize]| -> Option<Decimal> {
+        let mut fixed = Decimal::ZERO;
+        let mut per_kg = Decimal::MAX;
+        let mut shipments = in_use;
+        for &c in set {
+            let cand = &req.candidates[c];
+            let (s, k) = cand.rate?;
+            per_kg = per_kg.min(k);
+            if !cand.in_use {
+                shipments += 1;
+                fixed = fixed.saturating_add(if shipments > 1 {
+                    s.saturating_add(req.split_penalty)
+                } else {
+                    s
+                });
+            }
+        }
+        Some(shipment_cost(fixed, per_kg, grams))
+    };
     let mut best: Option<(Decimal, Placement)> = None;
     let consider = |set: &[usize], best: &mut Option<(Decimal, Placement)>| {
-        let shipments = req.candidates.iter().filter(|c| c.in_use).count()
-            + set.iter().filter(|&&c| !req.candidates[c].in_use).count();
+        let shipments = in_use + set.iter().filter(|&&c| !req.candidates[c].in_use).count();
         if shipments > max_shipments {
             return;
+        }
+        match lower_bound(set) {
+            Some(bound) if best.as_ref().is_none_or(|b| bound < b.0) => {}
+            _ => return,
         }
         if let Some(plan) = cover(req, set) {
             if let Some(cost) = plan_cost(req, &plan) {
