@@ -265,10 +265,52 @@ pub fn sourcing_engine(locations: usize, skus: usize, orders: usize, seed: u64) 
         }
         let mut parts = order.ship_to.parts();
         parts.lat = Some(rng.between(26.0, 48.0));
-        parts.lon = Some(rng.between(-122.0, -71.0));
+        let lon = rng.between(-122.0, -71.0);
+        parts.lon = Some(lon);
+        // ZIP codes rise from east to west, like the US's: ten bands.
+        let band = ((-71.0 - lon) / 5.1).clamp(0.0, 9.0) as usize;
+        parts.postal_code = format!("{band}{:04}", n % 10_000);
         order.ship_to = parts.into();
         order.channel_order_id = None;
         run(&mut engine, order.into());
     }
     engine
+}
+
+/// A `lowest_cost` policy for [`sourcing_engine`]'s locations: ten zones by
+/// the first digit of the ZIP code, each location nearest to one band,
+/// rates rising with the bands between (per shipment 4.50 + 0.75 a band,
+/// per kg 0.25 + 0.10 a band), split penalty 3.00.
+pub fn cost_policy(locations: usize) -> Command {
+    use oms_core::sourcing::{CostTable, Rate, Rule, SourcingPolicy, Zone};
+    let usd = |cents: i64| Money::new(Decimal::new(cents, 2), Currency::USD);
+    let zones = (0..10)
+        .map(|z| Zone {
+            zone: format!("z{z}"),
+            country: Some("US".into()),
+            postal_prefixes: vec![z.to_string()],
+        })
+        .collect();
+    let mut rates = Vec::new();
+    for l in 0..locations {
+        for z in 0..10i64 {
+            let bands = (z - (l % 10) as i64).abs();
+            rates.push(Rate {
+                location_id: LocationId::new(format!("WH-{l:02}")),
+                zone: format!("z{z}"),
+                per_shipment: usd(450 + 75 * bands + 5 * (l / 10) as i64),
+                per_kg: usd(25 + 10 * bands),
+            });
+        }
+    }
+    let table = CostTable {
+        zones,
+        rates,
+        split_penalty: Some(usd(300)),
+    };
+    SetSourcingPolicy(SourcingPolicy {
+        rules: vec![Rule::LowestCost(table)],
+        ..SourcingPolicy::default()
+    })
+    .into()
 }

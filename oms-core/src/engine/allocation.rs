@@ -281,8 +281,8 @@ impl Engine {
         if let Some(promised) = promised {
             // Plans of the batch not recorded yet.
             for (item, &product) in items.iter().enumerate() {
-                for (c, &slot) in slots.iter().enumerate() {
-                    if let Some(&units) = promised.get(&(product, slot)) {
+                for &(slot, units) in promised.of(product) {
+                    if let Some(c) = slots.iter().position(|&s| s == slot) {
                         let cell = &mut available[item * n + c];
                         *cell = cell.saturating_sub(units);
                     }
@@ -592,13 +592,11 @@ impl Engine {
     fn allocate_batch_by_cost(&mut self, tx: &mut Tx, queue: &[OrderId]) {
         let mut scratch = std::mem::take(&mut self.sourcing_scratch);
         let mut out = std::mem::take(&mut scratch.planned);
-        let mut promised: FxMap<(usize, usize), u64> = FxMap::default();
+        let mut promised = Promised::default();
         let mut plans: Vec<BatchPlan> = Vec::with_capacity(queue.len());
         for id in queue {
             let plan = self.batch_plan(id, &promised, &mut scratch, &mut out);
-            for &(product, slot, units) in &plan.takes {
-                *promised.entry((product, slot)).or_default() += units;
-            }
+            promised.add(&plan.takes);
             plans.push(plan);
         }
         // Who holds what: (product slot, location slot) -> plans.
@@ -610,7 +608,7 @@ impl Engine {
                 }
             }
         }
-        let before_batch = FxMap::default();
+        let before_batch = Promised::default();
         for _ in 0..BATCH_ROUNDS {
             let mut gained = false;
             for b in 0..plans.len() {
@@ -644,7 +642,7 @@ impl Engine {
                     let free = self.products.by_slot[product]
                         .cell(slot)
                         .map_or(0, StockCell::available)
-                        .saturating_sub(promised.get(&(product, slot)).copied().unwrap_or(0))
+                        .saturating_sub(promised.at(product, slot))
                         .saturating_add(own);
                     if free < units && !wanted.contains(&(product, slot)) {
                         wanted.push((product, slot));
@@ -662,10 +660,10 @@ impl Engine {
                         let Some(cost_a) = plans[a].cost.filter(|_| plans[a].complete) else {
                             continue;
                         };
-                        promise(&mut promised, &plans[a].takes, false);
-                        promise(&mut promised, &plans[b].takes, false);
+                        promised.remove(&plans[a].takes);
+                        promised.remove(&plans[b].takes);
                         let new_b = self.batch_plan(&queue[b], &promised, &mut scratch, &mut out);
-                        promise(&mut promised, &new_b.takes, true);
+                        promised.add(&new_b.takes);
                         let new_a = self.batch_plan(&queue[a], &promised, &mut scratch, &mut out);
                         let better = match (new_a.cost, new_b.cost) {
                             (Some(x), Some(y)) => {
@@ -674,12 +672,12 @@ impl Engine {
                             _ => false,
                         };
                         if !better {
-                            promise(&mut promised, &new_b.takes, false);
-                            promise(&mut promised, &plans[a].takes, true);
-                            promise(&mut promised, &plans[b].takes, true);
+                            promised.remove(&new_b.takes);
+                            promised.add(&plans[a].takes);
+                            promised.add(&plans[b].takes);
                             continue;
                         }
-                        promise(&mut promised, &new_a.takes, true);
+                        promised.add(&new_a.takes);
                         let saved = cost_a + cost_b
                             - new_a.cost.unwrap_or_default()
                             - new_b.cost.unwrap_or_default();
@@ -775,7 +773,7 @@ impl Engine {
     fn batch_plan(
         &self,
         id: &OrderId,
-        promised: &FxMap<(usize, usize), u64>,
+        promised: &Promised,
         scratch: &mut SourcingScratch,
         out: &mut Vec<EventKind>,
     ) -> BatchPlan {
@@ -1004,15 +1002,47 @@ struct BatchPlan {
     takes: Vec<(usize, usize, u64)>,
 }
 
-/// Adds (`add`) or removes a plan's units from the batch's promised units.
-fn promise(promised: &mut FxMap<(usize, usize), u64>, takes: &[(usize, usize, u64)], add: bool) {
-    for &(product, slot, units) in takes {
-        let p = promised.entry((product, slot)).or_default();
-        *p = if add {
-            p.saturating_add(units)
-        } else {
-            p.saturating_sub(units)
-        };
+/// Units promised by a batch's plans not recorded yet: per product slot,
+/// (location slot, units). Planning looks it up once per product.
+#[derive(Debug, Default)]
+struct Promised(FxMap<usize, Vec<(usize, u64)>>);
+
+impl Promised {
+    /// What is promised of `product`, per location slot.
+    fn of(&self, product: usize) -> &[(usize, u64)] {
+        self.0.get(&product).map_or(&[], Vec::as_slice)
+    }
+
+    /// Units of `product` promised at location `slot`.
+    fn at(&self, product: usize, slot: usize) -> u64 {
+        self.of(product)
+            .iter()
+            .find(|p| p.0 == slot)
+            .map_or(0, |p| p.1)
+    }
+
+    /// Promises a plan's units.
+    fn add(&mut self, takes: &[(usize, usize, u64)]) {
+        for &(product, slot, units) in takes {
+            let at = self.0.entry(product).or_default();
+            match at.iter_mut().find(|p| p.0 == slot) {
+                Some(p) => p.1 = p.1.saturating_add(units),
+                None => at.push((slot, units)),
+            }
+        }
+    }
+
+    /// Takes a plan's units back.
+    fn remove(&mut self, takes: &[(usize, usize, u64)]) {
+        for &(product, slot, units) in takes {
+            if let Some(p) = self
+                .0
+                .get_mut(&product)
+                .and_then(|at| at.iter_mut().find(|p| p.0 == slot))
+            {
+                p.1 = p.1.saturating_sub(units);
+            }
+        }
     }
 }
 
@@ -1026,7 +1056,7 @@ struct PlanMode<'a> {
     /// Units promised by plans of a batch not recorded yet, per (product
     /// slot, location slot): not available. With it, the plan's shipping
     /// cost is returned.
-    promised: Option<&'a FxMap<(usize, usize), u64>>,
+    promised: Option<&'a Promised>,
 }
 
 /// What one sourcing decision covers, for an order.
