@@ -15,7 +15,7 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 use oms_core::{Engine, Event, OmsError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyMapping};
+use pyo3::types::{PyDict, PyDictMethods, PyList};
 
 use crate::engine::Options;
 use crate::errors::{poisoned, to_py_err};
@@ -258,7 +258,8 @@ pub(crate) fn events_to_py<'py>(
             dict.set_item(field_name(py, "idempotency"), to_py(py, i)?)?;
         }
         let kind = to_py(py, &e.kind)?;
-        dict.update(kind.cast::<PyMapping>()?)?;
+        // A dict's mapping view: casting to `PyMapping` would run an ABC isinstance check.
+        dict.update(kind.cast::<PyDict>()?.as_mapping())?;
         into.append(dict)?;
     }
     Ok(())
