@@ -315,6 +315,8 @@ fn plan_with(
     assignments.clear();
     let mut chosen = Vec::new();
     let mut candidates_scores = Vec::new();
+    // Candidates by standing at the first choice, best first.
+    let mut ranked: Vec<usize> = Vec::new();
     let mut excluded = Vec::new();
     let mut no_stock = Vec::new();
     let mut note = None;
@@ -381,6 +383,7 @@ fn plan_with(
             order.clear();
             order.extend(0..standings.len());
             order.sort_unstable_by(|&a, &b| compare(rules, &standings[a], &standings[b]));
+            ranked.extend(order.iter().map(|&i| standings[i].c));
             candidates_scores = order
                 .iter()
                 .map(|&i| scores(rules, req, &standings[i]))
@@ -448,14 +451,6 @@ fn plan_with(
             .map(|a| (a.candidate, a.line, a.quantity))
             .collect();
         if let Some(greedy_cost) = plan_cost(req, &greedy) {
-            let ranked: Vec<usize> = candidates_scores
-                .iter()
-                .filter_map(|cs| {
-                    req.candidates
-                        .iter()
-                        .position(|c| c.location_id == &cs.location_id)
-                })
-                .collect();
             let max = policy.max_shipments.map_or(usize::MAX, |m| m as usize);
             if let Some((cost, plan)) = cheapest_whole_plan(req, &ranked, max) {
                 if cost < greedy_cost {
