@@ -622,8 +622,8 @@ impl Engine {
                 let split = plans[b].takes.iter().any(|t| t.1 != plans[b].takes[0].1);
                 if !split
                     && self
-                        .single_site_target(&queue[b], &mut scratch)
-                        .is_none_or(|(target, _)| target >= cost_b)
+                        .single_site_target(&queue[b], cost_b, &mut scratch)
+                        .is_none()
                 {
                     continue;
                 }
@@ -727,10 +727,12 @@ impl Engine {
     }
 
     /// The cheapest location that could ship all of order `id` alone from
-    /// the stock there was before the batch, with that shipment's cost.
+    /// the stock there was before the batch for less than `below`, with
+    /// that shipment's cost. Stock is read only where the price is right.
     fn single_site_target(
         &self,
         id: &OrderId,
+        below: Decimal,
         scratch: &mut SourcingScratch,
     ) -> Option<(Decimal, usize)> {
         let order = self.orders.get(id)?;
@@ -743,29 +745,26 @@ impl Engine {
                 grams = grams.saturating_add(w.saturating_mul(per).saturating_mul(order.open(i)));
             }
         }
-        let mut best: Option<(Decimal, usize)> = None;
-        for (c, cand) in candidates.iter().enumerate() {
-            let Some((per_shipment, per_kg)) = cand.rate else {
-                continue;
-            };
-            let slot = slots[c];
-            let covers = (0..order.lines.len()).all(|i| {
+        let mut priced: Vec<(Decimal, usize)> = candidates
+            .iter()
+            .zip(slots.iter())
+            .filter_map(|(cand, &slot)| {
+                let (per_shipment, per_kg) = cand.rate?;
+                let cost = sourcing::shipment_cost(per_shipment, per_kg, grams);
+                (cost < below).then_some((cost, slot))
+            })
+            .collect();
+        priced.sort_unstable();
+        priced.into_iter().find(|&(_, slot)| {
+            (0..order.lines.len()).all(|i| {
                 order.part_slots(i).all(|(product, per)| {
                     self.products.by_slot[product]
                         .cell(slot)
                         .map_or(0, StockCell::available)
                         >= order.open(i).saturating_mul(per)
                 })
-            });
-            if !covers {
-                continue;
-            }
-            let cost = sourcing::shipment_cost(per_shipment, per_kg, grams);
-            if best.is_none_or(|b| cost < b.0) {
-                best = Some((cost, slot));
-            }
-        }
-        best
+            })
+        })
     }
 
     /// Plans order `id` alone with the batch's `promised` units taken out,
