@@ -715,18 +715,39 @@ fn key(rule: RuleName, cand: &Candidate<'_>, s: &Standing) -> u64 {
             Distance::Km(_) | Distance::Unknown => u64::MAX,
         },
         // Cost per unit, to a billionth; no rate ranks last.
-        RuleName::LowestCost => s.cost.map_or(u64::MAX, |cost| {
-            let per_unit = (cost / Decimal::from(s.units.max(1))).round_dp(9);
-            let scale = per_unit.scale().min(9);
-            u64::try_from(per_unit.mantissa())
-                .unwrap_or(u64::MAX - 1)
-                .saturating_mul(10u64.pow(9 - scale))
-                .min(u64::MAX - 1)
-        }),
+        RuleName::LowestCost => s
+            .cost
+            .map_or(u64::MAX, |cost| cost_per_unit_nanos(cost, s.units)),
         RuleName::StockBalance => u64::MAX - s.units_left,
         RuleName::LocationPriority => cand.priority.map_or(u64::MAX, u64::from),
         RuleName::LocationId | RuleName::OnlyCandidate => 0,
     }
+}
+
+/// `cost / units` in billionths, rounded half to even, as a sort key (below
+/// `u64::MAX`, which means no cost). In integers: this runs for every
+/// candidate at every choice, and a decimal division cost a fifth of a
+/// cost-led batch.
+fn cost_per_unit_nanos(cost: Decimal, units: u64) -> u64 {
+    let units = i128::from(units.max(1));
+    let scale = cost.scale();
+    let nanos = if scale <= 9 {
+        cost.mantissa().checked_mul(10i128.pow(9 - scale)).map(|n| {
+            let (q, r) = (n / units, n % units);
+            let up = 2 * r > units || (2 * r == units && q % 2 == 1);
+            q + i128::from(up)
+        })
+    } else {
+        None
+    };
+    let nanos = nanos.unwrap_or_else(|| {
+        // Finer than a billionth: rare enough for decimal arithmetic.
+        let per_unit = (cost / Decimal::from(units)).round_dp(9);
+        per_unit.mantissa() * 10i128.pow(9 - per_unit.scale().min(9))
+    });
+    u64::try_from(nanos.max(0))
+        .unwrap_or(u64::MAX - 1)
+        .min(u64::MAX - 1)
 }
 
 /// The scores reported for a standing (only the policy's rules).
@@ -966,6 +987,34 @@ mod tests {
         );
         assert_eq!(p.left, vec![3]);
         assert_eq!(p.explanation.no_stock, vec![LocationId::new("C")]);
+    }
+
+    #[test]
+    fn cost_per_unit_rounds_half_to_even_in_billionths() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(cost_per_unit_nanos(d("8.07"), 1), 8_070_000_000);
+        assert_eq!(cost_per_unit_nanos(d("10"), 3), 3_333_333_333);
+        assert_eq!(cost_per_unit_nanos(d("20"), 3), 6_666_666_667);
+        // 0.0000000025 / 1 is half way: to the even billionth (2); 35 → 4.
+        assert_eq!(cost_per_unit_nanos(d("0.0000000025"), 1), 2);
+        assert_eq!(cost_per_unit_nanos(d("0.0000000035"), 1), 4);
+        assert_eq!(cost_per_unit_nanos(d("0.000000001"), 2), 0);
+        assert_eq!(cost_per_unit_nanos(d("0.000000003"), 2), 2);
+        assert_eq!(cost_per_unit_nanos(d("12.345"), 0), 12_345_000_000);
+        for (cost, units) in [
+            ("8.07", 3u64),
+            ("123.4567", 7),
+            ("0.01", 9),
+            ("99999.99999", 13),
+        ] {
+            let exact = (d(cost) / Decimal::from(units)).round_dp(9);
+            let nanos = exact.mantissa() * 10i128.pow(9 - exact.scale());
+            assert_eq!(
+                i128::from(cost_per_unit_nanos(d(cost), units)),
+                nanos,
+                "{cost}/{units}"
+            );
+        }
     }
 
     #[test]
