@@ -503,11 +503,14 @@ impl Engine {
             };
             // Counts against `max_shipments`: the unit already ships from here.
             let in_use = !whole
-                && orders.iter().any(|o| {
-                    o.lines.iter().enumerate().any(|(i, line)| {
-                        group.is_none_or(|g| o.shipment_group(i) == g)
-                            && line.allocations.at(&l.location_id) > 0
-                    })
+                && orders.iter().any(|o| match group {
+                    None => o
+                        .lines
+                        .iter()
+                        .any(|line| line.allocations.at(&l.location_id) > 0),
+                    Some(g) => o.lines.iter().enumerate().any(|(i, line)| {
+                        o.shipment_group(i) == g && line.allocations.at(&l.location_id) > 0
+                    }),
                 });
             candidates.push(Candidate {
                 location_id: &l.location_id,

@@ -383,7 +383,10 @@ fn plan_with(
             order.clear();
             order.extend(0..standings.len());
             order.sort_unstable_by(|&a, &b| compare(rules, &standings[a], &standings[b]));
-            ranked.extend(order.iter().map(|&i| standings[i].c));
+            if rules.first() == Some(&RuleName::LowestCost) {
+                // For the whole-plan guard below.
+                ranked.extend(order.iter().map(|&i| standings[i].c));
+            }
             candidates_scores = order
                 .iter()
                 .map(|&i| scores(rules, req, &standings[i]))
