@@ -61,15 +61,21 @@ impl Engine {
         order_id: &OrderId,
         caps: Option<&FxMap<usize, u64>>,
     ) {
-        match self.sourcing_units(order_id) {
-            Units::One => self.allocate_unit(tx, std::slice::from_ref(order_id), None, caps),
-            Units::Groups(n) => {
-                for g in 0..n {
-                    self.allocate_unit(tx, std::slice::from_ref(order_id), Some(g), caps);
-                }
-            }
-            Units::Merged(members) => self.allocate_unit(tx, &members, None, caps),
-            Units::Unknown => {}
+        self.sourcing_units(order_id)
+            .each(order_id, |members, group| {
+                self.allocate_unit(tx, members, group, caps)
+            });
+    }
+
+    /// The orders sourced together with `order_id`: its merge group, or
+    /// the order alone.
+    pub(super) fn unit_orders(&self, order_id: &OrderId) -> Vec<&Order> {
+        match self.orders.get(order_id) {
+            Some(o) => match &o.merge_group {
+                Some(ids) => ids.iter().filter_map(|id| self.orders.get(id)).collect(),
+                None => vec![o],
+            },
+            None => Vec::new(),
         }
     }
 
@@ -114,16 +120,10 @@ impl Engine {
     /// whether anything moved.
     pub(super) fn reallocate_order(&mut self, tx: &mut Tx, order_id: &OrderId) -> bool {
         let mut moved = false;
-        match self.sourcing_units(order_id) {
-            Units::One => moved |= self.reallocate_unit(tx, std::slice::from_ref(order_id), None),
-            Units::Groups(n) => {
-                for g in 0..n {
-                    moved |= self.reallocate_unit(tx, std::slice::from_ref(order_id), Some(g));
-                }
-            }
-            Units::Merged(members) => moved |= self.reallocate_unit(tx, &members, None),
-            Units::Unknown => {}
-        }
+        self.sourcing_units(order_id)
+            .each(order_id, |members, group| {
+                moved |= self.reallocate_unit(tx, members, group)
+            });
         moved
     }
 
@@ -770,6 +770,20 @@ pub(super) enum Units {
     Merged(Arc<[OrderId]>),
     /// No such order.
     Unknown,
+}
+
+impl Units {
+    /// Calls `f` with the orders and shipment group of each unit of
+    /// `order_id`, in order.
+    fn each(&self, order_id: &OrderId, mut f: impl FnMut(&[OrderId], Option<u32>)) {
+        let alone = std::slice::from_ref(order_id);
+        match self {
+            Units::One => f(alone, None),
+            Units::Groups(n) => (0..*n).for_each(|g| f(alone, Some(g))),
+            Units::Merged(members) => f(members, None),
+            Units::Unknown => {}
+        }
+    }
 }
 
 /// The fair-share caps of a merge group: the sum of its orders' caps in

@@ -323,11 +323,8 @@ impl Engine {
         // What cannot be completed gives back what it holds: every order
         // of a merge group, or the order's incomplete shipment groups.
         let unit: Vec<(OrderId, Vec<LineAllocation>)> = match self.sourcing_units(order_id) {
-            allocation::Units::Merged(members) => {
-                let orders: Vec<&Order> = members
-                    .iter()
-                    .filter_map(|id| self.orders.get(id))
-                    .collect();
+            allocation::Units::Merged(_) => {
+                let orders = self.unit_orders(order_id);
                 if orders.iter().any(|o| o.has_unallocated()) {
                     orders
                         .iter()
@@ -382,14 +379,8 @@ impl Engine {
 
     /// The product slots the lines of an order's merge group (or the order) draw from.
     fn unit_products(&self, order_id: &OrderId) -> Vec<usize> {
-        let members: Vec<&Order> = match self.orders.get(order_id) {
-            Some(o) => match &o.merge_group {
-                Some(ids) => ids.iter().filter_map(|id| self.orders.get(id)).collect(),
-                None => vec![o],
-            },
-            None => Vec::new(),
-        };
-        let mut products: Vec<usize> = members
+        let mut products: Vec<usize> = self
+            .unit_orders(order_id)
             .iter()
             .flat_map(|o| (0..o.lines.len()).flat_map(|i| o.part_slots(i).map(|(p, _)| p)))
             .collect();

@@ -178,31 +178,17 @@ impl Engine {
     /// units for the new grouping, then (with `auto_allocate`) allocates
     /// what is still open.
     fn regroup_reservations(&mut self, tx: &mut Tx, order_id: &OrderId) {
-        let held = |e: &Engine| match e.sourcing_units(order_id) {
-            allocation::Units::Merged(members) => members
-                .iter()
-                .filter_map(|id| e.orders.get(id))
-                .any(|o| o.lines.iter().any(|l| !l.allocations.is_empty())),
-            _ => e
-                .orders
-                .get(order_id)
-                .is_some_and(|o| o.lines.iter().any(|l| !l.allocations.is_empty())),
-        };
-        if held(self) {
+        let holds = |o: &&Order| o.lines.iter().any(|l| !l.allocations.is_empty());
+        if self.unit_orders(order_id).iter().any(holds) {
             self.reallocate_and_refill(tx, order_id);
         }
-        if self.config.auto_allocate {
-            let members: Vec<OrderId> = match self.sourcing_units(order_id) {
-                allocation::Units::Merged(m) => m.to_vec(),
-                _ => vec![order_id.clone()],
-            };
-            if members
+        if self.config.auto_allocate
+            && self
+                .unit_orders(order_id)
                 .iter()
-                .filter_map(|id| self.orders.get(id))
                 .any(|o| o.is_releasable() && o.has_unallocated())
-            {
-                self.allocate_order(tx, order_id);
-            }
+        {
+            self.allocate_order(tx, order_id);
         }
     }
 }
