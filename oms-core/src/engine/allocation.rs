@@ -228,6 +228,7 @@ impl Engine {
             available,
             item_caps,
             workspace,
+            promise_bound,
             planned: _,
         } = scratch;
         // Items: the distinct stockable products the open lines draw from.
@@ -282,13 +283,36 @@ impl Engine {
                 available[item * n + c] = entry.cell(slot).map_or(0, StockCell::available);
             }
         }
+        *promise_bound = false;
         if let Some(promised) = promised {
-            // Plans of the batch not recorded yet.
+            // Plans of the batch not recorded yet. They bind when a
+            // location is left with less of an item than the unit needs
+            // (or with less at all, when stock balance is scored): only
+            // then can the plan differ from one made without them.
+            let balance = self
+                .planner
+                .rules()
+                .contains(&sourcing::RuleName::StockBalance);
             for (item, &product) in items.iter().enumerate() {
+                let need = if balance {
+                    u64::MAX
+                } else {
+                    lines
+                        .iter()
+                        .flat_map(|l| {
+                            parts[l.parts.clone()]
+                                .iter()
+                                .filter(|p| p.0 == item)
+                                .map(|p| l.quantity.saturating_mul(p.1))
+                        })
+                        .fold(0u64, u64::saturating_add)
+                };
                 for &(slot, units) in promised.of(product) {
                     if let Some(c) = slots.iter().position(|&s| s == slot) {
                         let cell = &mut available[item * n + c];
-                        *cell = cell.saturating_sub(units);
+                        let left = cell.saturating_sub(units);
+                        *promise_bound |= left < *cell && left < need;
+                        *cell = left;
                     }
                 }
             }
@@ -856,6 +880,10 @@ pub(super) struct SourcingScratch {
     available: Vec<u64>,
     item_caps: Vec<u64>,
     workspace: sourcing::Workspace,
+    /// Whether the last plan made with `promised` units (see [`PlanMode`])
+    /// had less stock somewhere because of them; when not, the plan from
+    /// the stock before the batch is the same.
+    promise_bound: bool,
     /// Events planned for one unit, before they are recorded.
     planned: Vec<EventKind>,
 }

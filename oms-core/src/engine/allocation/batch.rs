@@ -44,6 +44,10 @@ impl Engine {
                 let Some(cost_b) = plans[b].cost.filter(|_| plans[b].complete) else {
                     continue;
                 };
+                if !plans[b].promise_bound {
+                    // Planned as if it were alone: nothing to gain.
+                    continue;
+                }
                 // Only an order that ships in parts, or dearer than the
                 // cheapest location that could have shipped it whole
                 // before the batch, may gain: then its plan from the stock
@@ -241,6 +245,7 @@ impl Engine {
             cost,
             complete,
             takes,
+            promise_bound: scratch.promise_bound,
         }
     }
 }
@@ -265,6 +270,9 @@ struct BatchPlan {
     complete: bool,
     /// Units it takes per (product slot, location slot).
     takes: Vec<(usize, usize, u64)>,
+    /// Whether other plans of the batch left it less stock than it
+    /// needed somewhere; if not, it is the plan it would have alone.
+    promise_bound: bool,
 }
 
 /// Units promised by a batch's plans not recorded yet: per product slot,
