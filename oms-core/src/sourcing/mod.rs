@@ -574,35 +574,63 @@ fn cheapest_whole_plan(
     let in_use = req.candidates.iter().filter(|c| c.in_use).count();
     // What a set of locations costs at least: its new parcels (with the
     // split penalty past the first) and every gram at its lowest per-kg
-    // rate. Sets that cannot beat the best so far are not covered at all.
-    let lower_bound = |set: &[usize]| -> Option<Decimal> {
-        let mut fixed = Decimal::ZERO;
-        let mut per_kg = Decimal::MAX;
+    // rate, in billionths rounded down. Sets that cannot beat the best so
+    // far are not covered at all. In integers, prepared once per
+    // candidate: this runs for dozens of sets per split order.
+    let penalty = nanos_floor(req.split_penalty);
+    let rates: Vec<Option<(i128, i128)>> = req
+        .candidates
+        .iter()
+        .map(|c| c.rate.map(|(s, k)| (nanos_floor(s), nanos_floor(k))))
+        .collect();
+    let lower_bound = |set: &[usize]| -> Option<i128> {
+        let mut fixed = 0i128;
+        let mut per_kg = i128::MAX;
         let mut shipments = in_use;
         for &c in set {
-            let cand = &req.candidates[c];
-            let (s, k) = cand.rate?;
+            let (s, k) = rates[c]?;
             per_kg = per_kg.min(k);
-            if !cand.in_use {
+            if !req.candidates[c].in_use {
                 shipments += 1;
-                fixed = fixed.saturating_add(if shipments > 1 {
-                    s.saturating_add(req.split_penalty)
+                fixed = fixed.checked_add(if shipments > 1 {
+                    s.checked_add(penalty)?
                 } else {
                     s
-                });
+                })?;
             }
         }
-        Some(shipment_cost(fixed, per_kg, grams))
+        let weight = per_kg.checked_mul(i128::from(grams))?.div_euclid(1000);
+        fixed.checked_add(weight)
+    };
+    // Units of each item the order needs: a set holding fewer cannot
+    // cover it, which is cheaper to see than to try.
+    let n = req.candidates.len();
+    let mut need = vec![0u64; req.item_weights_g.len()];
+    for line in req.lines {
+        for &(item, per) in &req.parts[line.parts.clone()] {
+            need[item] = need[item].saturating_add(line.quantity.saturating_mul(per));
+        }
+    }
+    let holds_enough = |set: &[usize]| {
+        need.iter().enumerate().all(|(item, &units)| {
+            set.iter()
+                .map(|&c| req.available[item * n + c])
+                .fold(0u64, u64::saturating_add)
+                >= units
+        })
     };
     let mut best: Option<(Decimal, Placement)> = None;
     let consider = |set: &[usize], best: &mut Option<(Decimal, Placement)>| {
         let shipments = in_use + set.iter().filter(|&&c| !req.candidates[c].in_use).count();
-        if shipments > max_shipments {
+        if shipments > max_shipments || !holds_enough(set) {
             return;
         }
-        match lower_bound(set) {
-            Some(bound) if best.as_ref().is_none_or(|b| bound < b.0) => {}
-            _ => return,
+        if let (Some(bound), Some(b)) = (lower_bound(set), best.as_ref()) {
+            // Rounded down against rounded up: only sets that surely
+            // cannot win are skipped.
+            if bound >= nanos_ceil(b.0) {
+                return;
+            }
         }
         if let Some(plan) = cover(req, set) {
             if let Some(cost) = plan_cost(req, &plan) {
@@ -622,6 +650,21 @@ fn cheapest_whole_plan(
         }
     }
     best
+}
+
+/// `d` in billionths, rounded down (saturating).
+fn nanos_floor(d: Decimal) -> i128 {
+    let (m, scale) = (d.mantissa(), d.scale());
+    if scale <= 9 {
+        m.saturating_mul(10i128.pow(9 - scale))
+    } else {
+        m.div_euclid(10i128.pow(scale - 9))
+    }
+}
+
+/// `d` in billionths, rounded up (saturating).
+fn nanos_ceil(d: Decimal) -> i128 {
+    nanos_floor(-d).saturating_neg()
 }
 
 /// Covers every open unit from the locations in `set` (cheapest per kg
@@ -1018,6 +1061,22 @@ mod tests {
                 "{cost}/{units}"
             );
         }
+    }
+
+    #[test]
+    fn nanos_round_down_and_up() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(nanos_floor(d("4.50")), 4_500_000_000);
+        assert_eq!(nanos_ceil(d("4.50")), 4_500_000_000);
+        // Finer than a billionth: down and up differ by one.
+        assert_eq!(nanos_floor(d("0.0000000015")), 1);
+        assert_eq!(nanos_ceil(d("0.0000000015")), 2);
+        assert_eq!(nanos_floor(d("-0.0000000015")), -2);
+        assert_eq!(nanos_ceil(d("-0.0000000015")), -1);
+        assert_eq!(
+            nanos_floor(Decimal::MAX),
+            Decimal::MAX.mantissa() * 1_000_000_000
+        );
     }
 
     #[test]
