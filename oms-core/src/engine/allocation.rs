@@ -229,6 +229,7 @@ impl Engine {
             item_caps,
             workspace,
             promise_bound,
+            takes,
             planned: _,
         } = scratch;
         // Items: the distinct stockable products the open lines draw from.
@@ -357,6 +358,14 @@ impl Engine {
         };
         let mut explanation = self.planner.plan_in(&request, workspace);
         let cost = if promised.is_some() {
+            // What the plan takes, for the batch to promise.
+            takes.clear();
+            for a in workspace.assignments() {
+                let (k, i) = line_of_need[a.line];
+                for (product, per) in orders[k].part_slots(i) {
+                    takes.push((product, slots[a.candidate], a.quantity.saturating_mul(per)));
+                }
+            }
             self.planner.cost_of(&request, workspace)
         } else {
             None
@@ -884,6 +893,9 @@ pub(super) struct SourcingScratch {
     /// had less stock somewhere because of them; when not, the plan from
     /// the stock before the batch is the same.
     promise_bound: bool,
+    /// Units the last plan made with `promised` units takes, per
+    /// (product slot, location slot).
+    takes: Vec<(usize, usize, u64)>,
     /// Events planned for one unit, before they are recorded.
     planned: Vec<EventKind>,
 }

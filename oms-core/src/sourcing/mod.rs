@@ -656,7 +656,7 @@ fn cheapest_whole_plan(
 fn nanos_floor(d: Decimal) -> i128 {
     let (m, scale) = (d.mantissa(), d.scale());
     if scale <= 9 {
-        m.saturating_mul(10i128.pow(9 - scale))
+        m.saturating_mul(POW10[9 - scale as usize])
     } else {
         m.div_euclid(10i128.pow(scale - 9))
     }
@@ -775,17 +775,25 @@ fn key(rule: RuleName, cand: &Candidate<'_>, s: &Standing) -> u64 {
 /// candidate at every choice, and a decimal division cost a fifth of a
 /// cost-led batch.
 fn cost_per_unit_nanos(cost: Decimal, units: u64) -> u64 {
-    let units = i128::from(units.max(1));
-    let scale = cost.scale();
-    let nanos = if scale <= 9 {
-        cost.mantissa().checked_mul(10i128.pow(9 - scale)).map(|n| {
-            let (q, r) = (n / units, n % units);
-            let up = 2 * r > units || (2 * r == units && q % 2 == 1);
-            q + i128::from(up)
-        })
-    } else {
-        None
-    };
+    let units = units.max(1);
+    let scale = cost.scale() as usize;
+    let nanos = POW10
+        .get(9usize.wrapping_sub(scale))
+        .and_then(|&p| cost.mantissa().checked_mul(p))
+        .map(|n| match u64::try_from(n) {
+            // The usual case, in 64 bits.
+            Ok(n) => {
+                let (q, r) = (n / units, n % units);
+                let up = r > units - r || (r == units - r && q % 2 == 1);
+                i128::from(q + u64::from(up))
+            }
+            Err(_) => {
+                let units = i128::from(units);
+                let (q, r) = (n / units, n % units);
+                let up = 2 * r > units || (2 * r == units && q % 2 == 1);
+                q + i128::from(up)
+            }
+        });
     let nanos = nanos.unwrap_or_else(|| {
         // Finer than a billionth: rare enough for decimal arithmetic.
         let per_unit = (cost / Decimal::from(units)).round_dp(9);
@@ -795,6 +803,20 @@ fn cost_per_unit_nanos(cost: Decimal, units: u64) -> u64 {
         .unwrap_or(u64::MAX - 1)
         .min(u64::MAX - 1)
 }
+
+/// `POW10[k]` is 10^k, for turning a decimal of scale `9 - k` into billionths.
+const POW10: [i128; 10] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+    1_000_000_000,
+];
 
 /// The scores reported for a standing (only the policy's rules).
 fn scores(rules: &[RuleName], req: &Request<'_>, s: &Standing) -> CandidateScores {
@@ -817,10 +839,15 @@ fn scores(rules: &[RuleName], req: &Request<'_>, s: &Standing) -> CandidateScore
                 Distance::Unknown => {}
             },
             RuleName::LowestCost => {
-                out.cost = s
-                    .cost
-                    .zip(req.currency)
-                    .map(|(amount, currency)| Money::new(amount.round_dp(2), currency));
+                out.cost = s.cost.zip(req.currency).map(|(amount, currency)| {
+                    // Rates are usually in cents already.
+                    let cents = if amount.scale() > 2 {
+                        amount.round_dp(2)
+                    } else {
+                        amount
+                    };
+                    Money::new(cents, currency)
+                });
             }
             RuleName::StockBalance => out.units_left = Some(s.units_left),
             RuleName::LocationPriority => out.priority = cand.priority,

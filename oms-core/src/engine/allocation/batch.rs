@@ -216,30 +216,16 @@ impl Engine {
         };
         let cost = self.plan_unit(std::slice::from_ref(id), None, mode, scratch, out);
         let kind = out.pop();
-        let mut takes = Vec::new();
-        let mut complete = false;
-        if let (
-            Some(EventKind::OrderAllocated {
-                allocations,
-                backorders,
-                ..
-            }),
-            Some(order),
-        ) = (&kind, self.orders.get(id))
-        {
-            complete = backorders.is_empty() && !allocations.is_empty();
-            for a in allocations {
-                let (Some(i), Some(slot)) = (
-                    order.line_index(a.line_id.as_str()),
-                    self.locations.slot(a.location_id.as_str()),
-                ) else {
-                    continue;
-                };
-                for (product, per) in order.part_slots(i) {
-                    takes.push((product, slot, a.quantity.saturating_mul(per)));
-                }
-            }
-        }
+        let complete = matches!(
+            &kind,
+            Some(EventKind::OrderAllocated { allocations, backorders, .. })
+                if backorders.is_empty() && !allocations.is_empty()
+        );
+        let takes = if kind.is_some() {
+            scratch.takes.clone()
+        } else {
+            Vec::new()
+        };
         BatchPlan {
             kind,
             cost,
