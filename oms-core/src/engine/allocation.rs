@@ -194,10 +194,12 @@ impl Engine {
         out: &mut Vec<EventKind>,
     ) -> Option<Decimal> {
         let PlanMode {
-            caps,
+            caps: fair_caps,
             whole,
             promised,
+            keep,
         } = mode;
+        let caps = fair_caps.or(keep);
         // Held or finished orders of a merge group wait; the others go on.
         let releasable = |id: &OrderId| self.orders.get(id).filter(|o| o.is_releasable());
         let single: [&Order; 1];
@@ -371,7 +373,7 @@ impl Engine {
             None
         };
 
-        if caps.is_some() {
+        if fair_caps.is_some() {
             let caps = &item_caps[..];
             let capped: Vec<String> = items
                 .iter()
@@ -791,6 +793,10 @@ struct PlanMode<'a> {
     /// slot, location slot): not available. With it, the plan's shipping
     /// cost is returned.
     promised: Option<&'a Promised>,
+    /// At most `keep[product slot]` units of a product, like `caps` but
+    /// not reported as a fair share: a batch re-planning an order keeps
+    /// the units it was given.
+    keep: Option<&'a FxMap<usize, u64>>,
 }
 
 /// What one sourcing decision covers, for an order.

@@ -24,14 +24,14 @@ impl Engine {
         let mut promised = Promised::default();
         let mut plans: Vec<BatchPlan> = Vec::with_capacity(queue.len());
         for id in queue {
-            let plan = self.batch_plan(id, &promised, &mut scratch, &mut out);
+            let plan = self.batch_plan(id, &promised, None, &mut scratch, &mut out);
             promised.add(&plan.takes);
             plans.push(plan);
         }
         // Who holds what: (product slot, location slot) -> plans.
         let mut holders: FxMap<(usize, usize), Vec<usize>> = FxMap::default();
         for (k, plan) in plans.iter().enumerate() {
-            if plan.complete {
+            if plan.cost.is_some() {
                 for &(product, slot, _) in &plan.takes {
                     holders.entry((product, slot)).or_default().push(k);
                 }
@@ -41,7 +41,7 @@ impl Engine {
         for _ in 0..BATCH_ROUNDS {
             let mut gained = false;
             for b in 0..plans.len() {
-                let Some(cost_b) = plans[b].cost.filter(|_| plans[b].complete) else {
+                let Some(cost_b) = plans[b].cost.filter(|_| !plans[b].takes.is_empty()) else {
                     continue;
                 };
                 if !plans[b].promise_bound {
@@ -54,14 +54,23 @@ impl Engine {
                 // before the batch says what it wants that others hold.
                 let split = plans[b].takes.iter().any(|t| t.1 != plans[b].takes[0].1);
                 if !split
-                    && self
-                        .single_site_target(&queue[b], cost_b, &mut scratch)
-                        .is_none()
+                    && (!plans[b].complete
+                        || self
+                            .single_site_target(&queue[b], cost_b, &mut scratch)
+                            .is_none())
                 {
                     continue;
                 }
-                let ideal = self.batch_plan(&queue[b], &before_batch, &mut scratch, &mut out);
-                if !ideal.complete || ideal.cost.is_none_or(|c| c >= cost_b) {
+                // An order served in part keeps the units it was given.
+                let keep_b = plans[b].kept();
+                let ideal = self.batch_plan(
+                    &queue[b],
+                    &before_batch,
+                    keep_b.as_ref(),
+                    &mut scratch,
+                    &mut out,
+                );
+                if !ideal.serves_as(&plans[b]) || ideal.cost.is_none_or(|c| c >= cost_b) {
                     continue;
                 }
                 let mut wanted: Vec<(usize, usize)> = Vec::new();
@@ -90,17 +99,32 @@ impl Engine {
                             continue;
                         }
                         tried.push(a);
-                        let Some(cost_a) = plans[a].cost.filter(|_| plans[a].complete) else {
+                        let Some(cost_a) = plans[a].cost else {
                             continue;
                         };
                         promised.remove(&plans[a].takes);
                         promised.remove(&plans[b].takes);
-                        let new_b = self.batch_plan(&queue[b], &promised, &mut scratch, &mut out);
+                        let new_b = self.batch_plan(
+                            &queue[b],
+                            &promised,
+                            keep_b.as_ref(),
+                            &mut scratch,
+                            &mut out,
+                        );
                         promised.add(&new_b.takes);
-                        let new_a = self.batch_plan(&queue[a], &promised, &mut scratch, &mut out);
+                        let keep_a = plans[a].kept();
+                        let new_a = self.batch_plan(
+                            &queue[a],
+                            &promised,
+                            keep_a.as_ref(),
+                            &mut scratch,
+                            &mut out,
+                        );
                         let better = match (new_a.cost, new_b.cost) {
                             (Some(x), Some(y)) => {
-                                new_a.complete && new_b.complete && x + y < cost_a + cost_b
+                                new_a.serves_as(&plans[a])
+                                    && new_b.serves_as(&plans[b])
+                                    && x + y < cost_a + cost_b
                             }
                             _ => false,
                         };
@@ -206,12 +230,14 @@ impl Engine {
         &self,
         id: &OrderId,
         promised: &Promised,
+        keep: Option<&FxMap<usize, u64>>,
         scratch: &mut SourcingScratch,
         out: &mut Vec<EventKind>,
     ) -> BatchPlan {
         out.clear();
         let mode = PlanMode {
             promised: Some(promised),
+            keep,
             ..PlanMode::default()
         };
         let cost = self.plan_unit(std::slice::from_ref(id), None, mode, scratch, out);
@@ -259,6 +285,40 @@ struct BatchPlan {
     /// Whether other plans of the batch left it less stock than it
     /// needed somewhere; if not, it is the plan it would have alone.
     promise_bound: bool,
+}
+
+impl BatchPlan {
+    /// Whether this plan serves every line of the order exactly as many
+    /// units as `other` does, and some.
+    fn serves_as(&self, other: &BatchPlan) -> bool {
+        match (&self.kind, &other.kind) {
+            (
+                Some(EventKind::OrderAllocated {
+                    allocations,
+                    backorders,
+                    ..
+                }),
+                Some(EventKind::OrderAllocated {
+                    backorders: theirs,
+                    ..
+                }),
+            ) => !allocations.is_empty() && backorders == theirs,
+            _ => false,
+        }
+    }
+
+    /// For a plan that serves the order in part, the units of each
+    /// product it takes: re-planned, the order takes no more than that.
+    fn kept(&self) -> Option<FxMap<usize, u64>> {
+        if self.complete {
+            return None;
+        }
+        let mut units: FxMap<usize, u64> = FxMap::default();
+        for &(product, _, n) in &self.takes {
+            *units.entry(product).or_default() += n;
+        }
+        Some(units)
+    }
 }
 
 /// Units promised by a batch's plans not recorded yet: per product slot,
