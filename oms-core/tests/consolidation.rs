@@ -292,3 +292,50 @@ fn splitting_an_allocated_order_re_sources_each_group() {
     );
     assert_replays(&s);
 }
+
+#[test]
+fn with_auto_allocate_a_split_or_merge_allocates_what_it_can_at_once() {
+    let mut s = Shop::new(json!({"require_payment": false, "auto_allocate": true}));
+    s.ok(json!({"type":"set_sourcing_policy","rules":["ship_complete","nearest"],"allow_partial":false}));
+    s.receive("A", "W1", 3);
+    // Placed and tried at once: B is missing, and ship-complete holds everything back.
+    s.ok(order("O1", &[("1", "A", 1), ("2", "B", 1)]));
+    assert!(held(&s, &["O1"]).is_empty());
+    // The split allocates the group that can ship, in the same command.
+    let events = s.ok(json!({"type":"split_order","order_id":"O1","groups":[["1"],["2"]]}));
+    assert_eq!(names(&events)[0], "order_split");
+    assert!(
+        names(&events).contains(&"order_allocated"),
+        "{:?}",
+        names(&events)
+    );
+    assert_eq!(
+        held(&s, &["O1"]),
+        vec![("O1".into(), "1".into(), "W1".into(), 1)]
+    );
+
+    // Two orders of one customer: O3 waits for C, which only W2 has with A.
+    s.receive("A", "W2", 1);
+    s.ok(order("O2", &[("1", "A", 1)]));
+    s.ok(order("O3", &[("1", "C", 1)]));
+    assert_eq!(
+        held(&s, &["O2"]),
+        vec![("O2".into(), "1".into(), "W1".into(), 1)]
+    );
+    s.receive("C", "W2", 1);
+    assert_eq!(
+        held(&s, &["O3"]),
+        vec![("O3".into(), "1".into(), "W2".into(), 1)]
+    );
+    // Merged, they ship together from W2, re-planned in the same command.
+    let events = s.ok(json!({"type":"merge_orders","order_ids":["O2","O3"]}));
+    assert_eq!(names(&events)[0], "orders_merged");
+    assert_eq!(
+        held(&s, &["O2", "O3"]),
+        vec![
+            ("O2".into(), "1".into(), "W2".into(), 1),
+            ("O3".into(), "1".into(), "W2".into(), 1)
+        ]
+    );
+    assert_replays(&s);
+}

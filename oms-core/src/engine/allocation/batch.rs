@@ -299,8 +299,7 @@ impl BatchPlan {
                     ..
                 }),
                 Some(EventKind::OrderAllocated {
-                    backorders: theirs,
-                    ..
+                    backorders: theirs, ..
                 }),
             ) => !allocations.is_empty() && backorders == theirs,
             _ => false,
