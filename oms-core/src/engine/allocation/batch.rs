@@ -8,16 +8,18 @@ impl Engine {
     /// Batch allocation under a policy led by `lowest_cost`: the orders are
     /// planned one by one in allocation order, as always, but before
     /// anything is recorded the plans are improved by pairs. An order B
-    /// that ships in parts, or dearer than the cheapest location that
-    /// could have shipped it whole before the batch, is planned again from
-    /// the stock there was before the batch; for the stock that plan uses
-    /// and other orders of the batch now hold, up to [`MAX_PARTNERS`] of
-    /// those orders A are tried in turn: A's and B's plans are dropped, B
-    /// is planned first and A second, and the pair is kept when both are
-    /// still served completely and together cost less. Only completely
-    /// served orders take part, so every line gets exactly the units first
-    /// come, first served gives it; only where they ship from changes. The
-    /// plans are then recorded in allocation order. [`BATCH_ROUNDS`] passes.
+    /// whose plan other plans of the batch constrained, and that ships in
+    /// parts or dearer than the cheapest location that could have shipped
+    /// it whole before the batch, is planned again from the stock there
+    /// was before the batch; for the stock that plan uses and other orders
+    /// of the batch now hold, up to [`MAX_PARTNERS`] of those orders A are
+    /// tried in turn: A's and B's plans are dropped, B is planned first and
+    /// A second, and the pair is kept when both serve every line exactly
+    /// as many units as before and together cost less. An order served in
+    /// part is re-planned with at most the units of each product it had.
+    /// So every line gets exactly the units first come, first served gives
+    /// it; only where they ship from changes. The plans are then recorded
+    /// in allocation order. [`BATCH_ROUNDS`] passes.
     pub(super) fn allocate_batch_by_cost(&mut self, tx: &mut Tx, queue: &[OrderId]) {
         let mut scratch = std::mem::take(&mut self.sourcing_scratch);
         let mut out = std::mem::take(&mut scratch.planned);
