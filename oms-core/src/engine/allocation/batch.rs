@@ -64,7 +64,7 @@ impl Engine {
                     continue;
                 }
                 // An order served in part keeps the units it was given.
-                let keep_b = plans[b].kept();
+                let keep_b = plans[b].kept(self.orders.get(&queue[b]));
                 let ideal = self.batch_plan(
                     &queue[b],
                     &before_batch,
@@ -114,7 +114,7 @@ impl Engine {
                             &mut out,
                         );
                         promised.add(&new_b.takes);
-                        let keep_a = plans[a].kept();
+                        let keep_a = plans[a].kept(self.orders.get(&queue[a]));
                         let new_a = self.batch_plan(
                             &queue[a],
                             &promised,
@@ -308,13 +308,21 @@ impl BatchPlan {
         }
     }
 
-    /// For a plan that serves the order in part, the units of each
-    /// product it takes: re-planned, the order takes no more than that.
-    fn kept(&self) -> Option<FxMap<usize, u64>> {
+    /// For a plan that serves `order` in part, the units of each of its
+    /// products the plan takes (none of a line's product it leaves
+    /// backordered): re-planned, the order takes no more than that.
+    fn kept(&self, order: Option<&Order>) -> Option<FxMap<usize, u64>> {
         if self.complete {
             return None;
         }
         let mut units: FxMap<usize, u64> = FxMap::default();
+        if let Some(order) = order {
+            for i in 0..order.lines.len() {
+                for (product, _) in order.part_slots(i) {
+                    units.insert(product, 0);
+                }
+            }
+        }
         for &(product, _, n) in &self.takes {
             *units.entry(product).or_default() += n;
         }
