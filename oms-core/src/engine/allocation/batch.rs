@@ -58,10 +58,11 @@ impl Engine {
                     // Planned as if it were alone: nothing to gain.
                     continue;
                 }
-                // Only an order that ships in parts, or dearer than the
-                // cheapest location that could have shipped it whole
-                // before the batch, may gain: then its plan from the stock
-                // before the batch says what it wants that others hold.
+                // Only an order that ships in parts, or (served
+                // completely) dearer than the cheapest location that could
+                // have shipped it whole before the batch, may gain: then
+                // its plan from the stock before the batch says what it
+                // wants that others hold.
                 let split = plans[b].takes.iter().any(|t| t.1 != plans[b].takes[0].1);
                 if !split
                     && (!plans[b].complete
