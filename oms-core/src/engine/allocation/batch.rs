@@ -386,3 +386,45 @@ impl Promised {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_partly_served_order_keeps_what_it_took_and_none_of_a_backordered_line() {
+        let mut engine = Engine::new(Config {
+            require_payment: false,
+            ..Config::default()
+        });
+        let at = chrono::DateTime::UNIX_EPOCH;
+        for json in [
+            r#"{"type":"define_product","sku":"A","name":"A"}"#,
+            r#"{"type":"define_product","sku":"B","name":"B"}"#,
+            r#"{"type":"place_order","order_id":"O","channel":"web","customer_id":"C",
+                "ship_to":{"name":"N","line1":"1 Main St","city":"Town","postal_code":"10001","country":"US"},
+                "lines":[{"line_id":"1","sku":"A","quantity":2,"unit_price":{"amount":"1","currency":"USD"}},
+                         {"line_id":"2","sku":"B","quantity":1,"unit_price":{"amount":"1","currency":"USD"}}]}"#,
+        ] {
+            let command: Command = serde_json::from_str(json).unwrap();
+            engine.execute(command, at).unwrap();
+        }
+        let (a, b) = (
+            engine.products.slot("A").unwrap(),
+            engine.products.slot("B").unwrap(),
+        );
+        let order = engine.orders.get(&OrderId::new("O"));
+        let mut plan = BatchPlan {
+            kind: None,
+            cost: None,
+            complete: false,
+            takes: vec![(a, 0, 1), (a, 1, 1)],
+            promise_bound: true,
+        };
+        let kept = plan.kept(order).unwrap();
+        // Line 2 (B) was left backordered: re-planned, it must stay so.
+        assert_eq!((kept.get(&a), kept.get(&b)), (Some(&2), Some(&0)));
+        plan.complete = true;
+        assert_eq!(plan.kept(order), None);
+    }
+}
