@@ -72,15 +72,7 @@ impl Engine {
                 {
                     continue;
                 }
-                // An order served in part keeps the units it was given.
-                let keep_b = plans[b].kept(self.orders.get(&queue[b]));
-                let ideal = self.batch_plan(
-                    &queue[b],
-                    &before_batch,
-                    keep_b.as_ref(),
-                    &mut scratch,
-                    &mut out,
-                );
+                let ideal = self.replan(queue, &plans, b, &before_batch, &mut scratch, &mut out);
                 if !ideal.serves_as(&plans[b]) || ideal.cost.is_none_or(|c| c >= cost_b) {
                     continue;
                 }
@@ -115,40 +107,30 @@ impl Engine {
                         };
                         promised.remove(&plans[a].takes);
                         promised.remove(&plans[b].takes);
-                        let new_b = self.batch_plan(
-                            &queue[b],
-                            &promised,
-                            keep_b.as_ref(),
-                            &mut scratch,
-                            &mut out,
-                        );
+                        let new_b =
+                            self.replan(queue, &plans, b, &promised, &mut scratch, &mut out);
                         promised.add(&new_b.takes);
-                        let keep_a = plans[a].kept(self.orders.get(&queue[a]));
-                        let new_a = self.batch_plan(
-                            &queue[a],
-                            &promised,
-                            keep_a.as_ref(),
-                            &mut scratch,
-                            &mut out,
-                        );
-                        let better = match (new_a.cost, new_b.cost) {
-                            (Some(x), Some(y)) => {
-                                new_a.serves_as(&plans[a])
-                                    && new_b.serves_as(&plans[b])
-                                    && x + y < cost_a + cost_b
+                        let new_a =
+                            self.replan(queue, &plans, a, &promised, &mut scratch, &mut out);
+                        let saved = match (new_a.cost, new_b.cost) {
+                            (Some(x), Some(y))
+                                if new_a.serves_as(&plans[a]) && new_b.serves_as(&plans[b]) =>
+                            {
+                                // Saturated costs cannot be compared: no trade.
+                                cost_a
+                                    .checked_add(cost_b)
+                                    .and_then(|t| t.checked_sub(x))
+                                    .and_then(|t| t.checked_sub(y))
                             }
-                            _ => false,
+                            _ => None,
                         };
-                        if !better {
+                        let Some(saved) = saved.filter(|s| *s > Decimal::ZERO) else {
                             promised.remove(&new_b.takes);
                             promised.add(&plans[a].takes);
                             promised.add(&plans[b].takes);
                             continue;
-                        }
+                        };
                         promised.add(&new_a.takes);
-                        let saved = cost_a + cost_b
-                            - new_a.cost.unwrap_or_default()
-                            - new_b.cost.unwrap_or_default();
                         for (k, new, partner) in [(a, new_a, b), (b, new_b, a)] {
                             for &(product, slot, _) in &plans[k].takes {
                                 if let Some(v) = holders.get_mut(&(product, slot)) {
@@ -235,6 +217,23 @@ impl Engine {
                 })
             })
         })
+    }
+
+    /// Plans `queue[k]` again with `promised` taken out. An order its
+    /// batch plan serves in part keeps the units of each product it was
+    /// given (see [`BatchPlan::kept`]), so a trade never changes who gets
+    /// how many.
+    fn replan(
+        &self,
+        queue: &[OrderId],
+        plans: &[BatchPlan],
+        k: usize,
+        promised: &Promised,
+        scratch: &mut SourcingScratch,
+        out: &mut Vec<EventKind>,
+    ) -> BatchPlan {
+        let keep = plans[k].kept(self.orders.get(&queue[k]));
+        self.batch_plan(&queue[k], promised, keep.as_ref(), scratch, out)
     }
 
     /// Plans order `id` alone with the batch's `promised` units taken out,
