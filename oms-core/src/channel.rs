@@ -103,7 +103,9 @@ impl ChannelDef {
 
 /// Percentages are JSON numbers; read through their shortest decimal form
 /// so that `3.2` is exactly 3.2, not the nearest binary fraction.
-fn percent_in<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<Decimal>, D::Error> {
+pub(crate) fn percent_in<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Decimal>, D::Error> {
     use serde::de::Error;
     let Some(n) = Option::<f64>::deserialize(d)? else {
         return Ok(None);
@@ -116,7 +118,10 @@ fn percent_in<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<Dec
         .map_err(|e| D::Error::custom(format!("percent {n}: {e}")))
 }
 
-fn percent_out<S: Serializer>(p: &Option<Decimal>, s: S) -> std::result::Result<S::Ok, S::Error> {
+pub(crate) fn percent_out<S: Serializer>(
+    p: &Option<Decimal>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
     use rust_decimal::prelude::ToPrimitive;
     match p {
         Some(p) => s.serialize_f64(p.to_f64().unwrap_or(0.0)),

@@ -14,12 +14,14 @@ use crate::channel::ChannelDef;
 use crate::error::{OmsError, Result};
 use crate::holds::StockHold;
 use crate::ids::{
-    Channel, ChannelOrderId, CustomerId, Hold, LineId, LocationId, OrderId, ShipmentId, Sku,
-    StockHoldId,
+    Channel, ChannelOrderId, CustomerId, Hold, LineId, LocationId, OrderId, PoId, ReceiptId,
+    ShipmentId, Sku, StockHoldId, SupplierId,
 };
 use crate::money::Money;
 use crate::order::{Address, CustomerTier, PaymentKind, Priority};
+use crate::purchasing::{Billing, ReceiptLine, Supplier, SupplierItem};
 use crate::sourcing::SourcingPolicy;
+use chrono::NaiveDate;
 
 /// Every command the engine understands.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -76,6 +78,30 @@ pub enum Command {
     UnmergeOrders(UnmergeOrders),
     /// Splits an order's lines into shipment groups sourced separately.
     SplitOrder(SplitOrder),
+    /// Creates or updates a supplier.
+    DefineSupplier(DefineSupplier),
+    /// Creates or updates what a supplier sells of one SKU, at what cost.
+    SetSupplierItem(SetSupplierItem),
+    /// Creates a draft purchase order.
+    CreatePo(CreatePo),
+    /// Changes a PO before anything arrived; an approved or sent PO goes
+    /// back through approval.
+    AmendPo(AmendPo),
+    /// Submits a draft PO for approval; within `po_approval_threshold` it
+    /// is approved at once.
+    SubmitPo(SubmitPo),
+    /// Approves a submitted PO.
+    ApprovePo(ApprovePo),
+    /// Rejects a submitted PO.
+    RejectPo(RejectPo),
+    /// Marks an approved PO as sent to the supplier: its units become `incoming`.
+    SendPo(SendPo),
+    /// Records a goods receipt against a sent PO.
+    ReceivePo(ReceivePo),
+    /// Closes a PO, cancelling whatever is still open.
+    ClosePo(ClosePo),
+    /// Cancels a PO nothing of which has arrived.
+    CancelPo(CancelPo),
 }
 
 impl Command {
@@ -163,6 +189,17 @@ impl Command {
             ),
             Command::UnmergeOrders(c) => ("order", c.order_id.arc()),
             Command::SplitOrder(c) => ("order", c.order_id.arc()),
+            Command::DefineSupplier(c) => ("supplier", c.0.supplier_id.arc()),
+            Command::SetSupplierItem(c) => ("supplier", c.0.supplier_id.arc()),
+            Command::CreatePo(c) => ("purchase order", c.po_id.arc()),
+            Command::AmendPo(c) => ("purchase order", c.po_id.arc()),
+            Command::SubmitPo(c) => ("purchase order", c.po_id.arc()),
+            Command::ApprovePo(c) => ("purchase order", c.po_id.arc()),
+            Command::RejectPo(c) => ("purchase order", c.po_id.arc()),
+            Command::SendPo(c) => ("purchase order", c.po_id.arc()),
+            Command::ReceivePo(c) => ("purchase order", c.po_id.arc()),
+            Command::ClosePo(c) => ("purchase order", c.po_id.arc()),
+            Command::CancelPo(c) => ("purchase order", c.po_id.arc()),
         };
         Some((kind, id.clone()))
     }
@@ -547,6 +584,148 @@ pub struct SplitOrder {
 
 /// The variants with their `type` tags: conversions from each command
 /// struct, [`Command::name`], [`Command::NAMES`] and [`Command::deserialize_named`].
+/// `define_supplier`: the [`Supplier`] itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(transparent)]
+pub struct DefineSupplier(pub Supplier);
+
+/// `set_supplier_item`: the [`SupplierItem`] itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(transparent)]
+pub struct SetSupplierItem(pub SupplierItem);
+
+/// A PO line as a command gives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PoLineInput {
+    /// The line's id, unique within the PO.
+    pub line_id: LineId,
+    /// Our SKU (a defined product, not a kit).
+    pub sku: Sku,
+    /// Units to order, at least 1.
+    pub quantity: u64,
+    /// Cost per unit in the supplier's currency (optional: the supplier
+    /// item's cost for this quantity, price breaks included).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_cost: Option<Money>,
+    /// When the units should arrive (optional: the command's date plus
+    /// the item's or the supplier's lead time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_date: Option<NaiveDate>,
+}
+
+/// `create_po`: a draft purchase order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePo {
+    /// The PO's id, unique across the engine.
+    pub po_id: PoId,
+    /// The supplier (defined with `define_supplier`).
+    pub supplier_id: SupplierId,
+    /// Where the goods are to arrive.
+    pub location_id: LocationId,
+    /// At least one line.
+    pub lines: Vec<PoLineInput>,
+    /// Who is billed (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing: Option<Billing>,
+    /// Free text (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+/// `amend_po`: what to change; omitted fields stay as they are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AmendPo {
+    /// The PO.
+    pub po_id: PoId,
+    /// The PO's new lines, replacing all of the old ones (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lines: Option<Vec<PoLineInput>>,
+    /// A new ship-to location (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location_id: Option<LocationId>,
+    /// New billing details (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing: Option<Billing>,
+    /// New notes (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+/// `submit_po`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitPo {
+    /// The PO, in `draft`.
+    pub po_id: PoId,
+}
+
+/// `approve_po`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovePo {
+    /// The PO, in `submitted`.
+    pub po_id: PoId,
+    /// Who approved it (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
+}
+
+/// `reject_po`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RejectPo {
+    /// The PO, in `submitted`.
+    pub po_id: PoId,
+    /// Why.
+    pub reason: String,
+}
+
+/// `send_po`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendPo {
+    /// The PO, in `approved`.
+    pub po_id: PoId,
+}
+
+/// `receive_po`: a goods receipt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReceivePo {
+    /// The PO, in `sent` or `partially_received`.
+    pub po_id: PoId,
+    /// The receipt's id, unique within the PO.
+    pub receipt_id: ReceiptId,
+    /// Where the goods arrived (usually the PO's location).
+    pub location_id: LocationId,
+    /// What arrived, per PO line; each line at most once.
+    pub lines: Vec<ReceiptLine>,
+}
+
+/// `close_po`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClosePo {
+    /// The PO, in `partially_received` or `received`.
+    pub po_id: PoId,
+    /// Why (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `cancel_po`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelPo {
+    /// The PO: nothing of it received yet.
+    pub po_id: PoId,
+    /// Why.
+    pub reason: String,
+}
+
 macro_rules! commands {
     ($($t:ident = $name:literal),* $(,)?) => {
         $(
@@ -619,6 +798,17 @@ commands!(
     MergeOrders = "merge_orders",
     UnmergeOrders = "unmerge_orders",
     SplitOrder = "split_order",
+    DefineSupplier = "define_supplier",
+    SetSupplierItem = "set_supplier_item",
+    CreatePo = "create_po",
+    AmendPo = "amend_po",
+    SubmitPo = "submit_po",
+    ApprovePo = "approve_po",
+    RejectPo = "reject_po",
+    SendPo = "send_po",
+    ReceivePo = "receive_po",
+    ClosePo = "close_po",
+    CancelPo = "cancel_po",
 );
 
 #[cfg(test)]
@@ -655,6 +845,17 @@ mod tests {
         r#"{"type":"merge_orders","order_ids":["SO-1","SO-2"],"into_order_id":"SO-2"}"#,
         r#"{"type":"unmerge_orders","order_id":"SO-1"}"#,
         r#"{"type":"split_order","order_id":"SO-1","groups":[["1"],["2","3"]]}"#,
+        r#"{"type":"define_supplier","supplier_id":"ACME","name":"Acme","currency":"USD","lead_time_days":7,"min_order_value":{"amount":"100","currency":"USD"},"payment_terms":"net 30","over_receipt_tolerance_percent":2.5,"contact":{"email":"buy@acme.test"}}"#,
+        r#"{"type":"set_supplier_item","supplier_id":"ACME","sku":"A","supplier_sku":"AC-1","unit_cost":{"amount":"1.20","currency":"USD"},"case_pack":12,"moq":24,"price_breaks":[{"min_quantity":120,"unit_cost":{"amount":"1.00","currency":"USD"}}],"lead_time_days":5,"dropship":true}"#,
+        r#"{"type":"create_po","po_id":"PO-1","supplier_id":"ACME","location_id":"WH1","lines":[{"line_id":"1","sku":"A","quantity":24,"unit_cost":{"amount":"1.20","currency":"USD"},"expected_date":"2026-02-01"}],"billing":{"name":"Shop Inc"},"notes":"rush"}"#,
+        r#"{"type":"amend_po","po_id":"PO-1","lines":[{"line_id":"1","sku":"A","quantity":36}],"notes":"more"}"#,
+        r#"{"type":"submit_po","po_id":"PO-1"}"#,
+        r#"{"type":"approve_po","po_id":"PO-1","approved_by":"ann"}"#,
+        r#"{"type":"reject_po","po_id":"PO-1","reason":"too dear"}"#,
+        r#"{"type":"send_po","po_id":"PO-1"}"#,
+        r#"{"type":"receive_po","po_id":"PO-1","receipt_id":"R1","location_id":"WH1","lines":[{"line_id":"1","quantity":10,"damaged":1}]}"#,
+        r#"{"type":"close_po","po_id":"PO-1","reason":"short"}"#,
+        r#"{"type":"cancel_po","po_id":"PO-1","reason":"not needed"}"#,
     ];
 
     #[test]

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -13,9 +13,14 @@ use crate::catalog::{Location, Product};
 use crate::channel::ChannelDef;
 use crate::command::{PlaceOrder, ShipLine};
 use crate::holds::{HoldEnd, StockHold};
-use crate::ids::{Channel, Hold, LineId, LocationId, OrderId, ShipmentId, Sku, StockHoldId};
+use crate::ids::{
+    Channel, Hold, LineId, LocationId, OrderId, PoId, ReceiptId, ShipmentId, Sku, StockHoldId,
+};
 use crate::money::Money;
 use crate::order::{LocationQuantity, OrderStatus, PaymentKind};
+use crate::purchasing::{
+    Billing, PoLine, PoStatus, PurchaseOrder, ReceiptLine, Supplier, SupplierItem,
+};
 use crate::sourcing::{Explanation, SourcingPolicy};
 
 /// Version of the event and snapshot formats. Bumped on any incompatible
@@ -146,6 +151,10 @@ pub enum EventKind {
         /// The reference given with the receipt (optional).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reference: Option<String>,
+        /// Of `quantity`, the units that arrived damaged (optional, from
+        /// `receive_po`): they go to the `damaged` bucket, not on hand.
+        #[serde(default, skip_serializing_if = "crate::util::is_zero")]
+        damaged: u64,
     },
     /// On-hand changed by `delta`; a cycle count carries `counted` and reason `cycle_count`.
     StockAdjusted {
@@ -349,6 +358,111 @@ pub enum EventKind {
         /// The new status.
         to: OrderStatus,
     },
+    /// A supplier was defined or updated.
+    SupplierDefined {
+        /// The supplier as it now is.
+        supplier: Supplier,
+    },
+    /// What a supplier sells of a SKU was set.
+    SupplierItemSet {
+        /// The item as it now is.
+        item: SupplierItem,
+    },
+    /// A draft PO was created: the whole PO, costs and dates resolved.
+    PoCreated {
+        /// The PO, in `draft`.
+        po: PurchaseOrder,
+    },
+    /// A PO was changed; an approved or sent one is `submitted` again.
+    PoAmended {
+        /// The PO.
+        po_id: PoId,
+        /// Its lines now, costs and dates resolved.
+        lines: Vec<PoLine>,
+        /// Its ship-to location now.
+        location_id: LocationId,
+        /// Its billing details now.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        billing: Option<Billing>,
+        /// Its notes now.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        notes: Option<String>,
+        /// Its status after the change: an approved or sent PO is
+        /// `submitted` again, others keep theirs.
+        status: PoStatus,
+    },
+    /// A draft PO was submitted for approval.
+    PoSubmitted {
+        /// The PO.
+        po_id: PoId,
+        /// Its total.
+        total: Money,
+        /// Whether someone must approve it: the total is above
+        /// `po_approval_threshold`, or the threshold is in another currency.
+        needs_approval: bool,
+    },
+    /// A submitted PO was approved.
+    PoApproved {
+        /// The PO.
+        po_id: PoId,
+        /// Who approved it; none when approved at once within the threshold.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        approved_by: Option<String>,
+    },
+    /// A submitted PO was rejected.
+    PoRejected {
+        /// The PO.
+        po_id: PoId,
+        /// Why.
+        reason: String,
+    },
+    /// An approved PO was sent to the supplier.
+    PoSent {
+        /// The PO.
+        po_id: PoId,
+    },
+    /// Goods arrived against a PO. The stock itself moves with the
+    /// `stock_received` events recorded right after it.
+    PoReceived {
+        /// The PO.
+        po_id: PoId,
+        /// The receipt.
+        receipt_id: ReceiptId,
+        /// Where the goods arrived.
+        location_id: LocationId,
+        /// What arrived per line.
+        lines: Vec<ReceiptLine>,
+        /// The PO's status after the receipt.
+        status: PoStatus,
+    },
+    /// A PO was closed; what was still open is cancelled.
+    PoClosed {
+        /// The PO.
+        po_id: PoId,
+        /// Units cancelled per line (lines with none left out).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        cancelled: Vec<LineQuantity>,
+        /// Why (optional).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// A PO was cancelled before anything arrived.
+    PoCancelled {
+        /// The PO.
+        po_id: PoId,
+        /// Why.
+        reason: String,
+    },
+    /// A PO was seen late for the first time: a line with open units was
+    /// expected before the day (UTC) of the command that saw it.
+    PoLate {
+        /// The PO.
+        po_id: PoId,
+        /// The earliest expected date of its open lines.
+        expected_date: NaiveDate,
+        /// The lines with open units expected before that day.
+        lines: Vec<LineId>,
+    },
 }
 
 impl EventKind {
@@ -380,6 +494,18 @@ impl EventKind {
             EventKind::OrderSplit { .. } => "order_split",
             EventKind::AvailabilityChanged { .. } => "availability_changed",
             EventKind::OrderStatusChanged { .. } => "order_status_changed",
+            EventKind::SupplierDefined { .. } => "supplier_defined",
+            EventKind::SupplierItemSet { .. } => "supplier_item_set",
+            EventKind::PoCreated { .. } => "po_created",
+            EventKind::PoAmended { .. } => "po_amended",
+            EventKind::PoSubmitted { .. } => "po_submitted",
+            EventKind::PoApproved { .. } => "po_approved",
+            EventKind::PoRejected { .. } => "po_rejected",
+            EventKind::PoSent { .. } => "po_sent",
+            EventKind::PoReceived { .. } => "po_received",
+            EventKind::PoClosed { .. } => "po_closed",
+            EventKind::PoCancelled { .. } => "po_cancelled",
+            EventKind::PoLate { .. } => "po_late",
         }
     }
 

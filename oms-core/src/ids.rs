@@ -139,6 +139,21 @@ id_type!(
     StockHoldId, "^[^\\u0000-\\u001f\\u007f]+$", 128
 );
 
+id_type!(
+    /// A supplier (vendor) the shop buys from.
+    SupplierId, "^[^\\u0000-\\u001f\\u007f]+$", 128
+);
+
+id_type!(
+    /// A purchase order's id, unique across the engine.
+    PoId, "^[^\\u0000-\\u001f\\u007f]+$", 128
+);
+
+id_type!(
+    /// A goods receipt against a purchase order, unique within the PO.
+    ReceiptId, "^[^\\u0000-\\u001f\\u007f]+$", 128
+);
+
 impl Hold {
     /// Placed on new orders when `require_payment` is set; lifted by payment.
     pub const AWAITING_PAYMENT: &'static str = "awaiting_payment";

@@ -33,6 +33,10 @@ pub struct StockCell {
     /// Units kept back from allocation and from sale.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub safety_stock: u64,
+    /// Units that arrived damaged (all time; part of `received`): kept
+    /// apart, never on hand, never available.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub damaged: u64,
 }
 
 fn is_zero(v: &u64) -> bool {
@@ -42,7 +46,8 @@ fn is_zero(v: &u64) -> bool {
 impl StockCell {
     /// Physical sellable units at the location.
     pub fn on_hand(&self) -> u64 {
-        (self.received + self.adjusted_in).saturating_sub(self.adjusted_out + self.shipped)
+        (self.received + self.adjusted_in)
+            .saturating_sub(self.adjusted_out + self.shipped + self.damaged)
     }
 
     /// Units allocation may still reserve: `on_hand - reserved - safety_stock`, never below 0.
@@ -61,7 +66,10 @@ impl StockCell {
     /// and reservations never exceed what is on hand.
     pub fn check(&self) -> Result<(), String> {
         let inflow = self.received.checked_add(self.adjusted_in);
-        let outflow = self.adjusted_out.checked_add(self.shipped);
+        let outflow = self
+            .adjusted_out
+            .checked_add(self.shipped)
+            .and_then(|o| o.checked_add(self.damaged));
         match (inflow, outflow) {
             (Some(i), Some(o)) if o <= i => {}
             _ => return Err(format!("outflow exceeds inflow: {self:?}")),
@@ -101,6 +109,10 @@ pub struct StockLevel {
     pub adjusted_out: u64,
     /// Units shipped from this location (all time).
     pub shipped: u64,
+    /// Units that arrived damaged (all time): never on hand or available.
+    pub damaged: u64,
+    /// Units on their way here: the open units of sent purchase orders.
+    pub incoming: u64,
 }
 
 impl StockLevel {
@@ -116,6 +128,8 @@ impl StockLevel {
             adjusted_in: c.adjusted_in,
             adjusted_out: c.adjusted_out,
             shipped: c.shipped,
+            damaged: c.damaged,
+            incoming: 0,
         }
     }
 }
@@ -133,8 +147,14 @@ mod tests {
             shipped: 3,
             reserved: 4,
             safety_stock: 2,
+            damaged: 0,
         };
         assert_eq!(c.on_hand(), 8);
+        // Damaged units are never on hand.
+        let d = StockCell { damaged: 3, ..c };
+        assert_eq!((d.on_hand(), d.available()), (5, 0));
+        assert!(d.check().is_ok());
+        assert!(StockCell { damaged: 9, ..c }.check().is_err());
         assert_eq!(c.available(), 2);
         assert_eq!(c.unreserved(), 4);
         assert!(c.check().is_ok());

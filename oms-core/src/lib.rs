@@ -57,6 +57,7 @@ pub mod ids;
 pub mod inventory;
 pub mod money;
 pub mod order;
+pub mod purchasing;
 pub mod schema;
 pub mod sourcing;
 mod util;
@@ -70,7 +71,7 @@ pub use event::{Event, EventKind, Idempotency, SCHEMA_VERSION};
 pub use holds::{HoldEnd, StockHold};
 pub use ids::{
     check_id, check_sku, Channel, ChannelOrderId, CustomerId, Hold, LineId, LocationId, OrderId,
-    ShipmentId, Sku, StockHoldId,
+    PoId, ReceiptId, ShipmentId, Sku, StockHoldId, SupplierId,
 };
 pub use inventory::{StockCell, StockLevel};
 pub use money::{Currency, Money};

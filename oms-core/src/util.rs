@@ -84,6 +84,11 @@ pub(crate) fn is_false(b: &bool) -> bool {
     !*b
 }
 
+/// For `skip_serializing_if`: leaves zero counters out of JSON.
+pub(crate) fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,6 +26,12 @@ fn committed_schemas_match_the_code() {
 #[test]
 fn schemas_name_every_command_and_event() {
     let commands = oms_core::schema::command_schema();
+    for name in oms_core::Command::NAMES {
+        assert!(
+            commands.contains(&format!("\"{name}\"")),
+            "command schema lacks {name}"
+        );
+    }
     for name in [
         "define_location",
         "define_product",
@@ -55,6 +61,18 @@ fn schemas_name_every_command_and_event() {
         "order_shipped",
         "line_cancelled",
         "order_status_changed",
+        "supplier_defined",
+        "supplier_item_set",
+        "po_created",
+        "po_amended",
+        "po_submitted",
+        "po_approved",
+        "po_rejected",
+        "po_sent",
+        "po_received",
+        "po_closed",
+        "po_cancelled",
+        "po_late",
     ] {
         assert!(
             events.contains(&format!("\"{name}\"")),

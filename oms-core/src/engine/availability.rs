@@ -136,7 +136,19 @@ impl Engine {
             | EventKind::OrdersUnmerged { .. }
             | EventKind::OrderSplit { .. }
             | EventKind::AvailabilityChanged { .. }
-            | EventKind::OrderStatusChanged { .. } => {}
+            | EventKind::OrderStatusChanged { .. }
+            | EventKind::SupplierDefined { .. }
+            | EventKind::SupplierItemSet { .. }
+            | EventKind::PoCreated { .. }
+            | EventKind::PoAmended { .. }
+            | EventKind::PoSubmitted { .. }
+            | EventKind::PoApproved { .. }
+            | EventKind::PoRejected { .. }
+            | EventKind::PoSent { .. }
+            | EventKind::PoReceived { .. }
+            | EventKind::PoClosed { .. }
+            | EventKind::PoCancelled { .. }
+            | EventKind::PoLate { .. } => {}
         }
         out.sort_unstable();
         out.dedup();

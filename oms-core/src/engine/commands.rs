@@ -216,6 +216,7 @@ impl Engine {
             location_id: c.location_id,
             quantity: c.quantity,
             reference: c.reference,
+            damaged: 0,
         };
         self.record_stock_change(tx, product, true, kind);
         Ok(())
@@ -281,7 +282,13 @@ impl Engine {
 
     /// Records a stock change and, when it made units available, offers
     /// them to waiting orders.
-    fn record_stock_change(&mut self, tx: &mut Tx, product: usize, freed: bool, kind: EventKind) {
+    pub(super) fn record_stock_change(
+        &mut self,
+        tx: &mut Tx,
+        product: usize,
+        freed: bool,
+        kind: EventKind,
+    ) {
         self.emit(tx, kind);
         if freed {
             self.fill_backorders(tx, &[product]);
@@ -952,7 +959,7 @@ fn check_description(d: &str) -> Result<()> {
     Ok(())
 }
 
-fn check_address(a: &Address) -> Result<()> {
+pub(super) fn check_address(a: &Address) -> Result<()> {
     check_text("name", a.name(), MAX_NAME)?;
     check_text("line1", a.line1(), MAX_NAME)?;
     if let Some(l) = a.line2() {

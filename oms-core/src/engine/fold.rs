@@ -74,13 +74,20 @@ impl Engine {
                 sku,
                 location_id,
                 quantity,
+                damaged,
                 ..
             } => {
+                if damaged > quantity {
+                    return Err(OmsError::conflict(format!(
+                        "{damaged} damaged of {quantity} received"
+                    )));
+                }
                 let cell = self.cell_for_event(sku, location_id)?;
                 cell.received = cell
                     .received
                     .checked_add(*quantity)
                     .ok_or_else(|| OmsError::conflict("received overflows"))?;
+                cell.damaged = cell.damaged.saturating_add(*damaged);
             }
             EventKind::StockAdjusted {
                 sku,
@@ -288,6 +295,18 @@ impl Engine {
             EventKind::OrderStatusChanged { .. } | EventKind::AvailabilityChanged { .. } => {
                 return Ok(())
             }
+            EventKind::SupplierDefined { .. }
+            | EventKind::SupplierItemSet { .. }
+            | EventKind::PoCreated { .. }
+            | EventKind::PoAmended { .. }
+            | EventKind::PoSubmitted { .. }
+            | EventKind::PoApproved { .. }
+            | EventKind::PoRejected { .. }
+            | EventKind::PoSent { .. }
+            | EventKind::PoReceived { .. }
+            | EventKind::PoClosed { .. }
+            | EventKind::PoCancelled { .. }
+            | EventKind::PoLate { .. } => return self.fold_purchasing(kind, origin),
         }
         if let Some(order) = kind.order_id().and_then(|id| self.orders.get_mut(id)) {
             order.version += 1;

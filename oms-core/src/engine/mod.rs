@@ -12,6 +12,7 @@ mod commands;
 mod consolidation;
 mod fold;
 mod holds;
+mod purchasing;
 mod queries;
 mod snapshot;
 
@@ -74,6 +75,12 @@ pub struct Config {
     /// How allocation chooses locations (default: [`SourcingPolicy::default`]);
     /// `set_sourcing_policy` replaces it.
     pub sourcing: SourcingPolicy,
+    /// Purchase orders with a total above this need `approve_po`; at or
+    /// below it (in the same currency) `submit_po` approves them at once.
+    /// A PO in another currency always needs approval. None (the
+    /// default): every PO is approved on submission.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub po_approval_threshold: Option<Money>,
 }
 
 impl Default for Config {
@@ -84,6 +91,7 @@ impl Default for Config {
             high_value_threshold: None,
             auto_allocate: false,
             sourcing: SourcingPolicy::default(),
+            po_approval_threshold: None,
         }
     }
 }
@@ -109,7 +117,16 @@ impl Config {
     pub fn check(&self) -> Result<()> {
         self.sourcing
             .check()
-            .map_err(|e| e.within(|| "sourcing".into()))
+            .map_err(|e| e.within(|| "sourcing".into()))?;
+        if let Some(t) = &self.po_approval_threshold {
+            if t.amount.is_sign_negative() && !t.amount.is_zero() {
+                return Err(OmsError::validation(
+                    "po_approval_threshold.amount",
+                    format!("{} is negative", t.amount),
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -574,6 +591,8 @@ pub struct Engine {
     stock_holds: BTreeMap<StockHoldId, StockHold>,
     /// Idempotency keys seen, with the fingerprint of their command.
     idempotency: BTreeMap<String, u64>,
+    /// Suppliers, their items and purchase orders.
+    purchasing: purchasing::Purchasing,
 }
 
 impl Engine {
@@ -597,6 +616,7 @@ impl Engine {
             sourcing_scratch: Default::default(),
             stock_holds: BTreeMap::new(),
             idempotency: BTreeMap::new(),
+            purchasing: Default::default(),
         }
         .with_rates()
     }
@@ -731,6 +751,7 @@ impl Engine {
             None => e,
         });
         if result.is_ok() {
+            self.report_late_pos(&mut tx);
             self.emit_status_changes(&mut tx);
             self.emit_availability_changes(&mut tx);
         }
@@ -767,6 +788,17 @@ impl Engine {
             Command::MergeOrders(c) => self.merge_orders(c, tx)?,
             Command::UnmergeOrders(c) => self.unmerge_orders(c, tx)?,
             Command::SplitOrder(c) => self.split_order(c, tx)?,
+            Command::DefineSupplier(c) => self.define_supplier(c, tx)?,
+            Command::SetSupplierItem(c) => self.set_supplier_item(c, tx)?,
+            Command::CreatePo(c) => self.create_po(c, tx)?,
+            Command::AmendPo(c) => self.amend_po(c, tx)?,
+            Command::SubmitPo(c) => self.submit_po(c, tx)?,
+            Command::ApprovePo(c) => self.approve_po(c, tx)?,
+            Command::RejectPo(c) => self.reject_po(c, tx)?,
+            Command::SendPo(c) => self.send_po(c, tx)?,
+            Command::ReceivePo(c) => self.receive_po(c, tx)?,
+            Command::ClosePo(c) => self.close_po(c, tx)?,
+            Command::CancelPo(c) => self.cancel_po(c, tx)?,
         }
         Ok(())
     }

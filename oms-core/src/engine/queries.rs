@@ -107,14 +107,16 @@ impl Engine {
                 adjusted_in: 0,
                 adjusted_out: 0,
                 shipped: 0,
+                damaged: 0,
+                incoming: 0,
             });
         }
         let cell = entry.cell(slot).copied().unwrap_or_default();
-        Ok(StockLevel::from_cell(
-            entry.product.sku.clone(),
-            location,
-            &cell,
-        ))
+        let incoming = self.incoming(&entry.product.sku, &location);
+        Ok(StockLevel {
+            incoming,
+            ..StockLevel::from_cell(entry.product.sku.clone(), location, &cell)
+        })
     }
 
     /// Stock of one SKU at every location, sorted by location id.

@@ -1,6 +1,7 @@
 //! Snapshots, restore, and the invariant check.
 
 use super::*;
+use crate::purchasing::{PurchaseOrder, Supplier, SupplierItem};
 
 impl Engine {
     /// Serializes the whole state deterministically: the same state gives
@@ -40,6 +41,9 @@ impl Engine {
             channels: self.channels.values().collect(),
             stock_holds: self.stock_holds.values().collect(),
             idempotency: &self.idempotency,
+            suppliers: self.purchasing.suppliers.values().collect(),
+            supplier_items: self.purchasing.items.values().collect(),
+            purchase_orders: self.purchasing.pos.values().collect(),
         };
         // Serializing plain data to a Vec cannot fail.
         serde_json::to_vec(&snapshot).unwrap_or_default()
@@ -120,6 +124,40 @@ impl Engine {
                 .map_err(|err| OmsError::conflict(err.to_string()))?;
         }
         e.idempotency = s.idempotency;
+        for supplier in s.suppliers {
+            let id = supplier.supplier_id.clone();
+            if e.purchasing
+                .suppliers
+                .insert(id.clone(), supplier)
+                .is_some()
+            {
+                return Err(OmsError::conflict(format!("supplier {id} appears twice")));
+            }
+        }
+        for item in s.supplier_items {
+            let key = (item.supplier_id.clone(), item.sku.clone());
+            if !e.purchasing.suppliers.contains_key(&key.0) {
+                return Err(OmsError::conflict(format!(
+                    "item {} of unknown supplier {}",
+                    key.1, key.0
+                )));
+            }
+            if e.purchasing.items.insert(key.clone(), item).is_some() {
+                return Err(OmsError::conflict(format!(
+                    "item {} of supplier {} appears twice",
+                    key.1, key.0
+                )));
+            }
+        }
+        for po in s.purchase_orders {
+            let id = po.po_id.clone();
+            if e.purchasing.pos.insert(id.clone(), po).is_some() {
+                return Err(OmsError::conflict(format!(
+                    "purchase order {id} appears twice"
+                )));
+            }
+        }
+        e.purchasing.reindex();
         e.refresh_rates();
         e.rebuild_indexes();
         e.check_invariants().map_err(OmsError::conflict)?;
@@ -280,6 +318,7 @@ impl Engine {
                 ));
             }
         }
+        self.purchasing.check()?;
         for s in self.shipments.values() {
             if !self.orders.contains_key(&s.order_id) {
                 return Err(format!(
@@ -315,6 +354,12 @@ struct SnapshotRef<'a> {
     stock_holds: Vec<&'a StockHold>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     idempotency: &'a BTreeMap<String, u64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppliers: Vec<&'a Supplier>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    supplier_items: Vec<&'a SupplierItem>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    purchase_orders: Vec<&'a PurchaseOrder>,
 }
 
 #[derive(Deserialize)]
@@ -333,4 +378,10 @@ struct Snapshot {
     stock_holds: Vec<StockHold>,
     #[serde(default)]
     idempotency: BTreeMap<String, u64>,
+    #[serde(default)]
+    suppliers: Vec<Supplier>,
+    #[serde(default)]
+    supplier_items: Vec<SupplierItem>,
+    #[serde(default)]
+    purchase_orders: Vec<PurchaseOrder>,
 }

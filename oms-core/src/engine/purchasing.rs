@@ -1,0 +1,903 @@
+//! Purchasing in the engine: suppliers, their items, purchase orders and
+//! their lifecycle ([`crate::purchasing::PO_TRANSITIONS`]), receipts into
+//! stock, and late POs. The rules live in [`crate::purchasing`]; here
+//! commands are checked against the state and their events folded.
+
+use chrono::{Days, NaiveDate};
+
+use super::commands::{check_address, check_quantity};
+use super::*;
+use crate::ids::{PoId, SupplierId};
+use crate::purchasing::{
+    Billing, PoLine, PoStatus, PurchaseOrder, PurchaseOrderView, Supplier, SupplierItem,
+};
+
+/// The purchasing state: what was recorded, and two indexes derived from
+/// the POs (rebuilt on restore, never snapshotted).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Purchasing {
+    pub(super) suppliers: BTreeMap<SupplierId, Supplier>,
+    pub(super) items: BTreeMap<(SupplierId, Sku), SupplierItem>,
+    pub(super) pos: BTreeMap<PoId, PurchaseOrder>,
+    /// Open units of sent POs per (SKU, ship-to location).
+    incoming: BTreeMap<(Sku, LocationId), u64>,
+    /// POs that may yet be reported late, by the earliest expected date
+    /// of their open lines.
+    due: BTreeSet<(NaiveDate, PoId)>,
+}
+
+/// Whether a PO in `status` is watched for lateness: it has been
+/// submitted and is not over.
+fn watched(status: PoStatus) -> bool {
+    matches!(
+        status,
+        PoStatus::Submitted | PoStatus::Approved | PoStatus::Sent | PoStatus::PartiallyReceived
+    )
+}
+
+impl Purchasing {
+    fn index(&mut self, po: &PurchaseOrder, sign: bool) {
+        if po.status.is_incoming() {
+            for l in &po.lines {
+                let open = l.open();
+                if open == 0 {
+                    continue;
+                }
+                let key = (l.sku.clone(), po.location_id.clone());
+                let n = self.incoming.entry(key.clone()).or_default();
+                *n = if sign {
+                    n.saturating_add(open)
+                } else {
+                    n.saturating_sub(open)
+                };
+                if *n == 0 {
+                    self.incoming.remove(&key);
+                }
+            }
+        }
+        if watched(po.status) && !po.reported_late {
+            if let Some(date) = po.next_expected() {
+                let key = (date, po.po_id.clone());
+                if sign {
+                    self.due.insert(key);
+                } else {
+                    self.due.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// Changes PO `po_id` with `f`, keeping the indexes in step.
+    fn update<T>(
+        &mut self,
+        po_id: &PoId,
+        f: impl FnOnce(&mut PurchaseOrder) -> Result<T>,
+    ) -> Result<T> {
+        let mut po = self
+            .pos
+            .remove(po_id)
+            .ok_or_else(|| OmsError::not_found("purchase order", po_id))?;
+        self.index(&po, false);
+        let result = f(&mut po);
+        self.index(&po, true);
+        self.pos.insert(po_id.clone(), po);
+        result
+    }
+
+    fn insert(&mut self, po: PurchaseOrder) {
+        self.index(&po, true);
+        self.pos.insert(po.po_id.clone(), po);
+    }
+
+    /// Rebuilds the derived indexes from the POs.
+    pub(super) fn reindex(&mut self) {
+        self.incoming.clear();
+        self.due.clear();
+        let pos = std::mem::take(&mut self.pos);
+        for po in pos.values() {
+            self.index(po, true);
+        }
+        self.pos = pos;
+    }
+
+    /// Open units of sent POs of `sku` bound for `location_id`.
+    pub(super) fn incoming(&self, sku: &Sku, location_id: &LocationId) -> u64 {
+        self.incoming
+            .get(&(sku.clone(), location_id.clone()))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Checks that the indexes agree with the POs, and each PO with its
+    /// own counters.
+    pub(super) fn check(&self) -> std::result::Result<(), String> {
+        let mut again = self.clone();
+        again.reindex();
+        if again.incoming != self.incoming || again.due != self.due {
+            return Err("purchasing indexes out of date".into());
+        }
+        for po in self.pos.values() {
+            for l in &po.lines {
+                if l.damaged > l.received {
+                    return Err(format!(
+                        "PO {} line {}: damaged exceeds received",
+                        po.po_id, l.line_id
+                    ));
+                }
+            }
+            let ok = match po.status {
+                PoStatus::Received => po.nothing_open(),
+                PoStatus::PartiallyReceived => po.has_receipts() && !po.nothing_open(),
+                PoStatus::Closed | PoStatus::Cancelled => po.nothing_open(),
+                _ => !po.has_receipts(),
+            };
+            if !ok {
+                return Err(format!(
+                    "PO {} is {} but its lines say otherwise",
+                    po.po_id, po.status
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The longest lead time accepted, in days (ten years).
+const MAX_LEAD_TIME_DAYS: u32 = 3_650;
+
+fn check_lead_time(field: &str, days: u32) -> Result<()> {
+    if days > MAX_LEAD_TIME_DAYS {
+        return Err(OmsError::validation(
+            field,
+            format!("{days} days is more than {MAX_LEAD_TIME_DAYS}"),
+        ));
+    }
+    Ok(())
+}
+
+/// A cost: in `currency` and not negative.
+fn check_cost(field: &str, cost: &Money, currency: Currency) -> Result<()> {
+    if cost.currency != currency {
+        return Err(OmsError::validation(
+            format!("{field}.currency"),
+            format!(
+                "{} differs from the supplier's currency {currency}",
+                cost.currency
+            ),
+        ));
+    }
+    if cost.amount.is_sign_negative() && !cost.amount.is_zero() {
+        return Err(OmsError::validation(
+            format!("{field}.amount"),
+            format!("{} is negative", cost.amount),
+        ));
+    }
+    Ok(())
+}
+
+fn check_billing(b: &Billing) -> Result<()> {
+    check_text("billing.name", &b.name, MAX_NAME)?;
+    if let Some(a) = &b.address {
+        check_address(a).map_err(|e| e.within(|| "billing.address".into()))?;
+    }
+    for (field, v) in [
+        ("billing.tax_id", &b.tax_id),
+        ("billing.reference", &b.reference),
+    ] {
+        if let Some(v) = v {
+            check_text(field, v, MAX_NAME)?;
+        }
+    }
+    Ok(())
+}
+
+impl Engine {
+    fn supplier_of(&self, supplier_id: &SupplierId) -> Result<&Supplier> {
+        self.purchasing
+            .suppliers
+            .get(supplier_id)
+            .ok_or_else(|| OmsError::not_found("supplier", supplier_id))
+    }
+
+    fn po(&self, po_id: &PoId) -> Result<&PurchaseOrder> {
+        self.purchasing
+            .pos
+            .get(po_id)
+            .ok_or_else(|| OmsError::not_found("purchase order", po_id))
+    }
+
+    pub(super) fn define_supplier(&mut self, c: DefineSupplier, tx: &mut Tx) -> Result<()> {
+        let s = c.0;
+        check_id("supplier_id", s.supplier_id.as_str())?;
+        check_text("name", &s.name, MAX_NAME)?;
+        check_lead_time("lead_time_days", s.lead_time_days)?;
+        if let Some(m) = &s.min_order_value {
+            check_cost("min_order_value", m, s.currency)?;
+        }
+        if let Some(t) = &s.payment_terms {
+            check_text("payment_terms", t, MAX_NAME)?;
+        }
+        if let Some(p) = s.over_receipt_tolerance_percent {
+            if p.is_sign_negative() && !p.is_zero() || p > Decimal::ONE_HUNDRED {
+                return Err(OmsError::validation(
+                    "over_receipt_tolerance_percent",
+                    format!("{p} is not a percentage from 0 to 100"),
+                ));
+            }
+        }
+        if let Some(a) = &s.address {
+            check_address(a).map_err(|e| e.within(|| "address".into()))?;
+        }
+        if let Some(contact) = &s.contact {
+            for (field, v) in [
+                ("contact.name", &contact.name),
+                ("contact.email", &contact.email),
+                ("contact.phone", &contact.phone),
+            ] {
+                if let Some(v) = v {
+                    check_text(field, v, MAX_NAME)?;
+                }
+            }
+        }
+        if let Some(old) = self.purchasing.suppliers.get(&s.supplier_id) {
+            if *old == s {
+                return Ok(());
+            }
+            // Its items' costs and its POs are in the old currency.
+            let used = self.purchasing.items.keys().any(|k| k.0 == s.supplier_id)
+                || self
+                    .purchasing
+                    .pos
+                    .values()
+                    .any(|po| po.supplier_id == s.supplier_id);
+            if old.currency != s.currency && used {
+                return Err(OmsError::validation(
+                    "currency",
+                    format!(
+                        "supplier {} has items or purchase orders in {}; it cannot change to {}",
+                        s.supplier_id, old.currency, s.currency
+                    ),
+                ));
+            }
+        }
+        self.emit(tx, EventKind::SupplierDefined { supplier: s });
+        Ok(())
+    }
+
+    pub(super) fn set_supplier_item(&mut self, c: SetSupplierItem, tx: &mut Tx) -> Result<()> {
+        let item = c.0;
+        let currency = self.supplier_of(&item.supplier_id)?.currency;
+        self.purchasable(&item.sku, "sku")?;
+        if let Some(s) = &item.supplier_sku {
+            check_text("supplier_sku", s, MAX_NAME)?;
+        }
+        check_cost("unit_cost", &item.unit_cost, currency)?;
+        if let Some(p) = item.case_pack {
+            check_quantity("case_pack", p, 1)?;
+        }
+        if let Some(m) = item.moq {
+            check_quantity("moq", m, 1)?;
+        }
+        for (i, b) in item.price_breaks.iter().enumerate() {
+            let field = format!("price_breaks[{i}]");
+            check_quantity(&format!("{field}.min_quantity"), b.min_quantity, 1)?;
+            check_cost(&format!("{field}.unit_cost"), &b.unit_cost, currency)?;
+            if item.price_breaks[..i]
+                .iter()
+                .any(|o| o.min_quantity == b.min_quantity)
+            {
+                return Err(OmsError::validation(
+                    format!("{field}.min_quantity"),
+                    format!("{} is listed twice", b.min_quantity),
+                ));
+            }
+        }
+        if let Some(d) = item.lead_time_days {
+            check_lead_time("lead_time_days", d)?;
+        }
+        let key = (item.supplier_id.clone(), item.sku.clone());
+        if self.purchasing.items.get(&key) == Some(&item) {
+            return Ok(());
+        }
+        self.emit(tx, EventKind::SupplierItemSet { item });
+        Ok(())
+    }
+
+    /// A SKU that can be bought: a defined product that is not a kit.
+    fn purchasable(&self, sku: &Sku, field: &str) -> Result<()> {
+        check_sku(field, sku.as_str())?;
+        let entry = self
+            .products
+            .get(sku)
+            .ok_or_else(|| OmsError::not_found("product", sku))?;
+        if entry.product.is_kit() {
+            return Err(OmsError::validation(
+                field,
+                format!("{sku} is a kit; buy its components"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// PO lines from a command: checked, with costs from the supplier's
+    /// items and dates from lead times where the command gives none.
+    fn po_lines(
+        &self,
+        supplier: &Supplier,
+        lines: &[PoLineInput],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<PoLine>> {
+        if lines.is_empty() || lines.len() > MAX_LINES {
+            return Err(OmsError::validation(
+                "lines",
+                format!("a purchase order has 1 to {MAX_LINES} lines"),
+            ));
+        }
+        let mut out: Vec<PoLine> = Vec::with_capacity(lines.len());
+        for (i, l) in lines.iter().enumerate() {
+            let field = |f: &str| format!("lines[{i}].{f}");
+            check_id(&field("line_id"), l.line_id.as_str())?;
+            if lines[..i].iter().any(|o| o.line_id == l.line_id) {
+                return Err(OmsError::validation(
+                    field("line_id"),
+                    format!("{} is used twice", l.line_id),
+                ));
+            }
+            self.purchasable(&l.sku, &field("sku"))?;
+            check_quantity(&field("quantity"), l.quantity, 1)?;
+            let item = self
+                .purchasing
+                .items
+                .get(&(supplier.supplier_id.clone(), l.sku.clone()));
+            let unit_cost = match (&l.unit_cost, item) {
+                (Some(c), _) => {
+                    check_cost(&field("unit_cost"), c, supplier.currency)?;
+                    *c
+                }
+                (None, Some(item)) => item.unit_cost_for(l.quantity),
+                (None, None) => {
+                    return Err(OmsError::validation(
+                        field("unit_cost"),
+                        format!(
+                            "supplier {} has no item for {}; give a unit_cost",
+                            supplier.supplier_id, l.sku
+                        ),
+                    ))
+                }
+            };
+            let expected_date = match l.expected_date {
+                Some(d) => d,
+                None => {
+                    let days = item
+                        .and_then(|i| i.lead_time_days)
+                        .unwrap_or(supplier.lead_time_days);
+                    at.date_naive()
+                        .checked_add_days(Days::new(u64::from(days)))
+                        .ok_or_else(|| {
+                            OmsError::validation(field("expected_date"), "out of range")
+                        })?
+                }
+            };
+            out.push(PoLine {
+                line_id: l.line_id.clone(),
+                sku: l.sku.clone(),
+                quantity: l.quantity,
+                unit_cost,
+                expected_date,
+                received: 0,
+                damaged: 0,
+                cancelled: 0,
+            });
+        }
+        crate::purchasing::totals(&out, supplier.currency)
+            .map_err(|e| OmsError::validation("lines", e.to_string()))?;
+        Ok(out)
+    }
+
+    fn check_po_text(billing: Option<&Billing>, notes: Option<&String>) -> Result<()> {
+        if let Some(b) = billing {
+            check_billing(b)?;
+        }
+        if let Some(n) = notes {
+            check_text("notes", n, MAX_TEXT)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn create_po(&mut self, c: CreatePo, tx: &mut Tx) -> Result<()> {
+        check_id("po_id", c.po_id.as_str())?;
+        if self.purchasing.pos.contains_key(&c.po_id) {
+            return Err(OmsError::duplicate(
+                "purchase order",
+                &c.po_id,
+                "already exists",
+            ));
+        }
+        let supplier = self.supplier_of(&c.supplier_id)?;
+        if !self.locations.contains(c.location_id.as_str()) {
+            return Err(OmsError::not_found("location", &c.location_id));
+        }
+        Self::check_po_text(c.billing.as_ref(), c.notes.as_ref())?;
+        let lines = self.po_lines(supplier, &c.lines, tx.at)?;
+        let po = PurchaseOrder {
+            po_id: c.po_id,
+            supplier_id: c.supplier_id,
+            location_id: c.location_id,
+            currency: supplier.currency,
+            status: PoStatus::Draft,
+            lines,
+            billing: c.billing,
+            notes: c.notes,
+            receipts: Vec::new(),
+            reported_late: false,
+        };
+        self.emit(tx, EventKind::PoCreated { po });
+        Ok(())
+    }
+
+    pub(super) fn amend_po(&mut self, c: AmendPo, tx: &mut Tx) -> Result<()> {
+        let po = self.po(&c.po_id)?;
+        if !po.status.is_amendable() || po.has_receipts() {
+            return Err(OmsError::transition(
+                "purchase order",
+                &c.po_id,
+                po.status,
+                format!("amend_po: a {} purchase order cannot be changed", po.status),
+            ));
+        }
+        let status = match po.status {
+            PoStatus::Approved | PoStatus::Sent => {
+                po.status.check_transition(PoStatus::Submitted, &c.po_id)?;
+                PoStatus::Submitted
+            }
+            s => s,
+        };
+        let location_id = match c.location_id {
+            Some(l) => {
+                if !self.locations.contains(l.as_str()) {
+                    return Err(OmsError::not_found("location", &l));
+                }
+                l
+            }
+            None => po.location_id.clone(),
+        };
+        Self::check_po_text(c.billing.as_ref(), c.notes.as_ref())?;
+        let lines = match &c.lines {
+            Some(lines) => self.po_lines(self.supplier_of(&po.supplier_id)?, lines, tx.at)?,
+            None => po.lines.clone(),
+        };
+        let kind = EventKind::PoAmended {
+            po_id: c.po_id,
+            lines,
+            location_id,
+            billing: c.billing.or_else(|| po.billing.clone()),
+            notes: c.notes.or_else(|| po.notes.clone()),
+            status,
+        };
+        self.emit(tx, kind);
+        Ok(())
+    }
+
+    pub(super) fn submit_po(&mut self, c: SubmitPo, tx: &mut Tx) -> Result<()> {
+        let po = self.po(&c.po_id)?;
+        po.status.check_transition(PoStatus::Submitted, &c.po_id)?;
+        let total = po.totals()?.ordered;
+        let supplier = self.supplier_of(&po.supplier_id)?;
+        if let Some(min) = supplier.min_order_value {
+            if min.currency == total.currency && total.amount < min.amount {
+                return Err(OmsError::validation(
+                    "lines",
+                    format!(
+                        "the total {total} is below supplier {}'s minimum order value {min}",
+                        supplier.supplier_id
+                    ),
+                ));
+            }
+        }
+        let needs_approval = self
+            .config
+            .po_approval_threshold
+            .is_some_and(|t| t.currency != total.currency || total.amount > t.amount);
+        self.emit(
+            tx,
+            EventKind::PoSubmitted {
+                po_id: c.po_id.clone(),
+                total,
+                needs_approval,
+            },
+        );
+        if !needs_approval {
+            self.emit(
+                tx,
+                EventKind::PoApproved {
+                    po_id: c.po_id,
+                    approved_by: None,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    pub(super) fn approve_po(&mut self, c: ApprovePo, tx: &mut Tx) -> Result<()> {
+        self.po(&c.po_id)?
+            .status
+            .check_transition(PoStatus::Approved, &c.po_id)?;
+        if let Some(by) = &c.approved_by {
+            check_text("approved_by", by, MAX_NAME)?;
+        }
+        self.emit(
+            tx,
+            EventKind::PoApproved {
+                po_id: c.po_id,
+                approved_by: c.approved_by,
+            },
+        );
+        Ok(())
+    }
+
+    pub(super) fn reject_po(&mut self, c: RejectPo, tx: &mut Tx) -> Result<()> {
+        self.po(&c.po_id)?
+            .status
+            .check_transition(PoStatus::Rejected, &c.po_id)?;
+        check_text("reason", &c.reason, MAX_TEXT)?;
+        self.emit(
+            tx,
+            EventKind::PoRejected {
+                po_id: c.po_id,
+                reason: c.reason,
+            },
+        );
+        Ok(())
+    }
+
+    pub(super) fn send_po(&mut self, c: SendPo, tx: &mut Tx) -> Result<()> {
+        self.po(&c.po_id)?
+            .status
+            .check_transition(PoStatus::Sent, &c.po_id)?;
+        self.emit(tx, EventKind::PoSent { po_id: c.po_id });
+        Ok(())
+    }
+
+    pub(super) fn receive_po(&mut self, c: ReceivePo, tx: &mut Tx) -> Result<()> {
+        let po = self.po(&c.po_id)?;
+        if !po.status.is_incoming() {
+            // Names the move a receipt would make.
+            po.status
+                .check_transition(PoStatus::PartiallyReceived, &c.po_id)?;
+        }
+        check_id("receipt_id", c.receipt_id.as_str())?;
+        if po.receipts.contains(&c.receipt_id) {
+            return Err(OmsError::duplicate(
+                "receipt",
+                &c.receipt_id,
+                format!("already recorded on purchase order {}", c.po_id),
+            ));
+        }
+        check_id("location_id", c.location_id.as_str())?;
+        if !self.locations.contains(c.location_id.as_str()) {
+            return Err(OmsError::not_found("location", &c.location_id));
+        }
+        if c.lines.is_empty() || c.lines.len() > MAX_LINES {
+            return Err(OmsError::validation(
+                "lines",
+                format!("a receipt has 1 to {MAX_LINES} lines"),
+            ));
+        }
+        let supplier = self.supplier_of(&po.supplier_id)?;
+        let mut after = po.clone();
+        let mut products = Vec::with_capacity(c.lines.len());
+        for (i, r) in c.lines.iter().enumerate() {
+            let field = |f: &str| format!("lines[{i}].{f}");
+            if c.lines[..i].iter().any(|o| o.line_id == r.line_id) {
+                return Err(OmsError::validation(
+                    field("line_id"),
+                    format!("{} is listed twice", r.line_id),
+                ));
+            }
+            let Some(line) = after.lines.iter_mut().find(|l| l.line_id == r.line_id) else {
+                return Err(OmsError::validation(
+                    field("line_id"),
+                    format!("purchase order {} has no line {}", c.po_id, r.line_id),
+                ));
+            };
+            check_quantity(&field("quantity"), r.quantity, 1)?;
+            if r.damaged > r.quantity {
+                return Err(OmsError::validation(
+                    field("damaged"),
+                    format!("{} damaged of {} received", r.damaged, r.quantity),
+                ));
+            }
+            let most = supplier.receivable(line.quantity);
+            let total = line.received.saturating_add(r.quantity);
+            if total > most {
+                return Err(OmsError::validation(
+                    field("quantity"),
+                    format!(
+                        "line {} would have {total} received of {} ordered; supplier {} allows at most {most}",
+                        line.line_id, line.quantity, supplier.supplier_id
+                    ),
+                ));
+            }
+            let product = self.stock_target(&line.sku, &c.location_id)?;
+            let so_far = self.products.by_slot[product]
+                .cell(
+                    self.locations
+                        .slot(c.location_id.as_str())
+                        .unwrap_or(usize::MAX),
+                )
+                .map_or(0, |s| s.received);
+            if so_far
+                .checked_add(r.quantity)
+                .is_none_or(|t| t > u64::MAX / 4)
+            {
+                return Err(OmsError::validation(
+                    field("quantity"),
+                    "total received would overflow",
+                ));
+            }
+            line.received = total;
+            line.damaged = line.damaged.saturating_add(r.damaged);
+            products.push((product, line.sku.clone()));
+        }
+        let status = if after.nothing_open() {
+            PoStatus::Received
+        } else {
+            PoStatus::PartiallyReceived
+        };
+        if status != po.status {
+            po.status.check_transition(status, &c.po_id)?;
+        }
+        let reference = format!("{}/{}", c.po_id, c.receipt_id);
+        self.emit(
+            tx,
+            EventKind::PoReceived {
+                po_id: c.po_id,
+                receipt_id: c.receipt_id,
+                location_id: c.location_id.clone(),
+                lines: c.lines.clone(),
+                status,
+            },
+        );
+        for (r, (product, sku)) in c.lines.into_iter().zip(products) {
+            let kind = EventKind::StockReceived {
+                sku,
+                location_id: c.location_id.clone(),
+                quantity: r.quantity,
+                reference: Some(reference.clone()),
+                damaged: r.damaged,
+            };
+            self.record_stock_change(tx, product, r.quantity > r.damaged, kind);
+        }
+        Ok(())
+    }
+
+    pub(super) fn close_po(&mut self, c: ClosePo, tx: &mut Tx) -> Result<()> {
+        let po = self.po(&c.po_id)?;
+        po.status.check_transition(PoStatus::Closed, &c.po_id)?;
+        if let Some(r) = &c.reason {
+            check_text("reason", r, MAX_TEXT)?;
+        }
+        let cancelled = po
+            .lines
+            .iter()
+            .filter(|l| l.open() > 0)
+            .map(|l| LineQuantity {
+                line_id: l.line_id.clone(),
+                quantity: l.open(),
+            })
+            .collect();
+        self.emit(
+            tx,
+            EventKind::PoClosed {
+                po_id: c.po_id,
+                cancelled,
+                reason: c.reason,
+            },
+        );
+        Ok(())
+    }
+
+    pub(super) fn cancel_po(&mut self, c: CancelPo, tx: &mut Tx) -> Result<()> {
+        let po = self.po(&c.po_id)?;
+        po.status.check_transition(PoStatus::Cancelled, &c.po_id)?;
+        check_text("reason", &c.reason, MAX_TEXT)?;
+        self.emit(
+            tx,
+            EventKind::PoCancelled {
+                po_id: c.po_id,
+                reason: c.reason,
+            },
+        );
+        Ok(())
+    }
+
+    /// Reports every watched PO that is late on the day of `tx.at` and
+    /// has not been reported since its dates last changed.
+    pub(super) fn report_late_pos(&mut self, tx: &mut Tx) {
+        let today = tx.at.date_naive();
+        while let Some((date, po_id)) = self.purchasing.due.first().cloned() {
+            if date >= today {
+                break;
+            }
+            let lines = self.purchasing.pos.get(&po_id).map_or_else(Vec::new, |po| {
+                po.lines
+                    .iter()
+                    .filter(|l| l.open() > 0 && l.expected_date < today)
+                    .map(|l| l.line_id.clone())
+                    .collect()
+            });
+            self.emit(
+                tx,
+                EventKind::PoLate {
+                    po_id,
+                    expected_date: date,
+                    lines,
+                },
+            );
+        }
+    }
+
+    /// Folds a purchasing event.
+    pub(super) fn fold_purchasing(&mut self, kind: &EventKind, origin: Origin) -> Result<()> {
+        let p = &mut self.purchasing;
+        match kind {
+            EventKind::SupplierDefined { supplier } => {
+                p.suppliers
+                    .insert(supplier.supplier_id.clone(), supplier.clone());
+            }
+            EventKind::SupplierItemSet { item } => {
+                if !p.suppliers.contains_key(&item.supplier_id) {
+                    return Err(OmsError::not_found("supplier", &item.supplier_id));
+                }
+                p.items
+                    .insert((item.supplier_id.clone(), item.sku.clone()), item.clone());
+            }
+            EventKind::PoCreated { po } => {
+                if origin == Origin::Log && p.pos.contains_key(&po.po_id) {
+                    return Err(OmsError::duplicate(
+                        "purchase order",
+                        &po.po_id,
+                        "already exists",
+                    ));
+                }
+                p.insert(po.clone());
+            }
+            EventKind::PoAmended {
+                po_id,
+                lines,
+                location_id,
+                billing,
+                notes,
+                status,
+            } => p.update(po_id, |po| {
+                po.lines = lines.clone();
+                po.location_id = location_id.clone();
+                po.billing = billing.clone();
+                po.notes = notes.clone();
+                po.status = *status;
+                po.reported_late = false;
+                Ok(())
+            })?,
+            EventKind::PoSubmitted { po_id, .. } => {
+                p.update(po_id, |po| set_status(po, PoStatus::Submitted))?
+            }
+            EventKind::PoApproved { po_id, .. } => {
+                p.update(po_id, |po| set_status(po, PoStatus::Approved))?
+            }
+            EventKind::PoRejected { po_id, .. } => {
+                p.update(po_id, |po| set_status(po, PoStatus::Rejected))?
+            }
+            EventKind::PoSent { po_id } => p.update(po_id, |po| set_status(po, PoStatus::Sent))?,
+            EventKind::PoReceived {
+                po_id,
+                receipt_id,
+                lines,
+                status,
+                ..
+            } => p.update(po_id, |po| {
+                for r in lines {
+                    let line = po
+                        .lines
+                        .iter_mut()
+                        .find(|l| l.line_id == r.line_id)
+                        .ok_or_else(|| {
+                            OmsError::conflict(format!("PO {po_id} has no line {}", r.line_id))
+                        })?;
+                    line.received = line.received.saturating_add(r.quantity);
+                    line.damaged = line.damaged.saturating_add(r.damaged);
+                }
+                po.receipts.push(receipt_id.clone());
+                po.status = *status;
+                Ok(())
+            })?,
+            EventKind::PoClosed { po_id, .. } => p.update(po_id, |po| {
+                cancel_open(po);
+                set_status(po, PoStatus::Closed)
+            })?,
+            EventKind::PoCancelled { po_id, .. } => p.update(po_id, |po| {
+                cancel_open(po);
+                set_status(po, PoStatus::Cancelled)
+            })?,
+            EventKind::PoLate { po_id, .. } => p.update(po_id, |po| {
+                po.reported_late = true;
+                Ok(())
+            })?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The PO with its totals (the `purchase_order` query).
+    pub fn purchase_order(&self, po_id: &str) -> Result<PurchaseOrderView> {
+        let po = self
+            .purchasing
+            .pos
+            .get(po_id)
+            .ok_or_else(|| OmsError::not_found("purchase order", po_id))?;
+        PurchaseOrderView::of(po)
+    }
+
+    /// Every PO, or those in `status`, sorted by id.
+    pub fn purchase_orders(&self, status: Option<PoStatus>) -> Result<Vec<PurchaseOrderView>> {
+        self.purchasing
+            .pos
+            .values()
+            .filter(|po| status.is_none_or(|s| po.status == s))
+            .map(PurchaseOrderView::of)
+            .collect()
+    }
+
+    /// A supplier.
+    pub fn supplier(&self, supplier_id: &str) -> Result<Supplier> {
+        self.purchasing
+            .suppliers
+            .get(supplier_id)
+            .cloned()
+            .ok_or_else(|| OmsError::not_found("supplier", supplier_id))
+    }
+
+    /// What every supplier sells of `sku`, sorted by supplier id.
+    pub fn supplier_items(&self, sku: &str) -> Vec<SupplierItem> {
+        self.purchasing
+            .items
+            .values()
+            .filter(|i| i.sku.as_str() == sku)
+            .cloned()
+            .collect()
+    }
+
+    /// The POs that are late at `at`: submitted and not over, with open
+    /// units expected before `at`'s day (UTC). Sorted by id.
+    pub fn late_purchase_orders(&self, at: DateTime<Utc>) -> Result<Vec<PurchaseOrderView>> {
+        let today = at.date_naive();
+        self.purchasing
+            .pos
+            .values()
+            .filter(|po| watched(po.status) && po.next_expected().is_some_and(|d| d < today))
+            .map(PurchaseOrderView::of)
+            .collect()
+    }
+
+    /// Open units of sent POs of `sku` bound for `location_id`.
+    pub(super) fn incoming(&self, sku: &Sku, location_id: &LocationId) -> u64 {
+        self.purchasing.incoming(sku, location_id)
+    }
+}
+
+fn set_status(po: &mut PurchaseOrder, to: PoStatus) -> Result<()> {
+    if !po.status.can_become(to) {
+        return Err(OmsError::conflict(format!(
+            "PO {} cannot go from {} to {to}",
+            po.po_id, po.status
+        )));
+    }
+    po.status = to;
+    Ok(())
+}
+
+/// Marks every open unit of `po` cancelled.
+fn cancel_open(po: &mut PurchaseOrder) {
+    for l in &mut po.lines {
+        l.cancelled = l.cancelled.saturating_add(l.open());
+    }
+}
