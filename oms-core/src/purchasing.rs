@@ -256,6 +256,30 @@ impl PoStatus {
         }
     }
 
+    /// Parses a status from its snake_case name; anything else is a
+    /// `validation` error listing the names.
+    ///
+    /// ```
+    /// use oms_core::purchasing::PoStatus;
+    /// assert_eq!(PoStatus::parse("sent").unwrap(), PoStatus::Sent);
+    /// assert_eq!(PoStatus::parse("lost").unwrap_err().code().as_str(), "validation");
+    /// ```
+    pub fn parse(name: &str) -> Result<PoStatus> {
+        PoStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = PoStatus::ALL.iter().map(|s| s.as_str()).collect();
+                OmsError::validation(
+                    "status",
+                    format!(
+                        "unknown purchase order status {name:?}; one of {}",
+                        names.join(", ")
+                    ),
+                )
+            })
+    }
+
     /// Whether [`PO_TRANSITIONS`] lists `self → to`.
     pub fn can_become(self, to: PoStatus) -> bool {
         PO_TRANSITIONS.iter().any(|t| t.0 == self && t.1 == to)

@@ -3,6 +3,7 @@
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
+use oms_core::purchasing::PoStatus;
 use oms_core::{Command, CommandOptions, Config, Engine, Event, OmsError, OrderStatus};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -487,6 +488,46 @@ impl EngineCore {
     /// When the next cart hold lapses (an aware UTC datetime), or `None`.
     fn next_hold_expiry(&self, py: Python<'_>) -> PyResult<Option<DateTime<Utc>>> {
         self.with(py, |e| e.next_hold_expiry())
+    }
+
+    /// One purchase order with its lines and totals; `NotFoundError` if unknown.
+    fn purchase_order<'py>(&self, py: Python<'py>, po_id: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| e.purchase_order(po_id))
+    }
+
+    /// Purchase orders, optionally only those with `status`, ordered by id.
+    #[pyo3(signature = (status=None))]
+    fn purchase_orders<'py>(
+        &self,
+        py: Python<'py>,
+        status: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let status = match status {
+            None => None,
+            Some(s) => Some(PoStatus::parse(s).map_err(|e| to_py_err(py, &e, None))?),
+        };
+        self.query(py, move |e| e.purchase_orders(status))
+    }
+
+    /// The purchase orders late at `at` (an aware datetime): open units
+    /// expected before its day.
+    fn late_purchase_orders<'py>(
+        &self,
+        py: Python<'py>,
+        at: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let at = utc_time(at)?;
+        self.query(py, move |e| e.late_purchase_orders(at))
+    }
+
+    /// One supplier as a dict; `NotFoundError` if unknown.
+    fn supplier<'py>(&self, py: Python<'py>, supplier_id: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| e.supplier(supplier_id))
+    }
+
+    /// What every supplier sells of `sku`, by supplier id.
+    fn supplier_items<'py>(&self, py: Python<'py>, sku: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| Ok(e.supplier_items(sku)))
     }
 
     /// Recomputes every derived number; `None` if consistent, else what is wrong.

@@ -40,7 +40,7 @@ from ._oms import (
     config_schema,
     event_schema,
 )
-from ._types import Address, Component, OrderLine
+from ._types import Address, Component, OrderLine, PoLine, PriceBreak, ReceiptLine
 
 __all__ = [
     "Address",
@@ -53,6 +53,9 @@ __all__ = [
     "NotFoundError",
     "OmsError",
     "OrderLine",
+    "PoLine",
+    "PriceBreak",
+    "ReceiptLine",
     "SCHEMA_VERSION",
     "ValidationError",
     "__version__",
@@ -433,3 +436,186 @@ class Engine(EngineCore):
     def expire_holds(self, *, at: datetime) -> Events:
         """Ends every cart hold expired by ``at`` (see ``next_hold_expiry()``)."""
         return self.execute({"type": "expire_holds"}, at)
+
+    # -- purchasing ----------------------------------------------------------
+
+    def define_supplier(
+        self,
+        supplier_id: str,
+        name: str,
+        *,
+        currency: str,
+        lead_time_days: int,
+        at: datetime,
+        min_order_value: Optional[Amount] = None,
+        payment_terms: Optional[str] = None,
+        over_receipt_tolerance_percent: Optional[float] = None,
+        address: Optional[Address] = None,
+        contact: Optional[Mapping[str, str]] = None,
+    ) -> Events:
+        """Creates or updates a supplier: its currency (every cost from it is
+        in it), default lead time, minimum order value, payment terms, and
+        how many percent a receipt may bring beyond what was ordered."""
+        command: Dict[str, Any] = {
+            "type": "define_supplier",
+            "supplier_id": supplier_id,
+            "name": name,
+            "currency": currency,
+            "lead_time_days": lead_time_days,
+        }
+        if min_order_value is not None:
+            command["min_order_value"] = self._money(min_order_value, currency, "min_order_value")
+        if address is not None:
+            command["address"] = dict(address)
+        if contact is not None:
+            command["contact"] = dict(contact)
+        return self.execute(
+            _optional(
+                command,
+                payment_terms=payment_terms,
+                over_receipt_tolerance_percent=over_receipt_tolerance_percent,
+            ),
+            at,
+        )
+
+    def set_supplier_item(
+        self,
+        supplier_id: str,
+        sku: str,
+        unit_cost: Amount,
+        *,
+        at: datetime,
+        supplier_sku: Optional[str] = None,
+        case_pack: Optional[int] = None,
+        moq: Optional[int] = None,
+        price_breaks: Optional[Sequence[PriceBreak]] = None,
+        lead_time_days: Optional[int] = None,
+        dropship: Optional[bool] = None,
+    ) -> Events:
+        """Sets what a supplier sells of ``sku``: its cost (in the supplier's
+        currency), case pack, minimum order quantity, price breaks and lead time."""
+        currency: str = self.supplier(supplier_id)["currency"]
+        command: Dict[str, Any] = {
+            "type": "set_supplier_item",
+            "supplier_id": supplier_id,
+            "sku": sku,
+            "unit_cost": self._money(unit_cost, currency, "unit_cost"),
+        }
+        if price_breaks is not None:
+            command["price_breaks"] = [
+                {
+                    "min_quantity": b["min_quantity"],
+                    "unit_cost": self._money(b["unit_cost"], currency, "price_breaks.unit_cost"),
+                }
+                for b in price_breaks
+            ]
+        return self.execute(
+            _optional(
+                command,
+                supplier_sku=supplier_sku,
+                case_pack=case_pack,
+                moq=moq,
+                lead_time_days=lead_time_days,
+                dropship=dropship,
+            ),
+            at,
+        )
+
+    def _po_lines(self, supplier_id: str, lines: Sequence[PoLine]) -> List[Dict[str, Any]]:
+        currency: Optional[str] = None
+        out: List[Dict[str, Any]] = []
+        for line in lines:
+            d: Dict[str, Any] = dict(line)
+            if "unit_cost" in line:
+                if currency is None:
+                    currency = self.supplier(supplier_id)["currency"]
+                d["unit_cost"] = self._money(line["unit_cost"], currency, "unit_cost")
+            out.append(d)
+        return out
+
+    def create_po(
+        self,
+        po_id: str,
+        supplier_id: str,
+        location_id: str,
+        lines: Sequence[PoLine],
+        *,
+        at: datetime,
+        billing: Optional[Mapping[str, Any]] = None,
+        notes: Optional[str] = None,
+    ) -> Events:
+        """Creates a draft purchase order to ``supplier_id`` for delivery at
+        ``location_id``. Unit costs default from the supplier's items."""
+        command: Dict[str, Any] = {
+            "type": "create_po",
+            "po_id": po_id,
+            "supplier_id": supplier_id,
+            "location_id": location_id,
+            "lines": self._po_lines(supplier_id, lines),
+        }
+        if billing is not None:
+            command["billing"] = dict(billing)
+        return self.execute(_optional(command, notes=notes), at)
+
+    def amend_po(
+        self,
+        po_id: str,
+        *,
+        at: datetime,
+        lines: Optional[Sequence[PoLine]] = None,
+        location_id: Optional[str] = None,
+        billing: Optional[Mapping[str, Any]] = None,
+        notes: Optional[str] = None,
+    ) -> Events:
+        """Changes a PO before anything arrived (``lines`` replace all of its
+        lines); an approved or sent PO goes back through approval."""
+        command: Dict[str, Any] = {"type": "amend_po", "po_id": po_id}
+        if lines is not None:
+            supplier_id: str = self.purchase_order(po_id)["supplier_id"]
+            command["lines"] = self._po_lines(supplier_id, lines)
+        if billing is not None:
+            command["billing"] = dict(billing)
+        return self.execute(_optional(command, location_id=location_id, notes=notes), at)
+
+    def submit_po(self, po_id: str, *, at: datetime) -> Events:
+        """Submits a draft PO; within ``po_approval_threshold`` it is approved at once."""
+        return self.execute({"type": "submit_po", "po_id": po_id}, at)
+
+    def approve_po(self, po_id: str, *, at: datetime, approved_by: Optional[str] = None) -> Events:
+        """Approves a submitted PO."""
+        return self.execute(_optional({"type": "approve_po", "po_id": po_id}, approved_by=approved_by), at)
+
+    def reject_po(self, po_id: str, reason: str, *, at: datetime) -> Events:
+        """Rejects a submitted PO."""
+        return self.execute({"type": "reject_po", "po_id": po_id, "reason": reason}, at)
+
+    def send_po(self, po_id: str, *, at: datetime) -> Events:
+        """Marks an approved PO as sent: its open units become ``incoming``."""
+        return self.execute({"type": "send_po", "po_id": po_id}, at)
+
+    def receive_po(
+        self,
+        po_id: str,
+        receipt_id: str,
+        location_id: str,
+        lines: Sequence[ReceiptLine],
+        *,
+        at: datetime,
+    ) -> Events:
+        """Records a goods receipt: units per PO line, damaged ones kept apart."""
+        command = {
+            "type": "receive_po",
+            "po_id": po_id,
+            "receipt_id": receipt_id,
+            "location_id": location_id,
+            "lines": [dict(line) for line in lines],
+        }
+        return self.execute(command, at)
+
+    def close_po(self, po_id: str, *, at: datetime, reason: Optional[str] = None) -> Events:
+        """Closes a (partially) received PO, cancelling whatever is still open."""
+        return self.execute(_optional({"type": "close_po", "po_id": po_id}, reason=reason), at)
+
+    def cancel_po(self, po_id: str, reason: str, *, at: datetime) -> Events:
+        """Cancels a PO nothing of which has arrived."""
+        return self.execute({"type": "cancel_po", "po_id": po_id, "reason": reason}, at)

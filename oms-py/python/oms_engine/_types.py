@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Union
 
@@ -39,3 +40,37 @@ class Component(TypedDict):
 
     sku: str
     quantity: int
+
+
+class _PoLineRequired(TypedDict):
+    line_id: str
+    sku: str
+    quantity: int
+
+
+class PoLine(_PoLineRequired, total=False):
+    """One line of ``Engine.create_po`` / ``amend_po``. Without ``unit_cost``
+    the supplier item's cost applies (price breaks included); without
+    ``expected_date`` the command's date plus the lead time."""
+
+    unit_cost: Union[Decimal, int, str]
+    expected_date: date
+
+
+class _ReceiptLineRequired(TypedDict):
+    line_id: str
+    quantity: int
+
+
+class ReceiptLine(_ReceiptLineRequired, total=False):
+    """One line of ``Engine.receive_po``: units that arrived, and of those
+    how many are ``damaged`` (default 0)."""
+
+    damaged: int
+
+
+class PriceBreak(TypedDict):
+    """From ``min_quantity`` units on, each costs ``unit_cost``."""
+
+    min_quantity: int
+    unit_cost: Union[Decimal, int, str]

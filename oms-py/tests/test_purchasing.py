@@ -1,0 +1,130 @@
+"""Purchasing through the typed conveniences: suppliers, a PO through its
+lifecycle, receipts into stock, errors, late POs, persistence."""
+
+from __future__ import annotations
+
+import pickle
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from oms_engine import Engine, InvalidTransitionError, NotFoundError, ValidationError
+
+from conftest import Clock
+
+
+def buyer(clock: Clock, **config: object) -> Engine:
+    engine = Engine({"require_payment": False, **config})
+    at = clock()
+    engine.define_location("WH1", "Main warehouse", at=at)
+    engine.define_product("MUG", "Mug", at=at)
+    engine.define_product("TEE", "Tee", at=at)
+    engine.define_supplier(
+        "ACME",
+        "Acme Supply",
+        currency="USD",
+        lead_time_days=7,
+        at=at,
+        min_order_value=Decimal("50"),
+        over_receipt_tolerance_percent=10,
+        contact={"email": "orders@acme.test"},
+    )
+    engine.set_supplier_item(
+        "ACME",
+        "MUG",
+        Decimal("2.50"),
+        at=at,
+        case_pack=10,
+        moq=20,
+        price_breaks=[{"min_quantity": 100, "unit_cost": Decimal("2.00")}],
+    )
+    return engine
+
+
+def test_a_po_from_draft_to_closed(clock: Clock) -> None:
+    engine = buyer(clock, po_approval_threshold={"amount": "100.00", "currency": "USD"})
+    events = engine.create_po(
+        "PO-1",
+        "ACME",
+        "WH1",
+        [
+            {"line_id": "1", "sku": "MUG", "quantity": 100},
+            {"line_id": "2", "sku": "TEE", "quantity": 10, "unit_cost": Decimal("3.10"), "expected_date": date(2026, 12, 1)},
+        ],
+        at=clock(),
+        billing={"name": "Shop Inc", "tax_id": "US-1"},
+        notes="Deliver to dock 2",
+    )
+    assert [e["type"] for e in events] == ["po_created"]
+    po = engine.purchase_order("PO-1")
+    assert po["status"] == "draft"
+    assert po["lines"][0]["unit_cost"] == {"amount": "2.00", "currency": "USD"}
+    assert po["lines"][0]["expected_date"] == "2026-11-29"
+    assert po["lines"][1]["expected_date"] == "2026-12-01"
+    assert po["totals"]["ordered"] == {"amount": "231.00", "currency": "USD"}
+
+    assert [e["type"] for e in engine.submit_po("PO-1", at=clock())] == ["po_submitted"]
+    with pytest.raises(InvalidTransitionError, match="from submitted to sent"):
+        engine.send_po("PO-1", at=clock())
+    engine.approve_po("PO-1", at=clock(), approved_by="ann")
+    engine.send_po("PO-1", at=clock())
+    assert engine.stock("MUG", "WH1")["incoming"] == 100
+    assert [p["po_id"] for p in engine.purchase_orders("sent")] == ["PO-1"]
+
+    events = engine.receive_po("PO-1", "R1", "WH1", [{"line_id": "1", "quantity": 60, "damaged": 5}], at=clock())
+    assert [e["type"] for e in events] == ["po_received", "stock_received"]
+    mug = engine.stock("MUG", "WH1")
+    assert (mug["on_hand"], mug["damaged"], mug["incoming"]) == (55, 5, 40)
+    assert engine.purchase_order("PO-1")["status"] == "partially_received"
+
+    engine.close_po("PO-1", at=clock(), reason="rest on back order")
+    po = engine.purchase_order("PO-1")
+    assert po["status"] == "closed"
+    assert [(l["received"], l["damaged"], l["cancelled"]) for l in po["lines"]] == [(60, 5, 40), (0, 0, 10)]
+    assert po["totals"]["received"] == {"amount": "120.00", "currency": "USD"}
+    assert engine.stock("MUG", "WH1")["incoming"] == 0
+    assert engine.check_invariants() is None
+
+
+def test_purchasing_errors_are_typed_and_change_nothing(clock: Clock) -> None:
+    engine = buyer(clock)
+    with pytest.raises(NotFoundError):
+        engine.purchase_order("PO-404")
+    with pytest.raises(NotFoundError):
+        engine.create_po("PO-1", "NOPE", "WH1", [{"line_id": "1", "sku": "MUG", "quantity": 1}], at=clock())
+    with pytest.raises(ValidationError, match="no item for TEE"):
+        engine.create_po("PO-1", "ACME", "WH1", [{"line_id": "1", "sku": "TEE", "quantity": 1}], at=clock())
+    with pytest.raises(TypeError):
+        engine.set_supplier_item("ACME", "TEE", 1.5, at=clock())  # type: ignore[arg-type]
+    engine.create_po("PO-1", "ACME", "WH1", [{"line_id": "1", "sku": "MUG", "quantity": 10}], at=clock())
+    before = engine.snapshot()
+    with pytest.raises(ValidationError, match="minimum order value"):
+        engine.submit_po("PO-1", at=clock())
+    with pytest.raises(InvalidTransitionError):
+        engine.receive_po("PO-1", "R1", "WH1", [{"line_id": "1", "quantity": 1}], at=clock())
+    with pytest.raises(ValidationError):
+        engine.purchase_orders("lost")
+    assert engine.snapshot() == before
+    engine.amend_po("PO-1", lines=[{"line_id": "1", "sku": "MUG", "quantity": 40}], at=clock())
+    assert engine.purchase_order("PO-1")["totals"]["ordered"] == {"amount": "100.00", "currency": "USD"}
+    engine.cancel_po("PO-1", "not needed", at=clock())
+    assert engine.purchase_order("PO-1")["status"] == "cancelled"
+
+
+def test_late_pos_are_reported_once_and_survive_persistence(clock: Clock) -> None:
+    engine = buyer(clock)
+    engine.create_po(
+        "PO-1", "ACME", "WH1", [{"line_id": "1", "sku": "MUG", "quantity": 20, "expected_date": date(2026, 11, 23)}], at=clock()
+    )
+    engine.submit_po("PO-1", at=clock())
+    engine.send_po("PO-1", at=clock())
+    later = datetime(2026, 11, 24, 8, 0, tzinfo=timezone.utc)
+    assert [e["type"] for e in engine.expire_holds(at=later)] == ["po_late"]
+    assert engine.expire_holds(at=later + timedelta(days=1)) == []
+    assert [p["po_id"] for p in engine.late_purchase_orders(later)] == ["PO-1"]
+    assert engine.supplier("ACME")["over_receipt_tolerance_percent"] == 10
+    assert [i["sku"] for i in engine.supplier_items("MUG")] == ["MUG"]
+    copy = pickle.loads(pickle.dumps(engine))
+    assert copy.purchase_order("PO-1") == engine.purchase_order("PO-1")
+    assert copy.snapshot() == engine.snapshot()
