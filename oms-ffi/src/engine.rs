@@ -36,7 +36,7 @@ impl Engine {
 
     /// Locks the engine. A poisoned lock (a panic while it was held) is an
     /// `internal` error rather than a second panic.
-    fn lock(&self) -> Result<MutexGuard<'_, core_::Engine>> {
+    pub(crate) fn lock(&self) -> Result<MutexGuard<'_, core_::Engine>> {
         self.inner
             .lock()
             .map_err(|_| OmsFfiError::internal("the engine's lock is poisoned"))
@@ -49,7 +49,7 @@ impl Engine {
 
     /// Executes one core command at `at` and converts the events: the one
     /// path every typed command takes.
-    fn run(&self, command: impl Into<core_::Command>, at: &str) -> Result<Vec<Event>> {
+    pub(crate) fn run(&self, command: impl Into<core_::Command>, at: &str) -> Result<Vec<Event>> {
         let events = self.execute(command.into(), at)?;
         events.iter().map(Event::from_core).collect()
     }

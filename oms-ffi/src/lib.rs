@@ -26,6 +26,7 @@
 
 mod engine;
 mod error;
+mod purchasing;
 #[cfg(test)]
 mod tests;
 mod types;
@@ -33,6 +34,10 @@ mod types;
 pub use engine::Engine;
 pub use error::OmsFfiError;
 pub use oms_core;
+pub use purchasing::{
+    AmendPo, Billing, CreatePo, PoLineInput, PoLineRecord, PoStatus, PriceBreak,
+    PurchaseOrderRecord, ReceiptLine, ReceivePo, Supplier, SupplierItem,
+};
 pub use types::explanation_summary;
 pub use types::{
     Address, ChannelBuffer, ChannelDef, Component, CostTable, CustomerTier, Dims, Event,

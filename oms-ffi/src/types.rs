@@ -53,7 +53,7 @@ impl From<core_::Money> for Money {
     }
 }
 
-fn money_opt(m: Option<Money>) -> Result<Option<core_::Money>, OmsFfiError> {
+pub(crate) fn money_opt(m: Option<Money>) -> Result<Option<core_::Money>, OmsFfiError> {
     m.map(Money::into_core).transpose()
 }
 
@@ -840,6 +840,10 @@ pub struct StockLevelRecord {
     pub adjusted_out: u64,
     /// Units shipped from this location (all time).
     pub shipped: u64,
+    /// Units that arrived damaged (all time): never on hand or available.
+    pub damaged: u64,
+    /// Open units of sent purchase orders bound here.
+    pub incoming: u64,
 }
 
 impl From<core_::StockLevel> for StockLevelRecord {
@@ -855,6 +859,8 @@ impl From<core_::StockLevel> for StockLevelRecord {
             adjusted_in: s.adjusted_in,
             adjusted_out: s.adjusted_out,
             shipped: s.shipped,
+            damaged: s.damaged,
+            incoming: s.incoming,
         }
     }
 }
@@ -902,7 +908,10 @@ impl From<core_::Shipment> for ShipmentRecord {
 /// exponent), naming `field` on error. The result is normalized (`"3.20"`
 /// is 3.2), as the core normalizes the numbers it reads from JSON, so the
 /// typed and the JSON paths store the same value.
-fn parse_plain_decimal(field: &str, s: &str) -> Result<rust_decimal::Decimal, OmsFfiError> {
+pub(crate) fn parse_plain_decimal(
+    field: &str,
+    s: &str,
+) -> Result<rust_decimal::Decimal, OmsFfiError> {
     let plain = !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+'));

@@ -1,0 +1,629 @@
+//! Purchasing across the boundary: suppliers, their items, purchase orders
+//! and receipts. Conversion only: every check is the core's.
+
+use chrono::NaiveDate;
+use oms_core as core_;
+use oms_core::purchasing as po_;
+
+use crate::engine::Engine;
+use crate::types::{money_opt, parse_plain_decimal, parse_time, Address, Event, Money};
+use crate::OmsFfiError;
+
+type Result<T> = std::result::Result<T, OmsFfiError>;
+
+fn parse_date(field: &str, s: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| {
+        OmsFfiError::validation(field, format!("{s:?} is not a date like 2026-12-01: {e}"))
+    })
+}
+
+/// A supplier: the input of `define_supplier` and the result of `supplier`.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Supplier {
+    /// The supplier's id; an existing one is updated.
+    pub supplier_id: String,
+    /// Its name.
+    pub name: String,
+    /// The ISO 4217 currency of its costs and POs.
+    pub currency: String,
+    /// Days from sending a PO to its arrival, unless an item says otherwise.
+    pub lead_time_days: u32,
+    /// The smallest PO total it accepts.
+    #[uniffi(default)]
+    pub min_order_value: Option<Money>,
+    /// Payment terms, e.g. `net 30`.
+    #[uniffi(default)]
+    pub payment_terms: Option<String>,
+    /// Percent a receipt may bring beyond what was ordered per line, 0 to
+    /// 100, as a decimal string (e.g. `"2.5"`).
+    #[uniffi(default)]
+    pub over_receipt_tolerance_percent: Option<String>,
+    /// Its address.
+    #[uniffi(default)]
+    pub address: Option<Address>,
+    /// Who to contact: name.
+    #[uniffi(default)]
+    pub contact_name: Option<String>,
+    /// Who to contact: e-mail.
+    #[uniffi(default)]
+    pub contact_email: Option<String>,
+    /// Who to contact: phone.
+    #[uniffi(default)]
+    pub contact_phone: Option<String>,
+}
+
+impl Supplier {
+    fn into_core(self) -> Result<po_::Supplier> {
+        let contact = (self.contact_name.is_some()
+            || self.contact_email.is_some()
+            || self.contact_phone.is_some())
+        .then_some(po_::Contact {
+            name: self.contact_name,
+            email: self.contact_email,
+            phone: self.contact_phone,
+        });
+        Ok(po_::Supplier {
+            supplier_id: self.supplier_id.into(),
+            name: self.name,
+            currency: core_::Currency::new(&self.currency)?,
+            lead_time_days: self.lead_time_days,
+            min_order_value: money_opt(self.min_order_value)?,
+            payment_terms: self.payment_terms,
+            over_receipt_tolerance_percent: self
+                .over_receipt_tolerance_percent
+                .map(|p| parse_plain_decimal("over_receipt_tolerance_percent", &p))
+                .transpose()?,
+            address: self.address.map(Into::into),
+            contact,
+        })
+    }
+}
+
+impl From<po_::Supplier> for Supplier {
+    fn from(s: po_::Supplier) -> Self {
+        let contact = s.contact.unwrap_or_default();
+        Supplier {
+            supplier_id: s.supplier_id.to_string(),
+            name: s.name,
+            currency: s.currency.as_str().to_string(),
+            lead_time_days: s.lead_time_days,
+            min_order_value: s.min_order_value.map(Into::into),
+            payment_terms: s.payment_terms,
+            over_receipt_tolerance_percent: s.over_receipt_tolerance_percent.map(|p| p.to_string()),
+            address: s.address.map(|a| a.parts().into()),
+            contact_name: contact.name,
+            contact_email: contact.email,
+            contact_phone: contact.phone,
+        }
+    }
+}
+
+/// From `min_quantity` units on, each costs `unit_cost`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PriceBreak {
+    /// The smallest quantity the price applies to.
+    pub min_quantity: u64,
+    /// The unit cost from there on.
+    pub unit_cost: Money,
+}
+
+/// What a supplier sells of one SKU: the input of `set_supplier_item` and
+/// the result of `supplier_items`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SupplierItem {
+    /// The supplier.
+    pub supplier_id: String,
+    /// Our SKU.
+    pub sku: String,
+    /// Cost per unit, in the supplier's currency.
+    pub unit_cost: Money,
+    /// The supplier's own code for it.
+    #[uniffi(default)]
+    pub supplier_sku: Option<String>,
+    /// Units per case.
+    #[uniffi(default)]
+    pub case_pack: Option<u64>,
+    /// Minimum order quantity.
+    #[uniffi(default)]
+    pub moq: Option<u64>,
+    /// Lower unit costs from a quantity on.
+    #[uniffi(default)]
+    pub price_breaks: Vec<PriceBreak>,
+    /// Lead time in days for this item.
+    #[uniffi(default)]
+    pub lead_time_days: Option<u32>,
+    /// Whether the supplier ships it straight to customers.
+    #[uniffi(default)]
+    pub dropship: bool,
+}
+
+impl SupplierItem {
+    fn into_core(self) -> Result<po_::SupplierItem> {
+        Ok(po_::SupplierItem {
+            supplier_id: self.supplier_id.into(),
+            sku: self.sku.into(),
+            supplier_sku: self.supplier_sku,
+            unit_cost: self.unit_cost.into_core()?,
+            case_pack: self.case_pack,
+            moq: self.moq,
+            price_breaks: self
+                .price_breaks
+                .into_iter()
+                .map(|b| {
+                    Ok(po_::PriceBreak {
+                        min_quantity: b.min_quantity,
+                        unit_cost: b.unit_cost.into_core()?,
+                    })
+                })
+                .collect::<Result<_>>()?,
+            lead_time_days: self.lead_time_days,
+            dropship: self.dropship,
+        })
+    }
+}
+
+impl From<po_::SupplierItem> for SupplierItem {
+    fn from(i: po_::SupplierItem) -> Self {
+        SupplierItem {
+            supplier_id: i.supplier_id.to_string(),
+            sku: i.sku.to_string(),
+            unit_cost: i.unit_cost.into(),
+            supplier_sku: i.supplier_sku,
+            case_pack: i.case_pack,
+            moq: i.moq,
+            price_breaks: i
+                .price_breaks
+                .into_iter()
+                .map(|b| PriceBreak {
+                    min_quantity: b.min_quantity,
+                    unit_cost: b.unit_cost.into(),
+                })
+                .collect(),
+            lead_time_days: i.lead_time_days,
+            dropship: i.dropship,
+        }
+    }
+}
+
+/// A PO line as `create_po` / `amend_po` give it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PoLineInput {
+    /// The line's id, unique within the PO.
+    pub line_id: String,
+    /// Our SKU.
+    pub sku: String,
+    /// Units to order.
+    pub quantity: u64,
+    /// Cost per unit (absent: the supplier item's, price breaks included).
+    #[uniffi(default)]
+    pub unit_cost: Option<Money>,
+    /// When the units should arrive, `YYYY-MM-DD` (absent: the command's
+    /// date plus the lead time).
+    #[uniffi(default)]
+    pub expected_date: Option<String>,
+}
+
+fn lines_into_core(lines: Vec<PoLineInput>) -> Result<Vec<core_::PoLineInput>> {
+    lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            Ok(core_::PoLineInput {
+                line_id: l.line_id.into(),
+                sku: l.sku.into(),
+                quantity: l.quantity,
+                unit_cost: money_opt(l.unit_cost)?,
+                expected_date: l
+                    .expected_date
+                    .map(|d| parse_date(&format!("lines[{i}].expected_date"), &d))
+                    .transpose()?,
+            })
+        })
+        .collect()
+}
+
+/// Who is billed for a PO.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Billing {
+    /// The billed party's name.
+    pub name: String,
+    /// Their billing address.
+    #[uniffi(default)]
+    pub address: Option<Address>,
+    /// A tax or VAT id.
+    #[uniffi(default)]
+    pub tax_id: Option<String>,
+    /// An account or cost-centre reference.
+    #[uniffi(default)]
+    pub reference: Option<String>,
+}
+
+impl From<Billing> for po_::Billing {
+    fn from(b: Billing) -> Self {
+        po_::Billing {
+            name: b.name,
+            address: b.address.map(Into::into),
+            tax_id: b.tax_id,
+            reference: b.reference,
+        }
+    }
+}
+
+impl From<po_::Billing> for Billing {
+    fn from(b: po_::Billing) -> Self {
+        Billing {
+            name: b.name,
+            address: b.address.map(|a| a.parts().into()),
+            tax_id: b.tax_id,
+            reference: b.reference,
+        }
+    }
+}
+
+/// `create_po`: a draft purchase order.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct CreatePo {
+    /// The PO's id.
+    pub po_id: String,
+    /// The supplier.
+    pub supplier_id: String,
+    /// Where the goods are to arrive.
+    pub location_id: String,
+    /// Its lines.
+    pub lines: Vec<PoLineInput>,
+    /// Who is billed.
+    #[uniffi(default)]
+    pub billing: Option<Billing>,
+    /// Free text.
+    #[uniffi(default)]
+    pub notes: Option<String>,
+}
+
+/// `amend_po`: what to change; absent fields stay as they are.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct AmendPo {
+    /// The PO.
+    pub po_id: String,
+    /// New lines, replacing all of the old ones.
+    #[uniffi(default)]
+    pub lines: Option<Vec<PoLineInput>>,
+    /// A new ship-to location.
+    #[uniffi(default)]
+    pub location_id: Option<String>,
+    /// New billing details.
+    #[uniffi(default)]
+    pub billing: Option<Billing>,
+    /// New notes.
+    #[uniffi(default)]
+    pub notes: Option<String>,
+}
+
+/// One line of a goods receipt.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ReceiptLine {
+    /// The PO line.
+    pub line_id: String,
+    /// Units that arrived, damaged ones included.
+    pub quantity: u64,
+    /// Of those, the damaged units.
+    #[uniffi(default)]
+    pub damaged: u64,
+}
+
+/// `receive_po`: a goods receipt against a sent PO.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ReceivePo {
+    /// The PO.
+    pub po_id: String,
+    /// The receipt's id, unique within the PO.
+    pub receipt_id: String,
+    /// Where the goods arrived.
+    pub location_id: String,
+    /// What arrived per line.
+    pub lines: Vec<ReceiptLine>,
+}
+
+/// A purchase order's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum PoStatus {
+    /// Being written.
+    Draft,
+    /// Waiting for approval.
+    Submitted,
+    /// Approved, not sent yet.
+    Approved,
+    /// Sent to the supplier: its open units are incoming.
+    Sent,
+    /// Some units arrived, some are open.
+    PartiallyReceived,
+    /// Everything arrived.
+    Received,
+    /// Done.
+    Closed,
+    /// Called off before anything arrived.
+    Cancelled,
+    /// Refused by the approver.
+    Rejected,
+}
+
+impl From<po_::PoStatus> for PoStatus {
+    fn from(s: po_::PoStatus) -> Self {
+        use po_::PoStatus as P;
+        match s {
+            P::Draft => PoStatus::Draft,
+            P::Submitted => PoStatus::Submitted,
+            P::Approved => PoStatus::Approved,
+            P::Sent => PoStatus::Sent,
+            P::PartiallyReceived => PoStatus::PartiallyReceived,
+            P::Received => PoStatus::Received,
+            P::Closed => PoStatus::Closed,
+            P::Cancelled => PoStatus::Cancelled,
+            P::Rejected => PoStatus::Rejected,
+        }
+    }
+}
+
+impl From<PoStatus> for po_::PoStatus {
+    fn from(s: PoStatus) -> Self {
+        use po_::PoStatus as P;
+        match s {
+            PoStatus::Draft => P::Draft,
+            PoStatus::Submitted => P::Submitted,
+            PoStatus::Approved => P::Approved,
+            PoStatus::Sent => P::Sent,
+            PoStatus::PartiallyReceived => P::PartiallyReceived,
+            PoStatus::Received => P::Received,
+            PoStatus::Closed => P::Closed,
+            PoStatus::Cancelled => P::Cancelled,
+            PoStatus::Rejected => P::Rejected,
+        }
+    }
+}
+
+/// A PO line as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PoLineRecord {
+    /// The line's id.
+    pub line_id: String,
+    /// Our SKU.
+    pub sku: String,
+    /// Units ordered.
+    pub quantity: u64,
+    /// Cost per unit.
+    pub unit_cost: Money,
+    /// When the units are expected, `YYYY-MM-DD`.
+    pub expected_date: String,
+    /// Units that arrived, damaged ones included.
+    pub received: u64,
+    /// Of those, the damaged units.
+    pub damaged: u64,
+    /// Units no longer expected.
+    pub cancelled: u64,
+    /// Units still expected.
+    pub open: u64,
+}
+
+/// A purchase order with its totals: the result of `purchase_order`.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct PurchaseOrderRecord {
+    /// The PO's id.
+    pub po_id: String,
+    /// The supplier.
+    pub supplier_id: String,
+    /// Where the goods are to arrive.
+    pub location_id: String,
+    /// Its currency.
+    pub currency: String,
+    /// Its status.
+    pub status: PoStatus,
+    /// Its lines.
+    pub lines: Vec<PoLineRecord>,
+    /// Who is billed.
+    pub billing: Option<Billing>,
+    /// Free text.
+    pub notes: Option<String>,
+    /// Receipts recorded against it, in order.
+    pub receipts: Vec<String>,
+    /// Whether it has been reported late.
+    pub reported_late: bool,
+    /// Σ quantity × unit cost.
+    pub ordered_total: Money,
+    /// Σ received × unit cost.
+    pub received_total: Money,
+    /// Σ open × unit cost.
+    pub open_total: Money,
+}
+
+impl From<po_::PurchaseOrderView> for PurchaseOrderRecord {
+    fn from(v: po_::PurchaseOrderView) -> Self {
+        let po = v.po;
+        PurchaseOrderRecord {
+            po_id: po.po_id.to_string(),
+            supplier_id: po.supplier_id.to_string(),
+            location_id: po.location_id.to_string(),
+            currency: po.currency.as_str().to_string(),
+            status: po.status.into(),
+            lines: po
+                .lines
+                .into_iter()
+                .map(|l| PoLineRecord {
+                    open: l.open(),
+                    line_id: l.line_id.to_string(),
+                    sku: l.sku.to_string(),
+                    quantity: l.quantity,
+                    unit_cost: l.unit_cost.into(),
+                    expected_date: l.expected_date.to_string(),
+                    received: l.received,
+                    damaged: l.damaged,
+                    cancelled: l.cancelled,
+                })
+                .collect(),
+            billing: po.billing.map(Into::into),
+            notes: po.notes,
+            receipts: po.receipts.into_iter().map(|r| r.to_string()).collect(),
+            reported_late: po.reported_late,
+            ordered_total: v.totals.ordered.into(),
+            received_total: v.totals.received.into(),
+            open_total: v.totals.open.into(),
+        }
+    }
+}
+
+#[uniffi::export]
+impl Engine {
+    /// Creates or updates a supplier.
+    pub fn define_supplier(&self, supplier: Supplier, at: String) -> Result<Vec<Event>> {
+        self.run(core_::DefineSupplier(supplier.into_core()?), &at)
+    }
+
+    /// Sets what a supplier sells of a SKU, at what cost.
+    pub fn set_supplier_item(&self, item: SupplierItem, at: String) -> Result<Vec<Event>> {
+        self.run(core_::SetSupplierItem(item.into_core()?), &at)
+    }
+
+    /// Creates a draft purchase order.
+    pub fn create_po(&self, po: CreatePo, at: String) -> Result<Vec<Event>> {
+        let command = core_::CreatePo {
+            po_id: po.po_id.into(),
+            supplier_id: po.supplier_id.into(),
+            location_id: po.location_id.into(),
+            lines: lines_into_core(po.lines)?,
+            billing: po.billing.map(Into::into),
+            notes: po.notes,
+        };
+        self.run(command, &at)
+    }
+
+    /// Changes a PO before anything arrived; an approved or sent PO goes
+    /// back through approval.
+    pub fn amend_po(&self, amendment: AmendPo, at: String) -> Result<Vec<Event>> {
+        let command = core_::AmendPo {
+            po_id: amendment.po_id.into(),
+            lines: amendment.lines.map(lines_into_core).transpose()?,
+            location_id: amendment.location_id.map(Into::into),
+            billing: amendment.billing.map(Into::into),
+            notes: amendment.notes,
+        };
+        self.run(command, &at)
+    }
+
+    /// Submits a draft PO; within `po_approval_threshold` it is approved at once.
+    pub fn submit_po(&self, po_id: String, at: String) -> Result<Vec<Event>> {
+        self.run(
+            core_::SubmitPo {
+                po_id: po_id.into(),
+            },
+            &at,
+        )
+    }
+
+    /// Approves a submitted PO.
+    #[uniffi::method(default(approved_by = None))]
+    pub fn approve_po(
+        &self,
+        po_id: String,
+        at: String,
+        approved_by: Option<String>,
+    ) -> Result<Vec<Event>> {
+        let command = core_::ApprovePo {
+            po_id: po_id.into(),
+            approved_by,
+        };
+        self.run(command, &at)
+    }
+
+    /// Rejects a submitted PO.
+    pub fn reject_po(&self, po_id: String, reason: String, at: String) -> Result<Vec<Event>> {
+        let command = core_::RejectPo {
+            po_id: po_id.into(),
+            reason,
+        };
+        self.run(command, &at)
+    }
+
+    /// Marks an approved PO as sent: its open units become incoming.
+    pub fn send_po(&self, po_id: String, at: String) -> Result<Vec<Event>> {
+        self.run(
+            core_::SendPo {
+                po_id: po_id.into(),
+            },
+            &at,
+        )
+    }
+
+    /// Records a goods receipt against a sent PO.
+    pub fn receive_po(&self, receipt: ReceivePo, at: String) -> Result<Vec<Event>> {
+        let command = core_::ReceivePo {
+            po_id: receipt.po_id.into(),
+            receipt_id: receipt.receipt_id.into(),
+            location_id: receipt.location_id.into(),
+            lines: receipt
+                .lines
+                .into_iter()
+                .map(|l| po_::ReceiptLine {
+                    line_id: l.line_id.into(),
+                    quantity: l.quantity,
+                    damaged: l.damaged,
+                })
+                .collect(),
+        };
+        self.run(command, &at)
+    }
+
+    /// Closes a (partially) received PO, cancelling what is still open.
+    #[uniffi::method(default(reason = None))]
+    pub fn close_po(
+        &self,
+        po_id: String,
+        at: String,
+        reason: Option<String>,
+    ) -> Result<Vec<Event>> {
+        let command = core_::ClosePo {
+            po_id: po_id.into(),
+            reason,
+        };
+        self.run(command, &at)
+    }
+
+    /// Cancels a PO nothing of which has arrived.
+    pub fn cancel_po(&self, po_id: String, reason: String, at: String) -> Result<Vec<Event>> {
+        let command = core_::CancelPo {
+            po_id: po_id.into(),
+            reason,
+        };
+        self.run(command, &at)
+    }
+
+    /// One purchase order with its totals.
+    pub fn purchase_order(&self, po_id: String) -> Result<PurchaseOrderRecord> {
+        Ok(self.lock()?.purchase_order(&po_id)?.into())
+    }
+
+    /// Purchase orders, optionally only those in `status`, by id.
+    #[uniffi::method(default(status = None))]
+    pub fn purchase_orders(&self, status: Option<PoStatus>) -> Result<Vec<PurchaseOrderRecord>> {
+        let all = self.lock()?.purchase_orders(status.map(Into::into))?;
+        Ok(all.into_iter().map(Into::into).collect())
+    }
+
+    /// The purchase orders late at `at` (RFC 3339).
+    pub fn late_purchase_orders(&self, at: String) -> Result<Vec<PurchaseOrderRecord>> {
+        let late = self.lock()?.late_purchase_orders(parse_time(&at)?)?;
+        Ok(late.into_iter().map(Into::into).collect())
+    }
+
+    /// One supplier.
+    pub fn supplier(&self, supplier_id: String) -> Result<Supplier> {
+        Ok(self.lock()?.supplier(&supplier_id)?.into())
+    }
+
+    /// What every supplier sells of `sku`, by supplier id.
+    pub fn supplier_items(&self, sku: String) -> Result<Vec<SupplierItem>> {
+        Ok(self
+            .lock()?
+            .supplier_items(&sku)
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+}

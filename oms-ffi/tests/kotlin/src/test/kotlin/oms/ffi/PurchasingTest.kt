@@ -1,0 +1,84 @@
+package oms.ffi
+
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+import uniffi.oms_ffi.CreatePo
+import uniffi.oms_ffi.Engine
+import uniffi.oms_ffi.OmsFfiException
+import uniffi.oms_ffi.PoLineInput
+import uniffi.oms_ffi.PoStatus
+import uniffi.oms_ffi.PriceBreak
+import uniffi.oms_ffi.ReceiptLine
+import uniffi.oms_ffi.ReceivePo
+import uniffi.oms_ffi.Supplier
+import uniffi.oms_ffi.SupplierItem
+
+/** A receiving clerk's flow: a supplier, a PO through approval, a receipt with damaged units, close short. */
+class PurchasingTest {
+    private fun buyer(): Engine {
+        val engine = stockedEngine("""{"require_payment": false, "po_approval_threshold": {"amount": "100.00", "currency": "USD"}}""")  // 10 MUGs at WH1
+        engine.defineSupplier(
+            Supplier(supplierId = "ACME", name = "Acme Supply", currency = "USD", leadTimeDays = 7u, overReceiptTolerancePercent = "10", contactEmail = "orders@acme.test"),
+            AT,
+        )
+        engine.setSupplierItem(
+            SupplierItem(supplierId = "ACME", sku = "MUG", unitCost = usd("2.50"), casePack = 10uL, priceBreaks = listOf(PriceBreak(minQuantity = 100uL, unitCost = usd("2.00")))),
+            AT,
+        )
+        return engine
+    }
+
+    @Test
+    fun `a PO goes through approval, a receipt and close`() {
+        buyer().use { engine ->
+            val created = engine.createPo(CreatePo(poId = "PO-1", supplierId = "ACME", locationId = "WH1", lines = listOf(PoLineInput(lineId = "1", sku = "MUG", quantity = 100uL))), AT)
+            assertEquals(listOf("po_created"), created.kinds())
+            var po = engine.purchaseOrder("PO-1")
+            assertEquals(PoStatus.DRAFT, po.status)
+            assertEquals(usd("2.00"), po.lines[0].unitCost)
+            assertEquals("2026-11-29", po.lines[0].expectedDate)
+            assertEquals(usd("200.00"), po.orderedTotal)
+
+            assertEquals(listOf("po_submitted"), engine.submitPo("PO-1", AT).kinds())
+            val early = assertThrows<OmsFfiException.InvalidTransition> { engine.sendPo("PO-1", AT) }
+            assertTrue(early.message!!.contains("from submitted to sent"), early.message)
+            engine.approvePo("PO-1", AT, approvedBy = "ann")
+            engine.sendPo("PO-1", AT)
+            assertEquals(100uL, engine.stock("MUG", "WH1").incoming)
+
+            val received = engine.receivePo(ReceivePo(poId = "PO-1", receiptId = "R1", locationId = "WH1", lines = listOf(ReceiptLine(lineId = "1", quantity = 60uL, damaged = 5uL))), LATER)
+            assertEquals(listOf("po_received", "stock_received"), received.kinds())
+            val mug = engine.stock("MUG", "WH1")
+            assertEquals(listOf(65uL, 5uL, 40uL), listOf(mug.onHand, mug.damaged, mug.incoming)) // 10 + 60 - 5 damaged
+            assertEquals(PoStatus.PARTIALLY_RECEIVED, engine.purchaseOrder("PO-1").status)
+            assertThrows<OmsFfiException.Duplicate> {
+                engine.receivePo(ReceivePo(poId = "PO-1", receiptId = "R1", locationId = "WH1", lines = listOf(ReceiptLine(lineId = "1", quantity = 1uL))), LATER)
+            }
+
+            engine.closePo("PO-1", LATER, reason = "rest back-ordered")
+            po = engine.purchaseOrder("PO-1")
+            assertEquals(PoStatus.CLOSED, po.status)
+            assertEquals(40uL, po.lines[0].cancelled)
+            assertEquals(0uL, po.lines[0].open)
+            assertEquals(listOf("PO-1"), engine.purchaseOrders(PoStatus.CLOSED).map { it.poId })
+            assertEquals("10", engine.supplier("ACME").overReceiptTolerancePercent)
+            assertEquals(listOf("ACME"), engine.supplierItems("MUG").map { it.supplierId })
+            assertEquals(null, engine.invariantViolation())
+        }
+    }
+
+    @Test
+    fun `bad purchasing input is a typed error`() {
+        buyer().use { engine ->
+            assertThrows<OmsFfiException.NotFound> { engine.purchaseOrder("PO-404") }
+            assertThrows<OmsFfiException.Validation> {
+                engine.createPo(CreatePo(poId = "PO-1", supplierId = "ACME", locationId = "WH1", lines = listOf(PoLineInput(lineId = "1", sku = "MUG", quantity = 1uL, expectedDate = "next week"))), AT)
+            }
+            assertThrows<OmsFfiException.Validation> {
+                engine.defineSupplier(Supplier(supplierId = "X", name = "X", currency = "usd", leadTimeDays = 1u), AT)
+            }
+        }
+    }
+}
