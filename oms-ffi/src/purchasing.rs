@@ -6,7 +6,9 @@ use oms_core as core_;
 use oms_core::purchasing as po_;
 
 use crate::engine::Engine;
-use crate::types::{money_opt, parse_plain_decimal, parse_time, Address, Event, Money};
+use crate::types::{
+    mirror_enum, money_opt, parse_plain_decimal, parse_time, Address, Event, Money,
+};
 use crate::OmsFfiError;
 
 type Result<T> = std::result::Result<T, OmsFfiError>;
@@ -346,39 +348,21 @@ pub enum PoStatus {
     Rejected,
 }
 
-impl From<po_::PoStatus> for PoStatus {
-    fn from(s: po_::PoStatus) -> Self {
-        use po_::PoStatus as P;
-        match s {
-            P::Draft => PoStatus::Draft,
-            P::Submitted => PoStatus::Submitted,
-            P::Approved => PoStatus::Approved,
-            P::Sent => PoStatus::Sent,
-            P::PartiallyReceived => PoStatus::PartiallyReceived,
-            P::Received => PoStatus::Received,
-            P::Closed => PoStatus::Closed,
-            P::Cancelled => PoStatus::Cancelled,
-            P::Rejected => PoStatus::Rejected,
-        }
-    }
-}
-
-impl From<PoStatus> for po_::PoStatus {
-    fn from(s: PoStatus) -> Self {
-        use po_::PoStatus as P;
-        match s {
-            PoStatus::Draft => P::Draft,
-            PoStatus::Submitted => P::Submitted,
-            PoStatus::Approved => P::Approved,
-            PoStatus::Sent => P::Sent,
-            PoStatus::PartiallyReceived => P::PartiallyReceived,
-            PoStatus::Received => P::Received,
-            PoStatus::Closed => P::Closed,
-            PoStatus::Cancelled => P::Cancelled,
-            PoStatus::Rejected => P::Rejected,
-        }
-    }
-}
+mirror_enum!(
+    PoStatus,
+    po_::PoStatus,
+    [
+        Draft,
+        Submitted,
+        Approved,
+        Sent,
+        PartiallyReceived,
+        Received,
+        Closed,
+        Cancelled,
+        Rejected
+    ]
+);
 
 /// A PO line as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
