@@ -16,31 +16,27 @@ use crate::ids::{LocationId, Sku};
 #[serde(deny_unknown_fields)]
 pub struct StockCell {
     /// Units received into this location (all time).
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "crate::util::is_zero")]
     pub received: u64,
     /// Units added by adjustments and counts (all time).
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "crate::util::is_zero")]
     pub adjusted_in: u64,
     /// Units removed by adjustments and counts (all time).
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "crate::util::is_zero")]
     pub adjusted_out: u64,
     /// Units shipped from this location (all time).
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "crate::util::is_zero")]
     pub shipped: u64,
     /// Units on hand that are promised to orders.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "crate::util::is_zero")]
     pub reserved: u64,
     /// Units kept back from allocation and from sale.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "crate::util::is_zero")]
     pub safety_stock: u64,
     /// Units that arrived damaged (all time; part of `received`): kept
     /// apart, never on hand, never available.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "crate::util::is_zero")]
     pub damaged: u64,
-}
-
-fn is_zero(v: &u64) -> bool {
-    *v == 0
 }
 
 impl StockCell {

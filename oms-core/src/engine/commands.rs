@@ -926,17 +926,19 @@ pub(super) fn check_quantity(field: &str, q: u64, min: u64) -> Result<()> {
 }
 
 fn check_price(field: &str, price: &Money, currency: Currency) -> Result<()> {
-    if price.currency != currency {
+    check_money(field, price, currency, "the order's")
+}
+
+/// Money in `currency` (`whose` currency, for the message) and not negative.
+pub(super) fn check_money(field: &str, m: &Money, currency: Currency, whose: &str) -> Result<()> {
+    if m.currency != currency {
         return Err(OmsError::validation(
             format!("{field}.currency"),
-            format!(
-                "{} differs from the order's currency {currency}",
-                price.currency
-            ),
+            format!("{} differs from {whose} currency {currency}", m.currency),
         ));
     }
-    if price.amount.is_sign_negative() && !price.amount.is_zero() {
-        return Err(OmsError::validation(field, format!("{price} is negative")));
+    if m.amount.is_sign_negative() && !m.amount.is_zero() {
+        return Err(OmsError::validation(field, format!("{m} is negative")));
     }
     Ok(())
 }

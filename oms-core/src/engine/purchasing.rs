@@ -5,7 +5,7 @@
 
 use chrono::{Days, NaiveDate};
 
-use super::commands::{check_address, check_quantity};
+use super::commands::{check_address, check_money, check_quantity};
 use super::*;
 use crate::ids::{PoId, SupplierId};
 use crate::purchasing::{
@@ -155,24 +155,9 @@ fn check_lead_time(field: &str, days: u32) -> Result<()> {
     Ok(())
 }
 
-/// A cost: in `currency` and not negative.
+/// A cost: in the supplier's `currency` and not negative.
 fn check_cost(field: &str, cost: &Money, currency: Currency) -> Result<()> {
-    if cost.currency != currency {
-        return Err(OmsError::validation(
-            format!("{field}.currency"),
-            format!(
-                "{} differs from the supplier's currency {currency}",
-                cost.currency
-            ),
-        ));
-    }
-    if cost.amount.is_sign_negative() && !cost.amount.is_zero() {
-        return Err(OmsError::validation(
-            format!("{field}.amount"),
-            format!("{} is negative", cost.amount),
-        ));
-    }
-    Ok(())
+    check_money(field, cost, currency, "the supplier's")
 }
 
 fn check_billing(b: &Billing) -> Result<()> {
@@ -876,11 +861,6 @@ impl Engine {
             .filter(|po| watched(po.status) && po.next_expected().is_some_and(|d| d < today))
             .map(PurchaseOrderView::of)
             .collect()
-    }
-
-    /// Open units of sent POs of `sku` bound for `location_id`.
-    pub(super) fn incoming(&self, sku: &Sku, location_id: &LocationId) -> u64 {
-        self.purchasing.incoming(sku, location_id)
     }
 }
 

@@ -112,7 +112,7 @@ impl Engine {
             });
         }
         let cell = entry.cell(slot).copied().unwrap_or_default();
-        let incoming = self.incoming(&entry.product.sku, &location);
+        let incoming = self.purchasing.incoming(&entry.product.sku, &location);
         Ok(StockLevel {
             incoming,
             ..StockLevel::from_cell(entry.product.sku.clone(), location, &cell)
