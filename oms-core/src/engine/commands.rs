@@ -192,25 +192,34 @@ impl Engine {
         Ok(slot)
     }
 
+    /// Refuses a receipt of `quantity` units that would take the all-time
+    /// `received` counter of `product` at `location_id` near overflow.
+    pub(super) fn check_receivable(
+        &self,
+        field: &str,
+        product: usize,
+        location_id: &LocationId,
+        quantity: u64,
+    ) -> Result<()> {
+        let received = self
+            .cell(&self.products.by_slot[product], location_id.as_str())
+            .map_or(0, |s| s.received);
+        if received
+            .checked_add(quantity)
+            .is_none_or(|t| t > u64::MAX / 4)
+        {
+            return Err(OmsError::validation(field, "total received would overflow"));
+        }
+        Ok(())
+    }
+
     pub(super) fn receive_stock(&mut self, c: ReceiveStock, tx: &mut Tx) -> Result<()> {
         let product = self.stock_target(&c.sku, &c.location_id)?;
-        let entry = &self.products.by_slot[product];
         check_quantity("quantity", c.quantity, 1)?;
         if let Some(r) = &c.reference {
             check_text("reference", r, MAX_NAME)?;
         }
-        let received = self
-            .cell(entry, c.location_id.as_str())
-            .map_or(0, |s| s.received);
-        if received
-            .checked_add(c.quantity)
-            .is_none_or(|t| t > u64::MAX / 4)
-        {
-            return Err(OmsError::validation(
-                "quantity",
-                "total received would overflow",
-            ));
-        }
+        self.check_receivable("quantity", product, &c.location_id, c.quantity)?;
         let kind = EventKind::StockReceived {
             sku: c.sku,
             location_id: c.location_id,

@@ -91,13 +91,18 @@ impl Purchasing {
 
     /// Rebuilds the derived indexes from the POs.
     pub(super) fn reindex(&mut self) {
-        self.incoming.clear();
-        self.due.clear();
-        let pos = std::mem::take(&mut self.pos);
-        for po in pos.values() {
-            self.index(po, true);
+        let fresh = self.indexes();
+        self.incoming = fresh.incoming;
+        self.due = fresh.due;
+    }
+
+    /// The indexes computed afresh from the POs (the rest left empty).
+    fn indexes(&self) -> Purchasing {
+        let mut fresh = Purchasing::default();
+        for po in self.pos.values() {
+            fresh.index(po, true);
         }
-        self.pos = pos;
+        fresh
     }
 
     /// Open units of sent POs of `sku` bound for `location_id`.
@@ -111,9 +116,8 @@ impl Purchasing {
     /// Checks that the indexes agree with the POs, and each PO with its
     /// own counters.
     pub(super) fn check(&self) -> std::result::Result<(), String> {
-        let mut again = self.clone();
-        again.reindex();
-        if again.incoming != self.incoming || again.due != self.due {
+        let fresh = self.indexes();
+        if fresh.incoming != self.incoming || fresh.due != self.due {
             return Err("purchasing indexes out of date".into());
         }
         for po in self.pos.values() {
@@ -604,22 +608,7 @@ impl Engine {
                 ));
             }
             let product = self.stock_target(&line.sku, &c.location_id)?;
-            let so_far = self.products.by_slot[product]
-                .cell(
-                    self.locations
-                        .slot(c.location_id.as_str())
-                        .unwrap_or(usize::MAX),
-                )
-                .map_or(0, |s| s.received);
-            if so_far
-                .checked_add(r.quantity)
-                .is_none_or(|t| t > u64::MAX / 4)
-            {
-                return Err(OmsError::validation(
-                    field("quantity"),
-                    "total received would overflow",
-                ));
-            }
+            self.check_receivable(&field("quantity"), product, &c.location_id, r.quantity)?;
             line.received = total;
             line.damaged = line.damaged.saturating_add(r.damaged);
             products.push((product, line.sku.clone()));
