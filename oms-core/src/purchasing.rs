@@ -285,17 +285,27 @@ impl PoStatus {
         PO_TRANSITIONS.iter().any(|t| t.0 == self && t.1 == to)
     }
 
-    /// `Ok` when `self → to` is listed, else an `invalid_transition` error
-    /// naming both states.
-    pub fn check_transition(self, to: PoStatus, po_id: &PoId) -> Result<()> {
-        if self.can_become(to) {
+    /// `Ok` when [`PO_TRANSITIONS`] lets command `by` take a PO from
+    /// `self` to `to`, else an `invalid_transition` error naming the
+    /// command and both states. (The pair alone is not enough: `sent →
+    /// submitted` is `amend_po`'s, never `submit_po`'s.)
+    ///
+    /// ```
+    /// use oms_core::purchasing::PoStatus;
+    /// let po = "PO-1".into();
+    /// assert!(PoStatus::Sent.check_transition(PoStatus::Submitted, "amend_po", &po).is_ok());
+    /// let e = PoStatus::Sent.check_transition(PoStatus::Submitted, "submit_po", &po).unwrap_err();
+    /// assert!(e.to_string().contains("submit_po: cannot go from sent to submitted"));
+    /// ```
+    pub fn check_transition(self, to: PoStatus, by: &str, po_id: &PoId) -> Result<()> {
+        if PO_TRANSITIONS.contains(&(self, to, by)) {
             return Ok(());
         }
         Err(OmsError::transition(
             "purchase order",
             po_id,
             self,
-            format!("cannot go from {self} to {to}"),
+            format!("{by}: cannot go from {self} to {to}"),
         ))
     }
 
@@ -534,14 +544,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn transitions_name_only_listed_pairs() {
+    fn transitions_name_only_listed_rows() {
         let id = PoId::new("PO-1");
+        let commands: std::collections::BTreeSet<&str> =
+            PO_TRANSITIONS.iter().map(|t| t.2).collect();
         for from in PoStatus::ALL {
             for to in PoStatus::ALL {
-                let listed = PO_TRANSITIONS.iter().any(|t| (t.0, t.1) == (from, to));
-                assert_eq!(from.check_transition(to, &id).is_ok(), listed);
-                if !listed {
-                    let e = from.check_transition(to, &id).unwrap_err();
+                for by in &commands {
+                    let listed = PO_TRANSITIONS.contains(&(from, to, by));
+                    assert_eq!(from.check_transition(to, by, &id).is_ok(), listed);
+                    if listed {
+                        continue;
+                    }
+                    let e = from.check_transition(to, by, &id).unwrap_err();
                     assert_eq!(e.code().as_str(), "invalid_transition");
                     assert!(
                         e.to_string().contains(&format!("from {from} to {to}")),

@@ -436,7 +436,8 @@ impl Engine {
         }
         let status = match po.status {
             PoStatus::Approved | PoStatus::Sent => {
-                po.status.check_transition(PoStatus::Submitted, &c.po_id)?;
+                po.status
+                    .check_transition(PoStatus::Submitted, "amend_po", &c.po_id)?;
                 PoStatus::Submitted
             }
             s => s,
@@ -469,7 +470,8 @@ impl Engine {
 
     pub(super) fn submit_po(&mut self, c: SubmitPo, tx: &mut Tx) -> Result<()> {
         let po = self.po(&c.po_id)?;
-        po.status.check_transition(PoStatus::Submitted, &c.po_id)?;
+        po.status
+            .check_transition(PoStatus::Submitted, "submit_po", &c.po_id)?;
         let total = po.totals()?.ordered;
         let supplier = self.supplier_of(&po.supplier_id)?;
         if let Some(min) = supplier.min_order_value {
@@ -510,7 +512,7 @@ impl Engine {
     pub(super) fn approve_po(&mut self, c: ApprovePo, tx: &mut Tx) -> Result<()> {
         self.po(&c.po_id)?
             .status
-            .check_transition(PoStatus::Approved, &c.po_id)?;
+            .check_transition(PoStatus::Approved, "approve_po", &c.po_id)?;
         if let Some(by) = &c.approved_by {
             check_text("approved_by", by, MAX_NAME)?;
         }
@@ -527,7 +529,7 @@ impl Engine {
     pub(super) fn reject_po(&mut self, c: RejectPo, tx: &mut Tx) -> Result<()> {
         self.po(&c.po_id)?
             .status
-            .check_transition(PoStatus::Rejected, &c.po_id)?;
+            .check_transition(PoStatus::Rejected, "reject_po", &c.po_id)?;
         check_text("reason", &c.reason, MAX_TEXT)?;
         self.emit(
             tx,
@@ -542,7 +544,7 @@ impl Engine {
     pub(super) fn send_po(&mut self, c: SendPo, tx: &mut Tx) -> Result<()> {
         self.po(&c.po_id)?
             .status
-            .check_transition(PoStatus::Sent, &c.po_id)?;
+            .check_transition(PoStatus::Sent, "send_po", &c.po_id)?;
         self.emit(tx, EventKind::PoSent { po_id: c.po_id });
         Ok(())
     }
@@ -552,7 +554,7 @@ impl Engine {
         if !po.status.is_incoming() {
             // Names the move a receipt would make.
             po.status
-                .check_transition(PoStatus::PartiallyReceived, &c.po_id)?;
+                .check_transition(PoStatus::PartiallyReceived, "receive_po", &c.po_id)?;
         }
         check_id("receipt_id", c.receipt_id.as_str())?;
         if po.receipts.contains(&c.receipt_id) {
@@ -619,7 +621,7 @@ impl Engine {
             PoStatus::PartiallyReceived
         };
         if status != po.status {
-            po.status.check_transition(status, &c.po_id)?;
+            po.status.check_transition(status, "receive_po", &c.po_id)?;
         }
         let reference = format!("{}/{}", c.po_id, c.receipt_id);
         self.emit(
@@ -647,7 +649,8 @@ impl Engine {
 
     pub(super) fn close_po(&mut self, c: ClosePo, tx: &mut Tx) -> Result<()> {
         let po = self.po(&c.po_id)?;
-        po.status.check_transition(PoStatus::Closed, &c.po_id)?;
+        po.status
+            .check_transition(PoStatus::Closed, "close_po", &c.po_id)?;
         if let Some(r) = &c.reason {
             check_text("reason", r, MAX_TEXT)?;
         }
@@ -673,7 +676,8 @@ impl Engine {
 
     pub(super) fn cancel_po(&mut self, c: CancelPo, tx: &mut Tx) -> Result<()> {
         let po = self.po(&c.po_id)?;
-        po.status.check_transition(PoStatus::Cancelled, &c.po_id)?;
+        po.status
+            .check_transition(PoStatus::Cancelled, "cancel_po", &c.po_id)?;
         check_text("reason", &c.reason, MAX_TEXT)?;
         self.emit(
             tx,
