@@ -426,7 +426,7 @@ impl Engine {
 
     pub(super) fn amend_po(&mut self, c: AmendPo, tx: &mut Tx) -> Result<()> {
         let po = self.po(&c.po_id)?;
-        if !po.status.is_amendable() || po.has_receipts() {
+        if !po.status.is_amendable() {
             return Err(OmsError::transition(
                 "purchase order",
                 &c.po_id,
