@@ -316,6 +316,76 @@ fn a_late_po_is_reported_once_and_by_the_query() {
     assert_eq!(status(&s, "PO-1"), PoStatus::Received);
 }
 
+#[test]
+fn available_to_promise_counts_incoming_by_date_but_not_late_pos() {
+    use chrono::{NaiveDate, TimeZone, Utc};
+    let mut s = shop(json!({"require_payment": false, "incoming_promise_percent": 50}));
+    s.receive("A", "W1", 10);
+    s.ok(order("SO-1", &[("1", "A", 4)])); // open demand, not allocated
+    for (po, at, date, q) in [
+        ("PO-1", "W1", "2026-11-30", 20),
+        ("PO-2", "W2", "2026-12-10", 40),
+        ("PO-3", "S1", "2026-11-30", 100),
+    ] {
+        s.ok(
+            json!({"type":"create_po","po_id":po,"supplier_id":"ACME","location_id":at,
+            "lines":[{"line_id":"1","sku":"A","quantity":q,"expected_date":date}]}),
+        );
+        s.ok(json!({"type":"submit_po","po_id":po}));
+        s.ok(json!({"type":"send_po","po_id":po}));
+    }
+    let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+    let atp = |s: &Shop, by| s.engine.available_to_promise("A", by).unwrap();
+    // 10 on hand - 4 open demand; half of what arrives at fulfilling
+    // locations (S1 is a store that ships no orders).
+    assert_eq!(atp(&s, day(11, 29)), 6);
+    assert_eq!(atp(&s, day(11, 30)), 6 + 10);
+    assert_eq!(atp(&s, day(12, 10)), 6 + 10 + 20);
+    // PO-1 (and PO-3) are seen late on Dec 1: PO-1 no longer counts until amended.
+    let late_day = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
+    let seen = s
+        .engine
+        .execute(
+            oms_core::Command::from_value(json!({"type":"expire_holds"})).unwrap(),
+            late_day,
+        )
+        .unwrap();
+    assert_eq!(names(&seen), ["po_late", "po_late"]); // PO-1 and PO-3
+    assert_eq!(atp(&s, day(12, 10)), 6 + 20);
+    s.engine
+        .execute(
+            oms_core::Command::from_value(json!({"type":"amend_po","po_id":"PO-1",
+        "lines":[{"line_id":"1","sku":"A","quantity":20,"expected_date":"2026-12-05"}]}))
+            .unwrap(),
+            late_day,
+        )
+        .unwrap();
+    // Amending sent it back through approval: not incoming until sent again.
+    assert_eq!(atp(&s, day(12, 10)), 6 + 20);
+    s.engine
+        .execute(
+            oms_core::Command::from_value(json!({"type":"approve_po","po_id":"PO-1"})).unwrap(),
+            late_day,
+        )
+        .unwrap();
+    s.engine
+        .execute(
+            oms_core::Command::from_value(json!({"type":"send_po","po_id":"PO-1"})).unwrap(),
+            late_day,
+        )
+        .unwrap();
+    assert_eq!(atp(&s, day(12, 4)), 6);
+    assert_eq!(atp(&s, day(12, 10)), 6 + 10 + 20);
+    assert_eq!(
+        s.engine
+            .available_to_promise("NOPE", day(12, 10))
+            .unwrap_err()
+            .code(),
+        ErrorCode::NotFound
+    );
+    s.engine.check_invariants().unwrap();
+}
+
 /// Every PO command tried in every status: each status change it makes is
 /// a listed transition, each refusal changes nothing, and together they
 /// make every transition of the table.

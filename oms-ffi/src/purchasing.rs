@@ -596,6 +596,13 @@ impl Engine {
         Ok(late.into_iter().map(Into::into).collect())
     }
 
+    /// Units of `sku` that can be promised by `by_date` (`YYYY-MM-DD`):
+    /// available now plus the promisable share of sent POs expected by then.
+    pub fn available_to_promise(&self, sku: String, by_date: String) -> Result<u64> {
+        let by_date = parse_date("by_date", &by_date)?;
+        Ok(self.lock()?.available_to_promise(&sku, by_date)?)
+    }
+
     /// One supplier.
     pub fn supplier(&self, supplier_id: String) -> Result<Supplier> {
         Ok(self.lock()?.supplier(&supplier_id)?.into())

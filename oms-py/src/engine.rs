@@ -2,7 +2,7 @@
 
 use std::sync::Mutex;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use oms_core::purchasing::PoStatus;
 use oms_core::{Command, CommandOptions, Config, Engine, Event, OmsError, OrderStatus};
 use pyo3::exceptions::PyTypeError;
@@ -518,6 +518,13 @@ impl EngineCore {
     ) -> PyResult<Bound<'py, PyAny>> {
         let at = utc_time(at)?;
         self.query(py, move |e| e.late_purchase_orders(at))
+    }
+
+    /// Units of `sku` that can be promised by `by_date` (a `datetime.date`):
+    /// available now plus the promisable share of sent POs expected by then.
+    fn available_to_promise(&self, py: Python<'_>, sku: &str, by_date: NaiveDate) -> PyResult<u64> {
+        self.with(py, |e| e.available_to_promise(sku, by_date))?
+            .map_err(|e| to_py_err(py, &e, None))
     }
 
     /// One supplier as a dict; `NotFoundError` if unknown.

@@ -119,11 +119,17 @@ def test_late_pos_are_reported_once_and_survive_persistence(clock: Clock) -> Non
     )
     engine.submit_po("PO-1", at=clock())
     engine.send_po("PO-1", at=clock())
+    assert engine.available_to_promise("MUG", date(2026, 11, 23)) == 20
+    assert engine.available_to_promise("MUG", date(2026, 11, 22)) == 0
     later = datetime(2026, 11, 24, 8, 0, tzinfo=timezone.utc)
     assert [e["type"] for e in engine.expire_holds(at=later)] == ["po_late"]
     assert engine.expire_holds(at=later + timedelta(days=1)) == []
     assert [p["po_id"] for p in engine.late_purchase_orders(later)] == ["PO-1"]
     assert engine.supplier("ACME")["over_receipt_tolerance_percent"] == 10
+    # The late PO is not promised; before it was seen late it was.
+    assert engine.available_to_promise("MUG", date(2026, 12, 31)) == 0
+    with pytest.raises(NotFoundError):
+        engine.available_to_promise("NOPE", date(2026, 12, 31))
     assert [i["sku"] for i in engine.supplier_items("MUG")] == ["MUG"]
     copy = pickle.loads(pickle.dumps(engine))
     assert copy.purchase_order("PO-1") == engine.purchase_order("PO-1")

@@ -81,6 +81,14 @@ pub struct Config {
     /// default): every PO is approved on submission.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub po_approval_threshold: Option<Money>,
+    /// How many percent of the units on sent purchase orders
+    /// `available_to_promise` may promise, 0 to 100 (default 100).
+    #[serde(skip_serializing_if = "is_hundred")]
+    pub incoming_promise_percent: u32,
+}
+
+fn is_hundred(p: &u32) -> bool {
+    *p == 100
 }
 
 impl Default for Config {
@@ -92,6 +100,7 @@ impl Default for Config {
             auto_allocate: false,
             sourcing: SourcingPolicy::default(),
             po_approval_threshold: None,
+            incoming_promise_percent: 100,
         }
     }
 }
@@ -118,6 +127,15 @@ impl Config {
         self.sourcing
             .check()
             .map_err(|e| e.within(|| "sourcing".into()))?;
+        if self.incoming_promise_percent > 100 {
+            return Err(OmsError::validation(
+                "incoming_promise_percent",
+                format!(
+                    "{} is not a percentage from 0 to 100",
+                    self.incoming_promise_percent
+                ),
+            ));
+        }
         if let Some(t) = &self.po_approval_threshold {
             if t.amount.is_sign_negative() && !t.amount.is_zero() {
                 return Err(OmsError::validation(

@@ -21,9 +21,36 @@ pub(super) struct Purchasing {
     pub(super) pos: BTreeMap<PoId, PurchaseOrder>,
     /// Open units of sent POs per (SKU, ship-to location).
     incoming: BTreeMap<(Sku, LocationId), u64>,
+    /// Of those, the units of POs not reported late, per (SKU, expected
+    /// date, ship-to location): what `available_to_promise` may count.
+    arriving: BTreeMap<(Sku, NaiveDate, LocationId), u64>,
     /// POs that may yet be reported late, by the earliest expected date
     /// of their open lines.
     due: BTreeSet<(NaiveDate, PoId)>,
+}
+
+/// Adds (`sign`) or takes away `units` at `key`, dropping keys at zero.
+fn bump<K: Ord>(map: &mut BTreeMap<K, u64>, key: K, units: u64, sign: bool) {
+    use std::collections::btree_map::Entry;
+    match map.entry(key) {
+        Entry::Occupied(mut e) => {
+            let n = if sign {
+                e.get().saturating_add(units)
+            } else {
+                e.get().saturating_sub(units)
+            };
+            if n == 0 {
+                e.remove();
+            } else {
+                *e.get_mut() = n;
+            }
+        }
+        Entry::Vacant(e) => {
+            if sign && units > 0 {
+                e.insert(units);
+            }
+        }
+    }
 }
 
 /// Whether a PO in `status` is watched for lateness: it has been
@@ -43,15 +70,11 @@ impl Purchasing {
                 if open == 0 {
                     continue;
                 }
-                let key = (l.sku.clone(), po.location_id.clone());
-                let n = self.incoming.entry(key.clone()).or_default();
-                *n = if sign {
-                    n.saturating_add(open)
-                } else {
-                    n.saturating_sub(open)
-                };
-                if *n == 0 {
-                    self.incoming.remove(&key);
+                let at = &po.location_id;
+                bump(&mut self.incoming, (l.sku.clone(), at.clone()), open, sign);
+                if !po.reported_late {
+                    let key = (l.sku.clone(), l.expected_date, at.clone());
+                    bump(&mut self.arriving, key, open, sign);
                 }
             }
         }
@@ -93,6 +116,7 @@ impl Purchasing {
     pub(super) fn reindex(&mut self) {
         let fresh = self.indexes();
         self.incoming = fresh.incoming;
+        self.arriving = fresh.arriving;
         self.due = fresh.due;
     }
 
@@ -113,11 +137,32 @@ impl Purchasing {
             .unwrap_or(0)
     }
 
+    /// Units of `sku` on sent POs not reported late, expected by `by_date`
+    /// at a location `counts`.
+    pub(super) fn arriving_by(
+        &self,
+        sku: &Sku,
+        by_date: NaiveDate,
+        counts: impl Fn(&LocationId) -> bool,
+    ) -> u64 {
+        let from = (sku.clone(), NaiveDate::MIN, LocationId::new(""));
+        let to = (sku.clone(), by_date, LocationId::new(""));
+        self.arriving
+            .range(from..)
+            .take_while(|((s, d, _), _)| s == sku && *d <= to.1)
+            .filter(|((_, _, at), _)| counts(at))
+            .map(|(_, n)| *n)
+            .fold(0u64, u64::saturating_add)
+    }
+
     /// Checks that the indexes agree with the POs, and each PO with its
     /// own counters.
     pub(super) fn check(&self) -> std::result::Result<(), String> {
         let fresh = self.indexes();
-        if fresh.incoming != self.incoming || fresh.due != self.due {
+        if fresh.incoming != self.incoming
+            || fresh.arriving != self.arriving
+            || fresh.due != self.due
+        {
             return Err("purchasing indexes out of date".into());
         }
         for po in self.pos.values() {
@@ -823,6 +868,64 @@ impl Engine {
             .filter(|po| status.is_none_or(|s| po.status == s))
             .map(PurchaseOrderView::of)
             .collect()
+    }
+
+    /// Units of `sku` that can be promised for delivery by `by_date`: what
+    /// is available now over the fulfilling locations (less open demand
+    /// and cart holds, as [`Engine::available`]), plus
+    /// `incoming_promise_percent` of the units on sent POs expected there
+    /// by that day (rounded down). POs reported late (`po_late`) are not
+    /// counted until `amend_po` gives them new dates. A kit: as many as
+    /// its scarcest component allows.
+    ///
+    /// ```
+    /// use chrono::{NaiveDate, TimeZone, Utc};
+    /// use oms_core::{Command, Config, Engine};
+    /// let mut e = Engine::new(Config::default());
+    /// let at = Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap();
+    /// for c in [
+    ///     r#"{"type":"define_location","location_id":"WH1","name":"Main","kind":"warehouse"}"#,
+    ///     r#"{"type":"define_product","sku":"MUG","name":"Mug"}"#,
+    ///     r#"{"type":"receive_stock","sku":"MUG","location_id":"WH1","quantity":5}"#,
+    ///     r#"{"type":"define_supplier","supplier_id":"ACME","name":"Acme","currency":"USD","lead_time_days":7}"#,
+    ///     r#"{"type":"create_po","po_id":"PO-1","supplier_id":"ACME","location_id":"WH1","lines":[
+    ///         {"line_id":"1","sku":"MUG","quantity":20,"unit_cost":{"amount":"2","currency":"USD"},"expected_date":"2026-12-01"}]}"#,
+    ///     r#"{"type":"submit_po","po_id":"PO-1"}"#,
+    ///     r#"{"type":"send_po","po_id":"PO-1"}"#,
+    /// ] {
+    ///     e.execute(Command::from_json(c).unwrap(), at).unwrap();
+    /// }
+    /// let day = |d| NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+    /// assert_eq!(e.available_to_promise("MUG", day(1)).unwrap(), 25);
+    /// assert_eq!(e.available_to_promise("MUG", day(1).pred_opt().unwrap()).unwrap(), 5);
+    /// ```
+    pub fn available_to_promise(&self, sku: &str, by_date: NaiveDate) -> Result<u64> {
+        let entry = self
+            .products
+            .get(sku)
+            .ok_or_else(|| OmsError::not_found("product", sku))?;
+        if entry.product.is_kit() {
+            let mut kits = u64::MAX;
+            for c in entry.product.components.iter() {
+                let units = self.available_to_promise(c.sku.as_str(), by_date)?;
+                kits = kits.min(units / c.quantity.max(1));
+            }
+            return Ok(if kits == u64::MAX { 0 } else { kits });
+        }
+        let fulfills = |l: &LocationId| {
+            self.locations
+                .get(l.as_str())
+                .is_some_and(|l| l.fulfills_orders)
+        };
+        let arriving = self
+            .purchasing
+            .arriving_by(&entry.product.sku, by_date, fulfills);
+        let percent = u64::from(self.config.incoming_promise_percent.min(100));
+        let promised =
+            u64::try_from(u128::from(arriving) * u128::from(percent) / 100).unwrap_or(u64::MAX);
+        Ok(self
+            .network_available(&entry.product.sku)
+            .saturating_add(promised))
     }
 
     /// A supplier.

@@ -47,6 +47,8 @@ class PurchasingTest {
             engine.approvePo("PO-1", AT, approvedBy = "ann")
             engine.sendPo("PO-1", AT)
             assertEquals(100uL, engine.stock("MUG", "WH1").incoming)
+            assertEquals(10uL, engine.availableToPromise("MUG", "2026-11-28"))
+            assertEquals(110uL, engine.availableToPromise("MUG", "2026-11-29"))
 
             val received = engine.receivePo(ReceivePo(poId = "PO-1", receiptId = "R1", locationId = "WH1", lines = listOf(ReceiptLine(lineId = "1", quantity = 60uL, damaged = 5uL))), LATER)
             assertEquals(listOf("po_received", "stock_received"), received.kinds())
@@ -73,6 +75,7 @@ class PurchasingTest {
     fun `bad purchasing input is a typed error`() {
         buyer().use { engine ->
             assertThrows<OmsFfiException.NotFound> { engine.purchaseOrder("PO-404") }
+            assertThrows<OmsFfiException.Validation> { engine.availableToPromise("MUG", "soon") }
             assertThrows<OmsFfiException.Validation> {
                 engine.createPo(CreatePo(poId = "PO-1", supplierId = "ACME", locationId = "WH1", lines = listOf(PoLineInput(lineId = "1", sku = "MUG", quantity = 1uL, expectedDate = "next week"))), AT)
             }
