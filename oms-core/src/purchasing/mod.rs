@@ -17,6 +17,8 @@
 //! assert!(!PoStatus::Draft.can_become(PoStatus::Sent));
 //! ```
 
+pub mod replenishment;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
