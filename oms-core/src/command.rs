@@ -19,6 +19,7 @@ use crate::ids::{
 };
 use crate::money::Money;
 use crate::order::{Address, CustomerTier, PaymentKind, Priority};
+use crate::purchasing::replenishment::ReorderSettings;
 use crate::purchasing::{Billing, ReceiptLine, Supplier, SupplierItem};
 use crate::sourcing::SourcingPolicy;
 use chrono::NaiveDate;
@@ -102,6 +103,8 @@ pub enum Command {
     ClosePo(ClosePo),
     /// Cancels a PO nothing of which has arrived.
     CancelPo(CancelPo),
+    /// Sets (or, without `settings`, clears) how a SKU is replenished at a location.
+    SetReplenishment(SetReplenishment),
 }
 
 impl Command {
@@ -200,6 +203,7 @@ impl Command {
             Command::ReceivePo(c) => ("purchase order", c.po_id.arc()),
             Command::ClosePo(c) => ("purchase order", c.po_id.arc()),
             Command::CancelPo(c) => ("purchase order", c.po_id.arc()),
+            Command::SetReplenishment(c) => ("product", c.sku.arc()),
         };
         Some((kind, id.clone()))
     }
@@ -726,6 +730,20 @@ pub struct CancelPo {
     pub reason: String,
 }
 
+/// `set_replenishment`: a SKU's replenishment settings at one location,
+/// in place of `Config.replenishment`; without `settings`, back to those.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetReplenishment {
+    /// The SKU (a product, not a kit).
+    pub sku: Sku,
+    /// The location.
+    pub location_id: LocationId,
+    /// The settings (optional: none clears them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<ReorderSettings>,
+}
+
 macro_rules! commands {
     ($($t:ident = $name:literal),* $(,)?) => {
         $(
@@ -809,6 +827,7 @@ commands!(
     ReceivePo = "receive_po",
     ClosePo = "close_po",
     CancelPo = "cancel_po",
+    SetReplenishment = "set_replenishment",
 );
 
 #[cfg(test)]
@@ -856,6 +875,7 @@ mod tests {
         r#"{"type":"receive_po","po_id":"PO-1","receipt_id":"R1","location_id":"WH1","lines":[{"line_id":"1","quantity":10,"damaged":1}]}"#,
         r#"{"type":"close_po","po_id":"PO-1","reason":"short"}"#,
         r#"{"type":"cancel_po","po_id":"PO-1","reason":"not needed"}"#,
+        r#"{"type":"set_replenishment","sku":"A","location_id":"WH1","settings":{"method":"min_max","min":5,"max":20}}"#,
     ];
 
     #[test]

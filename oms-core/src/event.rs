@@ -18,6 +18,7 @@ use crate::ids::{
 };
 use crate::money::Money;
 use crate::order::{LocationQuantity, OrderStatus, PaymentKind};
+use crate::purchasing::replenishment::ReorderSettings;
 use crate::purchasing::{
     Billing, PoLine, PoStatus, PurchaseOrder, ReceiptLine, Supplier, SupplierItem,
 };
@@ -453,6 +454,16 @@ pub enum EventKind {
         /// Why.
         reason: String,
     },
+    /// A SKU's replenishment settings at a location were set or cleared.
+    ReplenishmentSet {
+        /// The SKU.
+        sku: Sku,
+        /// The location.
+        location_id: LocationId,
+        /// The settings; none: back to `Config.replenishment`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        settings: Option<ReorderSettings>,
+    },
     /// A PO was seen late for the first time: a line with open units was
     /// expected before the day (UTC) of the command that saw it.
     PoLate {
@@ -506,6 +517,7 @@ impl EventKind {
             EventKind::PoClosed { .. } => "po_closed",
             EventKind::PoCancelled { .. } => "po_cancelled",
             EventKind::PoLate { .. } => "po_late",
+            EventKind::ReplenishmentSet { .. } => "replenishment_set",
         }
     }
 

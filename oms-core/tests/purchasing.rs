@@ -386,6 +386,93 @@ fn available_to_promise_counts_incoming_by_date_but_not_late_pos() {
     s.engine.check_invariants().unwrap();
 }
 
+#[test]
+fn replenishment_suggestions_come_from_the_order_history_and_the_position() {
+    use chrono::{TimeZone, Utc};
+    let mut s = shop(json!({"require_payment": false}));
+    s.ok(json!({"type":"define_supplier","supplier_id":"DROP","name":"Dropshipper","currency":"USD","lead_time_days":2}));
+    s.ok(
+        json!({"type":"set_supplier_item","supplier_id":"DROP","sku":"C",
+        "unit_cost":{"amount":"1","currency":"USD"},"dropship":true}),
+    );
+    s.receive("A", "W1", 100);
+    // A's demand at W1 over the 4 days before Nov 22: 10, 12, 8, 10
+    // (allocated, not shipped: 40 reserved). An order of today does not count.
+    let run_at = |s: &mut Shop, day: u32, c: Value| {
+        let at = Utc.with_ymd_and_hms(2026, 11, day, 10, 0, 0).unwrap();
+        let events = s
+            .engine
+            .execute(oms_core::Command::from_value(c).unwrap(), at)
+            .unwrap();
+        s.log.extend(events);
+    };
+    for (day, q) in [(18, 10), (19, 12), (20, 8), (21, 10)] {
+        run_at(&mut s, day, order(&format!("SO-{day}"), &[("1", "A", q)]));
+        run_at(
+            &mut s,
+            day,
+            json!({"type":"allocate","order_id":format!("SO-{day}")}),
+        );
+    }
+    // B has no stock: 5 units backordered, charged to W1 (no B history; first by id).
+    s.ok(order("SO-B", &[("1", "B", 5)]));
+    s.ok(json!({"type":"allocate"}));
+    // Measure A at W1 over 4 days.
+    s.ok(json!({"type":"set_replenishment","sku":"A","location_id":"W1","settings":{"window_days":4}}));
+    let at = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+    let got: Vec<(String, String, u64)> = s
+        .engine
+        .replenishment_suggestions(at)
+        .iter()
+        .map(|x| (x.sku.to_string(), x.location_id.to_string(), x.quantity))
+        .collect();
+    // A at W1: d = 10, σ = √(8/3) = 1.633, L = 7: ROP = 70 + 1.65·1.633·√7 = 77.13 → 78;
+    // position 100 − 40 = 60: 18 + 14 review days × 10 = 158 → cases of 10: 160.
+    // A at W2: no demand, nothing there: nothing. B at W1: position −5, no
+    // demand: 5. C: only a dropship item: never replenished.
+    assert_eq!(
+        got,
+        [("A".into(), "W1".into(), 160), ("B".into(), "W1".into(), 5)]
+    );
+    let a = &s.engine.replenishment_suggestions(at)[0];
+    assert_eq!((a.explanation.reorder_at, a.explanation.needed), (78, 158));
+    assert_eq!(a.supplier_id.as_str(), "ACME");
+    assert!(
+        a.explanation.formula.contains("ROP = d·L + z·σ·√L"),
+        "{}",
+        a.explanation.formula
+    );
+    // Incoming counts: a sent PO of 100 lifts the position above the ROP.
+    s.ok(
+        json!({"type":"create_po","po_id":"PO-1","supplier_id":"ACME","location_id":"W1",
+        "lines":[{"line_id":"1","sku":"A","quantity":100}]}),
+    );
+    s.ok(json!({"type":"submit_po","po_id":"PO-1"}));
+    s.ok(json!({"type":"send_po","po_id":"PO-1"}));
+    assert!(s
+        .engine
+        .replenishment_suggestions(at)
+        .iter()
+        .all(|x| x.sku.as_str() != "A"));
+    // Min/max at W2 for A: order up to 50.
+    s.ok(
+        json!({"type":"set_replenishment","sku":"A","location_id":"W2",
+        "settings":{"method":"min_max","min":10,"max":50}}),
+    );
+    let w2 = s
+        .engine
+        .replenishment_suggestions(at)
+        .into_iter()
+        .find(|x| x.location_id.as_str() == "W2")
+        .unwrap();
+    assert_eq!(w2.quantity, 50);
+    assert_eq!(
+        s.err(json!({"type":"set_replenishment","sku":"A","location_id":"W2","settings":{"method":"min_max","min":10}})),
+        ErrorCode::Validation
+    );
+    replays_and_restores(&s);
+}
+
 /// Every PO command tried in every status: each status change it makes is
 /// a listed transition, each refusal changes nothing, and together they
 /// make every transition of the table.

@@ -148,7 +148,8 @@ impl Engine {
             | EventKind::PoReceived { .. }
             | EventKind::PoClosed { .. }
             | EventKind::PoCancelled { .. }
-            | EventKind::PoLate { .. } => {}
+            | EventKind::PoLate { .. }
+            | EventKind::ReplenishmentSet { .. } => {}
         }
         out.sort_unstable();
         out.dedup();

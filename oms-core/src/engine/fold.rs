@@ -306,7 +306,8 @@ impl Engine {
             | EventKind::PoReceived { .. }
             | EventKind::PoClosed { .. }
             | EventKind::PoCancelled { .. }
-            | EventKind::PoLate { .. } => return self.fold_purchasing(kind, origin),
+            | EventKind::PoLate { .. }
+            | EventKind::ReplenishmentSet { .. } => return self.fold_purchasing(kind, origin),
         }
         if let Some(order) = kind.order_id().and_then(|id| self.orders.get_mut(id)) {
             order.version += 1;

@@ -14,6 +14,7 @@ mod fold;
 mod holds;
 mod purchasing;
 mod queries;
+mod replenishment;
 mod snapshot;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -42,6 +43,7 @@ use crate::order::{
     Address, CustomerTier, KitLine, LineState, LocationQuantity, Order, OrderAction, OrderStatus,
     OrderView, PaymentKind, PaymentTotals, Priority, Shipment,
 };
+use crate::purchasing::replenishment::ReorderSettings;
 use crate::sourcing::{self, Candidate, Distance, LineNeed, Planner, SourcingPolicy};
 use crate::util::{FxHasher, FxMap, FxSet};
 use hashbrown::HashTable;
@@ -85,6 +87,14 @@ pub struct Config {
     /// `available_to_promise` may promise, 0 to 100 (default 100).
     #[serde(skip_serializing_if = "is_hundred")]
     pub incoming_promise_percent: u32,
+    /// How SKUs are replenished unless `set_replenishment` says otherwise
+    /// for a SKU at a location (see `purchasing::replenishment`).
+    #[serde(skip_serializing_if = "is_default_reorder")]
+    pub replenishment: ReorderSettings,
+}
+
+fn is_default_reorder(s: &ReorderSettings) -> bool {
+    *s == ReorderSettings::default()
 }
 
 fn is_hundred(p: &u32) -> bool {
@@ -101,6 +111,7 @@ impl Default for Config {
             sourcing: SourcingPolicy::default(),
             po_approval_threshold: None,
             incoming_promise_percent: 100,
+            replenishment: ReorderSettings::default(),
         }
     }
 }
@@ -127,6 +138,9 @@ impl Config {
         self.sourcing
             .check()
             .map_err(|e| e.within(|| "sourcing".into()))?;
+        self.replenishment
+            .check()
+            .map_err(|e| e.within(|| "replenishment".into()))?;
         if self.incoming_promise_percent > 100 {
             return Err(OmsError::validation(
                 "incoming_promise_percent",
@@ -817,6 +831,7 @@ impl Engine {
             Command::ReceivePo(c) => self.receive_po(c, tx)?,
             Command::ClosePo(c) => self.close_po(c, tx)?,
             Command::CancelPo(c) => self.cancel_po(c, tx)?,
+            Command::SetReplenishment(c) => self.set_replenishment(c, tx)?,
         }
         Ok(())
     }

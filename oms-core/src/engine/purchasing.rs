@@ -8,6 +8,7 @@ use chrono::{Days, NaiveDate};
 use super::commands::{check_address, check_money, check_quantity};
 use super::*;
 use crate::ids::{PoId, SupplierId};
+use crate::purchasing::replenishment::ReorderSettings;
 use crate::purchasing::{
     Billing, PoLine, PoStatus, PurchaseOrder, PurchaseOrderView, Supplier, SupplierItem,
 };
@@ -19,6 +20,8 @@ pub(super) struct Purchasing {
     pub(super) suppliers: BTreeMap<SupplierId, Supplier>,
     pub(super) items: BTreeMap<(SupplierId, Sku), SupplierItem>,
     pub(super) pos: BTreeMap<PoId, PurchaseOrder>,
+    /// Replenishment settings of a SKU at a location (`set_replenishment`).
+    pub(super) reorder: BTreeMap<(Sku, LocationId), ReorderSettings>,
     /// Open units of sent POs per (SKU, ship-to location).
     incoming: BTreeMap<(Sku, LocationId), u64>,
     /// Of those, the units of POs not reported late, per (SKU, expected
@@ -841,6 +844,17 @@ impl Engine {
                 cancel_open(po);
                 set_status(po, PoStatus::Cancelled)
             })?,
+            EventKind::ReplenishmentSet {
+                sku,
+                location_id,
+                settings,
+            } => {
+                let key = (sku.clone(), location_id.clone());
+                match settings {
+                    Some(s) => p.reorder.insert(key, s.clone()),
+                    None => p.reorder.remove(&key),
+                };
+            }
             EventKind::PoLate { po_id, .. } => p.update(po_id, |po| {
                 po.reported_late = true;
                 Ok(())

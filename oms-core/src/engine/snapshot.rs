@@ -1,6 +1,7 @@
 //! Snapshots, restore, and the invariant check.
 
 use super::*;
+use crate::purchasing::replenishment::ReorderSettings;
 use crate::purchasing::{PurchaseOrder, Supplier, SupplierItem};
 
 impl Engine {
@@ -44,6 +45,16 @@ impl Engine {
             suppliers: self.purchasing.suppliers.values().collect(),
             supplier_items: self.purchasing.items.values().collect(),
             purchase_orders: self.purchasing.pos.values().collect(),
+            replenishment: self
+                .purchasing
+                .reorder
+                .iter()
+                .map(|((sku, location_id), settings)| ReorderEntry {
+                    sku: sku.clone(),
+                    location_id: location_id.clone(),
+                    settings: settings.clone(),
+                })
+                .collect(),
         };
         // Serializing plain data to a Vec cannot fail.
         serde_json::to_vec(&snapshot).unwrap_or_default()
@@ -154,6 +165,18 @@ impl Engine {
             if e.purchasing.pos.insert(id.clone(), po).is_some() {
                 return Err(OmsError::conflict(format!(
                     "purchase order {id} appears twice"
+                )));
+            }
+        }
+        for r in s.replenishment {
+            if e.purchasing
+                .reorder
+                .insert((r.sku.clone(), r.location_id.clone()), r.settings)
+                .is_some()
+            {
+                return Err(OmsError::conflict(format!(
+                    "replenishment of {} at {} appears twice",
+                    r.sku, r.location_id
                 )));
             }
         }
@@ -360,6 +383,17 @@ struct SnapshotRef<'a> {
     supplier_items: Vec<&'a SupplierItem>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     purchase_orders: Vec<&'a PurchaseOrder>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    replenishment: Vec<ReorderEntry>,
+}
+
+/// A SKU's replenishment settings at a location, in a snapshot.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReorderEntry {
+    sku: Sku,
+    location_id: LocationId,
+    settings: ReorderSettings,
 }
 
 #[derive(Deserialize)]
@@ -384,4 +418,6 @@ struct Snapshot {
     supplier_items: Vec<SupplierItem>,
     #[serde(default)]
     purchase_orders: Vec<PurchaseOrder>,
+    #[serde(default)]
+    replenishment: Vec<ReorderEntry>,
 }
