@@ -36,7 +36,8 @@ pub use error::OmsFfiError;
 pub use oms_core;
 pub use purchasing::{
     AmendPo, Billing, CreatePo, PoLineInput, PoLineRecord, PoStatus, PriceBreak,
-    PurchaseOrderRecord, ReceiptLine, ReceivePo, Supplier, SupplierItem,
+    PurchaseOrderRecord, ReceiptLine, ReceivePo, ReorderMethod, ReorderSettings,
+    ReplenishmentSuggestion, Supplier, SupplierItem,
 };
 pub use types::explanation_summary;
 pub use types::{

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use oms_core as core_;
 use oms_core::purchasing as po_;
+use oms_core::purchasing::replenishment as rp_;
 
 use crate::engine::Engine;
 use crate::types::{
@@ -453,8 +454,141 @@ impl From<po_::PurchaseOrderView> for PurchaseOrderRecord {
     }
 }
 
+/// How an item is replenished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum ReorderMethod {
+    /// Reorder point with safety stock; EOQ quantities when both costs are known.
+    ReorderPoint,
+    /// Order up to `max` at or below `min`.
+    MinMax,
+}
+
+mirror_enum!(ReorderMethod, rp_::ReorderMethod, [ReorderPoint, MinMax]);
+
+/// How a SKU is replenished at a location (`set_replenishment`). The
+/// defaults are those of `Config.replenishment`'s defaults.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct ReorderSettings {
+    /// `REORDER_POINT` (the default, also when absent) or `MIN_MAX`.
+    #[uniffi(default)]
+    pub method: Option<ReorderMethod>,
+    /// Safety factor z of the service level.
+    #[uniffi(default = 1.65)]
+    pub service_level_z: f64,
+    /// Days of order history the demand is measured over.
+    #[uniffi(default = 90)]
+    pub window_days: u32,
+    /// Without EOQ costs, days of demand an order also covers.
+    #[uniffi(default = 14)]
+    pub review_days: u32,
+    /// The cost of placing one order.
+    #[uniffi(default)]
+    pub ordering_cost: Option<Money>,
+    /// Yearly holding cost in percent of the unit cost, as a decimal string.
+    #[uniffi(default)]
+    pub holding_cost_percent: Option<String>,
+    /// `MIN_MAX`: reorder at or below this position.
+    #[uniffi(default)]
+    pub min: Option<u64>,
+    /// `MIN_MAX`: order up to this position.
+    #[uniffi(default)]
+    pub max: Option<u64>,
+    /// Mean daily demand to use instead of the order history.
+    #[uniffi(default)]
+    pub demand_per_day: Option<f64>,
+    /// Its standard deviation.
+    #[uniffi(default)]
+    pub demand_std_dev: Option<f64>,
+}
+
+impl ReorderSettings {
+    fn into_core(self) -> Result<rp_::ReorderSettings> {
+        Ok(rp_::ReorderSettings {
+            method: self
+                .method
+                .map_or(rp_::ReorderMethod::ReorderPoint, Into::into),
+            service_level_z: self.service_level_z,
+            window_days: self.window_days,
+            review_days: self.review_days,
+            ordering_cost: money_opt(self.ordering_cost)?,
+            holding_cost_percent: self
+                .holding_cost_percent
+                .map(|p| parse_plain_decimal("holding_cost_percent", &p))
+                .transpose()?,
+            min: self.min,
+            max: self.max,
+            demand_per_day: self.demand_per_day,
+            demand_std_dev: self.demand_std_dev,
+        })
+    }
+}
+
+/// A suggested purchase (`replenishment_suggestions`).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct ReplenishmentSuggestion {
+    /// The SKU.
+    pub sku: String,
+    /// The location it is for.
+    pub location_id: String,
+    /// The supplier chosen.
+    pub supplier_id: String,
+    /// Units to order.
+    pub quantity: u64,
+    /// Unit cost at that quantity.
+    pub unit_cost: Money,
+    /// Lead time in days.
+    pub lead_time_days: u32,
+    /// The position at or below which to order (the reorder point or `min`).
+    pub reorder_at: i64,
+    /// The formula with the numbers in it.
+    pub formula: String,
+    /// The whole explanation (inputs and each step) as JSON.
+    pub explanation_json: String,
+}
+
+impl ReplenishmentSuggestion {
+    fn from_core(s: rp_::Suggestion) -> Result<Self> {
+        Ok(ReplenishmentSuggestion {
+            explanation_json: serde_json::to_string(&s.explanation)
+                .map_err(|e| OmsFfiError::internal(format!("explanation to JSON: {e}")))?,
+            sku: s.sku.to_string(),
+            location_id: s.location_id.to_string(),
+            supplier_id: s.supplier_id.to_string(),
+            quantity: s.quantity,
+            unit_cost: s.unit_cost.into(),
+            lead_time_days: s.lead_time_days,
+            reorder_at: s.explanation.reorder_at,
+            formula: s.explanation.formula,
+        })
+    }
+}
+
 #[uniffi::export]
 impl Engine {
+    /// Sets how `sku` is replenished at `location_id`; `null` clears it.
+    pub fn set_replenishment(
+        &self,
+        sku: String,
+        location_id: String,
+        settings: Option<ReorderSettings>,
+        at: String,
+    ) -> Result<Vec<Event>> {
+        let command = core_::SetReplenishment {
+            sku: sku.into(),
+            location_id: location_id.into(),
+            settings: settings.map(ReorderSettings::into_core).transpose()?,
+        };
+        self.run(command, &at)
+    }
+
+    /// What to order at `at` (RFC 3339), per SKU and location.
+    pub fn replenishment_suggestions(&self, at: String) -> Result<Vec<ReplenishmentSuggestion>> {
+        let all = self.lock()?.replenishment_suggestions(parse_time(&at)?);
+        all.into_iter()
+            .map(ReplenishmentSuggestion::from_core)
+            .collect()
+    }
+
     /// Creates or updates a supplier.
     pub fn define_supplier(&self, supplier: Supplier, at: String) -> Result<Vec<Event>> {
         self.run(core_::DefineSupplier(supplier.into_core()?), &at)

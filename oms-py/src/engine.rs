@@ -527,6 +527,17 @@ impl EngineCore {
             .map_err(|e| to_py_err(py, &e, None))
     }
 
+    /// What to order at `at` (an aware datetime), per SKU and location,
+    /// each with its explanation.
+    fn replenishment_suggestions<'py>(
+        &self,
+        py: Python<'py>,
+        at: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let at = utc_time(at)?;
+        self.query(py, move |e| Ok(e.replenishment_suggestions(at)))
+    }
+
     /// One supplier as a dict; `NotFoundError` if unknown.
     fn supplier<'py>(&self, py: Python<'py>, supplier_id: &str) -> PyResult<Bound<'py, PyAny>> {
         self.query(py, |e| e.supplier(supplier_id))

@@ -134,3 +134,26 @@ def test_late_pos_are_reported_once_and_survive_persistence(clock: Clock) -> Non
     copy = pickle.loads(pickle.dumps(engine))
     assert copy.purchase_order("PO-1") == engine.purchase_order("PO-1")
     assert copy.snapshot() == engine.snapshot()
+
+
+def test_replenishment_suggestions_explain_themselves(clock: Clock) -> None:
+    engine = buyer(clock)
+    engine.receive_stock("MUG", "WH1", 5, at=clock())
+    # Explicit demand: 4 a day, σ 2, lead time 7, z 1.65: ROP = 28 + 1.65·2·√7 = 36.73 → 37.
+    engine.set_replenishment(
+        "MUG", "WH1", {"demand_per_day": 4, "demand_std_dev": 2, "review_days": 7}, at=clock()
+    )
+    (s,) = engine.replenishment_suggestions(clock())
+    # 37 − 5 + 7 × 4 = 60 (MOQ 20, cases of 10): 60.
+    assert (s["sku"], s["location_id"], s["supplier_id"], s["quantity"]) == ("MUG", "WH1", "ACME", 60)
+    assert s["unit_cost"] == {"amount": "2.50", "currency": "USD"}
+    assert s["explanation"]["reorder_at"] == 37
+    assert s["explanation"]["demand_source"] == "explicit"
+    engine.set_replenishment(
+        "MUG", "WH1", {"method": "min_max", "min": 5, "max": 40, "ordering_cost": Decimal("25")}, at=clock()
+    )
+    assert [x["quantity"] for x in engine.replenishment_suggestions(clock())] == [40]
+    with pytest.raises(ValidationError):
+        engine.set_replenishment("MUG", "WH1", {"method": "min_max"}, at=clock())
+    engine.set_replenishment("MUG", "WH1", None, at=clock())
+    assert engine.replenishment_suggestions(clock()) == []  # no demand in the history

@@ -40,7 +40,7 @@ from ._oms import (
     config_schema,
     event_schema,
 )
-from ._types import Address, Component, OrderLine, PoLine, PriceBreak, ReceiptLine
+from ._types import Address, Component, OrderLine, PoLine, PriceBreak, ReceiptLine, ReorderSettings
 
 __all__ = [
     "Address",
@@ -56,6 +56,7 @@ __all__ = [
     "PoLine",
     "PriceBreak",
     "ReceiptLine",
+    "ReorderSettings",
     "SCHEMA_VERSION",
     "ValidationError",
     "__version__",
@@ -619,3 +620,18 @@ class Engine(EngineCore):
     def cancel_po(self, po_id: str, reason: str, *, at: datetime) -> Events:
         """Cancels a PO nothing of which has arrived."""
         return self.execute({"type": "cancel_po", "po_id": po_id, "reason": reason}, at)
+
+    def set_replenishment(
+        self, sku: str, location_id: str, settings: Optional[ReorderSettings], *, at: datetime
+    ) -> Events:
+        """Sets how ``sku`` is replenished at ``location_id`` (method, service
+        level, window, EOQ costs, min/max or explicit demand); ``None``
+        clears it back to the config's ``replenishment``."""
+        command: Dict[str, Any] = {"type": "set_replenishment", "sku": sku, "location_id": location_id}
+        if settings is not None:
+            body: Dict[str, Any] = dict(settings)
+            if "ordering_cost" in settings:
+                currency = self._currency(None)
+                body["ordering_cost"] = self._money(settings["ordering_cost"], currency, "ordering_cost")
+            command["settings"] = body
+        return self.execute(command, at)

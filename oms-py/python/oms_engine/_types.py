@@ -74,3 +74,19 @@ class PriceBreak(TypedDict):
 
     min_quantity: int
     unit_cost: Union[Decimal, int, str]
+
+
+class ReorderSettings(TypedDict, total=False):
+    """How a SKU is replenished at a location (``Engine.set_replenishment``);
+    every key optional. ``ordering_cost`` is money in the engine's currency."""
+
+    method: str
+    service_level_z: float
+    window_days: int
+    review_days: int
+    ordering_cost: Union[Decimal, int, str]
+    holding_cost_percent: float
+    min: int
+    max: int
+    demand_per_day: float
+    demand_std_dev: float

@@ -12,6 +12,8 @@ import uniffi.oms_ffi.PoStatus
 import uniffi.oms_ffi.PriceBreak
 import uniffi.oms_ffi.ReceiptLine
 import uniffi.oms_ffi.ReceivePo
+import uniffi.oms_ffi.ReorderMethod
+import uniffi.oms_ffi.ReorderSettings
 import uniffi.oms_ffi.Supplier
 import uniffi.oms_ffi.SupplierItem
 
@@ -68,6 +70,27 @@ class PurchasingTest {
             assertEquals("10", engine.supplier("ACME").overReceiptTolerancePercent)
             assertEquals(listOf("ACME"), engine.supplierItems("MUG").map { it.supplierId })
             assertEquals(null, engine.invariantViolation())
+        }
+    }
+
+    @Test
+    fun `replenishment suggests what to order and says why`() {
+        buyer().use { engine ->
+            // 10 on hand; explicit demand 4 a day, sigma 2, lead time 7: ROP = 28 + 1.65*2*sqrt(7) = 36.7 -> 37;
+            // 37 - 10 + 7 review days * 4 = 55 -> cases of 10: 60.
+            engine.setReplenishment("MUG", "WH1", ReorderSettings(demandPerDay = 4.0, demandStdDev = 2.0, reviewDays = 7u), AT)
+            val s = engine.replenishmentSuggestions(AT).single()
+            assertEquals(listOf("MUG", "WH1", "ACME"), listOf(s.sku, s.locationId, s.supplierId))
+            assertEquals(60uL, s.quantity)
+            assertEquals(37L, s.reorderAt)
+            assertTrue(s.explanationJson.contains("\"demand_source\":\"explicit\""), s.explanationJson)
+            engine.setReplenishment("MUG", "WH1", ReorderSettings(method = ReorderMethod.MIN_MAX, min = 10uL, max = 40uL), AT)
+            assertEquals(listOf(30uL), engine.replenishmentSuggestions(AT).map { it.quantity })
+            assertThrows<OmsFfiException.Validation> {
+                engine.setReplenishment("MUG", "WH1", ReorderSettings(method = ReorderMethod.MIN_MAX), AT)
+            }
+            engine.setReplenishment("MUG", "WH1", null, AT)
+            assertEquals(emptyList<Any>(), engine.replenishmentSuggestions(AT))
         }
     }
 
