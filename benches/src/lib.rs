@@ -314,3 +314,104 @@ pub fn cost_policy(locations: usize) -> Command {
     })
     .into()
 }
+
+/// The replenishment workload: `locations` warehouses with coordinates,
+/// `skus` products each stocked with 1–60 units at every location and
+/// sold by one supplier (cases of 6, MOQ 12, lead time 7 days), and
+/// `orders` three-line orders placed evenly over the `days` days before
+/// [`replenishment_day`], shipped to random US points and allocated at the
+/// end of each day (so each order's demand lands at the locations that
+/// serve it).
+pub fn replenishment_engine(
+    locations: usize,
+    skus: usize,
+    orders: usize,
+    days: u32,
+    seed: u64,
+) -> Engine {
+    let mut rng = SplitMix(seed);
+    let config = Config {
+        require_payment: false,
+        ..Config::default()
+    };
+    let mut engine = Engine::new(config);
+    let start = replenishment_day() - Duration::days(i64::from(days));
+    let run = |engine: &mut Engine, c: Command, at: DateTime<Utc>| {
+        engine.execute(c, at).expect("workload commands are valid");
+    };
+    for l in 0..locations {
+        let c = DefineLocation {
+            lat: Some(rng.between(26.0, 48.0)),
+            lon: Some(rng.between(-122.0, -71.0)),
+            ..DefineLocation::new(&format!("WH-{l:02}"), "Warehouse", LocationKind::Warehouse)
+        };
+        run(&mut engine, c.into(), start);
+    }
+    let supplier = oms_core::purchasing::Supplier {
+        supplier_id: SupplierId::new("ACME"),
+        name: "Acme".into(),
+        currency: Currency::USD,
+        lead_time_days: 7,
+        min_order_value: None,
+        payment_terms: None,
+        over_receipt_tolerance_percent: None,
+        address: None,
+        contact: None,
+    };
+    run(&mut engine, DefineSupplier(supplier).into(), start);
+    for i in 0..skus {
+        let c = DefineProduct {
+            sku: sku(i),
+            name: format!("Product {i}"),
+            gtin: None,
+            description: None,
+            weight_g: Some(250),
+            dims_mm: None,
+            price: None,
+            components: None,
+        };
+        run(&mut engine, c.into(), start);
+        for l in 0..locations {
+            let c = ReceiveStock {
+                sku: sku(i),
+                location_id: LocationId::new(format!("WH-{l:02}")),
+                quantity: 1 + rng.below(60),
+                reference: None,
+            };
+            run(&mut engine, c.into(), start);
+        }
+        let item = oms_core::purchasing::SupplierItem {
+            supplier_id: SupplierId::new("ACME"),
+            sku: sku(i),
+            supplier_sku: None,
+            unit_cost: usd(250),
+            case_pack: Some(6),
+            moq: Some(12),
+            price_breaks: Vec::new(),
+            lead_time_days: None,
+            dropship: false,
+        };
+        run(&mut engine, SetSupplierItem(item).into(), start);
+    }
+    let per_day = orders.div_ceil(days.max(1) as usize);
+    for n in 0..orders {
+        let day = (n / per_day) as i64;
+        let at = start + Duration::days(day) + Duration::seconds((n % per_day) as i64);
+        let mut order = place_order(n, skus);
+        let mut parts = order.ship_to.parts();
+        parts.lat = Some(rng.between(26.0, 48.0));
+        parts.lon = Some(rng.between(-122.0, -71.0));
+        order.ship_to = parts.into();
+        order.channel_order_id = None;
+        run(&mut engine, order.into(), at);
+        if (n + 1) % per_day == 0 || n + 1 == orders {
+            run(&mut engine, Allocate::default().into(), at);
+        }
+    }
+    engine
+}
+
+/// The time [`replenishment_engine`]'s suggestions are asked for.
+pub fn replenishment_day() -> DateTime<Utc> {
+    t0() + Duration::days(120)
+}

@@ -134,6 +134,9 @@ impl Purchasing {
 
     /// Open units of sent POs of `sku` bound for `location_id`.
     pub(super) fn incoming(&self, sku: &Sku, location_id: &LocationId) -> u64 {
+        if self.incoming.is_empty() {
+            return 0;
+        }
         self.incoming
             .get(&(sku.clone(), location_id.clone()))
             .copied()

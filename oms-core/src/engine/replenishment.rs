@@ -114,9 +114,7 @@ impl Engine {
             // Unallocated open units go to the location with the most demand.
             let window_units = |slot: usize| {
                 let days = settings(product, slot).window_days;
-                history
-                    .get(&(product, slot))
-                    .map_or(0, |h| h.stats(days).units)
+                history.stats(product, slot, days).units
             };
             let mut owed_at: Option<(usize, u64)> = None;
             if entry.demand > 0 {
@@ -144,11 +142,7 @@ impl Engine {
                             0
                         },
                     },
-                    history: history
-                        .get(&(product, slot))
-                        .map_or(DemandStats::from_sums(s.window_days, 0, 0), |h| {
-                            h.stats(s.window_days)
-                        }),
+                    history: history.stats(product, slot, s.window_days),
                     settings: s,
                     item: sources[&product][0].0,
                     lead_time_days: 0,
@@ -165,10 +159,11 @@ impl Engine {
     /// Units per (product slot, location slot) per day over the `days`
     /// days before `today`: what the orders placed then took at each
     /// location (reserved there or shipped from there).
-    fn demand_history(&self, today: NaiveDate, days: u32) -> FxMap<(usize, usize), History> {
+    fn demand_history(&self, today: NaiveDate, days: u32) -> History {
         // (product, location, days before today, units), one per order
         // line and location; summed per day after sorting.
-        let mut taken: Vec<(u32, u32, u32, u64)> = Vec::new();
+        let mut taken: Vec<(u32, u32, u32, u64)> =
+            Vec::with_capacity(self.orders.len().saturating_mul(3));
         let age = |placed: DateTime<Utc>| -> Option<u32> {
             let back = (today - placed.date_naive()).num_days();
             (1..=i64::from(days))
@@ -212,38 +207,48 @@ impl Engine {
             }
         }
         taken.sort_unstable();
-        let mut out: FxMap<(usize, usize), History> = FxMap::default();
+        // One flat list of daily totals; each key owns a run of it.
+        let mut history = History::default();
         let mut k = 0;
         while k < taken.len() {
-            let (p, l, back, _) = taken[k];
-            let mut units = 0u64;
-            while k < taken.len() && (taken[k].0, taken[k].1, taken[k].2) == (p, l, back) {
-                units = units.saturating_add(taken[k].3);
-                k += 1;
+            let (p, l, _, _) = taken[k];
+            let start = history.days.len();
+            while k < taken.len() && (taken[k].0, taken[k].1) == (p, l) {
+                let back = taken[k].2;
+                let mut units = 0u64;
+                while k < taken.len() && (taken[k].0, taken[k].1, taken[k].2) == (p, l, back) {
+                    units = units.saturating_add(taken[k].3);
+                    k += 1;
+                }
+                history.days.push((back, units));
             }
-            out.entry((p as usize, l as usize))
-                .or_default()
-                .days
-                .push((back, units));
+            history
+                .runs
+                .insert((p as usize, l as usize), (start, history.days.len()));
         }
-        out
+        history
     }
 }
 
-/// One SKU's demand at one location: units per day, by days before
-/// today, nearest first.
+/// Demand per SKU and location: units per day, by days before today,
+/// nearest first, in one list of which each (product slot, location slot)
+/// owns a run.
 #[derive(Debug, Default)]
 struct History {
     days: Vec<(u32, u64)>,
+    runs: FxMap<(usize, usize), (usize, usize)>,
 }
 
 impl History {
-    /// The statistics over the last `window` days.
-    fn stats(&self, window: u32) -> DemandStats {
+    /// The statistics of `product` at location `slot` over the last
+    /// `window` days.
+    fn stats(&self, product: usize, slot: usize, window: u32) -> DemandStats {
         let (mut units, mut squares) = (0u64, 0u128);
-        for &(_, n) in self.days.iter().take_while(|d| d.0 <= window) {
-            units = units.saturating_add(n);
-            squares = squares.saturating_add(u128::from(n) * u128::from(n));
+        if let Some(&(start, end)) = self.runs.get(&(product, slot)) {
+            for &(_, n) in self.days[start..end].iter().take_while(|d| d.0 <= window) {
+                units = units.saturating_add(n);
+                squares = squares.saturating_add(u128::from(n) * u128::from(n));
+            }
         }
         DemandStats::from_sums(window, units, squares)
     }
