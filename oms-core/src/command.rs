@@ -105,6 +105,9 @@ pub enum Command {
     CancelPo(CancelPo),
     /// Sets (or, without `settings`, clears) how a SKU is replenished at a location.
     SetReplenishment(SetReplenishment),
+    /// Turns the replenishment suggestions of the command's time into
+    /// draft POs, one per supplier and location.
+    CreateReplenishmentPos(CreateReplenishmentPos),
 }
 
 impl Command {
@@ -204,6 +207,7 @@ impl Command {
             Command::ClosePo(c) => ("purchase order", c.po_id.arc()),
             Command::CancelPo(c) => ("purchase order", c.po_id.arc()),
             Command::SetReplenishment(c) => ("product", c.sku.arc()),
+            Command::CreateReplenishmentPos(_) => return None,
         };
         Some((kind, id.clone()))
     }
@@ -744,6 +748,22 @@ pub struct SetReplenishment {
     pub settings: Option<ReorderSettings>,
 }
 
+/// `create_replenishment_pos`: draft POs from `replenishment_suggestions`
+/// at the command's time, one per supplier and location (split every
+/// 1,000 lines), named `{po_id_prefix}{supplier_id}-{location_id}-{n}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateReplenishmentPos {
+    /// The start of the new POs' ids, e.g. `RP-2026-11-23-`.
+    pub po_id_prefix: String,
+    /// Only suggestions for this location (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location_id: Option<LocationId>,
+    /// Only suggestions from this supplier (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supplier_id: Option<SupplierId>,
+}
+
 macro_rules! commands {
     ($($t:ident = $name:literal),* $(,)?) => {
         $(
@@ -828,6 +848,7 @@ commands!(
     ClosePo = "close_po",
     CancelPo = "cancel_po",
     SetReplenishment = "set_replenishment",
+    CreateReplenishmentPos = "create_replenishment_pos",
 );
 
 #[cfg(test)]
@@ -876,6 +897,7 @@ mod tests {
         r#"{"type":"close_po","po_id":"PO-1","reason":"short"}"#,
         r#"{"type":"cancel_po","po_id":"PO-1","reason":"not needed"}"#,
         r#"{"type":"set_replenishment","sku":"A","location_id":"WH1","settings":{"method":"min_max","min":5,"max":20}}"#,
+        r#"{"type":"create_replenishment_pos","po_id_prefix":"RP-","location_id":"WH1","supplier_id":"ACME"}"#,
     ];
 
     #[test]

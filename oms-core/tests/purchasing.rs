@@ -470,6 +470,29 @@ fn replenishment_suggestions_come_from_the_order_history_and_the_position() {
         s.err(json!({"type":"set_replenishment","sku":"A","location_id":"W2","settings":{"method":"min_max","min":10}})),
         ErrorCode::Validation
     );
+    // The suggestions become draft POs, one per supplier and location.
+    let events = s.ok(json!({"type":"create_replenishment_pos","po_id_prefix":"RP-"}));
+    assert_eq!(names(&events), ["po_created", "po_created"]);
+    let w1 = s.engine.purchase_order("RP-ACME-W1-1").unwrap();
+    assert_eq!(w1.po.status, PoStatus::Draft);
+    let lines: Vec<(&str, u64)> = w1
+        .po
+        .lines
+        .iter()
+        .map(|l| (l.sku.as_str(), l.quantity))
+        .collect();
+    assert_eq!(lines, [("B", 5)]);
+    let w2 = s.engine.purchase_order("RP-ACME-W2-1").unwrap();
+    assert_eq!(
+        (w2.po.lines[0].sku.as_str(), w2.po.lines[0].quantity),
+        ("A", 50)
+    );
+    assert_eq!(w2.po.lines[0].unit_cost.amount.to_string(), "2.50");
+    // Drafted units are on order: nothing is suggested twice.
+    assert!(s.engine.replenishment_suggestions(at).is_empty());
+    assert!(s
+        .ok(json!({"type":"create_replenishment_pos","po_id_prefix":"RP-"}))
+        .is_empty());
     replays_and_restores(&s);
 }
 

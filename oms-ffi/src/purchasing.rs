@@ -581,6 +581,24 @@ impl Engine {
         self.run(command, &at)
     }
 
+    /// Turns the suggestions at `at` into draft POs, one per supplier and
+    /// location, named `{po_id_prefix}{supplier_id}-{location_id}-{n}`.
+    #[uniffi::method(default(location_id = None, supplier_id = None))]
+    pub fn create_replenishment_pos(
+        &self,
+        po_id_prefix: String,
+        at: String,
+        location_id: Option<String>,
+        supplier_id: Option<String>,
+    ) -> Result<Vec<Event>> {
+        let command = core_::CreateReplenishmentPos {
+            po_id_prefix,
+            location_id: location_id.map(Into::into),
+            supplier_id: supplier_id.map(Into::into),
+        };
+        self.run(command, &at)
+    }
+
     /// What to order at `at` (RFC 3339), per SKU and location.
     pub fn replenishment_suggestions(&self, at: String) -> Result<Vec<ReplenishmentSuggestion>> {
         let all = self.lock()?.replenishment_suggestions(parse_time(&at)?);

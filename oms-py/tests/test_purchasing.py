@@ -153,6 +153,12 @@ def test_replenishment_suggestions_explain_themselves(clock: Clock) -> None:
         "MUG", "WH1", {"method": "min_max", "min": 5, "max": 40, "ordering_cost": Decimal("25")}, at=clock()
     )
     assert [x["quantity"] for x in engine.replenishment_suggestions(clock())] == [40]
+    events = engine.create_replenishment_pos("RP-", at=clock(), supplier_id="ACME")
+    assert [e["type"] for e in events] == ["po_created"]
+    po = engine.purchase_order("RP-ACME-WH1-1")
+    assert (po["status"], po["lines"][0]["sku"], po["lines"][0]["quantity"]) == ("draft", "MUG", 40)
+    assert engine.replenishment_suggestions(clock()) == []  # drafted units are on order
+    engine.cancel_po("RP-ACME-WH1-1", "testing", at=clock())
     with pytest.raises(ValidationError):
         engine.set_replenishment("MUG", "WH1", {"method": "min_max"}, at=clock())
     engine.set_replenishment("MUG", "WH1", None, at=clock())

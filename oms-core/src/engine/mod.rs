@@ -832,6 +832,7 @@ impl Engine {
             Command::ClosePo(c) => self.close_po(c, tx)?,
             Command::CancelPo(c) => self.cancel_po(c, tx)?,
             Command::SetReplenishment(c) => self.set_replenishment(c, tx)?,
+            Command::CreateReplenishmentPos(c) => self.create_replenishment_pos(c, tx)?,
         }
         Ok(())
     }

@@ -24,12 +24,25 @@ pub(super) struct Purchasing {
     pub(super) reorder: BTreeMap<(Sku, LocationId), ReorderSettings>,
     /// Open units of sent POs per (SKU, ship-to location).
     incoming: BTreeMap<(Sku, LocationId), u64>,
-    /// Of those, the units of POs not reported late, per (SKU, expected
+    /// Open units of every PO not over, drafts included, per (SKU,
+    /// ship-to location): what replenishment counts as on order.
+    on_order: BTreeMap<(Sku, LocationId), u64>,
+    /// Of the incoming units, those of POs not reported late, per (SKU, expected
     /// date, ship-to location): what `available_to_promise` may count.
     arriving: BTreeMap<(Sku, NaiveDate, LocationId), u64>,
     /// POs that may yet be reported late, by the earliest expected date
     /// of their open lines.
     due: BTreeSet<(NaiveDate, PoId)>,
+}
+
+/// The units `map` holds for `sku` at `location_id`.
+fn units_at(map: &BTreeMap<(Sku, LocationId), u64>, sku: &Sku, location_id: &LocationId) -> u64 {
+    if map.is_empty() {
+        return 0;
+    }
+    map.get(&(sku.clone(), location_id.clone()))
+        .copied()
+        .unwrap_or(0)
 }
 
 /// Adds (`sign`) or takes away `units` at `key`, dropping keys at zero.
@@ -67,6 +80,12 @@ fn watched(status: PoStatus) -> bool {
 
 impl Purchasing {
     fn index(&mut self, po: &PurchaseOrder, sign: bool) {
+        if po.status.is_open() {
+            for l in po.lines.iter().filter(|l| l.open() > 0) {
+                let key = (l.sku.clone(), po.location_id.clone());
+                bump(&mut self.on_order, key, l.open(), sign);
+            }
+        }
         if po.status.is_incoming() {
             for l in &po.lines {
                 let open = l.open();
@@ -120,6 +139,7 @@ impl Purchasing {
         let fresh = self.indexes();
         self.incoming = fresh.incoming;
         self.arriving = fresh.arriving;
+        self.on_order = fresh.on_order;
         self.due = fresh.due;
     }
 
@@ -134,13 +154,13 @@ impl Purchasing {
 
     /// Open units of sent POs of `sku` bound for `location_id`.
     pub(super) fn incoming(&self, sku: &Sku, location_id: &LocationId) -> u64 {
-        if self.incoming.is_empty() {
-            return 0;
-        }
-        self.incoming
-            .get(&(sku.clone(), location_id.clone()))
-            .copied()
-            .unwrap_or(0)
+        units_at(&self.incoming, sku, location_id)
+    }
+
+    /// Open units of every PO not over (drafts included) of `sku` bound
+    /// for `location_id`.
+    pub(super) fn on_order(&self, sku: &Sku, location_id: &LocationId) -> u64 {
+        units_at(&self.on_order, sku, location_id)
     }
 
     /// Units of `sku` on sent POs not reported late, expected by `by_date`
@@ -167,6 +187,7 @@ impl Purchasing {
         let fresh = self.indexes();
         if fresh.incoming != self.incoming
             || fresh.arriving != self.arriving
+            || fresh.on_order != self.on_order
             || fresh.due != self.due
         {
             return Err("purchasing indexes out of date".into());
@@ -232,7 +253,7 @@ fn check_billing(b: &Billing) -> Result<()> {
 }
 
 impl Engine {
-    fn supplier_of(&self, supplier_id: &SupplierId) -> Result<&Supplier> {
+    pub(super) fn supplier_of(&self, supplier_id: &SupplierId) -> Result<&Supplier> {
         self.purchasing
             .suppliers
             .get(supplier_id)
@@ -361,7 +382,7 @@ impl Engine {
 
     /// PO lines from a command: checked, with costs from the supplier's
     /// items and dates from lead times where the command gives none.
-    fn po_lines(
+    pub(super) fn po_lines(
         &self,
         supplier: &Supplier,
         lines: &[PoLineInput],

@@ -6,10 +6,11 @@
 use chrono::NaiveDate;
 
 use super::*;
+use crate::ids::{PoId, SupplierId};
 use crate::purchasing::replenishment::{
     best_suggestion, DemandStats, ItemInput, Position, ReorderSettings, Suggestion,
 };
-use crate::purchasing::SupplierItem;
+use crate::purchasing::{PoStatus, PurchaseOrder, SupplierItem};
 
 impl Engine {
     pub(super) fn set_replenishment(&mut self, c: SetReplenishment, tx: &mut Tx) -> Result<()> {
@@ -32,10 +33,89 @@ impl Engine {
         Ok(())
     }
 
+    pub(super) fn create_replenishment_pos(
+        &mut self,
+        c: CreateReplenishmentPos,
+        tx: &mut Tx,
+    ) -> Result<()> {
+        check_id("po_id_prefix", &c.po_id_prefix)?;
+        if let Some(l) = &c.location_id {
+            if !self.locations.contains(l.as_str()) {
+                return Err(OmsError::not_found("location", l));
+            }
+        }
+        if let Some(s) = &c.supplier_id {
+            self.supplier_of(s)?;
+        }
+        let mut groups: BTreeMap<(SupplierId, LocationId), Vec<Suggestion>> = BTreeMap::new();
+        for s in self.replenishment_suggestions(tx.at) {
+            let wanted = c.location_id.as_ref().is_none_or(|l| *l == s.location_id)
+                && c.supplier_id.as_ref().is_none_or(|id| *id == s.supplier_id);
+            if wanted {
+                groups
+                    .entry((s.supplier_id.clone(), s.location_id.clone()))
+                    .or_default()
+                    .push(s);
+            }
+        }
+        // Everything is checked before the first PO is recorded.
+        let mut pos = Vec::new();
+        for ((supplier_id, location_id), suggestions) in groups {
+            let supplier = self.supplier_of(&supplier_id)?;
+            for (n, chunk) in suggestions.chunks(MAX_LINES).enumerate() {
+                let po_id = PoId::new(format!(
+                    "{}{supplier_id}-{location_id}-{}",
+                    c.po_id_prefix,
+                    n + 1
+                ));
+                check_id("po_id_prefix", po_id.as_str())?;
+                if self.purchasing.pos.contains_key(&po_id) {
+                    return Err(OmsError::duplicate(
+                        "purchase order",
+                        &po_id,
+                        "already exists; choose another po_id_prefix",
+                    ));
+                }
+                let lines: Vec<PoLineInput> = chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(k, s)| PoLineInput {
+                        line_id: LineId::new((k + 1).to_string()),
+                        sku: s.sku.clone(),
+                        quantity: s.quantity,
+                        unit_cost: Some(s.unit_cost),
+                        expected_date: None,
+                    })
+                    .collect();
+                let lines = self.po_lines(supplier, &lines, tx.at)?;
+                pos.push(PurchaseOrder {
+                    po_id,
+                    supplier_id: supplier_id.clone(),
+                    location_id: location_id.clone(),
+                    currency: supplier.currency,
+                    status: PoStatus::Draft,
+                    lines,
+                    billing: None,
+                    notes: Some("From replenishment suggestions.".into()),
+                    receipts: Vec::new(),
+                    reported_late: false,
+                });
+            }
+        }
+        for po in pos {
+            self.emit(tx, EventKind::PoCreated { po });
+        }
+        Ok(())
+    }
+
     /// What to order, per SKU and location, at `at`: for every SKU a
     /// supplier sells (dropship items aside) at every fulfilling location
     /// and every location with its own settings, the best suggestion of
     /// [`best_suggestion`], sorted by SKU and location.
+    ///
+    /// The position counts as incoming every open unit of a PO that is not
+    /// over, drafts included, so what `create_replenishment_pos` drafted
+    /// is not suggested again.
     ///
     /// Demand is the units the orders placed in the `window_days` days
     /// before `at`'s day (UTC) took at each location: reserved there or
@@ -135,7 +215,7 @@ impl Engine {
                     position: Position {
                         on_hand: cell.on_hand(),
                         reserved: cell.reserved,
-                        incoming: self.purchasing.incoming(&entry.product.sku, location_id),
+                        incoming: self.purchasing.on_order(&entry.product.sku, location_id),
                         backordered: if owed_at.is_some_and(|(s, _)| s == slot) {
                             entry.demand
                         } else {

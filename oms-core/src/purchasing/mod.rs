@@ -311,6 +311,15 @@ impl PoStatus {
         ))
     }
 
+    /// Whether the PO is not over: its open units are on order (drafts
+    /// included), which replenishment counts so as not to order twice.
+    pub fn is_open(self) -> bool {
+        !matches!(
+            self,
+            PoStatus::Received | PoStatus::Closed | PoStatus::Cancelled | PoStatus::Rejected
+        )
+    }
+
     /// Whether the PO's open units are on their way (`incoming`).
     pub fn is_incoming(self) -> bool {
         matches!(self, PoStatus::Sent | PoStatus::PartiallyReceived)

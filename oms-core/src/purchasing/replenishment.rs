@@ -213,7 +213,7 @@ pub struct Position {
     pub on_hand: u64,
     /// Of those, units promised to orders.
     pub reserved: u64,
-    /// Open units of sent purchase orders.
+    /// Open units of purchase orders not over (drafts included): on order.
     pub incoming: u64,
     /// Open order units not allocated anywhere, charged to this location.
     pub backordered: u64,

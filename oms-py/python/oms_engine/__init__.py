@@ -635,3 +635,16 @@ class Engine(EngineCore):
                 body["ordering_cost"] = self._money(settings["ordering_cost"], currency, "ordering_cost")
             command["settings"] = body
         return self.execute(command, at)
+
+    def create_replenishment_pos(
+        self,
+        po_id_prefix: str,
+        *,
+        at: datetime,
+        location_id: Optional[str] = None,
+        supplier_id: Optional[str] = None,
+    ) -> Events:
+        """Turns ``replenishment_suggestions(at)`` into draft POs, one per
+        supplier and location, named ``{po_id_prefix}{supplier}-{location}-{n}``."""
+        command = {"type": "create_replenishment_pos", "po_id_prefix": po_id_prefix}
+        return self.execute(_optional(command, location_id=location_id, supplier_id=supplier_id), at)

@@ -86,6 +86,10 @@ class PurchasingTest {
             assertTrue(s.explanationJson.contains("\"demand_source\":\"explicit\""), s.explanationJson)
             engine.setReplenishment("MUG", "WH1", ReorderSettings(method = ReorderMethod.MIN_MAX, min = 10uL, max = 40uL), AT)
             assertEquals(listOf(30uL), engine.replenishmentSuggestions(AT).map { it.quantity })
+            assertEquals(listOf("po_created"), engine.createReplenishmentPos("RP-", AT).kinds())
+            assertEquals(30uL, engine.purchaseOrder("RP-ACME-WH1-1").lines.single().quantity)
+            assertEquals(emptyList<Any>(), engine.replenishmentSuggestions(AT))
+            engine.cancelPo("RP-ACME-WH1-1", "testing", AT)
             assertThrows<OmsFfiException.Validation> {
                 engine.setReplenishment("MUG", "WH1", ReorderSettings(method = ReorderMethod.MIN_MAX), AT)
             }
