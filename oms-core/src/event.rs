@@ -20,7 +20,7 @@ use crate::money::Money;
 use crate::order::{LocationQuantity, OrderStatus, PaymentKind};
 use crate::purchasing::replenishment::ReorderSettings;
 use crate::purchasing::{
-    Billing, PoLine, PoStatus, PurchaseOrder, ReceiptLine, Supplier, SupplierItem,
+    Billing, CrossDock, PoLine, PoStatus, PurchaseOrder, ReceiptLine, Supplier, SupplierItem,
 };
 use crate::sourcing::{Explanation, SourcingPolicy};
 
@@ -454,6 +454,19 @@ pub enum EventKind {
         /// Why.
         reason: String,
     },
+    /// Units a receipt brought went straight to waiting orders, which were
+    /// allocated them at the receiving location (informational: the
+    /// allocations are the `order_allocated` events before it).
+    CrossDocked {
+        /// The PO.
+        po_id: PoId,
+        /// The receipt.
+        receipt_id: ReceiptId,
+        /// Where the goods arrived.
+        location_id: LocationId,
+        /// Units per order line, in allocation order.
+        allocations: Vec<CrossDock>,
+    },
     /// A SKU's replenishment settings at a location were set or cleared.
     ReplenishmentSet {
         /// The SKU.
@@ -518,6 +531,7 @@ impl EventKind {
             EventKind::PoCancelled { .. } => "po_cancelled",
             EventKind::PoLate { .. } => "po_late",
             EventKind::ReplenishmentSet { .. } => "replenishment_set",
+            EventKind::CrossDocked { .. } => "cross_docked",
         }
     }
 

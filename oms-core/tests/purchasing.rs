@@ -247,9 +247,11 @@ fn bad_purchasing_commands_are_refused_and_change_nothing() {
 }
 
 #[test]
-fn a_receipt_fills_backorders_and_damaged_units_never_do() {
-    let mut s = shop(json!({"require_payment": false, "auto_allocate": true}));
+fn a_receipt_cross_docks_to_waiting_orders_and_damaged_units_never_do() {
+    // No auto_allocate: a PO receipt still serves waiting orders at once.
+    let mut s = shop(json!({"require_payment": false}));
     s.ok(order("SO-1", &[("1", "A", 30)]));
+    s.ok(order("SO-2", &[("1", "A", 10), ("2", "C", 1)]));
     s.ok(json!({"type":"allocate"}));
     assert_eq!(s.status("SO-1"), oms_core::OrderStatus::Backordered);
     create(
@@ -259,21 +261,52 @@ fn a_receipt_fills_backorders_and_damaged_units_never_do() {
     );
     s.ok(json!({"type":"submit_po","po_id":"PO-1"}));
     s.ok(json!({"type":"send_po","po_id":"PO-1"}));
-    // 35 arrive, 10 of them damaged: 25 sellable, all to the waiting order.
+    // 35 arrive, 10 of them damaged: 25 sellable, all to the older order.
     let events = s.ok(
         json!({"type":"receive_po","po_id":"PO-1","receipt_id":"R1","location_id":"W1",
         "lines":[{"line_id":"1","quantity":35,"damaged":10}]}),
     );
-    assert!(
-        names(&events).contains(&"order_allocated"),
-        "{:?}",
-        names(&events)
+    assert_eq!(
+        names(&events),
+        [
+            "po_received",
+            "stock_received",
+            "order_allocated",
+            "cross_docked" // SO-1 stays backordered: 25 of 30
+        ]
     );
+    let docked = events.iter().find_map(|e| match &e.kind {
+        oms_core::EventKind::CrossDocked { allocations, .. } => Some(allocations.clone()),
+        _ => None,
+    });
+    let docked: Vec<(String, String, u64)> = docked
+        .unwrap()
+        .iter()
+        .map(|d| (d.order_id.to_string(), d.sku.to_string(), d.quantity))
+        .collect();
+    assert_eq!(docked, [("SO-1".into(), "A".into(), 25)]);
     let a = s.engine.stock("A", "W1").unwrap();
     assert_eq!(
         (a.on_hand, a.reserved, a.damaged, a.incoming),
         (25, 25, 10, 5)
     );
+    // The last 5 ordered go to the older SO-1 before SO-2.
+    let events = s.ok(
+        json!({"type":"receive_po","po_id":"PO-1","receipt_id":"R2","location_id":"W1",
+        "lines":[{"line_id":"1","quantity":5}]}),
+    );
+    let docked: Vec<(String, u64)> = events
+        .iter()
+        .flat_map(|e| match &e.kind {
+            oms_core::EventKind::CrossDocked { allocations, .. } => allocations
+                .iter()
+                .map(|d| (d.order_id.to_string(), d.quantity))
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    assert_eq!(docked, [("SO-1".into(), 5)]);
+    assert_eq!(s.status("SO-1"), oms_core::OrderStatus::Allocated);
     replays_and_restores(&s);
 }
 

@@ -73,6 +73,8 @@ fn schemas_name_every_command_and_event() {
         "po_closed",
         "po_cancelled",
         "po_late",
+        "replenishment_set",
+        "cross_docked",
     ] {
         assert!(
             events.contains(&format!("\"{name}\"")),

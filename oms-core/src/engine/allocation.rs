@@ -26,7 +26,15 @@ impl Engine {
     /// With `auto_allocate`, offers newly available stock of the products
     /// in slots `arrived` to waiting orders in allocation order.
     pub(super) fn fill_backorders(&mut self, tx: &mut Tx, arrived: &[usize]) {
-        if !self.config.auto_allocate || self.pending.is_empty() {
+        if self.config.auto_allocate {
+            self.allocate_waiting(tx, arrived);
+        }
+    }
+
+    /// Allocates, in allocation order, every releasable order with
+    /// unallocated units of a product in `arrived` (product slots).
+    pub(super) fn allocate_waiting(&mut self, tx: &mut Tx, arrived: &[usize]) {
+        if self.pending.is_empty() {
             return;
         }
         let waiting: Vec<OrderId> = self

@@ -149,7 +149,8 @@ impl Engine {
             | EventKind::PoClosed { .. }
             | EventKind::PoCancelled { .. }
             | EventKind::PoLate { .. }
-            | EventKind::ReplenishmentSet { .. } => {}
+            | EventKind::ReplenishmentSet { .. }
+            | EventKind::CrossDocked { .. } => {}
         }
         out.sort_unstable();
         out.dedup();

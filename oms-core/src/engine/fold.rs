@@ -307,7 +307,8 @@ impl Engine {
             | EventKind::PoClosed { .. }
             | EventKind::PoCancelled { .. }
             | EventKind::PoLate { .. }
-            | EventKind::ReplenishmentSet { .. } => return self.fold_purchasing(kind, origin),
+            | EventKind::ReplenishmentSet { .. }
+            | EventKind::CrossDocked { .. } => return self.fold_purchasing(kind, origin),
         }
         if let Some(order) = kind.order_id().and_then(|id| self.orders.get_mut(id)) {
             order.version += 1;

@@ -10,7 +10,7 @@ use super::*;
 use crate::ids::{PoId, SupplierId};
 use crate::purchasing::replenishment::ReorderSettings;
 use crate::purchasing::{
-    Billing, PoLine, PoStatus, PurchaseOrder, PurchaseOrderView, Supplier, SupplierItem,
+    Billing, CrossDock, PoLine, PoStatus, PurchaseOrder, PurchaseOrderView, Supplier, SupplierItem,
 };
 
 /// The purchasing state: what was recorded, and two indexes derived from
@@ -699,13 +699,15 @@ impl Engine {
         self.emit(
             tx,
             EventKind::PoReceived {
-                po_id: c.po_id,
-                receipt_id: c.receipt_id,
+                po_id: c.po_id.clone(),
+                receipt_id: c.receipt_id.clone(),
                 location_id: c.location_id.clone(),
                 lines: c.lines.clone(),
                 status,
             },
         );
+        // Sellable units received per product slot: what may cross-dock.
+        let mut sellable: Vec<(usize, u64)> = Vec::new();
         for (r, (product, sku)) in c.lines.into_iter().zip(products) {
             let kind = EventKind::StockReceived {
                 sku,
@@ -714,9 +716,79 @@ impl Engine {
                 reference: Some(reference.clone()),
                 damaged: r.damaged,
             };
-            self.record_stock_change(tx, product, r.quantity > r.damaged, kind);
+            self.emit(tx, kind);
+            let units = r.quantity - r.damaged;
+            match sellable.iter_mut().find(|s| s.0 == product) {
+                Some(s) => s.1 = s.1.saturating_add(units),
+                None if units > 0 => sellable.push((product, units)),
+                None => {}
+            }
+        }
+        // Waiting orders get the goods at once, whether or not
+        // `auto_allocate` is set; what they take here crosses the dock.
+        let before = tx.events.len();
+        let arrived: Vec<usize> = sellable.iter().map(|s| s.0).collect();
+        self.allocate_waiting(tx, &arrived);
+        let docked = self.cross_docked(&tx.events[before..], &c.location_id, sellable);
+        if !docked.is_empty() {
+            self.emit(
+                tx,
+                EventKind::CrossDocked {
+                    po_id: c.po_id,
+                    receipt_id: c.receipt_id,
+                    location_id: c.location_id,
+                    allocations: docked,
+                },
+            );
         }
         Ok(())
+    }
+
+    /// The units of the `sellable` products (slot, units) that the
+    /// allocations among `events` reserved at `location_id`, in the order
+    /// they were made, up to what was received.
+    fn cross_docked(
+        &self,
+        events: &[Event],
+        location_id: &LocationId,
+        mut sellable: Vec<(usize, u64)>,
+    ) -> Vec<CrossDock> {
+        let mut out = Vec::new();
+        for e in events {
+            let EventKind::OrderAllocated {
+                order_id,
+                allocations,
+                ..
+            } = &e.kind
+            else {
+                continue;
+            };
+            let Some(order) = self.orders.get(order_id) else {
+                continue;
+            };
+            for a in allocations.iter().filter(|a| a.location_id == *location_id) {
+                let Some(i) = order.line_index(a.line_id.as_str()) else {
+                    continue;
+                };
+                for (product, per) in order.part_slots(i) {
+                    let Some(left) = sellable.iter_mut().find(|s| s.0 == product) else {
+                        continue;
+                    };
+                    let units = a.quantity.saturating_mul(per).min(left.1);
+                    if units == 0 {
+                        continue;
+                    }
+                    left.1 -= units;
+                    out.push(CrossDock {
+                        order_id: order_id.clone(),
+                        line_id: a.line_id.clone(),
+                        sku: self.products.by_slot[product].product.sku.clone(),
+                        quantity: units,
+                    });
+                }
+            }
+        }
+        out
     }
 
     pub(super) fn close_po(&mut self, c: ClosePo, tx: &mut Tx) -> Result<()> {

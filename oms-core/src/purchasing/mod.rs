@@ -25,7 +25,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{OmsError, Result};
-use crate::ids::{LineId, LocationId, PoId, ReceiptId, Sku, SupplierId};
+use crate::ids::{LineId, LocationId, OrderId, PoId, ReceiptId, Sku, SupplierId};
 use crate::money::{Currency, Money};
 use crate::order::Address;
 
@@ -467,6 +467,21 @@ pub struct ReceiptLine {
     /// `damaged` stock bucket, never available.
     #[serde(default, skip_serializing_if = "crate::util::is_zero")]
     pub damaged: u64,
+}
+
+/// Received units that went straight to a waiting order (`cross_docked`):
+/// the warehouse ships them from the dock without putting them away.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CrossDock {
+    /// The order.
+    pub order_id: OrderId,
+    /// Its line.
+    pub line_id: LineId,
+    /// The product received (a kit line's component).
+    pub sku: Sku,
+    /// Units of it.
+    pub quantity: u64,
 }
 
 /// A purchase order as the engine keeps it.
