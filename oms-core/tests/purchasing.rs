@@ -119,6 +119,26 @@ fn a_po_goes_from_draft_to_closed_and_its_units_into_stock() {
         s.err(json!({"type":"cancel_po","po_id":"PO-1","reason":"x"})),
         ErrorCode::InvalidTransition
     );
+    // Supplier performance from the log: all 105 units on time (expected
+    // Nov 29 and 25, received Nov 22), same-day lead time, 4 damaged;
+    // fill 100 of 105 (line 1 capped at its 100, line 2 none).
+    let p = &oms_core::purchasing::performance::supplier_performance(&s.log)[0];
+    assert_eq!(p.supplier_id.as_str(), "ACME");
+    assert_eq!(
+        (
+            p.pos_sent,
+            p.receipt_lines,
+            p.received_units,
+            p.on_time_units,
+            p.damaged_units
+        ),
+        (1, 2, 105, 105, 4)
+    );
+    assert_eq!((p.filled_units, p.ordered_units), (100, 105));
+    assert_eq!(
+        (p.lead_time_unit_days, p.average_lead_time_days),
+        (0, Some(0.0))
+    );
     replays_and_restores(&s);
 }
 

@@ -81,7 +81,7 @@ fn parse_config(config_json: Option<String>) -> Result<core_::Config> {
     })
 }
 
-fn parse_events(events_json: &str) -> Result<Vec<core_::Event>> {
+pub(crate) fn parse_events(events_json: &str) -> Result<Vec<core_::Event>> {
     serde_json::from_str(events_json)
         .map_err(|e| OmsFfiError::validation("events", format!("not a JSON array of events: {e}")))
 }

@@ -34,6 +34,7 @@ mod types;
 pub use engine::Engine;
 pub use error::OmsFfiError;
 pub use oms_core;
+pub use purchasing::supplier_performance;
 pub use purchasing::{
     AmendPo, Billing, CreatePo, PoLineInput, PoLineRecord, PoStatus, PriceBreak,
     PurchaseOrderRecord, ReceiptLine, ReceivePo, ReorderMethod, ReorderSettings,

@@ -770,3 +770,72 @@ impl Engine {
             .collect())
     }
 }
+
+/// One supplier's record over an event history (`supplier_performance`):
+/// the counts and the rates worked out from them.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct SupplierPerformance {
+    /// The supplier.
+    pub supplier_id: String,
+    /// POs sent to it.
+    pub pos_sent: u64,
+    /// Receipt lines recorded.
+    pub receipt_lines: u64,
+    /// Units received (damaged included).
+    pub received_units: u64,
+    /// Of those, units received by their line's expected date.
+    pub on_time_units: u64,
+    /// Of those, damaged units.
+    pub damaged_units: u64,
+    /// Σ units × days from sending to receipt.
+    pub lead_time_unit_days: u64,
+    /// Units the lead time is averaged over.
+    pub lead_time_units: u64,
+    /// Units ordered on POs that are done.
+    pub ordered_units: u64,
+    /// Of those, units received (at most what each line ordered).
+    pub filled_units: u64,
+    /// on_time_units / received_units.
+    pub on_time_rate: Option<f64>,
+    /// filled_units / ordered_units.
+    pub fill_rate: Option<f64>,
+    /// Average days from sending to receipt.
+    pub average_lead_time_days: Option<f64>,
+    /// damaged_units / received_units.
+    pub damaged_rate: Option<f64>,
+}
+
+impl From<core_::purchasing::performance::SupplierPerformance> for SupplierPerformance {
+    fn from(p: core_::purchasing::performance::SupplierPerformance) -> Self {
+        SupplierPerformance {
+            supplier_id: p.supplier_id.to_string(),
+            pos_sent: p.pos_sent,
+            receipt_lines: p.receipt_lines,
+            received_units: p.received_units,
+            on_time_units: p.on_time_units,
+            damaged_units: p.damaged_units,
+            lead_time_unit_days: p.lead_time_unit_days,
+            lead_time_units: p.lead_time_units,
+            ordered_units: p.ordered_units,
+            filled_units: p.filled_units,
+            on_time_rate: p.on_time_rate,
+            fill_rate: p.fill_rate,
+            average_lead_time_days: p.average_lead_time_days,
+            damaged_rate: p.damaged_rate,
+        }
+    }
+}
+
+/// Per supplier, what an event history (a JSON array of events, e.g. the
+/// `json` of stored [`Event`]s) shows: on-time rate, fill rate, average
+/// lead time and damage rate with the counts behind them.
+#[uniffi::export]
+pub fn supplier_performance(events_json: String) -> Result<Vec<SupplierPerformance>> {
+    let events = crate::engine::parse_events(&events_json)?;
+    Ok(
+        core_::purchasing::performance::supplier_performance(&events)
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    )
+}

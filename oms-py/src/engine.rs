@@ -170,7 +170,11 @@ fn options_from(dict: &Bound<'_, PyDict>, what: &str) -> PyResult<Option<Box<Com
     })))
 }
 
-fn event_from<'py>(obj: &Bound<'py, PyAny>, index: usize, keys: &Keys<'py>) -> PyResult<Event> {
+pub(crate) fn event_from<'py>(
+    obj: &Bound<'py, PyAny>,
+    index: usize,
+    keys: &Keys<'py>,
+) -> PyResult<Event> {
     if !obj.is_instance_of::<PyDict>() {
         return Err(PyTypeError::new_err(format!(
             "events[{index}] must be a dict, got {}",

@@ -38,6 +38,23 @@ fn config_schema(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
     convert::schema_to_py(py, &oms_core::schema::config_schema())
 }
 
+/// Per supplier, what an event history shows of it: on-time rate, fill
+/// rate, average lead time and damage rate, each with the counts behind it
+/// (see `oms_core::purchasing::performance`).
+#[pyfunction]
+fn supplier_performance<'py>(
+    py: Python<'py>,
+    events: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let keys = pyde::Keys::for_batch();
+    let mut log = Vec::new();
+    for (i, event) in events.try_iter()?.enumerate() {
+        log.push(engine::event_from(&event?, i, &keys)?);
+    }
+    let records = py.detach(move || oms_core::purchasing::performance::supplier_performance(&log));
+    pyser::to_py(py, &records)
+}
+
 /// The native module; `oms_engine` re-exports what users need.
 #[pymodule]
 fn _oms(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -45,6 +62,7 @@ fn _oms(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(command_schema, m)?)?;
     m.add_function(wrap_pyfunction!(event_schema, m)?)?;
     m.add_function(wrap_pyfunction!(config_schema, m)?)?;
+    m.add_function(wrap_pyfunction!(supplier_performance, m)?)?;
     m.add("SCHEMA_VERSION", oms_core::SCHEMA_VERSION)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

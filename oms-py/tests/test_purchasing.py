@@ -6,10 +6,11 @@ from __future__ import annotations
 import pickle
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any, Dict, List, Mapping
 
 import pytest
 
-from oms_engine import Engine, InvalidTransitionError, NotFoundError, ValidationError
+from oms_engine import Engine, InvalidTransitionError, NotFoundError, ValidationError, supplier_performance
 
 from conftest import Clock
 
@@ -44,6 +45,15 @@ def buyer(clock: Clock, **config: object) -> Engine:
 
 def test_a_po_from_draft_to_closed(clock: Clock) -> None:
     engine = buyer(clock, po_approval_threshold={"amount": "100.00", "currency": "USD"})
+    log: List[Dict[str, Any]] = []
+    execute = engine.execute
+
+    def logged(command: Mapping[str, Any], at: datetime) -> List[Dict[str, Any]]:
+        events = execute(command, at)
+        log.extend(events)
+        return events
+
+    engine.execute = logged  # type: ignore[method-assign]
     events = engine.create_po(
         "PO-1",
         "ACME",
@@ -85,6 +95,11 @@ def test_a_po_from_draft_to_closed(clock: Clock) -> None:
     assert po["totals"]["received"] == {"amount": "120.00", "currency": "USD"}
     assert engine.stock("MUG", "WH1")["incoming"] == 0
     assert engine.check_invariants() is None
+    # From the events: 60 received by their date, 5 damaged; 60 of 110 filled.
+    (acme,) = supplier_performance(log)
+    assert (acme["supplier_id"], acme["received_units"], acme["on_time_units"], acme["damaged_units"]) == ("ACME", 60, 60, 5)
+    assert (acme["filled_units"], acme["ordered_units"]) == (60, 110)
+    assert acme["fill_rate"] == pytest.approx(60 / 110)
 
 
 def test_purchasing_errors_are_typed_and_change_nothing(clock: Clock) -> None:

@@ -17,6 +17,7 @@
 //! assert!(!PoStatus::Draft.can_become(PoStatus::Sent));
 //! ```
 
+pub mod performance;
 pub mod replenishment;
 
 use chrono::NaiveDate;

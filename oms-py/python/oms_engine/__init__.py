@@ -39,6 +39,7 @@ from ._oms import (
     command_schema,
     config_schema,
     event_schema,
+    supplier_performance,
 )
 from ._types import Address, Component, OrderLine, PoLine, PriceBreak, ReceiptLine, ReorderSettings
 
@@ -63,6 +64,7 @@ __all__ = [
     "command_schema",
     "config_schema",
     "event_schema",
+    "supplier_performance",
 ]
 
 Amount = Union[Decimal, int, str]

@@ -5,7 +5,15 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, TypeVar
 
 from typing_extensions import disjoint_base
 
-__all__ = ["EngineCore", "command_schema", "event_schema", "config_schema", "SCHEMA_VERSION", "__version__"]
+__all__ = [
+    "EngineCore",
+    "command_schema",
+    "event_schema",
+    "config_schema",
+    "supplier_performance",
+    "SCHEMA_VERSION",
+    "__version__",
+]
 
 SCHEMA_VERSION: int
 __version__: str
@@ -15,6 +23,7 @@ _E = TypeVar("_E", bound="EngineCore")
 def command_schema() -> Dict[str, Any]: ...
 def event_schema() -> Dict[str, Any]: ...
 def config_schema() -> Dict[str, Any]: ...
+def supplier_performance(events: Iterable[Mapping[str, Any]]) -> List[Dict[str, Any]]: ...
 
 @disjoint_base
 class EngineCore:

@@ -16,6 +16,7 @@ import uniffi.oms_ffi.ReorderMethod
 import uniffi.oms_ffi.ReorderSettings
 import uniffi.oms_ffi.Supplier
 import uniffi.oms_ffi.SupplierItem
+import uniffi.oms_ffi.supplierPerformance
 
 /** A receiving clerk's flow: a supplier, a PO through approval, a receipt with damaged units, close short. */
 class PurchasingTest {
@@ -35,6 +36,7 @@ class PurchasingTest {
     @Test
     fun `a PO goes through approval, a receipt and close`() {
         buyer().use { engine ->
+            val log = mutableListOf<uniffi.oms_ffi.Event>()
             val created = engine.createPo(CreatePo(poId = "PO-1", supplierId = "ACME", locationId = "WH1", lines = listOf(PoLineInput(lineId = "1", sku = "MUG", quantity = 100uL))), AT)
             assertEquals(listOf("po_created"), created.kinds())
             var po = engine.purchaseOrder("PO-1")
@@ -52,6 +54,7 @@ class PurchasingTest {
             assertEquals(10uL, engine.availableToPromise("MUG", "2026-11-28"))
             assertEquals(110uL, engine.availableToPromise("MUG", "2026-11-29"))
 
+            log += created
             val received = engine.receivePo(ReceivePo(poId = "PO-1", receiptId = "R1", locationId = "WH1", lines = listOf(ReceiptLine(lineId = "1", quantity = 60uL, damaged = 5uL))), LATER)
             assertEquals(listOf("po_received", "stock_received"), received.kinds())
             val mug = engine.stock("MUG", "WH1")
@@ -61,7 +64,8 @@ class PurchasingTest {
                 engine.receivePo(ReceivePo(poId = "PO-1", receiptId = "R1", locationId = "WH1", lines = listOf(ReceiptLine(lineId = "1", quantity = 1uL))), LATER)
             }
 
-            engine.closePo("PO-1", LATER, reason = "rest back-ordered")
+            log += received
+            log += engine.closePo("PO-1", LATER, reason = "rest back-ordered")
             po = engine.purchaseOrder("PO-1")
             assertEquals(PoStatus.CLOSED, po.status)
             assertEquals(40uL, po.lines[0].cancelled)
@@ -69,6 +73,10 @@ class PurchasingTest {
             assertEquals(listOf("PO-1"), engine.purchaseOrders(PoStatus.CLOSED).map { it.poId })
             assertEquals("10", engine.supplier("ACME").overReceiptTolerancePercent)
             assertEquals(listOf("ACME"), engine.supplierItems("MUG").map { it.supplierId })
+            // Only the events collected here (no po_sent among them): 60 received on time, 5 damaged, 60 of 100 filled.
+            val acme = supplierPerformance(eventsJson(log)).single()
+            assertEquals(listOf(60uL, 60uL, 5uL, 60uL, 100uL), listOf(acme.receivedUnits, acme.onTimeUnits, acme.damagedUnits, acme.filledUnits, acme.orderedUnits))
+            assertEquals(null, acme.averageLeadTimeDays)
             assertEquals(null, engine.invariantViolation())
         }
     }
