@@ -172,10 +172,9 @@ impl Purchasing {
         counts: impl Fn(&LocationId) -> bool,
     ) -> u64 {
         let from = (sku.clone(), NaiveDate::MIN, LocationId::new(""));
-        let to = (sku.clone(), by_date, LocationId::new(""));
         self.arriving
             .range(from..)
-            .take_while(|((s, d, _), _)| s == sku && *d <= to.1)
+            .take_while(|((s, d, _), _)| s == sku && *d <= by_date)
             .filter(|((_, _, at), _)| counts(at))
             .map(|(_, n)| *n)
             .fold(0u64, u64::saturating_add)

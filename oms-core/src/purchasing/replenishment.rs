@@ -469,6 +469,7 @@ pub fn suggest(input: &ItemInput<'_>) -> Option<Suggestion> {
 /// SKU and location (each with its lead time): the lowest unit cost at
 /// its quantity, then the shortest lead time, then the supplier id. Costs
 /// are compared within a currency; suppliers in `currency` come first.
+/// Each candidate stands in for `base`'s item and lead time.
 pub fn best_suggestion<'a>(
     base: &ItemInput<'a>,
     candidates: impl IntoIterator<Item = (&'a SupplierItem, u32)>,
