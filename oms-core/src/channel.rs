@@ -34,6 +34,7 @@ pub struct ChannelDef {
 /// let b: Buffer = serde_json::from_str(r#"{"percent": 3.2}"#).unwrap();
 /// assert_eq!(b.sellable(500), 484); // 3.2% of 500 = 16
 /// let b: Buffer = serde_json::from_str(r#"{"units": 5, "percent": 10}"#).unwrap();
+/// assert_eq!(b, serde_json::from_str(r#"{"units": 5, "percent": "10"}"#).unwrap());
 /// assert_eq!(b.sellable(11), 4); // 11 - 5 - ceil(1.1)
 /// assert_eq!(b.sellable(3), 0); // never negative
 /// ```
@@ -101,21 +102,30 @@ impl ChannelDef {
     }
 }
 
-/// Percentages are JSON numbers; read through their shortest decimal form
-/// so that `3.2` is exactly 3.2, not the nearest binary fraction.
+/// Percentages are JSON numbers, read through their shortest decimal form
+/// so that `3.2` is exactly 3.2, not the nearest binary fraction; a plain
+/// decimal string (`"3.2"`, as Python's `Decimal` arrives) is read as it is.
 pub(crate) fn percent_in<'de, D: Deserializer<'de>>(
     d: D,
 ) -> std::result::Result<Option<Decimal>, D::Error> {
     use serde::de::Error;
-    let Some(n) = Option::<f64>::deserialize(d)? else {
-        return Ok(None);
-    };
-    if !n.is_finite() {
-        return Err(D::Error::custom("percent must be a finite number"));
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Percent {
+        Number(f64),
+        Text(String),
     }
-    Decimal::from_str_exact(&format!("{n}"))
+    let text = match Option::<Percent>::deserialize(d)? {
+        None => return Ok(None),
+        Some(Percent::Number(n)) if !n.is_finite() => {
+            return Err(D::Error::custom("percent must be a finite number"))
+        }
+        Some(Percent::Number(n)) => format!("{n}"),
+        Some(Percent::Text(t)) => t,
+    };
+    crate::money::parse_decimal("percent", &text)
         .map(|p| Some(p.normalize()))
-        .map_err(|e| D::Error::custom(format!("percent {n}: {e}")))
+        .map_err(|e| D::Error::custom(e.to_string()))
 }
 
 pub(crate) fn percent_out<S: Serializer>(

@@ -141,6 +141,8 @@ def test_late_pos_are_reported_once_and_survive_persistence(clock: Clock) -> Non
     assert engine.expire_holds(at=later + timedelta(days=1)) == []
     assert [p["po_id"] for p in engine.late_purchase_orders(later)] == ["PO-1"]
     assert engine.supplier("ACME")["over_receipt_tolerance_percent"] == 10
+    engine.define_supplier("BETA", "Beta", currency="USD", lead_time_days=3, at=later, over_receipt_tolerance_percent=Decimal("2.5"))
+    assert engine.supplier("BETA")["over_receipt_tolerance_percent"] == 2.5
     # The late PO is not promised; before it was seen late it was.
     assert engine.available_to_promise("MUG", date(2026, 12, 31)) == 0
     with pytest.raises(NotFoundError):

@@ -452,7 +452,7 @@ class Engine(EngineCore):
         at: datetime,
         min_order_value: Optional[Amount] = None,
         payment_terms: Optional[str] = None,
-        over_receipt_tolerance_percent: Optional[float] = None,
+        over_receipt_tolerance_percent: Optional[Union[Decimal, float]] = None,
         address: Optional[Address] = None,
         contact: Optional[Mapping[str, str]] = None,
     ) -> Events:
