@@ -507,6 +507,24 @@ fn replenishment_suggestions_come_from_the_order_history_and_the_position() {
         .replenishment_suggestions(at)
         .iter()
         .all(|x| x.sku.as_str() != "A"));
+    // Sorted by SKU, then location, whatever the order products were defined in.
+    s.ok(json!({"type":"define_product","sku":"0-FIRST","name":"Defined last, sorts first"}));
+    s.ok(
+        json!({"type":"set_supplier_item","supplier_id":"ACME","sku":"0-FIRST",
+        "unit_cost":{"amount":"1","currency":"USD"}}),
+    );
+    s.ok(
+        json!({"type":"set_replenishment","sku":"0-FIRST","location_id":"W2",
+        "settings":{"method":"min_max","min":1,"max":2}}),
+    );
+    let order: Vec<String> = s
+        .engine
+        .replenishment_suggestions(at)
+        .iter()
+        .map(|x| x.sku.to_string())
+        .collect();
+    assert_eq!(order, ["0-FIRST", "B"]);
+    s.ok(json!({"type":"set_replenishment","sku":"0-FIRST","location_id":"W2"}));
     // Min/max at W2 for A: order up to 50.
     s.ok(
         json!({"type":"set_replenishment","sku":"A","location_id":"W2",

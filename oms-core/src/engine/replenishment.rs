@@ -164,7 +164,10 @@ impl Engine {
             sources.entry(product).or_default().push((item, lead));
         }
         let mut products: Vec<usize> = sources.keys().copied().collect();
-        products.sort_unstable();
+        products.sort_by(|&a, &b| {
+            let sku = |p: usize| &self.products.by_slot[p].product.sku;
+            sku(a).cmp(sku(b))
+        });
         // Locations with their own settings, per product slot.
         let mut configured: FxMap<usize, Vec<usize>> = FxMap::default();
         for (sku, loc) in self.purchasing.reorder.keys() {
