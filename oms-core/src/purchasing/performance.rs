@@ -232,3 +232,54 @@ fn finish(out: &mut BTreeMap<SupplierId, SupplierPerformance>, po: Option<Po>) {
         p.filled_units += received.min(ordered);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(json: &str) -> Event {
+        Event::from_json(json).unwrap()
+    }
+
+    fn po(id: &str, supplier: &str, quantity: u64, expected: &str) -> Vec<Event> {
+        vec![
+            ev(&format!(
+                r#"{{"schema_version":1,"at":"2026-11-01T09:00:00Z","type":"po_created","po":{{"po_id":"{id}","supplier_id":"{supplier}","location_id":"WH1","currency":"USD","status":"draft","lines":[{{"line_id":"1","sku":"A","quantity":{quantity},"unit_cost":{{"amount":"1","currency":"USD"}},"expected_date":"{expected}"}}]}}}}"#
+            )),
+            ev(&format!(
+                r#"{{"schema_version":1,"at":"2026-11-02T09:00:00Z","type":"po_sent","po_id":"{id}"}}"#
+            )),
+            ev(&format!(
+                r#"{{"schema_version":1,"at":"2026-11-06T09:00:00Z","type":"po_received","po_id":"{id}","receipt_id":"R1","location_id":"WH1","lines":[{{"line_id":"1","quantity":{quantity},"damaged":1}}],"status":"received"}}"#
+            )),
+        ]
+    }
+
+    #[test]
+    fn shards_by_po_add_up_to_the_whole() {
+        let a = po("PO-1", "ACME", 10, "2026-11-05"); // late by a day
+        let b = po("PO-2", "ACME", 30, "2026-11-06"); // on time
+        let c = po("PO-3", "BETA", 5, "2026-11-30");
+        let whole: Vec<Event> = a.iter().chain(&b).chain(&c).cloned().collect();
+        let all = supplier_performance(&whole);
+        let mut acme = supplier_performance(&a).remove(0);
+        acme.add(&supplier_performance(&b)[0]);
+        assert_eq!(acme, all[0]);
+        assert_eq!(
+            (acme.received_units, acme.on_time_units, acme.damaged_units),
+            (40, 30, 2)
+        );
+        assert_eq!(acme.on_time_rate, Some(0.75));
+        assert_eq!(acme.fill_rate, Some(1.0));
+        assert_eq!(acme.average_lead_time_days, Some(4.0));
+        assert_eq!(all[1].supplier_id.as_str(), "BETA");
+        // Cancelled POs do not count towards fill.
+        let mut cancelled = po("PO-4", "ACME", 7, "2026-11-05");
+        cancelled.truncate(2);
+        cancelled.push(ev(
+            r#"{"schema_version":1,"at":"2026-11-03T09:00:00Z","type":"po_cancelled","po_id":"PO-4","reason":"x"}"#,
+        ));
+        let p = supplier_performance(&cancelled).remove(0);
+        assert_eq!((p.pos_sent, p.ordered_units, p.fill_rate), (1, 0, None));
+    }
+}

@@ -687,6 +687,70 @@ mod tests {
         assert_eq!(best.supplier_id.as_str(), "ACME"); // same cost, shorter lead time
     }
 
+    proptest::proptest! {
+        /// Whatever the inputs: a suggestion honours MOQ and whole cases
+        /// and lifts the position to the reorder level (min/max: to at
+        /// least `max`); without one, min/max is above `min` (or at
+        /// `max`), and far enough short there always is one.
+        #[test]
+        fn suggestions_lift_the_position_and_honour_packs(
+            daily in proptest::collection::vec(0u64..50, 0..40),
+            on_hand in 0u64..500, reserved in 0u64..500, incoming in 0u64..500, backordered in 0u64..200,
+            lead in 0u32..60, z in 0.0f64..3.0, review in 0u32..30,
+            case in proptest::option::of(1u64..24), moq in proptest::option::of(1u64..100),
+            min_max in proptest::option::of((0u64..300, 0u64..300)),
+            eoq in proptest::bool::ANY,
+        ) {
+            let reserved = reserved.min(on_hand);
+            let mut settings = ReorderSettings { service_level_z: z, review_days: review, ..Default::default() };
+            if let Some((a, b)) = min_max {
+                settings.method = ReorderMethod::MinMax;
+                settings.min = Some(a.min(b));
+                settings.max = Some(a.max(b));
+            }
+            if eoq {
+                settings.ordering_cost = Some(Money::parse("40", "USD").unwrap());
+                settings.holding_cost_percent = Some(Decimal::from(20));
+            }
+            settings.check().unwrap();
+            let mut item = item("");
+            item.case_pack = case;
+            item.moq = moq;
+            let position = Position { on_hand, reserved, incoming, backordered };
+            let input = ItemInput {
+                sku: &"MUG".into(), location_id: &"WH1".into(), position,
+                history: DemandStats::from_daily(&daily), settings: &settings, item: &item,
+                lead_time_days: lead,
+            };
+            let net = position.net();
+            match suggest(&input) {
+                Some(s) => {
+                    let e = &s.explanation;
+                    proptest::prop_assert!(net <= i128::from(e.reorder_at));
+                    proptest::prop_assert!(s.quantity >= e.needed && s.quantity >= moq.unwrap_or(0));
+                    proptest::prop_assert_eq!(s.quantity % case.unwrap_or(1), 0);
+                    let after = net + i128::from(s.quantity);
+                    match settings.method {
+                        ReorderMethod::MinMax => proptest::prop_assert!(after >= i128::from(settings.max.unwrap())),
+                        ReorderMethod::ReorderPoint => proptest::prop_assert!(after >= i128::from(e.reorder_at)),
+                    }
+                }
+                None => {
+                    if let ReorderMethod::MinMax = settings.method {
+                        // Above min, or already at max (min = max).
+                        proptest::prop_assert!(
+                            net > i128::from(settings.min.unwrap()) || net == i128::from(settings.max.unwrap())
+                        );
+                    }
+                    // Far enough short, something is always ordered.
+                    let short = Position { backordered: backordered + 10_000, ..position };
+                    let ordered = suggest(&ItemInput { position: short, ..input });
+                    proptest::prop_assert!(ordered.is_some());
+                }
+            }
+        }
+    }
+
     #[test]
     fn settings_out_of_range_are_refused() {
         for bad in [
