@@ -15,6 +15,20 @@ pub fn sku(i: usize) -> Sku {
     Sku::new(format!("SKU-{i:06}"))
 }
 
+/// Product `i` (a plain product, not a kit) weighing `weight_g` grams.
+pub fn product(i: usize, weight_g: u64) -> DefineProduct {
+    DefineProduct {
+        sku: sku(i),
+        name: format!("Product {i}"),
+        gtin: None,
+        description: None,
+        weight_g: Some(weight_g),
+        dims_mm: None,
+        price: None,
+        components: None,
+    }
+}
+
 /// The commands that define `locations` warehouses and `skus` products
 /// with `units` of each at every location.
 pub fn setup_commands(skus: usize, locations: usize, units: u64) -> Vec<Command> {
@@ -30,19 +44,7 @@ pub fn setup_commands(skus: usize, locations: usize, units: u64) -> Vec<Command>
         );
     }
     for i in 0..skus {
-        commands.push(
-            DefineProduct {
-                sku: sku(i),
-                name: format!("Product {i}"),
-                gtin: None,
-                description: None,
-                weight_g: Some(250),
-                dims_mm: None,
-                price: None,
-                components: None,
-            }
-            .into(),
-        );
+        commands.push(product(i, 250).into());
         for l in 0..locations {
             commands.push(
                 ReceiveStock {
@@ -227,16 +229,7 @@ pub fn sourcing_engine(locations: usize, skus: usize, orders: usize, seed: u64) 
         run(&mut engine, c.into());
     }
     for i in 0..skus {
-        let c = DefineProduct {
-            sku: sku(i),
-            name: format!("Product {i}"),
-            gtin: None,
-            description: None,
-            weight_g: Some(100 + rng.below(2_000)),
-            dims_mm: None,
-            price: None,
-            components: None,
-        };
+        let c = product(i, 100 + rng.below(2_000));
         run(&mut engine, c.into());
         let stocked = 3 + rng.below(6) as usize;
         for _ in 0..stocked {
@@ -360,17 +353,7 @@ pub fn replenishment_engine(
     };
     run(&mut engine, DefineSupplier(supplier).into(), start);
     for i in 0..skus {
-        let c = DefineProduct {
-            sku: sku(i),
-            name: format!("Product {i}"),
-            gtin: None,
-            description: None,
-            weight_g: Some(250),
-            dims_mm: None,
-            price: None,
-            components: None,
-        };
-        run(&mut engine, c.into(), start);
+        run(&mut engine, product(i, 250).into(), start);
         for l in 0..locations {
             let c = ReceiveStock {
                 sku: sku(i),
