@@ -333,9 +333,9 @@ impl Engine {
     /// be completed now, gives back what it still holds: a ship-complete
     /// order must not sit on stock it cannot ship.
     fn resource_completely(&mut self, tx: &mut Tx, order_id: &OrderId) {
-        if self.reallocate_order(tx, order_id) {
-            return;
-        }
+        // Even when something moved: with shipment groups, one group may
+        // have been completed while another still cannot be.
+        self.reallocate_order(tx, order_id);
         // What cannot be completed gives back what it holds: every order
         // of a merge group, or the order's incomplete shipment groups.
         let unit: Vec<(OrderId, Vec<LineAllocation>)> = match self.sourcing_units(order_id) {
