@@ -26,6 +26,7 @@ pub fn product(i: usize, weight_g: u64) -> DefineProduct {
         dims_mm: None,
         price: None,
         components: None,
+        dropship_only: false,
     }
 }
 

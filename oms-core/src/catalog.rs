@@ -157,6 +157,11 @@ pub struct Product {
     /// Components per kit unit; empty (omitted in JSON) for a plain product.
     #[serde(default, skip_serializing_if = "<[Component]>::is_empty")]
     pub components: Arc<[Component]>,
+    /// Always sourced from a dropship supplier: the shop holds no stock
+    /// of it (stock commands refuse it) and allocation sends its lines to
+    /// a dropship PO (default false).
+    #[serde(default, skip_serializing_if = "crate::util::is_false")]
+    pub dropship_only: bool,
 }
 
 impl Product {

@@ -103,6 +103,9 @@ pub enum Command {
     ClosePo(ClosePo),
     /// Cancels a PO nothing of which has arrived.
     CancelPo(CancelPo),
+    /// A dropship supplier shipped units of a dropship PO to the customer:
+    /// ships those order lines, with no stock moving.
+    ConfirmDropship(ConfirmDropship),
     /// Sets (or, without `settings`, clears) how a SKU is replenished at a location.
     SetReplenishment(SetReplenishment),
     /// Turns the replenishment suggestions of the command's time into
@@ -206,6 +209,7 @@ impl Command {
             Command::ReceivePo(c) => ("purchase order", c.po_id.arc()),
             Command::ClosePo(c) => ("purchase order", c.po_id.arc()),
             Command::CancelPo(c) => ("purchase order", c.po_id.arc()),
+            Command::ConfirmDropship(c) => ("purchase order", c.po_id.arc()),
             Command::SetReplenishment(c) => ("product", c.sku.arc()),
             Command::CreateReplenishmentPos(_) => return None,
         };
@@ -271,6 +275,10 @@ pub struct DefineProduct {
     /// Components per kit unit (at most 100, none of them a kit); omitted or empty for a plain product.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub components: Option<Vec<Component>>,
+    /// Always sourced from a dropship supplier; the shop holds no stock of
+    /// it (optional, default false; not for a kit, nor for a product with stock records).
+    #[serde(default, skip_serializing_if = "crate::util::is_false")]
+    pub dropship_only: bool,
 }
 
 /// Puts units into stock at a location.
@@ -734,6 +742,30 @@ pub struct CancelPo {
     pub reason: String,
 }
 
+/// `confirm_dropship`: the supplier of a dropship PO shipped units to the
+/// customer. Records a shipment of the PO's order (no location, no stock
+/// moves) and counts the units received on the PO.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmDropship {
+    /// The dropship PO, in `sent` or `partially_received`.
+    pub po_id: PoId,
+    /// The carrier's tracking number.
+    pub tracking_number: Arc<str>,
+    /// The carrier, e.g. `UPS`.
+    pub carrier: Arc<str>,
+    /// Units shipped per PO line (a dropship PO's line ids are its order's
+    /// line ids); each line once, at most its open units.
+    pub lines: Arc<[ShipLine]>,
+    /// The shipment's id, unique across the engine (optional: `{po_id}-{n}`
+    /// for the PO's n-th confirmation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipment_id: Option<ShipmentId>,
+    /// The carrier's service level (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<Arc<str>>,
+}
+
 /// `set_replenishment`: a SKU's replenishment settings at one location,
 /// in place of `Config.replenishment`; without `settings`, back to those.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -847,6 +879,7 @@ commands!(
     ReceivePo = "receive_po",
     ClosePo = "close_po",
     CancelPo = "cancel_po",
+    ConfirmDropship = "confirm_dropship",
     SetReplenishment = "set_replenishment",
     CreateReplenishmentPos = "create_replenishment_pos",
 );
@@ -896,6 +929,7 @@ mod tests {
         r#"{"type":"receive_po","po_id":"PO-1","receipt_id":"R1","location_id":"WH1","lines":[{"line_id":"1","quantity":10,"damaged":1}]}"#,
         r#"{"type":"close_po","po_id":"PO-1","reason":"short"}"#,
         r#"{"type":"cancel_po","po_id":"PO-1","reason":"not needed"}"#,
+        r#"{"type":"confirm_dropship","po_id":"DS-SO-1-1","tracking_number":"1Z9","carrier":"UPS","lines":[{"line_id":"1","quantity":2}],"shipment_id":"SO-1-D1","service":"ground"}"#,
         r#"{"type":"set_replenishment","sku":"A","location_id":"WH1","settings":{"method":"min_max","min":5,"max":20}}"#,
         r#"{"type":"create_replenishment_pos","po_id_prefix":"RP-","location_id":"WH1","supplier_id":"ACME"}"#,
     ];

@@ -467,6 +467,28 @@ pub enum EventKind {
         /// Units per order line, in allocation order.
         allocations: Vec<CrossDock>,
     },
+    /// A dropship supplier shipped units of a dropship PO to the customer
+    /// (`confirm_dropship`): the order lines count them shipped, the PO
+    /// lines received; no stock moves.
+    DropshipConfirmed {
+        /// The dropship PO.
+        po_id: PoId,
+        /// The order it serves.
+        order_id: OrderId,
+        /// The shipment recorded for the order.
+        shipment_id: ShipmentId,
+        /// The carrier.
+        carrier: Arc<str>,
+        /// The carrier's service level (optional).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        service: Option<Arc<str>>,
+        /// The carrier's tracking number.
+        tracking_number: Arc<str>,
+        /// Units shipped per order line (= PO line).
+        lines: Arc<[ShipLine]>,
+        /// The PO's status after it.
+        status: PoStatus,
+    },
     /// A SKU's replenishment settings at a location were set or cleared.
     ReplenishmentSet {
         /// The SKU.
@@ -532,6 +554,7 @@ impl EventKind {
             EventKind::PoLate { .. } => "po_late",
             EventKind::ReplenishmentSet { .. } => "replenishment_set",
             EventKind::CrossDocked { .. } => "cross_docked",
+            EventKind::DropshipConfirmed { .. } => "dropship_confirmed",
         }
     }
 
@@ -551,7 +574,9 @@ impl EventKind {
             | EventKind::OrderCancelled { order_id, .. }
             | EventKind::LineCancelled { order_id, .. }
             | EventKind::OrderSplit { order_id, .. }
-            | EventKind::OrderStatusChanged { order_id, .. } => Some(order_id),
+            | EventKind::OrderStatusChanged { order_id, .. }
+            | EventKind::DropshipConfirmed { order_id, .. } => Some(order_id),
+            EventKind::PoCreated { po } => po.dropship.as_ref().map(|d| &d.order_id),
             _ => None,
         }
     }

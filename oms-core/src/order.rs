@@ -675,6 +675,10 @@ pub struct LineState {
     /// Units cancelled.
     #[serde(default)]
     pub cancelled: u64,
+    /// Units on open dropship PO lines: sourced from a supplier that
+    /// ships them to the customer, not yet confirmed shipped.
+    #[serde(default, skip_serializing_if = "crate::util::is_zero")]
+    pub dropship: u64,
     /// The engine's slot of the line's product (derived, not stored).
     #[serde(skip)]
     pub(crate) product: u32,
@@ -782,7 +786,9 @@ impl Order {
 
     /// Open units of line `i` that hold no reservation.
     pub fn unallocated(&self, i: usize) -> u64 {
-        self.open(i).saturating_sub(self.lines[i].allocated())
+        let l = &self.lines[i];
+        self.open(i)
+            .saturating_sub(l.allocated().saturating_add(l.dropship))
     }
 
     /// Open units of line `i` that the last allocation could not reserve.
@@ -827,6 +833,7 @@ impl Order {
                     > l.cancelled
                         .saturating_add(l.shipped)
                         .saturating_add(l.allocations.total())
+                        .saturating_add(l.dropship)
             })
     }
 
@@ -899,7 +906,8 @@ impl Order {
             live = live.saturating_add(l);
             shipped = shipped.saturating_add(line.shipped);
             delivered = delivered.saturating_add(line.delivered);
-            let reserved = line.allocations.total();
+            // Units on a dropship PO are sourced as surely as reserved ones.
+            let reserved = line.allocations.total().saturating_add(line.dropship);
             allocated |= reserved > 0;
             unallocated |= l.saturating_sub(line.shipped) > reserved;
         }
@@ -979,6 +987,7 @@ impl Order {
                 shipped: l.shipped,
                 delivered: l.delivered,
                 cancelled: l.cancelled,
+                dropship: l.dropship,
                 components: self.components(i).to_vec(),
                 allocations: l.allocations.as_slice().to_vec(),
             })
@@ -1034,6 +1043,9 @@ pub struct LineView {
     pub delivered: u64,
     /// Units cancelled.
     pub cancelled: u64,
+    /// Units on open dropship POs: the supplier ships them to the customer.
+    #[serde(default)]
+    pub dropship: u64,
     /// Where the allocated units are reserved.
     pub allocations: Vec<LocationQuantity>,
     /// For a kit line, its components per kit unit as placed.
@@ -1093,7 +1105,8 @@ pub struct OrderView {
     pub shipments: Vec<ShipmentId>,
 }
 
-/// A shipment: units of an order's lines that left one location together.
+/// A shipment: units of an order's lines that left one location together,
+/// or that a dropship supplier shipped (`po_id`, no `location_id`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Shipment {
@@ -1101,8 +1114,12 @@ pub struct Shipment {
     pub shipment_id: ShipmentId,
     /// The order shipped.
     pub order_id: OrderId,
-    /// The location the units left from.
-    pub location_id: LocationId,
+    /// The location the units left from; none for a dropship shipment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location_id: Option<LocationId>,
+    /// The dropship PO whose supplier shipped the units (none for a shipment from a location).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub po_id: Option<crate::ids::PoId>,
     /// The carrier.
     pub carrier: Arc<str>,
     /// The carrier's service level (optional).

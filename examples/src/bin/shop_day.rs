@@ -568,6 +568,7 @@ impl Sim {
                 dims_mm: None,
                 price: Some(usd(item.price)),
                 components: None,
+                dropship_only: false,
             });
         }
         // Kits after their components: a kit may only name known products.
@@ -581,6 +582,7 @@ impl Sim {
                 dims_mm: None,
                 price: Some(usd(kit.price)),
                 components: Some(components.clone()),
+                dropship_only: false,
             });
         }
         for product in products {

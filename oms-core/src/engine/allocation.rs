@@ -107,6 +107,7 @@ impl Engine {
         group: Option<u32>,
         caps: Option<&FxMap<usize, u64>>,
     ) {
+        self.note_sourced(tx, members);
         let mut scratch = std::mem::take(&mut self.sourcing_scratch);
         let mut planned = std::mem::take(&mut scratch.planned);
         let mode = PlanMode {
@@ -137,6 +138,7 @@ impl Engine {
 
     /// [`Engine::reallocate_order`] for one unit.
     fn reallocate_unit(&mut self, tx: &mut Tx, members: &[OrderId], group: Option<u32>) -> bool {
+        self.note_sourced(tx, members);
         let mut scratch = std::mem::take(&mut self.sourcing_scratch);
         let mut planned = std::mem::take(&mut scratch.planned);
         let mode = PlanMode {

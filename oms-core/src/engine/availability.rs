@@ -127,6 +127,26 @@ impl Engine {
                 }
             }
             EventKind::ChannelDefined { .. } => out.extend(0..self.products.by_slot.len()),
+            // Dropship POs move units of open demand in and out of `dropship`.
+            EventKind::PoCreated { po } if po.dropship.is_some() => {
+                for l in &po.lines {
+                    add(l.sku.as_str(), out);
+                }
+            }
+            EventKind::PoCancelled { po_id, .. }
+            | EventKind::PoRejected { po_id, .. }
+            | EventKind::PoClosed { po_id, .. } => {
+                if let Some(po) = self
+                    .purchasing
+                    .pos
+                    .get(po_id)
+                    .filter(|p| p.dropship.is_some())
+                {
+                    for l in &po.lines {
+                        add(l.sku.as_str(), out);
+                    }
+                }
+            }
             EventKind::PaymentRecorded { .. }
             | EventKind::HoldPlaced { .. }
             | EventKind::HoldReleased { .. }
@@ -143,12 +163,10 @@ impl Engine {
             | EventKind::PoAmended { .. }
             | EventKind::PoSubmitted { .. }
             | EventKind::PoApproved { .. }
-            | EventKind::PoRejected { .. }
             | EventKind::PoSent { .. }
             | EventKind::PoReceived { .. }
-            | EventKind::PoClosed { .. }
-            | EventKind::PoCancelled { .. }
             | EventKind::PoLate { .. }
+            | EventKind::DropshipConfirmed { .. }
             | EventKind::ReplenishmentSet { .. }
             | EventKind::CrossDocked { .. } => {}
         }

@@ -129,6 +129,22 @@ impl Engine {
                 Some(_) => {}
             }
         }
+        if c.dropship_only {
+            if !components.is_empty() {
+                return Err(OmsError::validation(
+                    "dropship_only",
+                    "a kit cannot be dropship-only; mark its components",
+                ));
+            }
+            if let Some(e) = self.products.get(&c.sku) {
+                if e.stock.iter().any(|cell| cell.on_hand() > 0) {
+                    return Err(OmsError::conflict(format!(
+                        "product {} has stock on hand; a dropship-only product holds none",
+                        c.sku
+                    )));
+                }
+            }
+        }
         if !components.is_empty() {
             if let Some(e) = self.products.get(&c.sku) {
                 if e.stock.iter().any(|cell| !cell.is_empty()) {
@@ -162,6 +178,7 @@ impl Engine {
             dims_mm: c.dims_mm,
             price: c.price,
             components: components.into(),
+            dropship_only: c.dropship_only,
         };
         if self.products.get(&product.sku).map(|e| &e.product) == Some(&product) {
             return Ok(());
@@ -187,6 +204,12 @@ impl Engine {
             return Err(OmsError::validation(
                 "sku",
                 format!("{sku} is a kit; its stock is derived from its components"),
+            ));
+        }
+        if entry.product.dropship_only {
+            return Err(OmsError::validation(
+                "sku",
+                format!("{sku} is dropship-only; the shop holds no stock of it"),
             ));
         }
         Ok(slot)
@@ -733,7 +756,7 @@ impl Engine {
         }
         if let Some(existing) = self.shipments.get(&c.shipment_id) {
             let same = existing.order_id == c.order_id
-                && existing.location_id == c.location_id
+                && existing.location_id.as_ref() == Some(&c.location_id)
                 && existing.carrier == c.carrier
                 && existing.service == c.service
                 && existing.tracking_number == c.tracking_number
@@ -828,6 +851,9 @@ impl Engine {
         let order = self.order_for(&c.order_id, OrderAction::Cancel)?;
         // The engine's own id: later lookups compare pointers, not bytes.
         let order_id = order.order_id().clone();
+        if order.lines.iter().any(|l| l.dropship > 0) {
+            return Err(self.dropship_units_error(order, "cancel_order"));
+        }
         let mut lines = Vec::new();
         let mut freed = Vec::new();
         for i in 0..order.lines.len() {
@@ -878,6 +904,13 @@ impl Engine {
                     c.quantity, l.shipped, l.cancelled
                 ),
             ));
+        }
+        if c.quantity
+            > order
+                .unallocated(i)
+                .saturating_add(order.lines[i].allocated())
+        {
+            return Err(self.dropship_units_error(order, "cancel_line"));
         }
         // Unallocated units go first; then reservations, latest first.
         let mut rest = c.quantity.saturating_sub(order.unallocated(i));

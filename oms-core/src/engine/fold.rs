@@ -178,7 +178,8 @@ impl Engine {
                 self.shipments.insert(Shipment {
                     shipment_id: shipment_id.clone(),
                     order_id: order_id.clone(),
-                    location_id: location_id.clone(),
+                    location_id: Some(location_id.clone()),
+                    po_id: None,
                     carrier: carrier.clone(),
                     service: service.clone(),
                     tracking_number: tracking_number.clone(),
@@ -308,19 +309,36 @@ impl Engine {
             | EventKind::PoCancelled { .. }
             | EventKind::PoLate { .. }
             | EventKind::ReplenishmentSet { .. }
-            | EventKind::CrossDocked { .. } => return self.fold_purchasing(kind, origin),
-        }
-        if let Some(order) = kind.order_id().and_then(|id| self.orders.get_mut(id)) {
-            order.version += 1;
-        }
-        // `execute` refreshes the allocation queue once per touched order at
-        // the end of a command; a log is folded one event at a time.
-        if origin == Origin::Log {
-            if let Some(order_id) = kind.order_id() {
-                self.refresh_order(order_id);
+            | EventKind::CrossDocked { .. } => {
+                // A dropship PO's order changes first: its checks need the PO as it was.
+                let order_id = self.fold_dropship_lines(kind, origin)?;
+                self.fold_purchasing(kind, origin)?;
+                if let Some(id) = order_id {
+                    self.order_changed(&id, origin);
+                }
+                return Ok(());
+            }
+            EventKind::DropshipConfirmed { .. } => {
+                self.fold_dropship_confirmed(kind, at, origin)?
             }
         }
+        if let Some(order_id) = kind.order_id() {
+            self.order_changed(order_id, origin);
+        }
         Ok(())
+    }
+
+    /// After an event changed an order: its version goes up, and from a
+    /// log its derived state is refreshed (`execute` refreshes once per
+    /// touched order at the end of a command; a log is folded one event
+    /// at a time).
+    fn order_changed(&mut self, order_id: &OrderId, origin: Origin) {
+        if let Some(order) = self.orders.get_mut(order_id) {
+            order.version += 1;
+        }
+        if origin == Origin::Log {
+            self.refresh_order(order_id);
+        }
     }
 
     /// For a merge event from a log: every order named exists.
@@ -489,7 +507,7 @@ impl Engine {
 
     /// The order and the ledger borrowed apart, so a fold can read the
     /// order while stock changes, without cloning ids.
-    fn order_and_ledger(
+    pub(super) fn order_and_ledger(
         &mut self,
         order_id: &OrderId,
     ) -> Result<(&mut Order, &mut ProductTable, &Sites)> {

@@ -10,6 +10,7 @@ mod allocation;
 mod availability;
 mod commands;
 mod consolidation;
+mod dropship;
 mod fold;
 mod holds;
 mod purchasing;
@@ -91,7 +92,17 @@ pub struct Config {
     /// for a SKU at a location (see `purchasing::replenishment`).
     #[serde(skip_serializing_if = "is_default_reorder")]
     pub replenishment: ReorderSettings,
+    /// The start of the ids of the dropship POs allocation creates:
+    /// `{dropship_po_prefix}{order_id}-{n}` (default `DS-`).
+    #[serde(skip_serializing_if = "is_default_dropship_prefix")]
+    pub dropship_po_prefix: String,
 }
+
+fn is_default_dropship_prefix(p: &String) -> bool {
+    p == DEFAULT_DROPSHIP_PREFIX
+}
+
+const DEFAULT_DROPSHIP_PREFIX: &str = "DS-";
 
 fn is_default_reorder(s: &ReorderSettings) -> bool {
     *s == ReorderSettings::default()
@@ -112,6 +123,7 @@ impl Default for Config {
             po_approval_threshold: None,
             incoming_promise_percent: 100,
             replenishment: ReorderSettings::default(),
+            dropship_po_prefix: DEFAULT_DROPSHIP_PREFIX.into(),
         }
     }
 }
@@ -148,6 +160,14 @@ impl Config {
                     "{} is not a percentage from 0 to 100",
                     self.incoming_promise_percent
                 ),
+            ));
+        }
+        if self.dropship_po_prefix.len() > 64
+            || self.dropship_po_prefix.chars().any(char::is_control)
+        {
+            return Err(OmsError::validation(
+                "dropship_po_prefix",
+                "at most 64 characters, none of them control characters",
             ));
         }
         if let Some(t) = &self.po_approval_threshold {
@@ -584,6 +604,9 @@ struct Tx {
     /// Orders touched, with their status before the command, in first-touch order.
     touched: Vec<(OrderId, Option<OrderStatus>)>,
     touched_set: FxSet<OrderId>,
+    /// Orders allocation planned in this command (only while some supplier
+    /// item is a dropship one): the dropship pass looks at them last.
+    sourced: Vec<OrderId>,
 }
 
 /// The order management engine. Sans-IO and deterministic: time and ids come
@@ -775,6 +798,7 @@ impl Engine {
             // Reuse the engine's scratch list: no allocation per command.
             touched: std::mem::take(&mut self.touched_scratch),
             touched_set: FxSet::default(),
+            sourced: Vec::new(),
         };
         // Kept (a reference count, no copy) to name the subject in validation errors.
         let subject = command.subject();
@@ -783,6 +807,7 @@ impl Engine {
             None => e,
         });
         if result.is_ok() {
+            self.dropship_sourced(&mut tx);
             self.report_late_pos(&mut tx);
             self.emit_status_changes(&mut tx);
             self.emit_availability_changes(&mut tx);
@@ -831,6 +856,7 @@ impl Engine {
             Command::ReceivePo(c) => self.receive_po(c, tx)?,
             Command::ClosePo(c) => self.close_po(c, tx)?,
             Command::CancelPo(c) => self.cancel_po(c, tx)?,
+            Command::ConfirmDropship(c) => self.confirm_dropship(c, tx)?,
             Command::SetReplenishment(c) => self.set_replenishment(c, tx)?,
             Command::CreateReplenishmentPos(c) => self.create_replenishment_pos(c, tx)?,
         }
@@ -840,22 +866,7 @@ impl Engine {
     /// Records one event and folds it into the state.
     fn emit(&mut self, tx: &mut Tx, kind: EventKind) {
         if let Some(id) = kind.order_id() {
-            // Most commands touch one order: a short linear scan, a set for batches.
-            let seen = if tx.touched.len() < 16 {
-                tx.touched.iter().any(|(t, _)| t == id)
-            } else {
-                if tx.touched_set.is_empty() {
-                    tx.touched_set = tx.touched.iter().map(|(t, _)| t.clone()).collect();
-                }
-                tx.touched_set.contains(id)
-            };
-            if !seen {
-                let before = self.orders.get(id).map(|o| o.cached_status);
-                if !tx.touched_set.is_empty() {
-                    tx.touched_set.insert(id.clone());
-                }
-                tx.touched.push((id.clone(), before));
-            }
+            self.touch(tx, id);
         }
         if !self.channels.is_empty() || matches!(kind, EventKind::ChannelDefined { .. }) {
             self.note_availability(tx, &kind);
@@ -874,6 +885,26 @@ impl Engine {
                 applied.is_ok(),
                 "engine emitted an event it cannot apply: {applied:?}"
             );
+        }
+    }
+
+    /// Notes that the command changes order `id`, with its status before.
+    fn touch(&self, tx: &mut Tx, id: &OrderId) {
+        // Most commands touch one order: a short linear scan, a set for batches.
+        let seen = if tx.touched.len() < 16 {
+            tx.touched.iter().any(|(t, _)| t == id)
+        } else {
+            if tx.touched_set.is_empty() {
+                tx.touched_set = tx.touched.iter().map(|(t, _)| t.clone()).collect();
+            }
+            tx.touched_set.contains(id)
+        };
+        if !seen {
+            let before = self.orders.get(id).map(|o| o.cached_status);
+            if !tx.touched_set.is_empty() {
+                tx.touched_set.insert(id.clone());
+            }
+            tx.touched.push((id.clone(), before));
         }
     }
 

@@ -33,6 +33,9 @@ pub(super) struct Purchasing {
     /// POs that may yet be reported late, by the earliest expected date
     /// of their open lines.
     due: BTreeSet<(NaiveDate, PoId)>,
+    /// The supplier items with `dropship` set, by SKU: where allocation
+    /// may send what no location can ship.
+    pub(super) dropship_items: BTreeSet<(Sku, SupplierId)>,
 }
 
 /// The units `map` holds for `sku` at `location_id`.
@@ -80,9 +83,13 @@ fn watched(status: PoStatus) -> bool {
 
 impl Purchasing {
     fn index(&mut self, po: &PurchaseOrder, sign: bool) {
+        // A dropship PO brings nothing to any location.
+        let Some(at) = &po.location_id else {
+            return self.watch(po, sign);
+        };
         if po.status.is_open() {
             for l in po.lines.iter().filter(|l| l.open() > 0) {
-                let key = (l.sku.clone(), po.location_id.clone());
+                let key = (l.sku.clone(), at.clone());
                 bump(&mut self.on_order, key, l.open(), sign);
             }
         }
@@ -92,7 +99,6 @@ impl Purchasing {
                 if open == 0 {
                     continue;
                 }
-                let at = &po.location_id;
                 bump(&mut self.incoming, (l.sku.clone(), at.clone()), open, sign);
                 if !po.reported_late {
                     let key = (l.sku.clone(), l.expected_date, at.clone());
@@ -100,6 +106,11 @@ impl Purchasing {
                 }
             }
         }
+        self.watch(po, sign);
+    }
+
+    /// Adds `po` to (`sign`) or takes it from the POs watched for lateness.
+    fn watch(&mut self, po: &PurchaseOrder, sign: bool) {
         if watched(po.status) && !po.reported_late {
             if let Some(date) = po.next_expected() {
                 let key = (date, po.po_id.clone());
@@ -113,7 +124,7 @@ impl Purchasing {
     }
 
     /// Changes PO `po_id` with `f`, keeping the indexes in step.
-    fn update<T>(
+    pub(super) fn update<T>(
         &mut self,
         po_id: &PoId,
         f: impl FnOnce(&mut PurchaseOrder) -> Result<T>,
@@ -141,6 +152,7 @@ impl Purchasing {
         self.arriving = fresh.arriving;
         self.on_order = fresh.on_order;
         self.due = fresh.due;
+        self.dropship_items = fresh.dropship_items;
     }
 
     /// The indexes computed afresh from the POs (the rest left empty).
@@ -149,6 +161,12 @@ impl Purchasing {
         for po in self.pos.values() {
             fresh.index(po, true);
         }
+        fresh.dropship_items = self
+            .items
+            .values()
+            .filter(|i| i.dropship)
+            .map(|i| (i.sku.clone(), i.supplier_id.clone()))
+            .collect();
         fresh
     }
 
@@ -188,6 +206,7 @@ impl Purchasing {
             || fresh.arriving != self.arriving
             || fresh.on_order != self.on_order
             || fresh.due != self.due
+            || fresh.dropship_items != self.dropship_items
         {
             return Err("purchasing indexes out of date".into());
         }
@@ -447,6 +466,7 @@ impl Engine {
                 received: 0,
                 damaged: 0,
                 cancelled: 0,
+                order_line_id: None,
             });
         }
         crate::purchasing::totals(&out, supplier.currency)
@@ -482,13 +502,15 @@ impl Engine {
         let po = PurchaseOrder {
             po_id: c.po_id,
             supplier_id: c.supplier_id,
-            location_id: c.location_id,
+            location_id: Some(c.location_id),
+            dropship: None,
             currency: supplier.currency,
             status: PoStatus::Draft,
             lines,
             billing: c.billing,
             notes: c.notes,
             receipts: Vec::new(),
+            shipments: Vec::new(),
             reported_late: false,
         };
         self.emit(tx, EventKind::PoCreated { po });
@@ -497,6 +519,15 @@ impl Engine {
 
     pub(super) fn amend_po(&mut self, c: AmendPo, tx: &mut Tx) -> Result<()> {
         let po = self.po(&c.po_id)?;
+        let Some(at) = &po.location_id else {
+            return Err(OmsError::validation(
+                "po_id",
+                format!(
+                    "{} is a dropship PO: its lines follow its order's; cancel it instead",
+                    c.po_id
+                ),
+            ));
+        };
         if !po.status.is_amendable() {
             return Err(OmsError::transition(
                 "purchase order",
@@ -520,7 +551,7 @@ impl Engine {
                 }
                 l
             }
-            None => po.location_id.clone(),
+            None => at.clone(),
         };
         Self::check_po_text(c.billing.as_ref(), c.notes.as_ref())?;
         let lines = match &c.lines {
@@ -602,6 +633,7 @@ impl Engine {
             .status
             .check_transition(PoStatus::Rejected, "reject_po", &c.po_id)?;
         check_text("reason", &c.reason, MAX_TEXT)?;
+        self.touch_dropship_order(tx, &c.po_id);
         self.emit(
             tx,
             EventKind::PoRejected {
@@ -622,6 +654,15 @@ impl Engine {
 
     pub(super) fn receive_po(&mut self, c: ReceivePo, tx: &mut Tx) -> Result<()> {
         let po = self.po(&c.po_id)?;
+        if po.dropship.is_some() {
+            return Err(OmsError::validation(
+                "po_id",
+                format!(
+                    "{} is a dropship PO: its supplier ships to the customer; record that with confirm_dropship",
+                    c.po_id
+                ),
+            ));
+        }
         if !po.status.is_incoming() {
             // Names the move a receipt would make.
             po.status
@@ -806,6 +847,7 @@ impl Engine {
                 quantity: l.open(),
             })
             .collect();
+        self.touch_dropship_order(tx, &c.po_id);
         self.emit(
             tx,
             EventKind::PoClosed {
@@ -822,6 +864,7 @@ impl Engine {
         po.status
             .check_transition(PoStatus::Cancelled, "cancel_po", &c.po_id)?;
         check_text("reason", &c.reason, MAX_TEXT)?;
+        self.touch_dropship_order(tx, &c.po_id);
         self.emit(
             tx,
             EventKind::PoCancelled {
@@ -870,6 +913,12 @@ impl Engine {
                 if !p.suppliers.contains_key(&item.supplier_id) {
                     return Err(OmsError::not_found("supplier", &item.supplier_id));
                 }
+                let key = (item.sku.clone(), item.supplier_id.clone());
+                if item.dropship {
+                    p.dropship_items.insert(key);
+                } else {
+                    p.dropship_items.remove(&key);
+                }
                 p.items
                     .insert((item.supplier_id.clone(), item.sku.clone()), item.clone());
             }
@@ -892,7 +941,7 @@ impl Engine {
                 status,
             } => p.update(po_id, |po| {
                 po.lines = lines.clone();
-                po.location_id = location_id.clone();
+                po.location_id = Some(location_id.clone());
                 po.billing = billing.clone();
                 po.notes = notes.clone();
                 po.status = *status;

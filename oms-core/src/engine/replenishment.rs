@@ -91,13 +91,15 @@ impl Engine {
                 pos.push(PurchaseOrder {
                     po_id,
                     supplier_id: supplier_id.clone(),
-                    location_id: location_id.clone(),
+                    location_id: Some(location_id.clone()),
+                    dropship: None,
                     currency: supplier.currency,
                     status: PoStatus::Draft,
                     lines,
                     billing: None,
                     notes: Some("From replenishment suggestions.".into()),
                     receipts: Vec::new(),
+                    shipments: Vec::new(),
                     reported_late: false,
                 });
             }
@@ -277,9 +279,13 @@ impl Engine {
             let Some(order) = self.orders.get(&shipment.order_id) else {
                 continue;
             };
+            // Dropship shipments (no location) drew on no location's stock.
             let (Some(back), Some(slot)) = (
                 age(order.placed_at),
-                self.locations.slot(shipment.location_id.as_str()),
+                shipment
+                    .location_id
+                    .as_ref()
+                    .and_then(|l| self.locations.slot(l.as_str())),
             ) else {
                 continue;
             };

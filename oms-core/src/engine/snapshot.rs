@@ -230,10 +230,11 @@ impl Engine {
                 let accounted = line
                     .cancelled
                     .saturating_add(line.shipped)
-                    .saturating_add(line.allocated());
+                    .saturating_add(line.allocated())
+                    .saturating_add(line.dropship);
                 if accounted > spec.quantity {
                     return Err(format!(
-                        "order {} line {}: cancelled + shipped + allocated = {accounted} exceeds quantity {}",
+                        "order {} line {}: cancelled + shipped + allocated + dropship = {accounted} exceeds quantity {}",
                         o.order_id(), spec.line_id, spec.quantity
                     ));
                 }
@@ -342,6 +343,7 @@ impl Engine {
             }
         }
         self.purchasing.check()?;
+        self.check_dropship()?;
         for s in self.shipments.values() {
             if !self.orders.contains_key(&s.order_id) {
                 return Err(format!(

@@ -11,6 +11,10 @@
 //! approved | sent → submitted (amend_po: back through approval)
 //! ```
 //!
+//! A dropship PO (allocation makes one when no location can ship an order
+//! line, see [`Dropship`]) follows the same table; its supplier ships to
+//! the customer, so `confirm_dropship` takes the place of `receive_po`.
+//!
 //! ```
 //! use oms_core::purchasing::PoStatus;
 //! assert!(PoStatus::Approved.can_become(PoStatus::Sent));
@@ -26,7 +30,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{OmsError, Result};
-use crate::ids::{LineId, LocationId, OrderId, PoId, ReceiptId, Sku, SupplierId};
+use crate::ids::{LineId, LocationId, OrderId, PoId, ReceiptId, ShipmentId, Sku, SupplierId};
 use crate::money::{Currency, Money};
 use crate::order::Address;
 
@@ -353,9 +357,9 @@ use PoStatus as P;
 /// | submitted | approved | `approve_po`, or `submit_po` at once when the total is within `po_approval_threshold` |
 /// | submitted | rejected | `reject_po` |
 /// | approved | sent | `send_po` |
-/// | sent | partially_received | `receive_po` (some units still open) |
-/// | sent | received | `receive_po` (nothing left open) |
-/// | partially_received | received | `receive_po` (nothing left open) |
+/// | sent | partially_received | `receive_po`, `confirm_dropship` (some units still open) |
+/// | sent | received | `receive_po`, `confirm_dropship` (nothing left open) |
+/// | partially_received | received | `receive_po`, `confirm_dropship` (nothing left open) |
 /// | partially_received | closed | `close_po` (the rest is cancelled) |
 /// | received | closed | `close_po` |
 /// | approved, sent | submitted | `amend_po` (back through approval) |
@@ -368,6 +372,9 @@ pub const PO_TRANSITIONS: &[(PoStatus, PoStatus, &str)] = &[
     (P::Sent, P::PartiallyReceived, "receive_po"),
     (P::Sent, P::Received, "receive_po"),
     (P::PartiallyReceived, P::Received, "receive_po"),
+    (P::Sent, P::PartiallyReceived, "confirm_dropship"),
+    (P::Sent, P::Received, "confirm_dropship"),
+    (P::PartiallyReceived, P::Received, "confirm_dropship"),
     (P::PartiallyReceived, P::Closed, "close_po"),
     (P::Received, P::Closed, "close_po"),
     (P::Approved, P::Submitted, "amend_po"),
@@ -402,6 +409,10 @@ pub struct PoLine {
     /// Units no longer expected (`close_po` short, `cancel_po`).
     #[serde(default)]
     pub cancelled: u64,
+    /// On a dropship PO: the order line these units ship to (the order is
+    /// the PO's [`Dropship::order_id`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_line_id: Option<LineId>,
 }
 
 impl PoLine {
@@ -485,6 +496,18 @@ pub struct CrossDock {
     pub quantity: u64,
 }
 
+/// What makes a PO a dropship PO: the customer order whose lines it
+/// sources, and the address the supplier ships to (the order's `ship_to`).
+/// Each of its lines names an order line (`order_line_id`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Dropship {
+    /// The customer order.
+    pub order_id: OrderId,
+    /// Where the supplier ships to.
+    pub ship_to: Address,
+}
+
 /// A purchase order as the engine keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -493,8 +516,13 @@ pub struct PurchaseOrder {
     pub po_id: PoId,
     /// The supplier it goes to.
     pub supplier_id: SupplierId,
-    /// Where the goods are to arrive.
-    pub location_id: LocationId,
+    /// Where the goods are to arrive; none for a dropship PO, whose
+    /// supplier ships to the customer (see `dropship`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location_id: Option<LocationId>,
+    /// For a dropship PO: the customer order it serves and where to ship.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dropship: Option<Dropship>,
     /// The supplier's currency, which every cost of the PO is in.
     pub currency: Currency,
     /// Where it is in its lifecycle.
@@ -510,6 +538,9 @@ pub struct PurchaseOrder {
     /// The receipts recorded against it, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub receipts: Vec<ReceiptId>,
+    /// For a dropship PO: the shipments its supplier confirmed, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shipments: Vec<ShipmentId>,
     /// Whether it has been reported late (`po_late`) since its expected
     /// dates last changed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

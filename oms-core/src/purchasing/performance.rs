@@ -170,33 +170,18 @@ pub fn supplier_performance<'a>(
                 status,
                 ..
             } => {
-                let Some(po) = pos.get_mut(po_id) else {
-                    continue;
-                };
-                let day = e.at.date_naive();
-                let lead = po
-                    .sent_at
-                    .map(|s| u64::try_from((day - s.date_naive()).num_days()).unwrap_or(0));
-                let p = supplier(&mut out, &po.supplier_id);
-                for r in lines {
-                    let Some(line) = po.lines.get_mut(&r.line_id) else {
-                        continue;
-                    };
-                    line.2 = line.2.saturating_add(r.quantity);
-                    p.receipt_lines += 1;
-                    p.received_units += r.quantity;
-                    p.damaged_units += r.damaged;
-                    if day <= line.1 {
-                        p.on_time_units += r.quantity;
-                    }
-                    if let Some(days) = lead {
-                        p.lead_time_units += r.quantity;
-                        p.lead_time_unit_days += r.quantity.saturating_mul(days);
-                    }
-                }
-                if *status == PoStatus::Received {
-                    finish(&mut out, pos.remove(po_id));
-                }
+                let units = lines.iter().map(|r| (&r.line_id, r.quantity, r.damaged));
+                received(&mut pos, &mut out, po_id, e.at, units, *status);
+            }
+            // A dropship supplier's shipment to the customer is its delivery.
+            EventKind::DropshipConfirmed {
+                po_id,
+                lines,
+                status,
+                ..
+            } => {
+                let units = lines.iter().map(|s| (&s.line_id, s.quantity, 0));
+                received(&mut pos, &mut out, po_id, e.at, units, *status);
             }
             EventKind::PoClosed { po_id, .. } => finish(&mut out, pos.remove(po_id)),
             EventKind::PoCancelled { po_id, .. } | EventKind::PoRejected { po_id, .. } => {
@@ -211,6 +196,45 @@ pub fn supplier_performance<'a>(
             p
         })
         .collect()
+}
+
+/// Counts units that arrived (`po_received`) or that a dropship supplier
+/// shipped (`dropship_confirmed`) at `at`: (PO line, units, damaged).
+fn received<'a>(
+    pos: &mut BTreeMap<PoId, Po>,
+    out: &mut BTreeMap<SupplierId, SupplierPerformance>,
+    po_id: &PoId,
+    at: DateTime<Utc>,
+    units: impl Iterator<Item = (&'a LineId, u64, u64)>,
+    status: PoStatus,
+) {
+    let Some(po) = pos.get_mut(po_id) else {
+        return;
+    };
+    let day = at.date_naive();
+    let lead = po
+        .sent_at
+        .map(|s| u64::try_from((day - s.date_naive()).num_days()).unwrap_or(0));
+    let p = supplier(out, &po.supplier_id);
+    for (line_id, quantity, damaged) in units {
+        let Some(line) = po.lines.get_mut(line_id) else {
+            continue;
+        };
+        line.2 = line.2.saturating_add(quantity);
+        p.receipt_lines += 1;
+        p.received_units += quantity;
+        p.damaged_units += damaged;
+        if day <= line.1 {
+            p.on_time_units += quantity;
+        }
+        if let Some(days) = lead {
+            p.lead_time_units += quantity;
+            p.lead_time_unit_days += quantity.saturating_mul(days);
+        }
+    }
+    if status == PoStatus::Received {
+        finish(out, pos.remove(po_id));
+    }
 }
 
 fn supplier<'a>(

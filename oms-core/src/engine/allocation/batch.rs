@@ -22,6 +22,7 @@ impl Engine {
     /// rounds, each after the first looking only at the orders the one
     /// before changed; then the plans are recorded in allocation order.
     pub(super) fn allocate_batch_by_cost(&mut self, tx: &mut Tx, queue: &[OrderId]) {
+        self.note_sourced(tx, queue);
         let mut scratch = std::mem::take(&mut self.sourcing_scratch);
         let mut out = std::mem::take(&mut scratch.planned);
         let mut promised = Promised::default();
