@@ -8,7 +8,7 @@ use oms_core::purchasing::replenishment as rp_;
 
 use crate::engine::Engine;
 use crate::types::{
-    mirror_enum, money_opt, parse_plain_decimal, parse_time, Address, Event, Money,
+    mirror_enum, money_opt, parse_plain_decimal, parse_time, Address, Event, Money, ShipLine,
 };
 use crate::OmsFfiError;
 
@@ -365,6 +365,25 @@ mirror_enum!(
     ]
 );
 
+/// `confirm_dropship`: a dropship supplier's shipment confirmation.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ConfirmDropship {
+    /// The dropship PO, sent.
+    pub po_id: String,
+    /// The carrier's tracking number.
+    pub tracking_number: String,
+    /// The carrier.
+    pub carrier: String,
+    /// Units per PO line (a dropship PO's line ids are its order's).
+    pub lines: Vec<ShipLine>,
+    /// The shipment's id (default `{po_id}-{n}`).
+    #[uniffi(default)]
+    pub shipment_id: Option<String>,
+    /// The carrier's service level.
+    #[uniffi(default)]
+    pub service: Option<String>,
+}
+
 /// A PO line as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct PoLineRecord {
@@ -386,6 +405,8 @@ pub struct PoLineRecord {
     pub cancelled: u64,
     /// Units still expected.
     pub open: u64,
+    /// On a dropship PO: the order line these units ship to.
+    pub order_line_id: Option<String>,
 }
 
 /// A purchase order with its totals: the result of `purchase_order`.
@@ -395,8 +416,14 @@ pub struct PurchaseOrderRecord {
     pub po_id: String,
     /// The supplier.
     pub supplier_id: String,
-    /// Where the goods are to arrive.
-    pub location_id: String,
+    /// Where the goods are to arrive; none for a dropship PO.
+    pub location_id: Option<String>,
+    /// For a dropship PO: the customer order it serves.
+    pub dropship_order_id: Option<String>,
+    /// For a dropship PO: where the supplier ships to (the order's ship-to).
+    pub ship_to: Option<Address>,
+    /// For a dropship PO: the shipments its supplier confirmed, in order.
+    pub shipments: Vec<String>,
     /// Its currency.
     pub currency: String,
     /// Its status.
@@ -425,7 +452,10 @@ impl From<po_::PurchaseOrderView> for PurchaseOrderRecord {
         PurchaseOrderRecord {
             po_id: po.po_id.to_string(),
             supplier_id: po.supplier_id.to_string(),
-            location_id: po.location_id.to_string(),
+            location_id: po.location_id.map(|l| l.to_string()),
+            dropship_order_id: po.dropship.as_ref().map(|d| d.order_id.to_string()),
+            ship_to: po.dropship.map(|d| d.ship_to.parts().into()),
+            shipments: po.shipments.into_iter().map(|s| s.to_string()).collect(),
             currency: po.currency.as_str().to_string(),
             status: po.status.into(),
             lines: po
@@ -441,6 +471,7 @@ impl From<po_::PurchaseOrderView> for PurchaseOrderRecord {
                     received: l.received,
                     damaged: l.damaged,
                     cancelled: l.cancelled,
+                    order_line_id: l.order_line_id.map(|x| x.to_string()),
                 })
                 .collect(),
             billing: po.billing.map(Into::into),
@@ -702,6 +733,24 @@ impl Engine {
                     damaged: l.damaged,
                 })
                 .collect(),
+        };
+        self.run(command, &at)
+    }
+
+    /// Records that a dropship supplier shipped units of a sent dropship
+    /// PO to the customer: ships those order lines (no stock moves).
+    pub fn confirm_dropship(
+        &self,
+        confirmation: ConfirmDropship,
+        at: String,
+    ) -> Result<Vec<Event>> {
+        let command = core_::ConfirmDropship {
+            po_id: confirmation.po_id.into(),
+            tracking_number: confirmation.tracking_number.into(),
+            carrier: confirmation.carrier.into(),
+            lines: confirmation.lines.into_iter().map(Into::into).collect(),
+            shipment_id: confirmation.shipment_id.map(Into::into),
+            service: confirmation.service.map(Into::into),
         };
         self.run(command, &at)
     }

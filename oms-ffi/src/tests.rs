@@ -64,6 +64,7 @@ fn stocked(config_json: Option<&str>) -> Arc<Engine> {
         dims_mm: None,
         price: Some(usd("12.00")),
         components: vec![],
+        dropship_only: false,
     };
     engine.define_product(product, AT.into()).unwrap();
     let receipt = ReceiveStock {

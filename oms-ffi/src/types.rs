@@ -408,6 +408,9 @@ pub struct Product {
     /// Components per kit unit; empty for a plain product.
     #[uniffi(default)]
     pub components: Vec<Component>,
+    /// Always sourced from a dropship supplier; the shop holds no stock of it.
+    #[uniffi(default)]
+    pub dropship_only: bool,
 }
 
 impl Product {
@@ -422,6 +425,7 @@ impl Product {
             price: money_opt(self.price)?,
             components: (!self.components.is_empty())
                 .then(|| self.components.into_iter().map(Into::into).collect()),
+            dropship_only: self.dropship_only,
         })
     }
 }
@@ -437,6 +441,7 @@ impl From<core_::Product> for Product {
             dims_mm: p.dims_mm.map(Into::into),
             price: p.price.map(Into::into),
             components: p.components.iter().cloned().map(Into::into).collect(),
+            dropship_only: p.dropship_only,
         }
     }
 }
@@ -695,6 +700,8 @@ pub struct LineRecord {
     pub delivered: u64,
     /// Units cancelled.
     pub cancelled: u64,
+    /// Units on open dropship POs: the supplier ships them to the customer.
+    pub dropship: u64,
     /// Where the allocated units are reserved.
     pub allocations: Vec<LocationQuantity>,
     /// For a kit line, its components per kit unit as placed.
@@ -713,6 +720,7 @@ impl From<core_::LineView> for LineRecord {
             shipped: l.shipped,
             delivered: l.delivered,
             cancelled: l.cancelled,
+            dropship: l.dropship,
             allocations: l
                 .allocations
                 .into_iter()
@@ -873,8 +881,10 @@ pub struct ShipmentRecord {
     pub shipment_id: String,
     /// The order shipped.
     pub order_id: String,
-    /// The location the units left from.
-    pub location_id: String,
+    /// The location the units left from; none for a dropship shipment.
+    pub location_id: Option<String>,
+    /// The dropship PO whose supplier shipped the units; none for a shipment from a location.
+    pub po_id: Option<String>,
     /// The carrier.
     pub carrier: String,
     /// The carrier's service level.
@@ -894,7 +904,8 @@ impl From<core_::Shipment> for ShipmentRecord {
         ShipmentRecord {
             shipment_id: s.shipment_id.to_string(),
             order_id: s.order_id.to_string(),
-            location_id: s.location_id.to_string(),
+            location_id: s.location_id.map(|l| l.to_string()),
+            po_id: s.po_id.map(|p| p.to_string()),
             carrier: s.carrier.to_string(),
             service: s.service.as_deref().map(str::to_string),
             tracking_number: s.tracking_number.as_deref().map(str::to_string),

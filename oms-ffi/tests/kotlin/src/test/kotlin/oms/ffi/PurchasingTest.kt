@@ -4,17 +4,20 @@ import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
+import uniffi.oms_ffi.ConfirmDropship
 import uniffi.oms_ffi.CreatePo
 import uniffi.oms_ffi.Engine
 import uniffi.oms_ffi.OmsFfiException
 import uniffi.oms_ffi.PoLineInput
 import uniffi.oms_ffi.PoStatus
 import uniffi.oms_ffi.PriceBreak
+import uniffi.oms_ffi.Product
 import uniffi.oms_ffi.ReceiptLine
 import uniffi.oms_ffi.ReceivePo
 import uniffi.oms_ffi.ReorderMethod
 import uniffi.oms_ffi.ReorderSettings
 import uniffi.oms_ffi.Supplier
+import uniffi.oms_ffi.ShipLine
 import uniffi.oms_ffi.SupplierItem
 import uniffi.oms_ffi.supplierPerformance
 
@@ -103,6 +106,34 @@ class PurchasingTest {
             }
             engine.setReplenishment("MUG", "WH1", null, AT)
             assertEquals(emptyList<Any>(), engine.replenishmentSuggestions(AT))
+        }
+    }
+
+    @Test
+    fun `a dropship-only product goes to its supplier, who ships it to the customer`() {
+        buyer().use { engine ->
+            engine.defineProduct(Product(sku = "SOFA", name = "Sofa", dropshipOnly = true), AT)
+            engine.setSupplierItem(SupplierItem(supplierId = "ACME", sku = "SOFA", unitCost = usd("40.00"), dropship = true), AT)
+            engine.placeOrder(order("SO-1", "SOFA" to 2uL), AT)
+            val sourced = engine.allocate("SO-1", AT).kinds()
+            assertEquals(listOf("order_allocated", "po_created", "po_submitted", "po_approved"), sourced.filter { it.startsWith("po_") || it == "order_allocated" })
+            val po = engine.purchaseOrder("DS-SO-1-1")
+            assertEquals(null, po.locationId)
+            assertEquals("SO-1", po.dropshipOrderId)
+            assertEquals("Springfield", po.shipTo?.city)
+            assertEquals("1", po.lines.single().orderLineId)
+            assertEquals(2uL, engine.order("SO-1").lines.single().dropship)
+            engine.sendPo("DS-SO-1-1", AT)
+            val shipped = engine.confirmDropship(ConfirmDropship(poId = "DS-SO-1-1", trackingNumber = "1Z9", carrier = "UPS", lines = listOf(ShipLine(lineId = "1", quantity = 2uL))), LATER)
+            assertTrue(shipped.kinds().contains("dropship_confirmed"))
+            assertEquals(PoStatus.RECEIVED, engine.purchaseOrder("DS-SO-1-1").status)
+            val shipment = engine.shipment("DS-SO-1-1-1")
+            assertEquals(listOf(null, "DS-SO-1-1", "1Z9"), listOf(shipment.locationId, shipment.poId, shipment.trackingNumber))
+            assertEquals(2uL, engine.order("SO-1").lines.single().shipped)
+            assertThrows<OmsFfiException.Validation> {
+                engine.receiveStock(uniffi.oms_ffi.ReceiveStock(sku = "SOFA", locationId = "WH1", quantity = 1uL), AT)
+            }
+            assertEquals(null, engine.invariantViolation())
         }
     }
 
