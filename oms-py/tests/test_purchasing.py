@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Mapping
 
 import pytest
 
-from oms_engine import Engine, InvalidTransitionError, NotFoundError, ValidationError, supplier_performance
+from oms_engine import Address, Engine, InvalidTransitionError, NotFoundError, ValidationError, supplier_performance
 
 from conftest import Clock
 
@@ -180,3 +180,39 @@ def test_replenishment_suggestions_explain_themselves(clock: Clock) -> None:
         engine.set_replenishment("MUG", "WH1", {"method": "min_max"}, at=clock())
     engine.set_replenishment("MUG", "WH1", None, at=clock())
     assert engine.replenishment_suggestions(clock()) == []  # no demand in the history
+
+
+def test_a_dropship_line_goes_to_its_supplier_who_ships_it(clock: Clock) -> None:
+    engine = buyer(clock)
+    at = clock()
+    engine.define_product("SOFA", "Sofa", at=at, dropship_only=True)
+    engine.set_supplier_item("ACME", "SOFA", Decimal("40.00"), at=at, dropship=True)
+    with pytest.raises(ValidationError, match="dropship-only"):
+        engine.receive_stock("SOFA", "WH1", 1, at=at)
+    ship_to: Address = {"name": "Ada", "line1": "1 Main St", "city": "Springfield", "postal_code": "62701", "country": "US"}
+    engine.place_order(
+        "SO-1",
+        [{"line_id": "1", "sku": "SOFA", "quantity": 2, "unit_price": Decimal("99.00")}],
+        ship_to,
+        at=at,
+        customer_id="C1",
+    )
+    kinds = [e["type"] for e in engine.allocate("SO-1", at=clock())]
+    assert kinds[:4] == ["order_allocated", "po_created", "po_submitted", "po_approved"]
+    po = engine.purchase_order("DS-SO-1-1")
+    assert po.get("location_id") is None
+    assert po["dropship"]["order_id"] == "SO-1"
+    assert po["dropship"]["ship_to"]["city"] == "Springfield"
+    assert po["lines"][0]["order_line_id"] == "1"
+    assert po["totals"]["ordered"]["amount"] == "80.00"  # money stays a string, as stored
+    assert engine.order("SO-1")["lines"][0]["dropship"] == 2
+    with pytest.raises(InvalidTransitionError, match="dropship PO DS-SO-1-1"):
+        engine.cancel_order("SO-1", "asked", at=clock())
+    engine.send_po("DS-SO-1-1", at=clock())
+    events = engine.confirm_dropship("DS-SO-1-1", {"1": 2}, at=clock(), tracking_number="1Z9", carrier="UPS")
+    assert events[0]["type"] == "dropship_confirmed"
+    shipment = engine.shipment("DS-SO-1-1-1")
+    assert shipment.get("location_id") is None and shipment["po_id"] == "DS-SO-1-1"
+    assert engine.order("SO-1")["status"] == "shipped"
+    assert engine.purchase_order("DS-SO-1-1")["status"] == "received"
+    assert engine.check_invariants() is None

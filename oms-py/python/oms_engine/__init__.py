@@ -174,8 +174,11 @@ class Engine(EngineCore):
         price: Optional[Amount] = None,
         currency: Optional[str] = None,
         components: Optional[Sequence[Component]] = None,
+        dropship_only: bool = False,
     ) -> Events:
-        """Defines (or redefines) a product; ``components`` make it a kit."""
+        """Defines (or redefines) a product; ``components`` make it a kit;
+        ``dropship_only`` products are always sourced from a dropship
+        supplier and hold no stock."""
         command: Dict[str, Any] = {"type": "define_product", "sku": sku, "name": name}
         money = None if price is None else self._money(price, self._currency(currency), "price")
         parts = None if components is None else [dict(c) for c in components]
@@ -189,6 +192,7 @@ class Engine(EngineCore):
                 dims_mm=dims,
                 price=money,
                 components=parts,
+                dropship_only=dropship_only or None,
             ),
             at,
         )
@@ -622,6 +626,30 @@ class Engine(EngineCore):
     def cancel_po(self, po_id: str, reason: str, *, at: datetime) -> Events:
         """Cancels a PO nothing of which has arrived."""
         return self.execute({"type": "cancel_po", "po_id": po_id, "reason": reason}, at)
+
+    def confirm_dropship(
+        self,
+        po_id: str,
+        lines: Mapping[str, int],
+        *,
+        at: datetime,
+        tracking_number: str,
+        carrier: str,
+        shipment_id: Optional[str] = None,
+        service: Optional[str] = None,
+    ) -> Events:
+        """Records that a dropship PO's supplier shipped units to the customer:
+        ``lines`` maps PO line ids (the order's line ids) to quantities. Ships
+        those order lines; no stock moves. ``shipment_id`` defaults to
+        ``{po_id}-{n}``."""
+        command = {
+            "type": "confirm_dropship",
+            "po_id": po_id,
+            "tracking_number": tracking_number,
+            "carrier": carrier,
+            "lines": [{"line_id": line_id, "quantity": quantity} for line_id, quantity in lines.items()],
+        }
+        return self.execute(_optional(command, shipment_id=shipment_id, service=service), at)
 
     def set_replenishment(
         self, sku: str, location_id: str, settings: Optional[ReorderSettings], *, at: datetime
