@@ -784,7 +784,13 @@ impl Order {
             .saturating_sub(l.cancelled.saturating_add(l.shipped))
     }
 
-    /// Open units of line `i` that hold no reservation.
+    /// Open units of line `i` that stock may serve: all but those on a
+    /// dropship PO (re-sourcing plans these as if its reservations were free).
+    pub fn sourceable(&self, i: usize) -> u64 {
+        self.open(i).saturating_sub(self.lines[i].dropship)
+    }
+
+    /// Open units of line `i` that hold no reservation and are on no dropship PO.
     pub fn unallocated(&self, i: usize) -> u64 {
         let l = &self.lines[i];
         self.open(i)

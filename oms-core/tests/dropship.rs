@@ -372,3 +372,19 @@ fn the_dropship_confirmation_names_the_order_in_its_event() {
     );
     replays_and_restores(&s);
 }
+
+#[test]
+fn reallocating_an_order_never_reserves_stock_for_its_dropship_units() {
+    let mut s = shop(no_payment());
+    s.receive("A", "W1", 3);
+    s.ok(order("SO-1", &[("1", "A", 5)]));
+    s.ok(json!({"type":"allocate"}));
+    assert_eq!(line(&s, "SO-1", 0), (3, 2, 0, 0));
+    // Now one location could hold the whole line: re-sourcing moves the
+    // reservation there but leaves the supplier's 2 units alone.
+    s.receive("A", "W2", 5);
+    s.ok(json!({"type":"reallocate","order_id":"SO-1"}));
+    assert_eq!(line(&s, "SO-1", 0), (3, 2, 0, 0));
+    s.engine.check_invariants().unwrap();
+    replays_and_restores(&s);
+}

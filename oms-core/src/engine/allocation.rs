@@ -252,7 +252,7 @@ impl Engine {
         for (k, order) in orders.iter().enumerate() {
             for i in 0..order.lines.len() {
                 let quantity = if whole {
-                    order.open(i)
+                    order.sourceable(i)
                 } else {
                     order.unallocated(i)
                 };

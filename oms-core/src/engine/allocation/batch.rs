@@ -195,7 +195,8 @@ impl Engine {
         for i in 0..order.lines.len() {
             for (product, per) in order.part_slots(i) {
                 let w = self.products.by_slot[product].product.weight_g.unwrap_or(0);
-                grams = grams.saturating_add(w.saturating_mul(per).saturating_mul(order.open(i)));
+                grams =
+                    grams.saturating_add(w.saturating_mul(per).saturating_mul(order.sourceable(i)));
             }
         }
         let mut priced: Vec<(Decimal, usize)> = candidates
@@ -214,7 +215,7 @@ impl Engine {
                     self.products.by_slot[product]
                         .cell(slot)
                         .map_or(0, StockCell::available)
-                        >= order.open(i).saturating_mul(per)
+                        >= order.sourceable(i).saturating_mul(per)
                 })
             })
         })
