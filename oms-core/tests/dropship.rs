@@ -259,6 +259,8 @@ enum Step {
     CancelPo(u8),
     ClosePo(u8),
     CancelLine(u8, u64),
+    Reallocate(u8),
+    ReceiveAt2(u64),
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -270,6 +272,8 @@ fn step() -> impl Strategy<Value = Step> {
         (0u8..4).prop_map(Step::CancelPo),
         (0u8..4).prop_map(Step::ClosePo),
         ((0u8..2), (1u64..3)).prop_map(|(o, q)| Step::CancelLine(o, q)),
+        (0u8..2).prop_map(Step::Reallocate),
+        (1u64..6).prop_map(Step::ReceiveAt2),
     ]
 }
 
@@ -293,6 +297,10 @@ fn command(s: &Shop, step: &Step) -> Value {
         Step::ClosePo(p) => json!({"type":"close_po","po_id":po_id(s, *p)}),
         Step::CancelLine(o, q) => json!({"type":"cancel_line","order_id":format!("SO-{o}"),
             "line_id":"1","quantity":q,"reason":"x"}),
+        Step::Reallocate(o) => json!({"type":"reallocate","order_id":format!("SO-{o}")}),
+        Step::ReceiveAt2(q) => {
+            json!({"type":"receive_stock","sku":"A","location_id":"W2","quantity":q})
+        }
     }
 }
 
@@ -324,12 +332,15 @@ proptest! {
                 prop_assert!(l.shipped + l.cancelled + l.allocated + l.dropship <= l.quantity);
                 prop_assert!(l.backordered == 0 || l.backordered == unallocated);
             }
-            let stock = s.engine.stock("A", "W1").unwrap();
+            let reserved_stock: u64 = ["W1", "W2"]
+                .iter()
+                .map(|w| s.engine.stock("A", w).unwrap().reserved)
+                .sum();
             let reserved: u64 = ["SO-0", "SO-1"]
                 .iter()
                 .map(|id| s.engine.order(id).unwrap().lines[0].allocated)
                 .sum();
-            prop_assert_eq!(stock.reserved, reserved);
+            prop_assert_eq!(reserved_stock, reserved);
         }
         replays_and_restores(&s);
     }
