@@ -268,6 +268,8 @@ fn step() -> impl Strategy<Value = Step> {
         (1u64..4).prop_map(Step::Receive),
         Just(Step::Allocate),
         (0u8..4).prop_map(Step::Send),
+        (0u8..4).prop_map(Step::Send),
+        ((0u8..4), (1u64..5)).prop_map(|(p, q)| Step::Confirm(p, q)),
         ((0u8..4), (1u64..5)).prop_map(|(p, q)| Step::Confirm(p, q)),
         (0u8..4).prop_map(Step::CancelPo),
         (0u8..4).prop_map(Step::ClosePo),
@@ -277,11 +279,20 @@ fn step() -> impl Strategy<Value = Step> {
     ]
 }
 
-/// The n-th PO (by id) of the engine, if any.
+/// One of the engine's POs that is not over (the n-th, wrapping around), if any.
 fn po_id(s: &Shop, n: u8) -> String {
-    let pos = s.engine.purchase_orders(None).unwrap();
-    pos.get(usize::from(n))
-        .map_or("none".into(), |p| p.po.po_id.to_string())
+    let pos: Vec<String> = s
+        .engine
+        .purchase_orders(None)
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.po.status.is_open())
+        .map(|p| p.po.po_id.to_string())
+        .collect();
+    if pos.is_empty() {
+        return "none".into();
+    }
+    pos[usize::from(n) % pos.len()].clone()
 }
 
 fn command(s: &Shop, step: &Step) -> Value {
