@@ -1,7 +1,8 @@
 //! A purchasing cycle, driven entirely through `oms-core`:
 //! low stock → replenishment suggestions → draft POs → approval → a
 //! partial receipt that cross-docks to backordered orders → close short →
-//! supplier performance from the event log.
+//! a dropship order shipped by its supplier → supplier performance from
+//! the event log.
 //!
 //! ```text
 //! cargo run -p oms-examples --bin purchasing_cycle
@@ -195,6 +196,44 @@ fn main() -> ExitCode {
     println!(
         "\n{mug_po}: {}; ordered {}, received {}, cancelled {}",
         po.po.status, po.totals.ordered, po.totals.received, po.po.lines[0].cancelled
+    );
+
+    // A lamp the shop never stocks: its supplier ships it to the customer.
+    for c in [
+        r#"{"type":"define_product","sku":"LAMP","name":"Floor lamp","dropship_only":true}"#,
+        r#"{"type":"define_supplier","supplier_id":"LUX","name":"Lux Lighting","currency":"USD","lead_time_days":3}"#,
+        r#"{"type":"set_supplier_item","supplier_id":"LUX","sku":"LAMP","unit_cost":{"amount":"35.00","currency":"USD"},"dropship":true}"#,
+    ] {
+        shop.run(day(20), c);
+    }
+    shop.run(day(20), &order("LAMP-1", "LAMP", 2));
+    shop.run(day(20), r#"{"type":"allocate","order_id":"LAMP-1"}"#);
+    let ds = shop
+        .engine
+        .purchase_order("DS-LAMP-1-1")
+        .expect("a dropship PO");
+    println!(
+        "\nLAMP-1 is {}: dropship PO {} to {} for {}, shipping to {}",
+        shop.engine.order("LAMP-1").expect("placed").status,
+        ds.po.po_id,
+        ds.po.supplier_id,
+        ds.totals.ordered,
+        ds.po.dropship.as_ref().map_or("?", |d| d.ship_to.city())
+    );
+    shop.run(day(20), r#"{"type":"send_po","po_id":"DS-LAMP-1-1"}"#);
+    shop.run(
+        day(22),
+        r#"{"type":"confirm_dropship","po_id":"DS-LAMP-1-1","tracking_number":"1ZLUX","carrier":"UPS",
+            "lines":[{"line_id":"1","quantity":2}]}"#,
+    );
+    println!(
+        "LUX confirmed its shipment: LAMP-1 is {}, DS-LAMP-1-1 is {}",
+        shop.engine.order("LAMP-1").expect("placed").status,
+        shop.engine
+            .purchase_order("DS-LAMP-1-1")
+            .expect("sent")
+            .po
+            .status
     );
 
     println!("\nSupplier performance from the event log:");
