@@ -46,10 +46,7 @@ impl Engine {
                 };
                 let total = totals.ordered;
                 self.emit(tx, EventKind::PoCreated { po });
-                let needs_approval = self
-                    .config
-                    .po_approval_threshold
-                    .is_some_and(|t| t.currency != total.currency || total.amount > t.amount);
+                let needs_approval = self.needs_approval(&total);
                 self.emit(
                     tx,
                     EventKind::PoSubmitted {

@@ -167,7 +167,7 @@ impl Config {
         {
             return Err(OmsError::validation(
                 "dropship_po_prefix",
-                "at most 64 characters, none of them control characters",
+                "at most 64 bytes, none of them control characters",
             ));
         }
         if let Some(t) = &self.po_approval_threshold {

@@ -587,10 +587,7 @@ impl Engine {
                 ));
             }
         }
-        let needs_approval = self
-            .config
-            .po_approval_threshold
-            .is_some_and(|t| t.currency != total.currency || total.amount > t.amount);
+        let needs_approval = self.needs_approval(&total);
         self.emit(
             tx,
             EventKind::PoSubmitted {
@@ -609,6 +606,14 @@ impl Engine {
             );
         }
         Ok(())
+    }
+
+    /// Whether a PO totalling `total` waits for `approve_po`: above
+    /// `po_approval_threshold`, or in another currency than it.
+    pub(super) fn needs_approval(&self, total: &Money) -> bool {
+        self.config
+            .po_approval_threshold
+            .is_some_and(|t| t.currency != total.currency || total.amount > t.amount)
     }
 
     pub(super) fn approve_po(&mut self, c: ApprovePo, tx: &mut Tx) -> Result<()> {
