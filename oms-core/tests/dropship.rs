@@ -147,6 +147,9 @@ fn what_stock_cannot_cover_goes_to_the_cheapest_dropship_supplier_and_ships_from
         ErrorCode::Validation
     );
     s.ok(json!({"type":"close_po","po_id":"DS-SO-1-1"}));
+    // The customer gets the supplier's parcel like any other.
+    s.ok(json!({"type":"confirm_delivery","shipment_id":"SHIP-C"}));
+    assert_eq!(s.engine.order("SO-1").unwrap().lines[1].delivered, 2);
     replays_and_restores(&s);
 }
 
