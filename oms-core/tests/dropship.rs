@@ -366,6 +366,8 @@ fn the_dropship_confirmation_names_the_order_in_its_event() {
     s.ok(order("SO-9", &[("1", "C", 1)]));
     s.ok(json!({"type":"allocate"}));
     s.ok(json!({"type":"send_po","po_id":"DS-SO-9-1"}));
+    // A hold placed after the PO went out does not unsay the supplier's shipment.
+    s.ok(json!({"type":"place_hold","order_id":"SO-9","hold":"address_check"}));
     let events = s.ok(
         json!({"type":"confirm_dropship","po_id":"DS-SO-9-1","tracking_number":"T",
         "carrier":"DHL","service":"express","lines":[{"line_id":"1","quantity":1}]}),
