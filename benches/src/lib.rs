@@ -1,6 +1,8 @@
 //! Workloads for the benchmarks: a catalog of SKUs over several locations
 //! and the five commands of one order's full lifecycle.
 
+pub mod sprp;
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use oms_core::*;
 use rust_decimal::Decimal;

@@ -1,0 +1,129 @@
+//! Pick routes against the published optima of the single-picker routing
+//! instances (Heßler & Irnich; `../shared/data/routing`, see its
+//! PROVENANCE.md). Prints, per layout and instance size, how many routes
+//! match the proven optimum, the mean and largest gap, and the median time
+//! of one route.
+//!
+//! ```text
+//! cargo run --release -p oms-benches --example routing_optima -- ../shared/data/routing
+//! ```
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use oms_benches::sprp::Instance;
+use oms_core::picking::{optimal_route, Slot};
+
+#[derive(Default)]
+struct Tally {
+    n: usize,
+    exact: usize,
+    gap_sum: f64,
+    gap_max: f64,
+    times_ns: Vec<u128>,
+}
+
+fn main() {
+    let dir = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "../shared/data/routing".into());
+    let index = std::fs::read_to_string(format!("{dir}/reference_optimal.csv"))
+        .unwrap_or_else(|e| panic!("{dir}/reference_optimal.csv: {e}"));
+    let mut header = None;
+    let mut sets: BTreeMap<(String, String, u32, u32, u32), Tally> = BTreeMap::new();
+    let mut misses = Vec::new();
+    for line in index.lines() {
+        let cols: Vec<&str> = line.split(',').collect();
+        let Some(h) = &header else {
+            header = Some(cols.iter().map(|c| c.to_string()).collect::<Vec<_>>());
+            continue;
+        };
+        let col = |name: &str| cols[h.iter().position(|c| c == name).expect(name)];
+        if col("problem") != "SPRP" {
+            continue; // scattered storage: not routed here yet
+        }
+        let path = format!("{dir}/{}", col("instance_path"));
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let text: String = bytes.iter().map(|&b| b as char).collect(); // Latin-1
+        let inst = Instance::parse(col("instance_name"), &text).expect("an instance");
+        if !inst.dedicated() {
+            continue;
+        }
+        let blocks = if col("layout") == "two-block" { 2 } else { 1 };
+        let layout = inst.layout(blocks);
+        let picks: Vec<Slot> = inst
+            .articles
+            .iter()
+            .map(|a| inst.slot(blocks, a[0]))
+            .collect();
+        let optimum: u64 = col("optimal_cost").parse().expect("a cost");
+        // The median of a few runs; the first warms the caches.
+        let mut best = None;
+        let mut times = Vec::new();
+        for _ in 0..7 {
+            let t = Instant::now();
+            let route = optimal_route(&layout, &picks)
+                .unwrap_or_else(|e| panic!("{} ({}): {e}", inst.name, col("layout")));
+            times.push(t.elapsed().as_nanos());
+            best = Some(route.distance);
+        }
+        times.sort_unstable();
+        let got = best.unwrap_or(0);
+        let key = (
+            col("layout").to_string(),
+            col("problem").to_string(),
+            inst.aisles,
+            inst.cells,
+            inst.articles.len() as u32,
+        );
+        let t = sets.entry(key).or_default();
+        t.n += 1;
+        let gap = (got as f64 - optimum as f64) / optimum as f64 * 100.0;
+        if got == optimum {
+            t.exact += 1;
+        } else if misses.len() < 10 {
+            misses.push(format!(
+                "{} ({}): {got} vs {optimum}",
+                inst.name,
+                col("layout")
+            ));
+        }
+        t.gap_sum += gap;
+        t.gap_max = t.gap_max.max(gap);
+        t.times_ns.push(times[times.len() / 2]);
+    }
+    println!("layout        aisles cells picks     n  optimal  mean gap  max gap  median µs");
+    let mut all: BTreeMap<String, Tally> = BTreeMap::new();
+    for ((layout, _, aisles, cells, picks), t) in &mut sets {
+        t.times_ns.sort_unstable();
+        let median = t.times_ns[t.times_ns.len() / 2] as f64 / 1000.0;
+        println!(
+            "{layout:<13} {aisles:>6} {cells:>5} {picks:>5} {:>5} {:>8} {:>8.3}% {:>7.3}% {:>10.2}",
+            t.n,
+            t.exact,
+            t.gap_sum / t.n as f64,
+            t.gap_max,
+            median
+        );
+        let a = all.entry(layout.clone()).or_default();
+        a.n += t.n;
+        a.exact += t.exact;
+        a.gap_sum += t.gap_sum;
+        a.gap_max = a.gap_max.max(t.gap_max);
+        a.times_ns.extend(&t.times_ns);
+    }
+    for (layout, t) in &mut all {
+        t.times_ns.sort_unstable();
+        println!(
+            "{layout}: {} of {} routes optimal, mean gap {:.4}%, max {:.4}%, median {:.2} µs",
+            t.exact,
+            t.n,
+            t.gap_sum / t.n as f64,
+            t.gap_max,
+            t.times_ns[t.times_ns.len() / 2] as f64 / 1000.0
+        );
+    }
+    for m in &misses {
+        println!("not optimal: {m}");
+    }
+}
