@@ -24,6 +24,7 @@
 //! Cross-aisle edges are walked 0, 1 or 2 times.
 
 use crate::error::Result;
+use crate::util::FxMap;
 
 use super::layout::{Layout, Point, Slot, MAX_BLOCKS};
 
@@ -57,61 +58,50 @@ enum Cover {
     Gap(usize),
 }
 
-/// What a cover costs and does to the vertices at the front (`lo`) and
-/// back (`hi`) of its aisle piece.
+/// A cover of an aisle piece and what it costs; what it does to the
+/// piece's ends is its kind's row of [`EFFECTS`].
 #[derive(Debug, Clone, Copy)]
 struct Option_ {
     cover: Cover,
+    /// Its row in [`EFFECTS`].
+    kind: u8,
     cost: u64,
-    lo: u8,
-    hi: u8,
-    joins: bool,
 }
 
-/// The covers worth considering for an aisle piece of length `len` with
-/// picks at the sorted positions `ys` (from its front end).
-fn covers(len: u64, ys: &[u64]) -> Vec<Option_> {
-    let mut out = vec![
+/// Adds to `out` the covers worth considering for an aisle piece of
+/// length `len` with picks at the sorted positions `ys` (from its front end).
+fn covers(len: u64, ys: &[u64], out: &mut Vec<Option_>) {
+    out.extend([
         Option_ {
             cover: Cover::Pass,
+            kind: 1,
             cost: len,
-            lo: 1,
-            hi: 1,
-            joins: true,
         },
         Option_ {
             cover: Cover::Twice,
+            kind: 2,
             cost: 2 * len,
-            lo: 2,
-            hi: 2,
-            joins: true,
         },
-    ];
+    ]);
     // An aisle without picks may still be walked through, to change cross aisles.
     let (Some(&first), Some(&last)) = (ys.first(), ys.last()) else {
         out.push(Option_ {
             cover: Cover::Skip,
+            kind: 0,
             cost: 0,
-            lo: 0,
-            hi: 0,
-            joins: false,
         });
-        return out;
+        return;
     };
     out.extend([
         Option_ {
             cover: Cover::Front,
+            kind: 3,
             cost: 2 * last,
-            lo: 2,
-            hi: 0,
-            joins: false,
         },
         Option_ {
             cover: Cover::Back,
+            kind: 4,
             cost: 2 * (len - first),
-            lo: 0,
-            hi: 2,
-            joins: false,
         },
     ]);
     // The largest gap between neighbouring picks stays unwalked.
@@ -123,13 +113,30 @@ fn covers(len: u64, ys: &[u64]) -> Vec<Option_> {
     {
         out.push(Option_ {
             cover: Cover::Gap(k),
+            kind: 5,
             cost: 2 * (len - gap),
-            lo: 2,
-            hi: 2,
-            joins: false,
         });
     }
-    out
+}
+
+/// The aisle pieces of the sweep, (aisle − lo) × blocks + block: their
+/// pick positions and covers, in flat tables.
+struct Pieces {
+    /// Distinct pick positions, piece after piece.
+    ys: Vec<u64>,
+    y_start: Vec<u32>,
+    options: Vec<Option_>,
+    option_start: Vec<u32>,
+    /// The picks at position `ys[f]` are `picks[pick_start[f]..pick_start[f + 1]]`.
+    pick_start: Vec<u32>,
+    /// Pick indices grouped by position.
+    picks: Vec<usize>,
+}
+
+impl Pieces {
+    fn options(&self, k: usize) -> &[Option_] {
+        &self.options[self.option_start[k] as usize..self.option_start[k + 1] as usize]
+    }
 }
 
 /// A frontier state, packed: per cross aisle (row) 2 bits of degree class
@@ -221,6 +228,109 @@ fn join(s: State, a: usize, b: usize, rows: usize) -> State {
     out
 }
 
+/// What each kind of cover does to the ends of its piece: (front, back, joins).
+const EFFECTS: [(u8, u8, bool); 6] = [
+    (0, 0, false), // skip
+    (1, 1, true),  // pass
+    (2, 2, true),  // twice
+    (2, 0, false), // front
+    (0, 2, false), // back
+    (2, 2, false), // gap
+];
+
+/// Every frontier state reachable with `rows` cross aisles, and where
+/// each operation takes it: the sweep then only looks up numbers. Built
+/// once per number of cross aisles.
+struct Machine {
+    /// State codes by index; index 0 is the empty frontier.
+    codes: Vec<State>,
+    /// Operations per state: a piece of block b with cover kind k is
+    /// `b * 6 + k`; an edge on row r walked m times, `blocks * 6 + r * 6 +
+    /// m * 2 + (1 if its left end is the depot)`.
+    ops: usize,
+    blocks: usize,
+    /// `next[state * ops + op]`: the state after, or [`DEAD`].
+    next: Vec<u16>,
+    /// Whether a state ends a tour: nothing odd, one component (or done).
+    accepts: Vec<bool>,
+}
+
+const DEAD: u16 = u16::MAX;
+
+impl Machine {
+    fn build(rows: usize) -> Machine {
+        let blocks = rows - 1;
+        let ops = blocks * 6 + rows * 6;
+        let mut codes: Vec<State> = vec![0];
+        let mut index: FxMap<State, u16> = FxMap::default();
+        index.insert(0, 0);
+        let mut next: Vec<u16> = Vec::new();
+        let mut i = 0;
+        while i < codes.len() {
+            let s = codes[i];
+            for op in 0..ops {
+                let after = if op < blocks * 6 {
+                    let (b, (lo, hi, joins)) = (op / 6, EFFECTS[op % 6]);
+                    if s & DONE != 0 && (lo > 0 || hi > 0) {
+                        None
+                    } else {
+                        let mut t = add(s, b, lo, rows);
+                        t = add(t, b + 1, hi, rows);
+                        if joins {
+                            t = join(t, b, b + 1, rows);
+                        }
+                        Some(t)
+                    }
+                } else {
+                    let e = op - blocks * 6;
+                    cross(s, e / 6, (e % 6 / 2) as u8, rows, e % 2 == 1)
+                };
+                let to = match after.map(|t| normalize(t, rows)) {
+                    None => DEAD,
+                    Some(t) => *index.entry(t).or_insert_with(|| {
+                        codes.push(t);
+                        (codes.len() - 1) as u16
+                    }),
+                };
+                next.push(to);
+            }
+            i += 1;
+        }
+        let accepts = codes
+            .iter()
+            .map(|&s| {
+                let live: Vec<usize> = (0..rows).filter(|&r| class(s, r) != NONE).collect();
+                (0..rows).all(|r| class(s, r) != ODD)
+                    && live.windows(2).all(|w| label(s, w[0]) == label(s, w[1]))
+                    && (s & DONE != 0 || !live.is_empty())
+            })
+            .collect();
+        Machine {
+            codes,
+            ops,
+            blocks,
+            next,
+            accepts,
+        }
+    }
+
+    /// The machine for `rows` cross aisles.
+    fn get(rows: usize) -> &'static Machine {
+        static MACHINES: [std::sync::OnceLock<Machine>; MAX_BLOCKS + 2] =
+            [const { std::sync::OnceLock::new() }; MAX_BLOCKS + 2];
+        MACHINES[rows].get_or_init(|| Machine::build(rows))
+    }
+
+    fn piece(&self, state: u16, block: usize, kind: u8) -> u16 {
+        self.next[state as usize * self.ops + block * 6 + kind as usize]
+    }
+
+    fn edge(&self, state: u16, row: usize, m: u8, depot: bool) -> u16 {
+        let op = self.blocks * 6 + row * 6 + m as usize * 2 + usize::from(depot);
+        self.next[state as usize * self.ops + op]
+    }
+}
+
 /// One step of the sweep: an aisle piece or a cross-aisle edge.
 #[derive(Debug, Clone, Copy)]
 enum Step {
@@ -237,7 +347,8 @@ enum Step {
 /// An entry of a layer of the sweep.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
-    state: State,
+    /// The state's index in its [`Machine`].
+    state: u16,
     cost: u64,
     prev: u32,
     choice: u8,
@@ -288,21 +399,49 @@ pub fn optimal_route(layout: &Layout, picks: &[Slot]) -> Result<Route> {
         .unwrap_or(0)
         .max(layout.depot.aisle);
     let width = (hi - lo + 1) as usize;
-    // Pick positions per (aisle, block), from the block's front end, sorted.
-    let mut ys: Vec<Vec<u64>> = vec![Vec::new(); width * blocks];
-    for (p, s) in points.iter().zip(picks) {
-        let b = &layout.blocks[s.block as usize];
-        ys[(p.aisle - lo) as usize * blocks + s.block as usize].push(b.position(s.bay));
-    }
-    for v in &mut ys {
-        v.sort_unstable();
-        v.dedup();
-    }
-    let options: Vec<Vec<Option_>> = ys
+    // Pick positions per (aisle, block), from the block's front end,
+    // sorted; with each pick's index, so picks sharing a position stay together.
+    let count = width * blocks;
+    let mut keyed: Vec<(usize, u64, usize)> = points
         .iter()
+        .zip(picks)
         .enumerate()
-        .map(|(i, v)| covers(layout.blocks[i % blocks].length(), v))
+        .map(|(i, (p, s))| {
+            let b = &layout.blocks[s.block as usize];
+            (
+                (p.aisle - lo) as usize * blocks + s.block as usize,
+                b.position(s.bay),
+                i,
+            )
+        })
         .collect();
+    keyed.sort_unstable();
+    let mut pieces = Pieces {
+        ys: Vec::with_capacity(keyed.len()),
+        y_start: Vec::with_capacity(count + 1),
+        options: Vec::with_capacity(count * 3 + keyed.len() * 3),
+        option_start: Vec::with_capacity(count + 1),
+        pick_start: Vec::with_capacity(keyed.len() + 1),
+        picks: keyed.iter().map(|k| k.2).collect(),
+    };
+    let mut at = 0;
+    for k in 0..count {
+        pieces.y_start.push(pieces.ys.len() as u32);
+        let from = pieces.ys.len();
+        while at < keyed.len() && keyed[at].0 == k {
+            if pieces.ys.len() == from || pieces.ys.last() != Some(&keyed[at].1) {
+                pieces.ys.push(keyed[at].1);
+                pieces.pick_start.push(at as u32);
+            }
+            at += 1;
+        }
+        pieces.option_start.push(pieces.options.len() as u32);
+        let len = layout.blocks[k % blocks].length();
+        covers(len, &pieces.ys[from..], &mut pieces.options);
+    }
+    pieces.y_start.push(pieces.ys.len() as u32);
+    pieces.option_start.push(pieces.options.len() as u32);
+    pieces.pick_start.push(keyed.len() as u32);
 
     let mut steps = Vec::with_capacity(width * (blocks + rows));
     for a in lo..=hi {
@@ -322,79 +461,86 @@ pub fn optimal_route(layout: &Layout, picks: &[Slot]) -> Result<Route> {
     let depot_row = layout.depot.cross_aisle as usize;
     let pitch = layout.aisle_pitch;
 
-    let mut layers: Vec<Vec<Entry>> = Vec::with_capacity(steps.len() + 1);
-    layers.push(vec![Entry {
+    let machine = Machine::get(rows);
+    // Every layer of the sweep in one buffer: layer k is entries[starts[k]..starts[k + 1]].
+    let mut entries: Vec<Entry> = Vec::with_capacity(steps.len() * 8 + 1);
+    let mut starts: Vec<u32> = Vec::with_capacity(steps.len() + 2);
+    starts.push(0);
+    entries.push(Entry {
         state: 0,
         cost: 0,
         prev: 0,
         choice: 0,
-    }]);
-    for step in &steps {
-        let prev = layers.last().map_or(&[][..], |l| &l[..]);
-        let mut next: Vec<Entry> = Vec::with_capacity(prev.len() * 3);
-        let mut offer = |state: State, cost: u64, from: usize, choice: u8| {
-            let state = normalize(state, rows);
-            match next.iter_mut().find(|e| e.state == state) {
-                Some(e) if e.cost <= cost => {}
-                Some(e) => {
-                    *e = Entry {
-                        state,
-                        cost,
-                        prev: from as u32,
-                        choice,
-                    }
+    });
+    starts.push(1);
+    // Where each state sits in the layer being built (valid when its stamp is the step's).
+    let mut slot = vec![0u32; machine.codes.len()];
+    let mut stamp = vec![0u32; machine.codes.len()];
+    for (k, step) in steps.iter().enumerate() {
+        let epoch = k as u32 + 1;
+        let (from, to) = (starts[k] as usize, starts[k + 1] as usize);
+        let mut offer = |entries: &mut Vec<Entry>, next: Entry| {
+            let st = next.state as usize;
+            if stamp[st] != epoch {
+                stamp[st] = epoch;
+                slot[st] = entries.len() as u32;
+                entries.push(next);
+            } else {
+                let e = &mut entries[slot[st] as usize];
+                if next.cost < e.cost {
+                    *e = next;
                 }
-                None => next.push(Entry {
-                    state,
-                    cost,
-                    prev: from as u32,
-                    choice,
-                }),
             }
         };
-        for (from, e) in prev.iter().enumerate() {
-            match *step {
-                Step::Piece {
-                    block, options: at, ..
-                } => {
-                    for (k, o) in options[at].iter().enumerate() {
-                        if e.state & DONE != 0 && (o.lo > 0 || o.hi > 0) {
-                            continue;
+        match *step {
+            Step::Piece { block, options, .. } => {
+                let options = pieces.options(options);
+                for at in from..to {
+                    let e = entries[at];
+                    for (c, o) in options.iter().enumerate() {
+                        let state = machine.piece(e.state, block, o.kind);
+                        if state != DEAD {
+                            let next = Entry {
+                                state,
+                                cost: e.cost + o.cost,
+                                prev: at as u32,
+                                choice: c as u8,
+                            };
+                            offer(&mut entries, next);
                         }
-                        let mut s = add(e.state, block, o.lo, rows);
-                        s = add(s, block + 1, o.hi, rows);
-                        if o.joins {
-                            s = join(s, block, block + 1, rows);
-                        }
-                        offer(s, e.cost + o.cost, from, k as u8);
                     }
                 }
-                Step::Edge { aisle, row } => {
+            }
+            Step::Edge { aisle, row } => {
+                let depot = row == depot_row && aisle == layout.depot.aisle;
+                for at in from..to {
+                    let e = entries[at];
                     for m in 0..=2u8 {
-                        if let Some(s) = cross(e.state, row, m, rows, aisle, layout, depot_row) {
-                            offer(s, e.cost + u64::from(m) * pitch, from, m);
+                        let state = machine.edge(e.state, row, m, depot);
+                        if state != DEAD {
+                            let next = Entry {
+                                state,
+                                cost: e.cost + u64::from(m) * pitch,
+                                prev: at as u32,
+                                choice: m,
+                            };
+                            offer(&mut entries, next);
                         }
                     }
                 }
             }
         }
-        layers.push(next);
+        starts.push(entries.len() as u32);
     }
     // A finished tour: nothing odd, one component, the depot visited.
-    let last = layers.last().map_or(&[][..], |l| &l[..]);
+    let last = starts[starts.len() - 2] as usize..entries.len();
     let mut best: Option<(u64, usize)> = None;
-    for (i, e) in last.iter().enumerate() {
-        let s = e.state;
-        let mut ok = (0..rows).all(|r| class(s, r) != ODD);
-        let labels: Vec<u32> = (0..rows)
-            .filter(|&r| class(s, r) != NONE)
-            .map(|r| label(s, r))
-            .collect();
-        ok &= labels.windows(2).all(|w| w[0] == w[1]);
+    for i in last {
+        let e = entries[i];
+        let mut ok = machine.accepts[e.state as usize];
         if hi == layout.depot.aisle {
-            ok &= class(s, depot_row) != NONE;
+            ok &= class(machine.codes[e.state as usize], depot_row) != NONE;
         }
-        ok &= s & DONE != 0 || !labels.is_empty();
         if ok && best.is_none_or(|(c, _)| e.cost < c) {
             best = Some((e.cost, i));
         }
@@ -408,26 +554,17 @@ pub fn optimal_route(layout: &Layout, picks: &[Slot]) -> Result<Route> {
     // Back through the layers: the choice made at each step.
     let mut choices = vec![0u8; steps.len()];
     for k in (0..steps.len()).rev() {
-        let e = layers[k + 1][at];
+        let e = entries[at];
         choices[k] = e.choice;
         at = e.prev as usize;
     }
-    let walk = Walk::build(layout, lo, &steps, &choices, &options, &ys);
-    let route = walk.route(layout, &points, distance);
-    Ok(route)
+    let walk = Walk::build(layout, lo, width, &steps, &choices, &pieces);
+    Ok(walk.route(layout, lo, width, &pieces, distance))
 }
 
 /// The state after walking the cross-aisle edge on `row` from `aisle` to
 /// the next aisle `m` times, or `None` if that cannot lead to a tour.
-fn cross(
-    s: State,
-    row: usize,
-    m: u8,
-    rows: usize,
-    aisle: u32,
-    layout: &Layout,
-    depot_row: usize,
-) -> Option<State> {
+fn cross(s: State, row: usize, m: u8, rows: usize, is_depot: bool) -> Option<State> {
     if s & DONE != 0 && m > 0 {
         return None;
     }
@@ -436,7 +573,6 @@ fn cross(
     if after == ODD {
         return None;
     }
-    let is_depot = row == depot_row && aisle == layout.depot.aisle;
     if is_depot && after == NONE {
         return None;
     }
@@ -464,63 +600,39 @@ fn cross(
     Some(out)
 }
 
-/// The chosen tour as a multigraph of floor points, for the walking order.
+/// The chosen tour as a multigraph, for the walking order. Nodes are the
+/// cross-aisle vertices (`row * width + aisle − lo`) and then the pick
+/// positions (`rows * width + f` for `Pieces::ys[f]`).
 struct Walk {
-    /// Node positions: (aisle, y).
-    nodes: Vec<(u32, u64)>,
-    /// Adjacency: (neighbour, edge id) per node.
-    adj: Vec<Vec<(usize, usize)>>,
-    edges: usize,
-    depot: usize,
+    /// Edges as node pairs, one per time walked.
+    edges: Vec<(u32, u32)>,
+    nodes: usize,
+    depot: u32,
 }
 
 impl Walk {
     fn build(
         layout: &Layout,
         lo: u32,
+        width: usize,
         steps: &[Step],
         choices: &[u8],
-        options: &[Vec<Option_>],
-        ys: &[Vec<u64>],
+        pieces: &Pieces,
     ) -> Walk {
         let blocks = layout.blocks.len();
-        let cross_ys = layout.cross_aisle_ys();
+        let rows = blocks + 1;
+        let vertex = |row: usize, aisle: u32| (row * width + (aisle - lo) as usize) as u32;
         let mut walk = Walk {
-            nodes: Vec::new(),
-            adj: Vec::new(),
-            edges: 0,
-            depot: 0,
-        };
-        let mut index = std::collections::HashMap::new();
-        let mut node = |walk: &mut Walk, p: (u32, u64)| -> usize {
-            *index.entry(p).or_insert_with(|| {
-                walk.nodes.push(p);
-                walk.adj.push(Vec::new());
-                walk.nodes.len() - 1
-            })
-        };
-        walk.depot = node(
-            &mut walk,
-            (
-                layout.depot.aisle,
-                cross_ys[layout.depot.cross_aisle as usize],
-            ),
-        );
-        let edge = |walk: &mut Walk, a: usize, b: usize, times: u8| {
-            for _ in 0..times {
-                let id = walk.edges;
-                walk.edges += 1;
-                walk.adj[a].push((b, id));
-                walk.adj[b].push((a, id));
-            }
+            edges: Vec::with_capacity(steps.len() * 2 + pieces.ys.len() * 2),
+            nodes: rows * width + pieces.ys.len(),
+            depot: vertex(layout.depot.cross_aisle as usize, layout.depot.aisle),
         };
         for (step, &choice) in steps.iter().zip(choices) {
             match *step {
                 Step::Edge { aisle, row } => {
-                    if choice > 0 {
-                        let a = node(&mut walk, (aisle, cross_ys[row]));
-                        let b = node(&mut walk, (aisle + 1, cross_ys[row]));
-                        edge(&mut walk, a, b, choice);
+                    for _ in 0..choice {
+                        walk.edges
+                            .push((vertex(row, aisle), vertex(row, aisle + 1)));
                     }
                 }
                 Step::Piece {
@@ -528,38 +640,36 @@ impl Walk {
                     block,
                     options: k,
                 } => {
-                    let o = options[k][choice as usize];
-                    let base = cross_ys[block];
-                    let len = layout.blocks[block].length();
-                    // The front end, the picks, the back end (a pick on an end
-                    // shares its node: a zero-length piece).
-                    let mut stops: Vec<u64> = vec![0];
-                    stops.extend(ys[(aisle - lo) as usize * blocks + block].iter().copied());
-                    stops.push(len);
-                    let ids: Vec<usize> = stops
-                        .iter()
-                        .map(|&y| node(&mut walk, (aisle, base + y)))
-                        .collect();
-                    // Times each piece between neighbouring stops is walked.
-                    let n = ids.len() - 1;
+                    let o = pieces.options(k)[choice as usize];
+                    let first = pieces.y_start[k] as usize;
+                    let n = pieces.y_start[k + 1] as usize - first;
+                    // Stops: the front end, the picks, the back end; piece i
+                    // runs from stop i to stop i + 1.
+                    let stop = |i: usize| -> u32 {
+                        if i == 0 {
+                            vertex(block, aisle)
+                        } else if i == n + 1 {
+                            vertex(block + 1, aisle)
+                        } else {
+                            (rows * width + first + i - 1) as u32
+                        }
+                    };
                     let times = |i: usize| -> u8 {
                         match o.cover {
                             Cover::Skip => 0,
                             Cover::Pass => 1,
                             Cover::Twice => 2,
                             // Pieces up to the last pick.
-                            // Pieces up to the last pick (stops[n - 1]).
-                            Cover::Front => 2 * u8::from(i + 1 < n),
-                            // Pieces from the first pick (stops[1]).
+                            Cover::Front => 2 * u8::from(i < n),
+                            // Pieces from the first pick.
                             Cover::Back => 2 * u8::from(i >= 1),
                             // Stop g + 1 is pick g: the piece after it is the gap.
                             Cover::Gap(g) => 2 * u8::from(i != g + 1),
                         }
                     };
-                    for i in 0..n {
-                        let t = times(i);
-                        if t > 0 {
-                            edge(&mut walk, ids[i], ids[i + 1], t);
+                    for i in 0..=n {
+                        for _ in 0..times(i) {
+                            walk.edges.push((stop(i), stop(i + 1)));
                         }
                     }
                 }
@@ -570,48 +680,86 @@ impl Walk {
 
     /// The walk as a route: an Euler circuit from the depot (Hierholzer),
     /// the picks in the order first reached.
-    fn route(&self, layout: &Layout, points: &[Point], distance: u64) -> Route {
-        let mut used = vec![false; self.edges];
-        let mut next = vec![0usize; self.nodes.len()];
-        let mut stack = vec![self.depot];
-        let mut circuit = Vec::with_capacity(self.edges + 1);
+    fn route(
+        &self,
+        layout: &Layout,
+        lo: u32,
+        width: usize,
+        pieces: &Pieces,
+        distance: u64,
+    ) -> Route {
+        let n = self.nodes;
+        // Adjacency in one buffer: node v's (neighbour, edge) pairs are
+        // adj[start[v]..start[v + 1]].
+        let mut start = vec![0u32; n + 1];
+        for &(a, b) in &self.edges {
+            start[a as usize + 1] += 1;
+            start[b as usize + 1] += 1;
+        }
+        for v in 0..n {
+            start[v + 1] += start[v];
+        }
+        let mut next = start.clone();
+        let mut adj = vec![(0u32, 0u32); start[n] as usize];
+        for (id, &(a, b)) in self.edges.iter().enumerate() {
+            adj[next[a as usize] as usize] = (b, id as u32);
+            next[a as usize] += 1;
+            adj[next[b as usize] as usize] = (a, id as u32);
+            next[b as usize] += 1;
+        }
+        next.copy_from_slice(&start);
+        let mut used = vec![false; self.edges.len()];
+        let mut stack = Vec::with_capacity(self.edges.len() + 1);
+        stack.push(self.depot);
+        let mut circuit = Vec::with_capacity(self.edges.len() + 1);
         while let Some(&v) = stack.last() {
+            let v = v as usize;
             let mut moved = false;
-            while next[v] < self.adj[v].len() {
-                let (w, id) = self.adj[v][next[v]];
+            while next[v] < start[v + 1] {
+                let (w, id) = adj[next[v] as usize];
                 next[v] += 1;
-                if !used[id] {
-                    used[id] = true;
+                if !used[id as usize] {
+                    used[id as usize] = true;
                     stack.push(w);
                     moved = true;
                     break;
                 }
             }
             if !moved {
-                circuit.push(v);
+                circuit.push(v as u32);
                 stack.pop();
             }
         }
         circuit.reverse();
-        let mut first_seen = vec![usize::MAX; self.nodes.len()];
-        for (t, &v) in circuit.iter().enumerate() {
-            if first_seen[v] == usize::MAX {
-                first_seen[v] = t;
+        let rows = layout.blocks.len() + 1;
+        let cross_ys = layout.cross_aisle_ys();
+        let blocks = layout.blocks.len();
+        // Where a node is on the floor.
+        let position = |v: u32| -> (u32, u64) {
+            let v = v as usize;
+            if v < rows * width {
+                (lo + (v % width) as u32, cross_ys[v / width])
+            } else {
+                let f = v - rows * width;
+                let k = pieces.y_start.partition_point(|&s| s as usize <= f) - 1;
+                (
+                    lo + (k / blocks) as u32,
+                    cross_ys[k % blocks] + pieces.ys[f],
+                )
             }
-        }
-        let mut order: Vec<usize> = (0..points.len()).collect();
-        let at = |i: usize| -> usize {
-            let p = points[i];
-            self.nodes
-                .iter()
-                .position(|&n| n == (p.aisle, p.y))
-                .map_or(usize::MAX, |n| first_seen[n])
         };
-        let keys: Vec<usize> = (0..points.len()).map(at).collect();
-        order.sort_by_key(|&i| (keys[i], i));
+        let mut seen = vec![false; pieces.ys.len()];
+        let mut order = Vec::with_capacity(pieces.picks.len());
         let mut path: Vec<(u32, u64)> = Vec::with_capacity(circuit.len());
         for &v in &circuit {
-            let p = self.nodes[v];
+            if let Some(f) = (v as usize).checked_sub(rows * width) {
+                if !seen[f] {
+                    seen[f] = true;
+                    let run = pieces.pick_start[f] as usize..pieces.pick_start[f + 1] as usize;
+                    order.extend_from_slice(&pieces.picks[run]);
+                }
+            }
+            let p = position(v);
             // Keep turning points only: drop a point in line with its neighbours.
             if path.len() >= 2 {
                 let (a, b) = (path[path.len() - 2], path[path.len() - 1]);

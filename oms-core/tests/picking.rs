@@ -1,0 +1,170 @@
+//! Pick routing against brute force: on small random floors of one to
+//! four blocks, the exact route equals the best order of the picks under
+//! shortest walking distances, its walking order realises that length,
+//! and its path is a walk along aisles and cross aisles of that length.
+
+use oms_core::picking::{optimal_route, Block, Depot, Layout, Slot};
+use proptest::prelude::*;
+
+fn layout(aisles: u32, blocks: &[u32], depot: (u32, u32), pitch: u64) -> Layout {
+    Layout {
+        aisles,
+        aisle_pitch: pitch,
+        blocks: blocks
+            .iter()
+            .map(|&bays| Block {
+                bays,
+                bay_pitch: 2,
+                front_offset: 1,
+                back_offset: 3,
+            })
+            .collect(),
+        depot: Depot {
+            aisle: depot.0 % aisles,
+            cross_aisle: depot.1 % (blocks.len() as u32 + 1),
+        },
+    }
+}
+
+/// The length of the tour depot → picks in `order` → depot.
+fn tour(l: &Layout, picks: &[Slot], order: &[usize]) -> u64 {
+    let depot = depot_slot_distance(l);
+    let mut total = 0;
+    let mut at: Option<&Slot> = None;
+    for &i in order {
+        total += match at {
+            None => depot(&picks[i]),
+            Some(prev) => l.distance(prev, &picks[i]),
+        };
+        at = Some(&picks[i]);
+    }
+    total + at.map_or(0, &depot)
+}
+
+/// The distance from the depot to a slot.
+fn depot_slot_distance(l: &Layout) -> impl Fn(&Slot) -> u64 + '_ {
+    move |s: &Slot| {
+        let ys: Vec<u64> = std::iter::once(0)
+            .chain(l.blocks.iter().scan(0, |y, b| {
+                *y += b.length();
+                Some(*y)
+            }))
+            .collect();
+        let dy = ys[l.depot.cross_aisle as usize];
+        let before: u64 = l
+            .blocks
+            .iter()
+            .take(s.block as usize)
+            .map(Block::length)
+            .sum();
+        let y = before + l.blocks[s.block as usize].position(s.bay);
+        let across = u64::from(l.depot.aisle.abs_diff(s.aisle)) * l.aisle_pitch;
+        if across == 0 {
+            return y.abs_diff(dy);
+        }
+        across
+            + ys.iter()
+                .map(|&c| y.abs_diff(c) + dy.abs_diff(c))
+                .min()
+                .unwrap_or(0)
+    }
+}
+
+fn permutations(n: usize, f: &mut impl FnMut(&[usize])) {
+    fn go(k: usize, p: &mut Vec<usize>, f: &mut impl FnMut(&[usize])) {
+        if k == p.len() {
+            f(p);
+            return;
+        }
+        for i in k..p.len() {
+            p.swap(k, i);
+            go(k + 1, p, f);
+            p.swap(k, i);
+        }
+    }
+    go(0, &mut (0..n).collect(), f);
+}
+
+fn floor() -> impl Strategy<Value = (Layout, Vec<Slot>)> {
+    (
+        1u32..6,
+        prop::collection::vec(1u32..5, 1..=4),
+        (0u32..6, 0u32..5),
+        1u64..5,
+    )
+        .prop_flat_map(|(aisles, blocks, depot, pitch)| {
+            let l = layout(aisles, &blocks, depot, pitch);
+            let slot = (0..blocks.len() as u32).prop_flat_map(move |b| {
+                let bays = blocks[b as usize];
+                (Just(b), 0..aisles, 0..bays).prop_map(|(block, aisle, bay)| Slot {
+                    block,
+                    aisle,
+                    bay,
+                })
+            });
+            (Just(l), prop::collection::vec(slot, 0..7))
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn the_route_is_the_best_order_and_walks_what_it_says((l, picks) in floor()) {
+        let route = optimal_route(&l, &picks).unwrap();
+        // Every pick once.
+        let mut seen = route.order.clone();
+        seen.sort_unstable();
+        prop_assert_eq!(seen, (0..picks.len()).collect::<Vec<_>>());
+        // Brute force over the orders of the picks.
+        let mut best = u64::MAX;
+        permutations(picks.len(), &mut |p| best = best.min(tour(&l, &picks, p)));
+        if picks.is_empty() {
+            best = 0;
+        }
+        prop_assert_eq!(route.distance, best);
+        // The order given walks exactly that far.
+        prop_assert_eq!(tour(&l, &picks, &route.order), route.distance);
+        // The path: depot to depot, each leg along an aisle or a cross aisle.
+        let ys: Vec<u64> = std::iter::once(0)
+            .chain(l.blocks.iter().scan(0, |y, b| { *y += b.length(); Some(*y) }))
+            .collect();
+        let depot = (l.depot.aisle, ys[l.depot.cross_aisle as usize]);
+        prop_assert_eq!(route.path.first(), Some(&depot));
+        prop_assert_eq!(route.path.last(), Some(&depot));
+        let mut walked = 0;
+        for w in route.path.windows(2) {
+            let ((a1, y1), (a2, y2)) = (w[0], w[1]);
+            if a1 == a2 {
+                walked += y1.abs_diff(y2);
+            } else {
+                prop_assert_eq!(y1, y2);
+                prop_assert!(ys.contains(&y1), "across at {} is not on a cross aisle", y1);
+                walked += u64::from(a1.abs_diff(a2)) * l.aisle_pitch;
+            }
+        }
+        prop_assert_eq!(walked, route.distance);
+    }
+}
+
+#[test]
+fn bad_floors_and_slots_are_refused() {
+    let l = layout(3, &[4], (0, 0), 3);
+    let off = Slot {
+        block: 0,
+        aisle: 3,
+        bay: 0,
+    };
+    let e = optimal_route(&l, &[off]).unwrap_err();
+    assert_eq!(e.code().as_str(), "validation");
+    assert!(e.to_string().contains("picks[0]"), "{e}");
+    let mut bad = l.clone();
+    bad.blocks.clear();
+    assert!(optimal_route(&bad, &[]).is_err());
+    let mut bad = l.clone();
+    bad.depot.cross_aisle = 2;
+    assert!(optimal_route(&bad, &[]).is_err());
+    let mut bad = l;
+    bad.blocks[0].bays = 0;
+    assert!(optimal_route(&bad, &[]).is_err());
+}
