@@ -67,7 +67,7 @@ impl EngineCore {
 /// Reads a core type from a Python object. Objects JSON cannot hold are
 /// `TypeError`/`ValueError`; values the type refuses are the core's
 /// `validation` error for `field`. `prefix` (e.g. `commands[3]`) starts messages.
-fn read<'py, T: serde::de::DeserializeOwned>(
+pub(crate) fn read<'py, T: serde::de::DeserializeOwned>(
     obj: &Bound<'py, PyAny>,
     field: &str,
     prefix: Option<&str>,

@@ -55,6 +55,24 @@ fn supplier_performance<'py>(
     pyser::to_py(py, &records)
 }
 
+/// The shortest pick route on a warehouse floor: `layout` and `picks` as
+/// dicts in the core's JSON shape (`oms_core::picking::Layout`, a list of
+/// `Slot`s); the result is the route as a dict (`order`, `distance`, `path`).
+#[pyfunction]
+fn optimal_route<'py>(
+    py: Python<'py>,
+    layout: &Bound<'py, PyAny>,
+    picks: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let keys = pyde::Keys::none();
+    let layout: oms_core::picking::Layout = engine::read(layout, "layout", None, &keys)?;
+    let picks: Vec<oms_core::picking::Slot> = engine::read(picks, "picks", None, &keys)?;
+    let route = py
+        .detach(move || oms_core::picking::optimal_route(&layout, &picks))
+        .map_err(|e| errors::to_py_err(py, &e, None))?;
+    pyser::to_py(py, &route)
+}
+
 /// The native module; `oms_engine` re-exports what users need.
 #[pymodule]
 fn _oms(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -63,6 +81,7 @@ fn _oms(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(event_schema, m)?)?;
     m.add_function(wrap_pyfunction!(config_schema, m)?)?;
     m.add_function(wrap_pyfunction!(supplier_performance, m)?)?;
+    m.add_function(wrap_pyfunction!(optimal_route, m)?)?;
     m.add("SCHEMA_VERSION", oms_core::SCHEMA_VERSION)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

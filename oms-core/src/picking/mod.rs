@@ -6,4 +6,4 @@ pub mod layout;
 pub mod routing;
 
 pub use layout::{Block, Depot, Layout, Slot, MAX_AISLES, MAX_BLOCKS};
-pub use routing::{optimal_route, Route};
+pub use routing::{optimal_route, Route, Waypoint};

@@ -23,21 +23,34 @@
 //!
 //! Cross-aisle edges are walked 0, 1 or 2 times.
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
 use crate::error::Result;
 use crate::util::FxMap;
 
 use super::layout::{Layout, Point, Slot, MAX_BLOCKS};
 
 /// A route: the picks in walking order, its length and its path.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Route {
-    /// Indices into the picks given, in the order the picker reaches them.
+    /// Indices into the picks given, in the order the picker reaches them
+    /// (picks in one bay together, in the order given).
     pub order: Vec<usize>,
     /// The walking distance, depot to depot.
     pub distance: u64,
-    /// The turning points of the walk, depot to depot: (aisle, distance
-    /// from the front cross aisle).
-    pub path: Vec<(u32, u64)>,
+    /// The turning points of the walk, depot to depot; each leg runs along
+    /// one aisle or one cross aisle.
+    pub path: Vec<Waypoint>,
+}
+
+/// A point of a walk: an aisle, and the distance from the front cross aisle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Waypoint {
+    /// The aisle (on a cross aisle: the aisle it is level with).
+    pub aisle: u32,
+    /// The distance from the front cross aisle's centre line.
+    pub y: u64,
 }
 
 /// How a tour covers one aisle of one block.
@@ -379,7 +392,10 @@ pub fn optimal_route(layout: &Layout, picks: &[Slot]) -> Result<Route> {
         return Ok(Route {
             order: Vec::new(),
             distance: 0,
-            path: vec![(layout.depot.aisle, layout.depot_point().y)],
+            path: vec![Waypoint {
+                aisle: layout.depot.aisle,
+                y: layout.depot_point().y,
+            }],
         });
     }
     let blocks = layout.blocks.len();
@@ -779,7 +795,10 @@ impl Walk {
         Route {
             order,
             distance,
-            path,
+            path: path
+                .into_iter()
+                .map(|(aisle, y)| Waypoint { aisle, y })
+                .collect(),
         }
     }
 }

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union, cast
 
 from ._errors import (
     ConflictError,
@@ -41,16 +41,34 @@ from ._oms import (
     event_schema,
     supplier_performance,
 )
-from ._types import Address, Component, OrderLine, PoLine, PriceBreak, ReceiptLine, ReorderSettings
+from ._oms import optimal_route as _optimal_route
+from ._types import (
+    Address,
+    Block,
+    Component,
+    Depot,
+    Layout,
+    OrderLine,
+    PoLine,
+    PriceBreak,
+    ReceiptLine,
+    ReorderSettings,
+    Route,
+    Slot,
+    Waypoint,
+)
 
 __all__ = [
     "Address",
+    "Block",
     "Component",
     "ConflictError",
+    "Depot",
     "DuplicateError",
     "Engine",
     "InsufficientStockError",
     "InvalidTransitionError",
+    "Layout",
     "NotFoundError",
     "OmsError",
     "OrderLine",
@@ -58,12 +76,16 @@ __all__ = [
     "PriceBreak",
     "ReceiptLine",
     "ReorderSettings",
+    "Route",
     "SCHEMA_VERSION",
+    "Slot",
     "ValidationError",
+    "Waypoint",
     "__version__",
     "command_schema",
     "config_schema",
     "event_schema",
+    "optimal_route",
     "supplier_performance",
 ]
 
@@ -85,6 +107,13 @@ def _amount(value: Amount, what: str) -> str:
             raise ValueError(f"{what} must be a finite amount, got {value}")
         return format(value, "f")
     return str(value)
+
+
+def optimal_route(layout: Layout, picks: Sequence[Slot]) -> Route:
+    """The shortest walk from the depot through every pick and back, exact
+    for floors of up to 4 blocks: ``order`` lists the indices of ``picks``
+    in walking order. Bad input raises ``ValidationError``."""
+    return cast(Route, _optimal_route(layout, picks))
 
 
 def _optional(command: Dict[str, Any], **fields: Any) -> Dict[str, Any]:

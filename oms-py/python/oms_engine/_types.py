@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Union
+from typing import List, Union
 
 from typing import TypedDict
 
@@ -90,3 +90,57 @@ class ReorderSettings(TypedDict, total=False):
     max: int
     demand_per_day: float
     demand_std_dev: float
+
+
+class Block(TypedDict):
+    """A band of the warehouse between two cross aisles (``Layout.blocks``):
+    ``bays`` storage positions along each aisle, ``bay_pitch`` apart, the
+    first ``front_offset`` from the cross aisle in front, the last
+    ``back_offset`` from the one behind. Distances in any whole unit."""
+
+    bays: int
+    bay_pitch: int
+    front_offset: int
+    back_offset: int
+
+
+class Depot(TypedDict):
+    """Where routes start and end: level with ``aisle``, on cross aisle
+    ``cross_aisle`` (0 the front, ``len(blocks)`` the back)."""
+
+    aisle: int
+    cross_aisle: int
+
+
+class Layout(TypedDict):
+    """A warehouse floor for routing: ``aisles`` parallel aisles
+    ``aisle_pitch`` apart, split into ``blocks`` (front to back) by cross aisles."""
+
+    aisles: int
+    aisle_pitch: int
+    blocks: List[Block]
+    depot: Depot
+
+
+class Slot(TypedDict):
+    """A storage position: a bay (from the block's front) of an aisle in a block."""
+
+    block: int
+    aisle: int
+    bay: int
+
+
+class Waypoint(TypedDict):
+    """A turning point of a walk: an aisle and the distance from the front cross aisle."""
+
+    aisle: int
+    y: int
+
+
+class Route(TypedDict):
+    """``optimal_route``'s answer: pick indices in walking order, the
+    distance depot to depot, and the path."""
+
+    order: List[int]
+    distance: int
+    path: List[Waypoint]

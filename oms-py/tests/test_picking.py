@@ -1,0 +1,42 @@
+"""Pick routing from Python: plain dicts in, the route out."""
+
+from __future__ import annotations
+
+import pytest
+
+from oms_engine import Layout, Slot, ValidationError, optimal_route
+
+
+def floor(aisles: int = 3, blocks: int = 1) -> Layout:
+    return {
+        "aisles": aisles,
+        "aisle_pitch": 3,
+        "blocks": [{"bays": 10, "bay_pitch": 1, "front_offset": 1, "back_offset": 1} for _ in range(blocks)],
+        "depot": {"aisle": 0, "cross_aisle": 0},
+    }
+
+
+def test_the_route_through_two_aisles() -> None:
+    picks: list[Slot] = [{"block": 0, "aisle": 2, "bay": 1}, {"block": 0, "aisle": 0, "bay": 8}]
+    route = optimal_route(floor(), picks)
+    # Up aisle 0 to bay 8 and back (18), across to aisle 2 and back (12), into aisle 2 to bay 1 and back (4).
+    assert route["distance"] == 34
+    assert sorted(route["order"]) == [0, 1]
+    assert route["path"][0] == {"aisle": 0, "y": 0}
+    assert route["path"][-1] == {"aisle": 0, "y": 0}
+
+
+def test_a_two_block_floor_and_no_picks() -> None:
+    assert optimal_route(floor(blocks=2), [])["distance"] == 0
+    picks: list[Slot] = [{"block": 1, "aisle": 1, "bay": 0}]
+    # Front of aisle 1 is 3 across; bay 0 of block 1 is 11 + 1 up: 2 * (3 + 12).
+    assert optimal_route(floor(blocks=2), picks)["distance"] == 30
+
+
+def test_bad_input_names_what_is_wrong() -> None:
+    with pytest.raises(ValidationError, match="picks\\[0\\]"):
+        optimal_route(floor(), [{"block": 0, "aisle": 7, "bay": 0}])
+    with pytest.raises(ValidationError, match="aisles"):
+        optimal_route({**floor(), "aisles": 0}, [])
+    with pytest.raises(ValidationError):
+        optimal_route(floor(), [{"block": 0, "aisle": "x", "bay": 0}])  # type: ignore[typeddict-item]
