@@ -13,6 +13,7 @@
 //! * Sourcing crosses typed ([`SourcingPolicy`], [`ChannelDef`],
 //!   [`StockHold`]); each allocation's explanation stays in the event's
 //!   JSON, and [`explanation_summary`] turns it into a sentence.
+//! * Pick routes: [`optimal_route`] on a floor [`Layout`].
 //! * Errors are [`OmsFfiError`], one variant per stable core code plus
 //!   `Internal`; nothing panics across the boundary.
 //!
@@ -26,6 +27,7 @@
 
 mod engine;
 mod error;
+mod picking;
 mod purchasing;
 #[cfg(test)]
 mod tests;
@@ -34,6 +36,7 @@ mod types;
 pub use engine::Engine;
 pub use error::OmsFfiError;
 pub use oms_core;
+pub use picking::{optimal_route, Block, Depot, Layout, Route, Slot, Waypoint};
 pub use purchasing::supplier_performance;
 pub use purchasing::{
     AmendPo, Billing, CreatePo, PoLineInput, PoLineRecord, PoStatus, PriceBreak,

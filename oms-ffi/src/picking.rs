@@ -1,0 +1,124 @@
+//! Warehouse picking for Kotlin and Swift: pick routes on a floor layout.
+//! Conversion only; the rules are `oms_core::picking`'s.
+
+use oms_core::picking as pk_;
+
+use crate::OmsFfiError;
+
+type Result<T, E = OmsFfiError> = std::result::Result<T, E>;
+
+/// A band of the warehouse between two cross aisles.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Block {
+    /// Storage positions along each aisle in this block, at least 1.
+    pub bays: u32,
+    /// Distance between neighbouring bays' centres.
+    pub bay_pitch: u64,
+    /// From the cross aisle in front to the first bay's centre.
+    pub front_offset: u64,
+    /// From the last bay's centre to the cross aisle behind.
+    pub back_offset: u64,
+}
+
+/// Where routes start and end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct Depot {
+    /// The aisle it faces (0-based).
+    pub aisle: u32,
+    /// The cross aisle: 0 the front, the number of blocks the back.
+    pub cross_aisle: u32,
+}
+
+/// A warehouse floor: parallel aisles split into blocks by cross aisles.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Layout {
+    /// Number of aisles.
+    pub aisles: u32,
+    /// Distance between neighbouring aisles' centre lines.
+    pub aisle_pitch: u64,
+    /// The blocks, front to back.
+    pub blocks: Vec<Block>,
+    /// Where routes start and end.
+    pub depot: Depot,
+}
+
+/// A storage position: a bay of an aisle in a block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct Slot {
+    /// The block (0 the front one).
+    pub block: u32,
+    /// The aisle (0-based).
+    pub aisle: u32,
+    /// The bay, counted from the block's front cross aisle.
+    pub bay: u32,
+}
+
+/// A turning point of a walk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct Waypoint {
+    /// The aisle.
+    pub aisle: u32,
+    /// The distance from the front cross aisle.
+    pub y: u64,
+}
+
+/// A pick route.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Route {
+    /// Indices into the picks given, in walking order.
+    pub order: Vec<u64>,
+    /// The walking distance, depot to depot.
+    pub distance: u64,
+    /// The turning points, depot to depot.
+    pub path: Vec<Waypoint>,
+}
+
+impl From<Layout> for pk_::Layout {
+    fn from(l: Layout) -> Self {
+        pk_::Layout {
+            aisles: l.aisles,
+            aisle_pitch: l.aisle_pitch,
+            blocks: l
+                .blocks
+                .into_iter()
+                .map(|b| pk_::Block {
+                    bays: b.bays,
+                    bay_pitch: b.bay_pitch,
+                    front_offset: b.front_offset,
+                    back_offset: b.back_offset,
+                })
+                .collect(),
+            depot: pk_::Depot {
+                aisle: l.depot.aisle,
+                cross_aisle: l.depot.cross_aisle,
+            },
+        }
+    }
+}
+
+/// The shortest walk from the depot through every pick and back, exact for
+/// floors of up to 4 blocks.
+#[uniffi::export]
+pub fn optimal_route(layout: Layout, picks: Vec<Slot>) -> Result<Route> {
+    let picks: Vec<pk_::Slot> = picks
+        .into_iter()
+        .map(|s| pk_::Slot {
+            block: s.block,
+            aisle: s.aisle,
+            bay: s.bay,
+        })
+        .collect();
+    let route = pk_::optimal_route(&layout.into(), &picks)?;
+    Ok(Route {
+        order: route.order.into_iter().map(|i| i as u64).collect(),
+        distance: route.distance,
+        path: route
+            .path
+            .into_iter()
+            .map(|w| Waypoint {
+                aisle: w.aisle,
+                y: w.y,
+            })
+            .collect(),
+    })
+}

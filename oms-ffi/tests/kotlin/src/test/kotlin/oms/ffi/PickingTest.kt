@@ -1,0 +1,39 @@
+package oms.ffi
+
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+import uniffi.oms_ffi.Block
+import uniffi.oms_ffi.Depot
+import uniffi.oms_ffi.Layout
+import uniffi.oms_ffi.OmsFfiException
+import uniffi.oms_ffi.Slot
+import uniffi.oms_ffi.Waypoint
+import uniffi.oms_ffi.optimalRoute
+
+/** A picker's handheld asks for the walk through its picks. */
+class PickingTest {
+    private fun floor(blocks: Int = 1) = Layout(
+        aisles = 3u,
+        aislePitch = 3uL,
+        blocks = List(blocks) { Block(bays = 10u, bayPitch = 1uL, frontOffset = 1uL, backOffset = 1uL) },
+        depot = Depot(aisle = 0u, crossAisle = 0u),
+    )
+
+    @Test
+    fun `the route visits every pick and comes back`() {
+        val route = optimalRoute(floor(), listOf(Slot(block = 0u, aisle = 2u, bay = 1u), Slot(block = 0u, aisle = 0u, bay = 8u)))
+        // Up aisle 0 to bay 8 and back (18), across to aisle 2 and back (12), into aisle 2 to bay 1 and back (4).
+        assertEquals(34uL, route.distance)
+        assertEquals(listOf(0uL, 1uL), route.order.sorted())
+        assertEquals(Waypoint(aisle = 0u, y = 0uL), route.path.first())
+        assertEquals(Waypoint(aisle = 0u, y = 0uL), route.path.last())
+        assertEquals(30uL, optimalRoute(floor(blocks = 2), listOf(Slot(block = 1u, aisle = 1u, bay = 0u))).distance)
+    }
+
+    @Test
+    fun `a slot off the floor is a validation error`() {
+        assertThrows<OmsFfiException.Validation> { optimalRoute(floor(), listOf(Slot(block = 0u, aisle = 9u, bay = 0u))) }
+        assertThrows<OmsFfiException.Validation> { optimalRoute(floor().copy(aisles = 0u), emptyList()) }
+    }
+}
