@@ -357,13 +357,14 @@ enum Step {
     Edge { aisle: u32, row: usize },
 }
 
-/// An entry of a layer of the sweep.
+/// A state reached by a step of the sweep, and how.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     /// The state's index in its [`Machine`].
     state: u16,
-    cost: u64,
+    /// The state before the step.
     prev: u32,
+    /// The cover (an index into the piece's options) or the edge count chosen.
     choice: u8,
 }
 
@@ -478,101 +479,99 @@ pub fn optimal_route(layout: &Layout, picks: &[Slot]) -> Result<Route> {
     let pitch = layout.aisle_pitch;
 
     let machine = Machine::get(rows);
-    // Every layer of the sweep in one buffer: layer k is entries[starts[k]..starts[k + 1]].
-    let mut entries: Vec<Entry> = Vec::with_capacity(steps.len() * 8 + 1);
-    let mut starts: Vec<u32> = Vec::with_capacity(steps.len() + 2);
-    starts.push(0);
-    entries.push(Entry {
-        state: 0,
-        cost: 0,
-        prev: 0,
-        choice: 0,
-    });
-    starts.push(1);
-    // Where each state sits in the layer being built (valid when its stamp is the step's).
-    let mut slot = vec![0u32; machine.codes.len()];
-    let mut stamp = vec![0u32; machine.codes.len()];
-    for (k, step) in steps.iter().enumerate() {
-        let epoch = k as u32 + 1;
-        let (from, to) = (starts[k] as usize, starts[k + 1] as usize);
-        let mut offer = |entries: &mut Vec<Entry>, next: Entry| {
-            let st = next.state as usize;
-            if stamp[st] != epoch {
-                stamp[st] = epoch;
-                slot[st] = entries.len() as u32;
-                entries.push(next);
-            } else {
-                let e = &mut entries[slot[st] as usize];
-                if next.cost < e.cost {
-                    *e = next;
-                }
+    let states = machine.codes.len();
+    // The sweep keeps the cheapest cost of every state in dense arrays
+    // (7 states for one block, 25 for two), and logs after each step the
+    // states it reached with where they came from, for the way back.
+    let mut cost = vec![u64::MAX; states];
+    let mut next = vec![u64::MAX; states];
+    let mut from = vec![(0u16, 0u8); states];
+    cost[0] = 0;
+    let mut log: Vec<Entry> = Vec::with_capacity(steps.len() * 8);
+    let mut starts: Vec<u32> = Vec::with_capacity(steps.len() + 1);
+    for step in &steps {
+        next.fill(u64::MAX);
+        let mut relax = |t: u16, c: u64, s: usize, choice: u8| {
+            if t != DEAD && c < next[t as usize] {
+                next[t as usize] = c;
+                from[t as usize] = (s as u16, choice);
             }
         };
         match *step {
             Step::Piece { block, options, .. } => {
                 let options = pieces.options(options);
-                for at in from..to {
-                    let e = entries[at];
-                    for (c, o) in options.iter().enumerate() {
-                        let state = machine.piece(e.state, block, o.kind);
-                        if state != DEAD {
-                            let next = Entry {
-                                state,
-                                cost: e.cost + o.cost,
-                                prev: at as u32,
-                                choice: c as u8,
-                            };
-                            offer(&mut entries, next);
-                        }
+                for (s, &c) in cost.iter().enumerate() {
+                    if c == u64::MAX {
+                        continue;
+                    }
+                    for (k, o) in options.iter().enumerate() {
+                        relax(
+                            machine.piece(s as u16, block, o.kind),
+                            c + o.cost,
+                            s,
+                            k as u8,
+                        );
                     }
                 }
             }
             Step::Edge { aisle, row } => {
                 let depot = row == depot_row && aisle == layout.depot.aisle;
-                for at in from..to {
-                    let e = entries[at];
+                for (s, &c) in cost.iter().enumerate() {
+                    if c == u64::MAX {
+                        continue;
+                    }
                     for m in 0..=2u8 {
-                        let state = machine.edge(e.state, row, m, depot);
-                        if state != DEAD {
-                            let next = Entry {
-                                state,
-                                cost: e.cost + u64::from(m) * pitch,
-                                prev: at as u32,
-                                choice: m,
-                            };
-                            offer(&mut entries, next);
-                        }
+                        relax(
+                            machine.edge(s as u16, row, m, depot),
+                            c + u64::from(m) * pitch,
+                            s,
+                            m,
+                        );
                     }
                 }
             }
         }
-        starts.push(entries.len() as u32);
-    }
-    // A finished tour: nothing odd, one component, the depot visited.
-    let last = starts[starts.len() - 2] as usize..entries.len();
-    let mut best: Option<(u64, usize)> = None;
-    for i in last {
-        let e = entries[i];
-        let mut ok = machine.accepts[e.state as usize];
-        if hi == layout.depot.aisle {
-            ok &= class(machine.codes[e.state as usize], depot_row) != NONE;
+        starts.push(log.len() as u32);
+        for (t, &c) in next.iter().enumerate() {
+            if c != u64::MAX {
+                log.push(Entry {
+                    state: t as u16,
+                    prev: u32::from(from[t].0),
+                    choice: from[t].1,
+                });
+            }
         }
-        if ok && best.is_none_or(|(c, _)| e.cost < c) {
-            best = Some((e.cost, i));
+        std::mem::swap(&mut cost, &mut next);
+    }
+    starts.push(log.len() as u32);
+    // A finished tour: nothing odd, one component, the depot visited.
+    let mut best: Option<(u64, u16)> = None;
+    for (t, &c) in cost.iter().enumerate() {
+        let mut ok = c != u64::MAX && machine.accepts[t];
+        if hi == layout.depot.aisle {
+            ok &= class(machine.codes[t], depot_row) != NONE;
+        }
+        if ok && best.is_none_or(|(b, _)| c < b) {
+            best = Some((c, t as u16));
         }
     }
     // Walking every aisle through and back along the cross aisles is always a tour.
-    let Some((distance, mut at)) = best else {
+    let Some((distance, mut state)) = best else {
         return Err(crate::OmsError::conflict(
             "routing found no tour: a bug, please report the layout and picks",
         ));
     };
-    // Back through the layers: the choice made at each step.
+    // Back through the steps: the choice made at each, and the state before it.
     let mut choices = vec![0u8; steps.len()];
     for k in (0..steps.len()).rev() {
-        let e = entries[at];
+        let layer = &log[starts[k] as usize..starts[k + 1] as usize];
+        let Some(e) = layer.iter().find(|e| e.state == state) else {
+            return Err(crate::OmsError::conflict(
+                "routing lost its way back: a bug",
+            ));
+        };
         choices[k] = e.choice;
-        at = e.prev as usize;
+        state = e.prev as u16;
     }
     let walk = Walk::build(layout, lo, width, &steps, &choices, &pieces);
     Ok(walk.route(layout, lo, width, &pieces, distance))
