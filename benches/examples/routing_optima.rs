@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use oms_benches::sprp::Instance;
-use oms_core::picking::{optimal_route, Slot};
+use oms_core::picking::{heuristic_route, optimal_route, Heuristic, Slot};
 
 #[derive(Default)]
 struct Tally {
@@ -32,6 +32,8 @@ fn main() {
     let mut header = None;
     let mut sets: BTreeMap<(String, String, u32, u32, u32), Tally> = BTreeMap::new();
     let mut misses = Vec::new();
+    // Per heuristic, over the single-block instances: (gap sum, instances, times).
+    let mut classic: BTreeMap<&'static str, (f64, usize, Vec<u128>)> = BTreeMap::new();
     for line in index.lines() {
         let cols: Vec<&str> = line.split(',').collect();
         let Some(h) = &header else {
@@ -91,6 +93,17 @@ fn main() {
         t.gap_sum += gap;
         t.gap_max = t.gap_max.max(gap);
         t.times_ns.push(times[times.len() / 2]);
+        if blocks == 1 {
+            for h in Heuristic::ALL {
+                let start = Instant::now();
+                let r = heuristic_route(&layout, &picks, h).expect("a heuristic route");
+                let ns = start.elapsed().as_nanos();
+                let e = classic.entry(h.as_str()).or_default();
+                e.0 += (r.distance as f64 - optimum as f64) / optimum as f64 * 100.0;
+                e.1 += 1;
+                e.2.push(ns);
+            }
+        }
     }
     println!("layout        aisles cells picks     n  optimal  mean gap  max gap  median µs");
     let mut all: BTreeMap<String, Tally> = BTreeMap::new();
@@ -122,6 +135,24 @@ fn main() {
             t.gap_max,
             t.times_ns[t.times_ns.len() / 2] as f64 / 1000.0
         );
+    }
+    let mut ranked: Vec<(&str, f64, f64)> = classic
+        .iter_mut()
+        .map(|(name, (sum, n, times))| {
+            times.sort_unstable();
+            (
+                *name,
+                *sum / *n as f64,
+                times[times.len() / 2] as f64 / 1000.0,
+            )
+        })
+        .collect();
+    ranked.sort_by(|a, b| a.1.total_cmp(&b.1));
+    println!(
+        "classic heuristics on the single-block instances, best first (mean gap to the optimum):"
+    );
+    for (name, gap, median) in ranked {
+        println!("  {name:<12} {gap:>7.2}%   median {median:.2} µs");
     }
     for m in &misses {
         println!("not optimal: {m}");

@@ -3,7 +3,7 @@
 //! shortest walking distances, its walking order realises that length,
 //! and its path is a walk along aisles and cross aisles of that length.
 
-use oms_core::picking::{optimal_route, Block, Depot, Layout, Slot};
+use oms_core::picking::{heuristic_route, optimal_route, Block, Depot, Heuristic, Layout, Slot};
 use proptest::prelude::*;
 
 fn layout(aisles: u32, blocks: &[u32], depot: (u32, u32), pitch: u64) -> Layout {
@@ -146,6 +146,59 @@ proptest! {
         }
         prop_assert_eq!(walked, route.distance);
     }
+}
+
+fn single_block_floor() -> impl Strategy<Value = (Layout, Vec<Slot>)> {
+    (1u32..7, 1u32..8, (0u32..7, 0u32..2), 1u64..5).prop_flat_map(|(aisles, bays, depot, pitch)| {
+        let l = layout(aisles, &[bays], depot, pitch);
+        let slot = (0..aisles, 0..bays).prop_map(|(aisle, bay)| Slot {
+            block: 0,
+            aisle,
+            bay,
+        });
+        (Just(l), prop::collection::vec(slot, 0..9))
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Every heuristic visits each pick once, walks no less than the
+    /// optimum, walks its path (legs along aisles or cross aisles), and its
+    /// order, walked by shortest paths, is no longer than its path.
+    #[test]
+    fn heuristics_walk_what_they_say_and_never_beat_the_optimum((l, picks) in single_block_floor()) {
+        let best = optimal_route(&l, &picks).unwrap().distance;
+        let len = l.blocks[0].length();
+        for h in Heuristic::ALL {
+            let r = heuristic_route(&l, &picks, h).unwrap();
+            let mut seen = r.order.clone();
+            seen.sort_unstable();
+            prop_assert_eq!(seen, (0..picks.len()).collect::<Vec<_>>(), "{:?}", h);
+            prop_assert!(r.distance >= best, "{:?}: {} < {}", h, r.distance, best);
+            prop_assert!(tour(&l, &picks, &r.order) <= r.distance, "{:?}", h);
+            let mut walked = 0;
+            for w in r.path.windows(2) {
+                let (a, b) = (w[0], w[1]);
+                if a.aisle == b.aisle {
+                    walked += a.y.abs_diff(b.y);
+                } else {
+                    prop_assert_eq!(a.y, b.y);
+                    prop_assert!(a.y == 0 || a.y == len, "{:?} crosses at {}", h, a.y);
+                    walked += u64::from(a.aisle.abs_diff(b.aisle)) * l.aisle_pitch;
+                }
+            }
+            prop_assert_eq!(walked, r.distance, "{:?}", h);
+        }
+    }
+}
+
+#[test]
+fn heuristics_want_a_single_block_floor() {
+    let l = layout(3, &[4, 4], (0, 0), 3);
+    let e = heuristic_route(&l, &[], Heuristic::SShape).unwrap_err();
+    assert_eq!(e.code().as_str(), "validation");
+    assert!(e.to_string().contains("single-block"), "{e}");
 }
 
 #[test]

@@ -36,7 +36,9 @@ mod types;
 pub use engine::Engine;
 pub use error::OmsFfiError;
 pub use oms_core;
-pub use picking::{optimal_route, Block, Depot, Layout, Route, Slot, Waypoint};
+pub use picking::{
+    heuristic_route, optimal_route, Block, Depot, Heuristic, Layout, Route, Slot, Waypoint,
+};
 pub use purchasing::supplier_performance;
 pub use purchasing::{
     AmendPo, Billing, CreatePo, PoLineInput, PoLineRecord, PoStatus, PriceBreak,

@@ -3,6 +3,7 @@
 
 use oms_core::picking as pk_;
 
+use crate::types::mirror_enum;
 use crate::OmsFfiError;
 
 type Result<T, E = OmsFfiError> = std::result::Result<T, E>;
@@ -73,6 +74,27 @@ pub struct Route {
     pub path: Vec<Waypoint>,
 }
 
+/// A classic routing heuristic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum Heuristic {
+    /// Through every pick aisle, alternating direction.
+    SShape,
+    /// Into every pick aisle from the front and back out.
+    Return,
+    /// Each middle aisle split at its middle.
+    Midpoint,
+    /// Each middle aisle split at its largest gap.
+    LargestGap,
+    /// Through or back, aisle by aisle, chosen by dynamic programming.
+    Combined,
+}
+
+mirror_enum!(
+    Heuristic,
+    pk_::Heuristic,
+    [SShape, Return, Midpoint, LargestGap, Combined]
+);
+
 impl From<Layout> for pk_::Layout {
     fn from(l: Layout) -> Self {
         pk_::Layout {
@@ -96,29 +118,43 @@ impl From<Layout> for pk_::Layout {
     }
 }
 
-/// The shortest walk from the depot through every pick and back, exact for
-/// floors of up to 4 blocks.
-#[uniffi::export]
-pub fn optimal_route(layout: Layout, picks: Vec<Slot>) -> Result<Route> {
-    let picks: Vec<pk_::Slot> = picks
+fn slots(picks: Vec<Slot>) -> Vec<pk_::Slot> {
+    picks
         .into_iter()
         .map(|s| pk_::Slot {
             block: s.block,
             aisle: s.aisle,
             bay: s.bay,
         })
-        .collect();
-    let route = pk_::optimal_route(&layout.into(), &picks)?;
-    Ok(Route {
-        order: route.order.into_iter().map(|i| i as u64).collect(),
-        distance: route.distance,
-        path: route
-            .path
-            .into_iter()
-            .map(|w| Waypoint {
-                aisle: w.aisle,
-                y: w.y,
-            })
-            .collect(),
-    })
+        .collect()
+}
+
+/// The shortest walk from the depot through every pick and back, exact for
+/// floors of up to 4 blocks.
+#[uniffi::export]
+pub fn optimal_route(layout: Layout, picks: Vec<Slot>) -> Result<Route> {
+    Ok(pk_::optimal_route(&layout.into(), &slots(picks))?.into())
+}
+
+/// The walk a classic heuristic takes (single-block floors).
+#[uniffi::export]
+pub fn heuristic_route(layout: Layout, picks: Vec<Slot>, heuristic: Heuristic) -> Result<Route> {
+    Ok(pk_::heuristic_route(&layout.into(), &slots(picks), heuristic.into())?.into())
+}
+
+impl From<pk_::Route> for Route {
+    fn from(route: pk_::Route) -> Route {
+        Route {
+            order: route.order.into_iter().map(|i| i as u64).collect(),
+            distance: route.distance,
+            path: route
+                .path
+                .into_iter()
+                .map(|w| Waypoint {
+                    aisle: w.aisle,
+                    y: w.y,
+                })
+                .collect(),
+        }
+    }
 }

@@ -73,6 +73,27 @@ fn optimal_route<'py>(
     pyser::to_py(py, &route)
 }
 
+/// The route a classic heuristic walks (`s_shape`, `return`, `midpoint`,
+/// `largest_gap`, `combined`) on a single-block floor; same shapes as
+/// [`optimal_route`].
+#[pyfunction]
+fn heuristic_route<'py>(
+    py: Python<'py>,
+    layout: &Bound<'py, PyAny>,
+    picks: &Bound<'py, PyAny>,
+    heuristic: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let keys = pyde::Keys::none();
+    let layout: oms_core::picking::Layout = engine::read(layout, "layout", None, &keys)?;
+    let picks: Vec<oms_core::picking::Slot> = engine::read(picks, "picks", None, &keys)?;
+    let heuristic: oms_core::picking::Heuristic =
+        engine::read(heuristic, "heuristic", None, &keys)?;
+    let route = py
+        .detach(move || oms_core::picking::heuristic_route(&layout, &picks, heuristic))
+        .map_err(|e| errors::to_py_err(py, &e, None))?;
+    pyser::to_py(py, &route)
+}
+
 /// The native module; `oms_engine` re-exports what users need.
 #[pymodule]
 fn _oms(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -82,6 +103,7 @@ fn _oms(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(config_schema, m)?)?;
     m.add_function(wrap_pyfunction!(supplier_performance, m)?)?;
     m.add_function(wrap_pyfunction!(optimal_route, m)?)?;
+    m.add_function(wrap_pyfunction!(heuristic_route, m)?)?;
     m.add("SCHEMA_VERSION", oms_core::SCHEMA_VERSION)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

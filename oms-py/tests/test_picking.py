@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from oms_engine import Layout, Slot, ValidationError, optimal_route
+from oms_engine import Heuristic, Layout, Slot, ValidationError, heuristic_route, optimal_route
 
 
 def floor(aisles: int = 3, blocks: int = 1) -> Layout:
@@ -40,3 +40,17 @@ def test_bad_input_names_what_is_wrong() -> None:
         optimal_route({**floor(), "aisles": 0}, [])
     with pytest.raises(ValidationError):
         optimal_route(floor(), [{"block": 0, "aisle": "x", "bay": 0}])  # type: ignore[typeddict-item]
+
+
+def test_the_classic_heuristics_by_name() -> None:
+    picks: list[Slot] = [{"block": 0, "aisle": 1, "bay": 2}, {"block": 0, "aisle": 2, "bay": 8}]
+    best = optimal_route(floor(), picks)["distance"]
+    names: tuple[Heuristic, ...] = ("s_shape", "return", "midpoint", "largest_gap", "combined")
+    for name in names:
+        assert heuristic_route(floor(), picks, name)["distance"] >= best
+    # Return: into aisle 1 to y 3 and back, into aisle 2 to y 9 and back, 6 across and back.
+    assert heuristic_route(floor(), picks, "return")["distance"] == 6 + 18 + 12
+    with pytest.raises(ValidationError, match="heuristic"):
+        heuristic_route(floor(), picks, "zigzag")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="single-block"):
+        heuristic_route(floor(blocks=2), picks, "combined")

@@ -1,9 +1,12 @@
-//! Warehouse picking: the floor ([`Layout`]), pick routes over it
-//! ([`optimal_route`]). Pure functions: data in, plans out; the engine is
-//! not needed to call them.
+//! Warehouse picking: the floor ([`Layout`]), exact pick routes over it
+//! ([`optimal_route`]) and the classic heuristics by name
+//! ([`heuristic_route`]). Pure functions: data in, plans out; the engine
+//! is not needed to call them.
 
+pub mod heuristics;
 pub mod layout;
 pub mod routing;
 
+pub use heuristics::{heuristic_route, Heuristic};
 pub use layout::{Block, Depot, Layout, Slot, MAX_AISLES, MAX_BLOCKS};
 pub use routing::{optimal_route, Route, Waypoint};

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union, cast
+from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Union, cast
 
 from ._errors import (
     ConflictError,
@@ -41,6 +41,7 @@ from ._oms import (
     event_schema,
     supplier_performance,
 )
+from ._oms import heuristic_route as _heuristic_route
 from ._oms import optimal_route as _optimal_route
 from ._types import (
     Address,
@@ -85,6 +86,7 @@ __all__ = [
     "command_schema",
     "config_schema",
     "event_schema",
+    "heuristic_route",
     "optimal_route",
     "supplier_performance",
 ]
@@ -114,6 +116,20 @@ def optimal_route(layout: Layout, picks: Sequence[Slot]) -> Route:
     for floors of up to 4 blocks: ``order`` lists the indices of ``picks``
     in walking order. Bad input raises ``ValidationError``."""
     return cast(Route, _optimal_route(layout, picks))
+
+
+# A Union of Literals rather than one Literal: mypy.stubtest reads this
+# module as its own stub and checks the alias against the runtime value.
+Heuristic = Union[
+    Literal["s_shape"], Literal["return"], Literal["midpoint"], Literal["largest_gap"], Literal["combined"]
+]
+"""A classic routing heuristic's name."""
+
+
+def heuristic_route(layout: Layout, picks: Sequence[Slot], heuristic: Heuristic) -> Route:
+    """The walk a classic heuristic takes (single-block floors): pickers know
+    these; ``optimal_route`` is never longer."""
+    return cast(Route, _heuristic_route(layout, picks, heuristic))
 
 
 def _optional(command: Dict[str, Any], **fields: Any) -> Dict[str, Any]:

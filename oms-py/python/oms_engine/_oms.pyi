@@ -12,6 +12,7 @@ __all__ = [
     "config_schema",
     "supplier_performance",
     "optimal_route",
+    "heuristic_route",
     "SCHEMA_VERSION",
     "__version__",
 ]
@@ -26,6 +27,9 @@ def event_schema() -> Dict[str, Any]: ...
 def config_schema() -> Dict[str, Any]: ...
 def supplier_performance(events: Iterable[Mapping[str, Any]]) -> List[Dict[str, Any]]: ...
 def optimal_route(layout: Mapping[str, Any], picks: Iterable[Mapping[str, Any]]) -> Dict[str, Any]: ...
+def heuristic_route(
+    layout: Mapping[str, Any], picks: Iterable[Mapping[str, Any]], heuristic: str
+) -> Dict[str, Any]: ...
 
 @disjoint_base
 class EngineCore:

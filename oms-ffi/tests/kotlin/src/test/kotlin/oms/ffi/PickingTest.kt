@@ -1,14 +1,17 @@
 package oms.ffi
 
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 import uniffi.oms_ffi.Block
 import uniffi.oms_ffi.Depot
+import uniffi.oms_ffi.Heuristic
 import uniffi.oms_ffi.Layout
 import uniffi.oms_ffi.OmsFfiException
 import uniffi.oms_ffi.Slot
 import uniffi.oms_ffi.Waypoint
+import uniffi.oms_ffi.heuristicRoute
 import uniffi.oms_ffi.optimalRoute
 
 /** A picker's handheld asks for the walk through its picks. */
@@ -29,6 +32,18 @@ class PickingTest {
         assertEquals(Waypoint(aisle = 0u, y = 0uL), route.path.first())
         assertEquals(Waypoint(aisle = 0u, y = 0uL), route.path.last())
         assertEquals(30uL, optimalRoute(floor(blocks = 2), listOf(Slot(block = 1u, aisle = 1u, bay = 0u))).distance)
+    }
+
+    @Test
+    fun `the classic heuristics are there by name and never beat the optimum`() {
+        val picks = listOf(Slot(block = 0u, aisle = 1u, bay = 2u), Slot(block = 0u, aisle = 2u, bay = 8u))
+        val best = optimalRoute(floor(), picks).distance
+        for (h in Heuristic.values()) {
+            assertTrue(heuristicRoute(floor(), picks, h).distance >= best, h.name)
+        }
+        // Return: into aisle 1 to y 3 and back, into aisle 2 to y 9 and back, 6 across and back.
+        assertEquals(36uL, heuristicRoute(floor(), picks, Heuristic.RETURN).distance)
+        assertThrows<OmsFfiException.Validation> { heuristicRoute(floor(blocks = 2), picks, Heuristic.COMBINED) }
     }
 
     @Test
