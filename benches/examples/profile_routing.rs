@@ -1,7 +1,8 @@
 //! Routes one generated order many times, for profiling (perf, callgrind):
 //! `profile_routing [picks] [aisles] [blocks] [rounds]`.
 
-use oms_core::picking::{optimal_route, Block, Depot, Layout, Slot};
+use oms_benches::sprp::{bench_floor, bench_picks};
+use oms_core::picking::optimal_route;
 
 fn main() {
     let arg = |i: usize, d: u32| {
@@ -11,37 +12,8 @@ fn main() {
             .unwrap_or(d)
     };
     let (picks, aisles, blocks, rounds) = (arg(1, 30), arg(2, 50), arg(3, 1), arg(4, 100_000));
-    let layout = Layout {
-        aisles,
-        aisle_pitch: 3,
-        blocks: (0..blocks)
-            .map(|_| Block {
-                bays: 90 / blocks,
-                bay_pitch: 1,
-                front_offset: 1,
-                back_offset: 1,
-            })
-            .collect(),
-        depot: Depot {
-            aisle: aisles / 2,
-            cross_aisle: 0,
-        },
-    };
-    // A fixed pseudo-random order (xorshift), the same every run.
-    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-    let mut next = |m: u32| {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        (x % u64::from(m)) as u32
-    };
-    let slots: Vec<Slot> = (0..picks)
-        .map(|_| Slot {
-            block: next(blocks),
-            aisle: next(aisles),
-            bay: next(90 / blocks),
-        })
-        .collect();
+    let layout = bench_floor(aisles, blocks);
+    let slots = bench_picks(&layout, picks as usize);
     let mut total = 0;
     let t = std::time::Instant::now();
     for _ in 0..rounds {

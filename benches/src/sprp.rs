@@ -129,3 +129,48 @@ impl Instance {
         self.articles.iter().all(|a| a.len() == 1)
     }
 }
+
+/// A generated floor for the routing benchmarks: `aisles` aisles 3 apart,
+/// `blocks` blocks sharing 90 bays per aisle, the depot at the front of
+/// the middle aisle.
+pub fn bench_floor(aisles: u32, blocks: u32) -> Layout {
+    Layout {
+        aisles,
+        aisle_pitch: 3,
+        blocks: (0..blocks)
+            .map(|_| Block {
+                bays: 90 / blocks,
+                bay_pitch: 1,
+                front_offset: 1,
+                back_offset: 1,
+            })
+            .collect(),
+        depot: Depot {
+            aisle: aisles / 2,
+            cross_aisle: 0,
+        },
+    }
+}
+
+/// `n` pick slots spread over `floor` by a fixed xorshift sequence: the
+/// same picks every run.
+pub fn bench_picks(floor: &Layout, n: usize) -> Vec<Slot> {
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = |m: u32| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x % u64::from(m)) as u32
+    };
+    let blocks = floor.blocks.len() as u32;
+    (0..n)
+        .map(|_| {
+            let block = next(blocks);
+            Slot {
+                block,
+                aisle: next(floor.aisles),
+                bay: next(floor.blocks[block as usize].bays),
+            }
+        })
+        .collect()
+}
