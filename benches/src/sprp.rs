@@ -17,6 +17,10 @@ pub struct Instance {
     pub aisle_pitch: u64,
     /// Per requested article: its positions (aisle, cell; cell 0 next to the top cross aisle).
     pub articles: Vec<Vec<(u32, u32)>>,
+    /// Per requested article: the units each of its positions holds.
+    pub units: Vec<Vec<u64>>,
+    /// Per requested article: the units to pick.
+    pub demand: Vec<u64>,
 }
 
 fn value<'a>(text: &'a str, key: &str) -> Option<&'a str> {
@@ -59,22 +63,32 @@ impl Instance {
                 .take_while(|l| l.trim() != end)
                 .collect()
         };
-        let mut positions: std::collections::BTreeMap<u32, Vec<(u32, u32)>> = Default::default();
+        let mut positions: std::collections::BTreeMap<u32, Vec<(u32, u32, u64)>> =
+            Default::default();
         for l in section("SKU_SECTION", "ORDER_SECTION") {
             let w: Vec<&str> = l.split_whitespace().collect();
-            if w.len() >= 6 && w[0] == "ID" && w[2] == "AISLE" && w[4] == "CELL" {
+            if w.len() >= 8
+                && w[0] == "ID"
+                && w[2] == "AISLE"
+                && w[4] == "CELL"
+                && w[6] == "QUANTITY"
+            {
                 let id: u32 = w[1].parse().map_err(|e| format!("{name}: {e}"))?;
                 let aisle = w[3].parse().map_err(|e| format!("{name}: {e}"))?;
                 let cell = w[5].parse().map_err(|e| format!("{name}: {e}"))?;
-                positions.entry(id).or_default().push((aisle, cell));
+                let units = w[7].parse().map_err(|e| format!("{name}: {e}"))?;
+                positions.entry(id).or_default().push((aisle, cell, units));
             }
         }
-        let mut articles = Vec::new();
+        let (mut articles, mut units, mut demand) = (Vec::new(), Vec::new(), Vec::new());
         for l in section("ORDER_SECTION", "EOF") {
             let w: Vec<&str> = l.split_whitespace().collect();
-            if w.len() >= 2 && w[0] == "ID" {
+            if w.len() >= 4 && w[0] == "ID" && w[2] == "QUANTITY" {
                 let id: u32 = w[1].parse().map_err(|e| format!("{name}: {e}"))?;
-                articles.push(positions.get(&id).cloned().unwrap_or_default());
+                let at = positions.get(&id).cloned().unwrap_or_default();
+                articles.push(at.iter().map(|p| (p.0, p.1)).collect());
+                units.push(at.iter().map(|p| p.2).collect());
+                demand.push(w[3].parse().map_err(|e| format!("{name}: {e}"))?);
             }
         }
         Ok(Instance {
@@ -85,6 +99,8 @@ impl Instance {
             depot_top,
             aisle_pitch,
             articles,
+            units,
+            demand,
         })
     }
 
