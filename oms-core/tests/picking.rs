@@ -3,7 +3,10 @@
 //! shortest walking distances, its walking order realises that length,
 //! and its path is a walk along aisles and cross aisles of that length.
 
-use oms_core::picking::{heuristic_route, optimal_route, Block, Depot, Heuristic, Layout, Slot};
+use oms_core::picking::{
+    heuristic_route, optimal_route, scattered_route, Article, Block, Depot, Heuristic, Layout,
+    Slot, Stocked,
+};
 use proptest::prelude::*;
 
 fn layout(aisles: u32, blocks: &[u32], depot: (u32, u32), pitch: u64) -> Layout {
@@ -190,6 +193,83 @@ proptest! {
             }
             prop_assert_eq!(walked, r.distance, "{:?}", h);
         }
+    }
+}
+
+fn scattered_floor() -> impl Strategy<Value = (Layout, Vec<Article>)> {
+    (
+        1u32..5,
+        prop::collection::vec(1u32..4, 1..=2),
+        (0u32..5, 0u32..3),
+    )
+        .prop_flat_map(|(aisles, blocks, depot)| {
+            let l = layout(aisles, &blocks, depot, 3);
+            let slot = (0..blocks.len() as u32).prop_flat_map(move |b| {
+                let bays = blocks[b as usize];
+                (Just(b), 0..aisles, 0..bays).prop_map(|(block, aisle, bay)| Slot {
+                    block,
+                    aisle,
+                    bay,
+                })
+            });
+            let stocked = (slot, 1u64..4).prop_map(|(slot, units)| Stocked { slot, units });
+            let article =
+                (1u64..4, prop::collection::vec(stocked, 1..4)).prop_map(|(q, mut stock)| {
+                    // Enough in all: the last bin holds the rest.
+                    let held: u64 = stock.iter().map(|s| s.units).sum();
+                    if held < q {
+                        stock.last_mut().unwrap().units += q - held;
+                    }
+                    Article { quantity: q, stock }
+                });
+            (Just(l), prop::collection::vec(article, 1..4))
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// When scattered storage says it is exact, no choice of bins that
+    /// holds enough of every article routes shorter; its visits take what
+    /// each article needs from bins that hold it.
+    #[test]
+    fn scattered_storage_is_exact_when_it_says_so((l, articles) in scattered_floor()) {
+        let r = scattered_route(&l, &articles).unwrap();
+        for (a, art) in articles.iter().enumerate() {
+            let taken: u64 = r.visits.iter().filter(|v| v.article == a).map(|v| v.quantity).sum();
+            prop_assert_eq!(taken, art.quantity);
+            for v in r.visits.iter().filter(|v| v.article == a) {
+                prop_assert!(art.stock.iter().any(|s| s.slot == v.slot && s.units >= v.quantity));
+            }
+        }
+        prop_assert!(r.exact, "small instances are tried exhaustively");
+        // Every subset of each article's bins holding enough, every combination.
+        let subsets: Vec<Vec<Vec<Slot>>> = articles
+            .iter()
+            .map(|a| {
+                let k = a.stock.len();
+                (1u32..(1 << k))
+                    .map(|m| (0..k).filter(|i| m & (1 << i) != 0).collect::<Vec<_>>())
+                    .filter(|s| s.iter().map(|&i| a.stock[i].units).sum::<u64>() >= a.quantity)
+                    .map(|s| s.iter().map(|&i| a.stock[i].slot).collect())
+                    .collect()
+            })
+            .collect();
+        let mut best = u64::MAX;
+        let mut idx = vec![0usize; articles.len()];
+        'all: loop {
+            let slots: Vec<Slot> = idx.iter().enumerate().flat_map(|(a, &c)| subsets[a][c].clone()).collect();
+            best = best.min(optimal_route(&l, &slots).unwrap().distance);
+            for k in 0..idx.len() {
+                idx[k] += 1;
+                if idx[k] < subsets[k].len() {
+                    continue 'all;
+                }
+                idx[k] = 0;
+            }
+            break;
+        }
+        prop_assert_eq!(r.route.distance, best);
     }
 }
 

@@ -118,15 +118,93 @@ impl From<Layout> for pk_::Layout {
     }
 }
 
-fn slots(picks: Vec<Slot>) -> Vec<pk_::Slot> {
-    picks
+/// A bin holding units of an article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct Stocked {
+    /// Where.
+    pub slot: Slot,
+    /// Units there.
+    pub units: u64,
+}
+
+/// An article to pick: how many units, and the bins that hold it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Article {
+    /// Units to pick, at least 1.
+    pub quantity: u64,
+    /// The bins holding it.
+    pub stock: Vec<Stocked>,
+}
+
+/// A stop of a scattered-storage route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct Visit {
+    /// The article (its index in the input).
+    pub article: u64,
+    /// The bin.
+    pub slot: Slot,
+    /// Units taken there.
+    pub quantity: u64,
+}
+
+/// A route that chose its bins.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ScatteredRoute {
+    /// The stops, in walking order.
+    pub visits: Vec<Visit>,
+    /// The walk through them.
+    pub route: Route,
+    /// Whether every combination of bins was tried (so it is optimal).
+    pub exact: bool,
+}
+
+fn slot(s: Slot) -> pk_::Slot {
+    pk_::Slot {
+        block: s.block,
+        aisle: s.aisle,
+        bay: s.bay,
+    }
+}
+
+/// The shortest route that picks every article, choosing among its bins.
+#[uniffi::export]
+pub fn scattered_route(layout: Layout, articles: Vec<Article>) -> Result<ScatteredRoute> {
+    let articles: Vec<pk_::Article> = articles
         .into_iter()
-        .map(|s| pk_::Slot {
-            block: s.block,
-            aisle: s.aisle,
-            bay: s.bay,
+        .map(|a| pk_::Article {
+            quantity: a.quantity,
+            stock: a
+                .stock
+                .into_iter()
+                .map(|s| pk_::Stocked {
+                    slot: slot(s.slot),
+                    units: s.units,
+                })
+                .collect(),
         })
-        .collect()
+        .collect();
+    let r = pk_::scattered_route(&layout.into(), &articles)?;
+    Ok(ScatteredRoute {
+        visits: r
+            .visits
+            .into_iter()
+            .map(|v| Visit {
+                article: v.article as u64,
+                slot: Slot {
+                    block: v.slot.block,
+                    aisle: v.slot.aisle,
+                    bay: v.slot.bay,
+                },
+                quantity: v.quantity,
+            })
+            .collect(),
+        route: r.route.into(),
+        exact: r.exact,
+    })
+}
+
+fn slots(picks: Vec<Slot>) -> Vec<pk_::Slot> {
+    picks.into_iter().map(slot).collect()
 }
 
 /// The shortest walk from the depot through every pick and back, exact for

@@ -94,6 +94,25 @@ fn heuristic_route<'py>(
     pyser::to_py(py, &route)
 }
 
+/// A route that also chooses each article's bins (scattered storage):
+/// `articles` as a list of `{quantity, stock: [{slot, units}]}`; the
+/// result is `{visits, route, exact}`.
+#[pyfunction]
+fn scattered_route<'py>(
+    py: Python<'py>,
+    layout: &Bound<'py, PyAny>,
+    articles: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let keys = pyde::Keys::none();
+    let layout: oms_core::picking::Layout = engine::read(layout, "layout", None, &keys)?;
+    let articles: Vec<oms_core::picking::Article> =
+        engine::read(articles, "articles", None, &keys)?;
+    let route = py
+        .detach(move || oms_core::picking::scattered_route(&layout, &articles))
+        .map_err(|e| errors::to_py_err(py, &e, None))?;
+    pyser::to_py(py, &route)
+}
+
 /// The native module; `oms_engine` re-exports what users need.
 #[pymodule]
 fn _oms(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -104,6 +123,7 @@ fn _oms(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(supplier_performance, m)?)?;
     m.add_function(wrap_pyfunction!(optimal_route, m)?)?;
     m.add_function(wrap_pyfunction!(heuristic_route, m)?)?;
+    m.add_function(wrap_pyfunction!(scattered_route, m)?)?;
     m.add("SCHEMA_VERSION", oms_core::SCHEMA_VERSION)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

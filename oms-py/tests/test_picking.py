@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from oms_engine import Heuristic, Layout, Slot, ValidationError, heuristic_route, optimal_route
+from oms_engine import Article, Heuristic, Layout, Slot, ValidationError, heuristic_route, optimal_route, scattered_route
 
 
 def floor(aisles: int = 3, blocks: int = 1) -> Layout:
@@ -54,3 +54,19 @@ def test_the_classic_heuristics_by_name() -> None:
         heuristic_route(floor(), picks, "zigzag")  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="single-block"):
         heuristic_route(floor(blocks=2), picks, "combined")
+
+
+def test_scattered_storage_chooses_the_bins() -> None:
+    near: Slot = {"block": 0, "aisle": 0, "bay": 9}
+    far: Slot = {"block": 0, "aisle": 2, "bay": 0}
+    articles: list[Article] = [
+        {"quantity": 1, "stock": [{"slot": far, "units": 5}, {"slot": near, "units": 5}]},
+        {"quantity": 2, "stock": [{"slot": {"block": 0, "aisle": 0, "bay": 5}, "units": 2}]},
+    ]
+    r = scattered_route(floor(), articles)
+    assert r["exact"]
+    assert r["route"]["distance"] == 20  # up aisle 0 to bay 9 and back
+    assert [v["slot"] for v in r["visits"]] == [{"block": 0, "aisle": 0, "bay": 5}, near]
+    assert [v["quantity"] for v in r["visits"]] == [2, 1]
+    with pytest.raises(ValidationError, match="articles\\[0\\]"):
+        scattered_route(floor(), [{"quantity": 9, "stock": [{"slot": near, "units": 1}]}])

@@ -43,8 +43,10 @@ from ._oms import (
 )
 from ._oms import heuristic_route as _heuristic_route
 from ._oms import optimal_route as _optimal_route
+from ._oms import scattered_route as _scattered_route
 from ._types import (
     Address,
+    Article,
     Block,
     Component,
     Depot,
@@ -55,12 +57,16 @@ from ._types import (
     ReceiptLine,
     ReorderSettings,
     Route,
+    ScatteredRoute,
     Slot,
+    Stocked,
+    Visit,
     Waypoint,
 )
 
 __all__ = [
     "Address",
+    "Article",
     "Block",
     "Component",
     "ConflictError",
@@ -79,8 +85,11 @@ __all__ = [
     "ReorderSettings",
     "Route",
     "SCHEMA_VERSION",
+    "ScatteredRoute",
     "Slot",
+    "Stocked",
     "ValidationError",
+    "Visit",
     "Waypoint",
     "__version__",
     "command_schema",
@@ -88,6 +97,7 @@ __all__ = [
     "event_schema",
     "heuristic_route",
     "optimal_route",
+    "scattered_route",
     "supplier_performance",
 ]
 
@@ -124,6 +134,13 @@ Heuristic = Union[
     Literal["s_shape"], Literal["return"], Literal["midpoint"], Literal["largest_gap"], Literal["combined"]
 ]
 """A classic routing heuristic's name."""
+
+
+def scattered_route(layout: Layout, articles: Sequence[Article]) -> ScatteredRoute:
+    """The shortest route that picks every article, choosing among its bins
+    (scattered storage): exact when every combination could be tried
+    (``exact``), otherwise a local search under the exact router."""
+    return cast(ScatteredRoute, _scattered_route(layout, articles))
 
 
 def heuristic_route(layout: Layout, picks: Sequence[Slot], heuristic: Heuristic) -> Route:

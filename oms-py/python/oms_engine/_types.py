@@ -144,3 +144,34 @@ class Route(TypedDict):
     order: List[int]
     distance: int
     path: List[Waypoint]
+
+
+class Stocked(TypedDict):
+    """A bin holding ``units`` of an article."""
+
+    slot: Slot
+    units: int
+
+
+class Article(TypedDict):
+    """An article to pick (``scattered_route``): ``quantity`` units from the bins in ``stock``."""
+
+    quantity: int
+    stock: List[Stocked]
+
+
+class Visit(TypedDict):
+    """A stop of a scattered-storage route: ``quantity`` of article ``article`` from ``slot``."""
+
+    article: int
+    slot: Slot
+    quantity: int
+
+
+class ScatteredRoute(TypedDict):
+    """``scattered_route``'s answer: the visits in walking order, the walk,
+    and whether every combination of bins was tried (so it is optimal)."""
+
+    visits: List[Visit]
+    route: Route
+    exact: bool

@@ -4,15 +4,18 @@ import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
+import uniffi.oms_ffi.Article
 import uniffi.oms_ffi.Block
 import uniffi.oms_ffi.Depot
 import uniffi.oms_ffi.Heuristic
 import uniffi.oms_ffi.Layout
 import uniffi.oms_ffi.OmsFfiException
 import uniffi.oms_ffi.Slot
+import uniffi.oms_ffi.Stocked
 import uniffi.oms_ffi.Waypoint
 import uniffi.oms_ffi.heuristicRoute
 import uniffi.oms_ffi.optimalRoute
+import uniffi.oms_ffi.scatteredRoute
 
 /** A picker's handheld asks for the walk through its picks. */
 class PickingTest {
@@ -44,6 +47,17 @@ class PickingTest {
         // Return: into aisle 1 to y 3 and back, into aisle 2 to y 9 and back, 6 across and back.
         assertEquals(36uL, heuristicRoute(floor(), picks, Heuristic.RETURN).distance)
         assertThrows<OmsFfiException.Validation> { heuristicRoute(floor(blocks = 2), picks, Heuristic.COMBINED) }
+    }
+
+    @Test
+    fun `with scattered storage the route chooses the bins`() {
+        val near = Slot(block = 0u, aisle = 0u, bay = 9u)
+        val far = Slot(block = 0u, aisle = 2u, bay = 0u)
+        val r = scatteredRoute(floor(), listOf(Article(quantity = 1uL, stock = listOf(Stocked(far, 5uL), Stocked(near, 5uL)))))
+        assertTrue(r.exact)
+        // Bay 0 of aisle 2 is 6 across and 1 in: 14 there and back, against 20 up aisle 0 to bay 9.
+        assertEquals(14uL, r.route.distance)
+        assertEquals(listOf(far), r.visits.map { it.slot })
     }
 
     @Test
