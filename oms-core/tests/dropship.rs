@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use oms_core::purchasing::PoStatus;
-use oms_core::{Engine, ErrorCode, EventKind, OrderStatus};
+use oms_core::{ErrorCode, EventKind, OrderStatus};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -28,15 +28,6 @@ fn shop(config: Value) -> Shop {
     s.ok(json!({"type":"define_product","sku":"D","name":"Made to order","dropship_only":true}));
     s.ok(item("DS2", "D", "30.00", true));
     s
-}
-
-fn replays_and_restores(s: &Shop) {
-    let snapshot = s.engine.snapshot();
-    let restored = Engine::from_snapshot(&snapshot).unwrap();
-    assert_eq!(restored.snapshot(), snapshot);
-    let replayed = Engine::replay(s.engine.config().clone(), &s.log).unwrap();
-    assert_eq!(replayed.snapshot(), snapshot);
-    s.engine.check_invariants().unwrap();
 }
 
 fn line(s: &Shop, order: &str, i: usize) -> (u64, u64, u64, u64) {
@@ -150,7 +141,7 @@ fn what_stock_cannot_cover_goes_to_the_cheapest_dropship_supplier_and_ships_from
     // The customer gets the supplier's parcel like any other.
     s.ok(json!({"type":"confirm_delivery","shipment_id":"SHIP-C"}));
     assert_eq!(s.engine.order("SO-1").unwrap().lines[1].delivered, 2);
-    replays_and_restores(&s);
+    s.replays_and_restores();
 }
 
 #[test]
@@ -176,7 +167,7 @@ fn a_dropship_only_product_always_goes_to_its_supplier_and_holds_no_stock() {
         s.err(json!({"type":"define_product","sku":"B","name":"B","dropship_only":true})),
         ErrorCode::Conflict
     );
-    replays_and_restores(&s);
+    s.replays_and_restores();
 }
 
 #[test]
@@ -206,7 +197,7 @@ fn cancelling_the_po_hands_the_units_back_and_the_order_can_then_be_cancelled() 
     assert_eq!(s.status("SO-1"), OrderStatus::Backordered);
     s.ok(json!({"type":"cancel_order","order_id":"SO-1","reason":"asked"}));
     assert_eq!(s.status("SO-1"), OrderStatus::Cancelled);
-    replays_and_restores(&s);
+    s.replays_and_restores();
 }
 
 #[test]
@@ -226,7 +217,7 @@ fn a_held_order_is_not_dropshipped_and_a_rejected_po_is_sourced_again_on_the_nex
     s.ok(json!({"type":"allocate","order_id":"SO-1"}));
     assert_eq!(status_of(&s, "DS-SO-1-2"), PoStatus::Submitted);
     assert_eq!(line(&s, "SO-1", 0), (0, 3, 0, 0));
-    replays_and_restores(&s);
+    s.replays_and_restores();
 }
 
 fn status_of(s: &Shop, po: &str) -> PoStatus {
@@ -356,7 +347,7 @@ proptest! {
                 .sum();
             prop_assert_eq!(reserved_stock, reserved);
         }
-        replays_and_restores(&s);
+        s.replays_and_restores();
     }
 }
 
@@ -397,7 +388,7 @@ fn the_dropship_confirmation_names_the_order_in_its_event() {
         ),
         ErrorCode::Validation
     );
-    replays_and_restores(&s);
+    s.replays_and_restores();
 }
 
 #[test]
@@ -413,5 +404,5 @@ fn reallocating_an_order_never_reserves_stock_for_its_dropship_units() {
     s.ok(json!({"type":"reallocate","order_id":"SO-1"}));
     assert_eq!(line(&s, "SO-1", 0), (3, 2, 0, 0));
     s.engine.check_invariants().unwrap();
-    replays_and_restores(&s);
+    s.replays_and_restores();
 }

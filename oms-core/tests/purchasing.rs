@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use oms_core::purchasing::{PoStatus, PO_TRANSITIONS};
-use oms_core::{Engine, ErrorCode, Event};
+use oms_core::{ErrorCode, Event};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -139,7 +139,7 @@ fn a_po_goes_from_draft_to_closed_and_its_units_into_stock() {
         (p.lead_time_unit_days, p.average_lead_time_days),
         (0, Some(0.0))
     );
-    replays_and_restores(&s);
+    s.replays_and_restores();
 }
 
 #[test]
@@ -188,7 +188,7 @@ fn above_the_threshold_a_po_waits_for_approval_and_an_amendment_sends_it_back() 
         s.err(json!({"type":"amend_po","po_id":"PO-2","notes":"again"})),
         ErrorCode::InvalidTransition
     );
-    replays_and_restores(&s);
+    s.replays_and_restores();
 }
 
 #[test]
@@ -327,7 +327,7 @@ fn a_receipt_cross_docks_to_waiting_orders_and_damaged_units_never_do() {
         .collect();
     assert_eq!(docked, [("SO-1".into(), 5)]);
     assert_eq!(s.status("SO-1"), oms_core::OrderStatus::Allocated);
-    replays_and_restores(&s);
+    s.replays_and_restores();
 }
 
 #[test]
@@ -564,7 +564,7 @@ fn replenishment_suggestions_come_from_the_order_history_and_the_position() {
     assert!(s
         .ok(json!({"type":"create_replenishment_pos","po_id_prefix":"RP-"}))
         .is_empty());
-    replays_and_restores(&s);
+    s.replays_and_restores();
 }
 
 /// Every PO command tried in every status: each status change it makes is
@@ -673,7 +673,7 @@ fn every_command_in_every_status_makes_exactly_the_listed_transitions() {
                 }
                 Err(_) => assert_eq!(snapshot, s.engine.snapshot(), "{name} in {state}"),
             }
-            replays_and_restores(&s);
+            s.replays_and_restores();
         }
     }
     let listed: std::collections::BTreeSet<_> = PO_TRANSITIONS.iter().map(|t| (t.0, t.1)).collect();
@@ -681,14 +681,6 @@ fn every_command_in_every_status_makes_exactly_the_listed_transitions() {
 }
 
 /// Replaying the log rebuilds the same state, and a snapshot restores it.
-fn replays_and_restores(s: &Shop) {
-    let snapshot = s.engine.snapshot();
-    let restored = Engine::from_snapshot(&snapshot).unwrap();
-    assert_eq!(restored.snapshot(), snapshot);
-    let replayed = Engine::replay(s.engine.config().clone(), &s.log).unwrap();
-    assert_eq!(replayed.snapshot(), snapshot);
-    s.engine.check_invariants().unwrap();
-}
 
 /// One step of a random walk through a PO's commands.
 #[derive(Debug, Clone)]
@@ -792,6 +784,6 @@ proptest! {
             prop_assert_eq!(damaged, broken);
             prop_assert_eq!(sellable, received - broken);
         }
-        replays_and_restores(&s);
+        s.replays_and_restores();
     }
 }

@@ -64,6 +64,17 @@ impl Shop {
     pub fn status(&self, order: &str) -> OrderStatus {
         self.engine.order(order).unwrap().status
     }
+
+    /// Checks that a snapshot restores to the same bytes, that replaying
+    /// the log rebuilds them, and that the invariants hold.
+    pub fn replays_and_restores(&self) {
+        let snapshot = self.engine.snapshot();
+        let restored = Engine::from_snapshot(&snapshot).unwrap();
+        assert_eq!(restored.snapshot(), snapshot);
+        let replayed = Engine::replay(self.engine.config().clone(), &self.log).unwrap();
+        assert_eq!(replayed.snapshot(), snapshot);
+        self.engine.check_invariants().unwrap();
+    }
 }
 
 pub fn order(id: &str, lines: &[(&str, &str, u64)]) -> Value {
