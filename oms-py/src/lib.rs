@@ -55,6 +55,28 @@ fn supplier_performance<'py>(
     pyser::to_py(py, &records)
 }
 
+/// Reads a floor layout and the list `items` (named `what` in errors),
+/// runs `plan` on them without the GIL, and returns its result as Python data.
+fn on_floor<'py, T, R>(
+    py: Python<'py>,
+    layout: &Bound<'py, PyAny>,
+    items: &Bound<'py, PyAny>,
+    what: &str,
+    plan: impl FnOnce(&oms_core::picking::Layout, &[T]) -> oms_core::Result<R> + Send,
+) -> PyResult<Bound<'py, PyAny>>
+where
+    T: serde::de::DeserializeOwned + Send,
+    R: serde::Serialize + Send,
+{
+    let keys = pyde::Keys::none();
+    let layout: oms_core::picking::Layout = engine::read(layout, "layout", None, &keys)?;
+    let items: Vec<T> = engine::read(items, what, None, &keys)?;
+    let result = py
+        .detach(move || plan(&layout, &items))
+        .map_err(|e| errors::to_py_err(py, &e, None))?;
+    pyser::to_py(py, &result)
+}
+
 /// The shortest pick route on a warehouse floor: `layout` and `picks` as
 /// dicts in the core's JSON shape (`oms_core::picking::Layout`, a list of
 /// `Slot`s); the result is the route as a dict (`order`, `distance`, `path`).
@@ -64,13 +86,7 @@ fn optimal_route<'py>(
     layout: &Bound<'py, PyAny>,
     picks: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let keys = pyde::Keys::none();
-    let layout: oms_core::picking::Layout = engine::read(layout, "layout", None, &keys)?;
-    let picks: Vec<oms_core::picking::Slot> = engine::read(picks, "picks", None, &keys)?;
-    let route = py
-        .detach(move || oms_core::picking::optimal_route(&layout, &picks))
-        .map_err(|e| errors::to_py_err(py, &e, None))?;
-    pyser::to_py(py, &route)
+    on_floor(py, layout, picks, "picks", oms_core::picking::optimal_route)
 }
 
 /// The route a classic heuristic walks (`s_shape`, `return`, `midpoint`,
@@ -83,15 +99,11 @@ fn heuristic_route<'py>(
     picks: &Bound<'py, PyAny>,
     heuristic: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let keys = pyde::Keys::none();
-    let layout: oms_core::picking::Layout = engine::read(layout, "layout", None, &keys)?;
-    let picks: Vec<oms_core::picking::Slot> = engine::read(picks, "picks", None, &keys)?;
     let heuristic: oms_core::picking::Heuristic =
-        engine::read(heuristic, "heuristic", None, &keys)?;
-    let route = py
-        .detach(move || oms_core::picking::heuristic_route(&layout, &picks, heuristic))
-        .map_err(|e| errors::to_py_err(py, &e, None))?;
-    pyser::to_py(py, &route)
+        engine::read(heuristic, "heuristic", None, &pyde::Keys::none())?;
+    on_floor(py, layout, picks, "picks", move |l, p| {
+        oms_core::picking::heuristic_route(l, p, heuristic)
+    })
 }
 
 /// A route that also chooses each article's bins (scattered storage):
@@ -103,14 +115,13 @@ fn scattered_route<'py>(
     layout: &Bound<'py, PyAny>,
     articles: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let keys = pyde::Keys::none();
-    let layout: oms_core::picking::Layout = engine::read(layout, "layout", None, &keys)?;
-    let articles: Vec<oms_core::picking::Article> =
-        engine::read(articles, "articles", None, &keys)?;
-    let route = py
-        .detach(move || oms_core::picking::scattered_route(&layout, &articles))
-        .map_err(|e| errors::to_py_err(py, &e, None))?;
-    pyser::to_py(py, &route)
+    on_floor(
+        py,
+        layout,
+        articles,
+        "articles",
+        oms_core::picking::scattered_route,
+    )
 }
 
 /// The native module; `oms_engine` re-exports what users need.
