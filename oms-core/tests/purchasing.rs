@@ -680,8 +680,6 @@ fn every_command_in_every_status_makes_exactly_the_listed_transitions() {
     assert_eq!(made, listed);
 }
 
-/// Replaying the log rebuilds the same state, and a snapshot restores it.
-
 /// One step of a random walk through a PO's commands.
 #[derive(Debug, Clone)]
 enum Step {

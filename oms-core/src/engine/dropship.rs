@@ -11,7 +11,7 @@
 
 use chrono::Days;
 
-use super::commands::check_quantity;
+use super::purchasing::arriving_line;
 use super::*;
 use crate::ids::{PoId, ShipmentId, SupplierId};
 use crate::purchasing::{Dropship, PoLine, PoStatus, PurchaseOrder, SupplierItem};
@@ -228,23 +228,11 @@ impl Engine {
         }
         let mut after = po.clone();
         for (i, s) in c.lines.iter().enumerate() {
-            let field = |f: &str| format!("lines[{i}].{f}");
-            if c.lines[..i].iter().any(|o| o.line_id == s.line_id) {
-                return Err(OmsError::validation(
-                    field("line_id"),
-                    format!("{} is listed twice", s.line_id),
-                ));
-            }
-            let Some(line) = after.lines.iter_mut().find(|l| l.line_id == s.line_id) else {
-                return Err(OmsError::validation(
-                    field("line_id"),
-                    format!("purchase order {} has no line {}", c.po_id, s.line_id),
-                ));
-            };
-            check_quantity(&field("quantity"), s.quantity, 1)?;
+            let earlier = c.lines[..i].iter().map(|o| &o.line_id);
+            let line = arriving_line(&mut after, &s.line_id, s.quantity, earlier, i)?;
             if s.quantity > line.open() {
                 return Err(OmsError::validation(
-                    field("quantity"),
+                    format!("lines[{i}].quantity"),
                     format!(
                         "line {} has {} units open; {} cannot ship",
                         line.line_id,

@@ -696,19 +696,8 @@ impl Engine {
         let mut products = Vec::with_capacity(c.lines.len());
         for (i, r) in c.lines.iter().enumerate() {
             let field = |f: &str| format!("lines[{i}].{f}");
-            if c.lines[..i].iter().any(|o| o.line_id == r.line_id) {
-                return Err(OmsError::validation(
-                    field("line_id"),
-                    format!("{} is listed twice", r.line_id),
-                ));
-            }
-            let Some(line) = after.lines.iter_mut().find(|l| l.line_id == r.line_id) else {
-                return Err(OmsError::validation(
-                    field("line_id"),
-                    format!("purchase order {} has no line {}", c.po_id, r.line_id),
-                ));
-            };
-            check_quantity(&field("quantity"), r.quantity, 1)?;
+            let earlier = c.lines[..i].iter().map(|o| &o.line_id);
+            let line = arriving_line(&mut after, &r.line_id, r.quantity, earlier, i)?;
             if r.damaged > r.quantity {
                 return Err(OmsError::validation(
                     field("damaged"),
@@ -1121,6 +1110,34 @@ impl Engine {
             .map(PurchaseOrderView::of)
             .collect()
     }
+}
+
+/// The line of `po` that units arrive on (a receipt's or a dropship
+/// confirmation's line `i`), refusing a line listed before, a line the PO
+/// lacks and a quantity below 1.
+pub(super) fn arriving_line<'a, 'b>(
+    po: &'a mut PurchaseOrder,
+    line_id: &LineId,
+    quantity: u64,
+    mut earlier: impl Iterator<Item = &'b LineId>,
+    i: usize,
+) -> Result<&'a mut PoLine> {
+    let field = |f: &str| format!("lines[{i}].{f}");
+    if earlier.any(|o| o == line_id) {
+        return Err(OmsError::validation(
+            field("line_id"),
+            format!("{line_id} is listed twice"),
+        ));
+    }
+    let po_id = po.po_id.clone();
+    let Some(line) = po.lines.iter_mut().find(|l| &l.line_id == line_id) else {
+        return Err(OmsError::validation(
+            field("line_id"),
+            format!("purchase order {po_id} has no line {line_id}"),
+        ));
+    };
+    check_quantity(&field("quantity"), quantity, 1)?;
+    Ok(line)
 }
 
 fn set_status(po: &mut PurchaseOrder, to: PoStatus) -> Result<()> {
