@@ -10,9 +10,11 @@
 //! - **Small instances:** when every combination can be tried (at most
 //!   [`MAX_EXACT`] of them) and no article's covers were cut, all are
 //!   tried, and the result is exact (`exact: true`).
-//! - **Otherwise:** a local search. It starts from the cover nearest the
-//!   depot for each article, then moves one article at a time to its best
-//!   cover under the exact router, until no move shortens the route.
+//! - **Otherwise:** a local search. It starts from the best of many
+//!   seeded choices. It then moves one article at a time to its best cover
+//!   under the exact router. It also empties whole aisles: every article
+//!   using an aisle moves to its cover nearest the other aisles visited. It
+//!   stops when no move shortens the route.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -230,6 +232,7 @@ pub fn scattered_route(layout: &Layout, articles: &[Article]) -> Result<Scattere
         }
     } else {
         loop {
+            // One article at a time, to its best cover.
             let mut improved = false;
             for a in 0..articles.len() {
                 let mut choice = best.clone();
@@ -243,6 +246,57 @@ pub fn scattered_route(layout: &Layout, articles: &[Article]) -> Result<Scattere
                         best_cost = cost;
                         best[a] = c;
                         improved = true;
+                    }
+                }
+            }
+            if improved {
+                continue;
+            }
+            // Several at once: every article using an aisle leaves it for
+            // its cover closest to the other aisles visited. One article
+            // alone rarely empties an aisle, so the first kind of move
+            // misses these.
+            let aisle_of = |a: usize, c: usize| -> Vec<u32> {
+                options[a][c]
+                    .iter()
+                    .map(|&i| articles[a].stock[i].slot.aisle)
+                    .collect()
+            };
+            let mut visited: Vec<u32> = (0..articles.len())
+                .flat_map(|a| aisle_of(a, best[a]))
+                .collect();
+            visited.sort_unstable();
+            visited.dedup();
+            for &x in &visited {
+                let others: Vec<u32> = visited.iter().copied().filter(|&v| v != x).collect();
+                let away = |aisle: u32| -> u64 {
+                    others
+                        .iter()
+                        .map(|&v| u64::from(v.abs_diff(aisle)))
+                        .min()
+                        .unwrap_or(u64::from(aisle.abs_diff(layout.depot.aisle)))
+                };
+                let mut choice = best.clone();
+                let mut possible = true;
+                for a in 0..articles.len() {
+                    if !aisle_of(a, best[a]).contains(&x) {
+                        continue;
+                    }
+                    let alternative = (0..options[a].len())
+                        .filter(|&c| !aisle_of(a, c).contains(&x))
+                        .min_by_key(|&c| (aisle_of(a, c).into_iter().map(away).sum::<u64>(), c));
+                    match alternative {
+                        Some(c) => choice[a] = c,
+                        None => possible = false,
+                    }
+                }
+                if possible && choice != best {
+                    let cost = cost(&choice)?;
+                    if cost < best_cost {
+                        best_cost = cost;
+                        best = choice;
+                        improved = true;
+                        break;
                     }
                 }
             }
