@@ -179,11 +179,7 @@ impl Engine {
     }
 
     pub(super) fn confirm_dropship(&mut self, c: ConfirmDropship, tx: &mut Tx) -> Result<()> {
-        let po = self
-            .purchasing
-            .pos
-            .get(&c.po_id)
-            .ok_or_else(|| OmsError::not_found("purchase order", &c.po_id))?;
+        let po = self.po(&c.po_id)?;
         let Some(dropship) = &po.dropship else {
             return Err(OmsError::validation(
                 "po_id",

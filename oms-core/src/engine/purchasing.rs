@@ -278,7 +278,7 @@ impl Engine {
             .ok_or_else(|| OmsError::not_found("supplier", supplier_id))
     }
 
-    fn po(&self, po_id: &PoId) -> Result<&PurchaseOrder> {
+    pub(super) fn po(&self, po_id: &PoId) -> Result<&PurchaseOrder> {
         self.purchasing
             .pos
             .get(po_id)

@@ -204,45 +204,32 @@ impl Layout {
 
     /// A slot as a point: its aisle and its distance from the front cross aisle.
     pub(crate) fn point(&self, s: &Slot) -> Point {
-        let before: u64 = self
-            .blocks
-            .iter()
-            .take(s.block as usize)
-            .map(Block::length)
-            .sum();
         let b = &self.blocks[s.block as usize];
         Point {
             aisle: s.aisle,
-            y: before + b.position(s.bay),
-            block: s.block,
+            y: self.cross_aisle_y(s.block as usize) + b.position(s.bay),
         }
     }
 
     /// The depot as a point.
     pub(crate) fn depot_point(&self) -> Point {
-        let y: u64 = self
-            .blocks
-            .iter()
-            .take(self.depot.cross_aisle as usize)
-            .map(Block::length)
-            .sum();
         Point {
             aisle: self.depot.aisle,
-            y,
-            block: self.depot.cross_aisle.min(self.blocks.len() as u32 - 1),
+            y: self.cross_aisle_y(self.depot.cross_aisle as usize),
         }
     }
 
-    /// The distance from the front of each cross aisle.
-    pub(crate) fn cross_aisle_ys(&self) -> Vec<u64> {
-        let mut ys = Vec::with_capacity(self.blocks.len() + 1);
-        let mut y = 0;
-        ys.push(0);
-        for b in &self.blocks {
-            y += b.length();
-            ys.push(y);
-        }
-        ys
+    /// The distance of cross aisle `k` from the front one.
+    pub(crate) fn cross_aisle_y(&self, k: usize) -> u64 {
+        self.blocks.iter().take(k).map(Block::length).sum()
+    }
+
+    /// The distance of every cross aisle from the front one, front to back.
+    pub(crate) fn cross_aisle_ys(&self) -> impl Iterator<Item = u64> + '_ {
+        std::iter::once(0).chain(self.blocks.iter().scan(0, |y, b| {
+            *y += b.length();
+            Some(*y)
+        }))
     }
 
     /// The walking distance between two points.
@@ -252,10 +239,9 @@ impl Layout {
             return a.y.abs_diff(b.y);
         }
         let across = u64::from(a.aisle.abs_diff(b.aisle)) * self.aisle_pitch;
-        // Leave by some cross aisle: the best is one bounding either point's block.
+        // Out of one aisle and into the other by the best cross aisle.
         self.cross_aisle_ys()
-            .iter()
-            .map(|&c| a.y.abs_diff(c) + b.y.abs_diff(c))
+            .map(|c| a.y.abs_diff(c) + b.y.abs_diff(c))
             .min()
             .unwrap_or(0)
             + across
@@ -282,7 +268,4 @@ pub struct Slot {
 pub(crate) struct Point {
     pub(crate) aisle: u32,
     pub(crate) y: u64,
-    /// The block the point is in (a point on a cross aisle: the block behind, or the last).
-    #[allow(dead_code)]
-    pub(crate) block: u32,
 }

@@ -747,7 +747,7 @@ impl Walk {
         }
         circuit.reverse();
         let rows = layout.blocks.len() + 1;
-        let cross_ys = layout.cross_aisle_ys();
+        let cross_ys: Vec<u64> = layout.cross_aisle_ys().collect();
         let blocks = layout.blocks.len();
         // Where a node is on the floor.
         let position = |v: u32| -> (u32, u64) {

@@ -19,7 +19,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::layout::{Layout, Slot};
+use super::layout::{Layout, Point, Slot};
 use super::routing::{optimal_route, Route};
 use crate::error::{OmsError, Result};
 
@@ -172,46 +172,16 @@ pub fn scattered_route(layout: &Layout, articles: &[Article]) -> Result<Scattere
     let mut best = vec![0usize; articles.len()];
     let mut best_cost = cost(&best)?;
     let exact = !cut && combinations <= MAX_EXACT;
-    if !exact {
-        // Starts: for each aisle holding some bin, at each end, every
-        // article's cover nearest to that point; the best start is improved.
-        let mut seeds: Vec<(u32, u64)> = options
-            .iter()
-            .zip(articles)
-            .flat_map(|(o, a)| o.iter().flatten().map(|&i| a.stock[i].slot.aisle))
-            .flat_map(|aisle| {
-                [
-                    (aisle, 0),
-                    (aisle, layout.cross_aisle_ys()[layout.blocks.len()]),
-                ]
-            })
-            .collect();
-        seeds.sort_unstable();
-        seeds.dedup();
-        for (aisle, y) in seeds {
-            let at = super::layout::Point { aisle, y, block: 0 };
-            let choice: Vec<usize> = options
-                .iter()
-                .zip(articles)
-                .map(|(o, a)| {
-                    (0..o.len())
-                        .min_by_key(|&c| {
-                            o[c].iter()
-                                .map(|&i| {
-                                    layout.point_distance(&at, &layout.point(&a.stock[i].slot))
-                                })
-                                .sum::<u64>()
-                        })
-                        .unwrap_or(0)
-                })
-                .collect();
-            let c = cost(&choice)?;
-            if c < best_cost {
-                best_cost = c;
-                best = choice;
-            }
-        }
-    }
+    // Each cover's bins as floor points, found once.
+    let points: Vec<Vec<Vec<Point>>> = options
+        .iter()
+        .zip(articles)
+        .map(|(o, a)| {
+            o.iter()
+                .map(|c| c.iter().map(|&i| layout.point(&a.stock[i].slot)).collect())
+                .collect()
+        })
+        .collect();
     if exact {
         let mut choice = vec![0usize; articles.len()];
         'all: loop {
@@ -231,6 +201,37 @@ pub fn scattered_route(layout: &Layout, articles: &[Article]) -> Result<Scattere
             break;
         }
     } else {
+        // Starts: for each aisle holding some bin, at each end, every
+        // article's cover nearest to that point; the best start is improved.
+        let back = layout.cross_aisle_y(layout.blocks.len());
+        let mut seeds: Vec<Point> = points
+            .iter()
+            .flatten()
+            .flatten()
+            .flat_map(|p| [0, back].map(|y| Point { aisle: p.aisle, y }))
+            .collect();
+        seeds.sort_unstable_by_key(|p| (p.aisle, p.y));
+        seeds.dedup();
+        for at in seeds {
+            let choice: Vec<usize> = points
+                .iter()
+                .map(|covers| {
+                    (0..covers.len())
+                        .min_by_key(|&c| {
+                            covers[c]
+                                .iter()
+                                .map(|p| layout.point_distance(&at, p))
+                                .sum::<u64>()
+                        })
+                        .unwrap_or(0)
+                })
+                .collect();
+            let c = cost(&choice)?;
+            if c < best_cost {
+                best_cost = c;
+                best = choice;
+            }
+        }
         loop {
             // One article at a time, to its best cover.
             let mut improved = false;
@@ -256,14 +257,9 @@ pub fn scattered_route(layout: &Layout, articles: &[Article]) -> Result<Scattere
             // its cover closest to the other aisles visited. One article
             // alone rarely empties an aisle, so the first kind of move
             // misses these.
-            let aisle_of = |a: usize, c: usize| -> Vec<u32> {
-                options[a][c]
-                    .iter()
-                    .map(|&i| articles[a].stock[i].slot.aisle)
-                    .collect()
-            };
+            let uses = |a: usize, c: usize, x: u32| points[a][c].iter().any(|p| p.aisle == x);
             let mut visited: Vec<u32> = (0..articles.len())
-                .flat_map(|a| aisle_of(a, best[a]))
+                .flat_map(|a| points[a][best[a]].iter().map(|p| p.aisle))
                 .collect();
             visited.sort_unstable();
             visited.dedup();
@@ -279,12 +275,15 @@ pub fn scattered_route(layout: &Layout, articles: &[Article]) -> Result<Scattere
                 let mut choice = best.clone();
                 let mut possible = true;
                 for a in 0..articles.len() {
-                    if !aisle_of(a, best[a]).contains(&x) {
+                    if !uses(a, best[a], x) {
                         continue;
                     }
                     let alternative = (0..options[a].len())
-                        .filter(|&c| !aisle_of(a, c).contains(&x))
-                        .min_by_key(|&c| (aisle_of(a, c).into_iter().map(away).sum::<u64>(), c));
+                        .filter(|&c| !uses(a, c, x))
+                        .min_by_key(|&c| {
+                            let spread: u64 = points[a][c].iter().map(|p| away(p.aisle)).sum();
+                            (spread, c)
+                        });
                     match alternative {
                         Some(c) => choice[a] = c,
                         None => possible = false,
