@@ -165,17 +165,14 @@ impl Engine {
                     .items
                     .get(&(supplier_id.clone(), sku.clone()))?;
                 let days = item.lead_time_days.unwrap_or(supplier.lead_time_days);
-                Some((item, days, supplier.currency != currency))
-            })
-            .min_by(|a, b| {
-                (a.2, a.0.unit_cost_for(units).amount, a.1, &a.0.supplier_id).cmp(&(
-                    b.2,
-                    b.0.unit_cost_for(units).amount,
-                    b.1,
-                    &b.0.supplier_id,
+                let cost = item.unit_cost_for(units).amount;
+                Some((
+                    (supplier.currency != currency, cost, days, supplier_id),
+                    item,
                 ))
             })
-            .map(|(item, days, _)| (item, days))
+            .min_by(|a, b| a.0.cmp(&b.0))
+            .map(|((_, _, days, _), item)| (item, days))
     }
 
     pub(super) fn confirm_dropship(&mut self, c: ConfirmDropship, tx: &mut Tx) -> Result<()> {

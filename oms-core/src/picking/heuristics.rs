@@ -190,29 +190,31 @@ pub fn heuristic_route(layout: &Layout, picks: &[Slot], heuristic: Heuristic) ->
                 if heuristic == Heuristic::Midpoint {
                     return Some(len / 2);
                 }
-                let ys: Vec<u64> = aisles[a as usize].iter().map(|p| p.0).collect();
+                let ys = &aisles[a as usize];
                 // Gaps: front end to first pick, between picks, last pick to back end.
-                let mut best = (ys[0], None); // all from the back
+                let mut best = (ys[0].0, None); // all from the back
                 for w in ys.windows(2) {
-                    if w[1] - w[0] > best.0 {
-                        best = (w[1] - w[0], Some(w[0]));
+                    if w[1].0 - w[0].0 > best.0 {
+                        best = (w[1].0 - w[0].0, Some(w[0].0));
                     }
                 }
-                if len - ys[ys.len() - 1] > best.0 {
-                    best = (len - ys[ys.len() - 1], Some(ys[ys.len() - 1]));
+                let last = ys[ys.len() - 1].0;
+                if len - last > best.0 {
+                    best = (len - last, Some(last));
                 }
                 best.1
             };
             let (first, last) = (used[0], used[n - 1]);
             let middle = &used[1..n - 1];
+            let splits: Vec<Option<u64>> = middle.iter().map(|&a| split(a)).collect();
             t.go(first, 0);
             t.walk(first, len, all.clone());
-            for &a in middle {
+            for (&a, &split) in middle.iter().zip(&splits) {
                 t.go(a, len);
                 let lowest_back = aisles[a as usize]
                     .iter()
                     .map(|p| p.0)
-                    .find(|&y| split(a).is_none_or(|s| y > s));
+                    .find(|&y| split.is_none_or(|s| y > s));
                 if let Some(y) = lowest_back {
                     t.walk(a, y, y..=len);
                     t.go(a, len);
@@ -220,13 +222,13 @@ pub fn heuristic_route(layout: &Layout, picks: &[Slot], heuristic: Heuristic) ->
             }
             t.go(last, len);
             t.walk(last, 0, all.clone());
-            for &a in middle.iter().rev() {
+            for (&a, &split) in middle.iter().zip(&splits).rev() {
                 t.go(a, 0);
                 let highest_front = aisles[a as usize]
                     .iter()
                     .map(|p| p.0)
                     .rev()
-                    .find(|&y| split(a).is_some_and(|s| y <= s));
+                    .find(|&y| split.is_some_and(|s| y <= s));
                 if let Some(y) = highest_front {
                     t.walk(a, y, 0..=y);
                     t.go(a, 0);
