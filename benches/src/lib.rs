@@ -1,6 +1,7 @@
 //! Workloads for the benchmarks: a catalog of SKUs over several locations
 //! and the five commands of one order's full lifecycle.
 
+pub mod batching;
 pub mod sprp;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};

@@ -1,14 +1,20 @@
 //! Warehouse picking: the floor ([`Layout`]), exact pick routes over it
 //! ([`optimal_route`]), routes that also choose among an article's bins
 //! ([`scattered_route`]) and the classic heuristics by name
-//! ([`heuristic_route`]). Pure functions: data in, plans out; the engine
+//! ([`heuristic_route`]), and order batching under a cart's capacity
+//! ([`batch_orders`]). Pure functions: data in, plans out; the engine
 //! is not needed to call them.
 
+pub mod batching;
 pub mod heuristics;
 pub mod layout;
 pub mod routing;
 pub mod scattered;
 
+pub use batching::{
+    batch_orders, Batch, BatchMethod, BatchOptions, BatchOrder, BatchPlan, BatchStop, Cart,
+    MAX_BATCH_ORDERS,
+};
 pub use heuristics::{heuristic_route, Heuristic};
 pub use layout::{Block, Depot, Layout, Slot, MAX_AISLES, MAX_BLOCKS};
 pub use routing::{optimal_route, Route, Waypoint};
