@@ -92,6 +92,7 @@ pub fn place_order(n: usize, skus: usize) -> PlaceOrder {
         channel: Channel::new(["web", "amazon", "pos"][n % 3]),
         channel_order_id: Some(ChannelOrderId::new(format!("{}", 100_000_000 + n))),
         customer_tier: Default::default(),
+        ship_by: None,
         customer_id: CustomerId::new(format!("C-{:06}", n % 50_000)),
         ship_to: AddressParts {
             name: "Ada Lovelace".into(),

@@ -14,11 +14,12 @@ use crate::channel::ChannelDef;
 use crate::error::{OmsError, Result};
 use crate::holds::StockHold;
 use crate::ids::{
-    Channel, ChannelOrderId, CustomerId, Hold, LineId, LocationId, OrderId, PoId, ReceiptId,
-    ShipmentId, Sku, StockHoldId, SupplierId,
+    BinId, Channel, ChannelOrderId, CustomerId, Hold, LineId, LocationId, OrderId, PoId, ReceiptId,
+    ShipmentId, Sku, StockHoldId, SupplierId, TaskId, WaveId,
 };
 use crate::money::Money;
 use crate::order::{Address, CustomerTier, PaymentKind, Priority};
+use crate::picking::{BatchOptions, Cart, Layout, PickMethod, Side, WaveRules};
 use crate::purchasing::replenishment::ReorderSettings;
 use crate::purchasing::{Billing, ReceiptLine, Supplier, SupplierItem};
 use crate::sourcing::SourcingPolicy;
@@ -111,6 +112,19 @@ pub enum Command {
     /// Turns the replenishment suggestions of the command's time into
     /// draft POs, one per supplier and location.
     CreateReplenishmentPos(CreateReplenishmentPos),
+    /// Sets a location's floor plan, which pick routes walk.
+    SetLayout(SetLayout),
+    /// Defines (or redefines) a bin on a location's floor, optionally the
+    /// pick bin of a SKU.
+    DefineBin(DefineBin),
+    /// Releases allocated orders at a location to the floor as pick tasks.
+    ReleaseWave(ReleaseWave),
+    /// A picker took units at a stop of a task, optionally checked by a scan.
+    ConfirmPick(ConfirmPick),
+    /// A picker found fewer units at a stop than the task asks for.
+    ShortPick(ShortPick),
+    /// Closes a task whose stops are all done; its units count as picked.
+    CompleteTask(CompleteTask),
 }
 
 impl Command {
@@ -212,6 +226,12 @@ impl Command {
             Command::ConfirmDropship(c) => ("purchase order", c.po_id.arc()),
             Command::SetReplenishment(c) => ("product", c.sku.arc()),
             Command::CreateReplenishmentPos(_) => return None,
+            Command::SetLayout(c) => ("location", c.location_id.arc()),
+            Command::DefineBin(c) => ("location", c.location_id.arc()),
+            Command::ReleaseWave(c) => ("wave", c.wave_id.arc()),
+            Command::ConfirmPick(c) => ("pick task", c.task_id.arc()),
+            Command::ShortPick(c) => ("pick task", c.task_id.arc()),
+            Command::CompleteTask(c) => ("pick task", c.task_id.arc()),
         };
         Some((kind, id.clone()))
     }
@@ -379,6 +399,10 @@ pub struct PlaceOrder {
     /// Shipping charged to the customer, in the order's currency (optional, default zero).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping_price: Option<Money>,
+    /// The carrier cutoff the order must make (optional): waves release
+    /// the earliest cutoffs first (see `release_wave`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ship_by: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Records a payment event from a payment provider.
@@ -766,6 +790,124 @@ pub struct ConfirmDropship {
     pub service: Option<Arc<str>>,
 }
 
+/// `set_layout`: the floor plan of a location (a warehouse or store),
+/// which pick routes walk. Replacing it keeps the bins, which must all
+/// stay on the new floor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetLayout {
+    /// The location.
+    pub location_id: LocationId,
+    /// Its floor: aisles, blocks, cross aisles and the depot.
+    pub layout: Layout,
+}
+
+/// `define_bin`: a storage bin on a location's floor, mapped to
+/// (block, aisle, bay, side, level) so pick distances are exact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DefineBin {
+    /// The location; it must have a layout (`set_layout`).
+    pub location_id: LocationId,
+    /// The bin's name, unique within the location.
+    pub bin_id: BinId,
+    /// The block (0 the front one).
+    pub block: u32,
+    /// The aisle (0-based, left to right).
+    pub aisle: u32,
+    /// The bay, counted from the block's front cross aisle.
+    pub bay: u32,
+    /// The side of the aisle (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub side: Option<Side>,
+    /// The shelf level (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<u32>,
+    /// The pick zone (optional; zone picking defaults to `block-{n}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
+    /// The SKU picked from this bin (optional; a product, not a kit). A
+    /// SKU has one pick bin per location: this takes it off its old bin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sku: Option<Sku>,
+}
+
+/// `release_wave`: sends allocated orders at a location to the floor as
+/// pick tasks, one per picker or cart, each an ordered list of stops along
+/// the exact shortest route.
+///
+/// The orders are `order_ids`, or, without them, the releasable orders
+/// with reserved units at the location not yet on a task, chosen by
+/// `selection` (the first wave [`crate::picking::plan_waves`] plans).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseWave {
+    /// The wave's id, unique across the engine; tasks are `{wave_id}-{n}`.
+    pub wave_id: WaveId,
+    /// The location picked in; it needs a layout and a bin for every SKU picked.
+    pub location_id: LocationId,
+    /// `single_order` (default), `batch`, `cluster` or `zone`.
+    #[serde(default)]
+    pub method: PickMethod,
+    /// The orders (optional; each must have reserved units at the
+    /// location not yet on a task).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_ids: Option<Vec<OrderId>>,
+    /// How to choose orders when `order_ids` is absent (optional: every
+    /// candidate, in cutoff and priority order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<WaveRules>,
+    /// What a cart holds, for `batch`, `cluster` and `zone` (optional: no
+    /// limit; `cluster` counts a tote per order in `max_orders`). Volume is
+    /// in cm³ and weight in grams, from the products' `dims_mm` and `weight_g`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cart: Option<Cart>,
+    /// The batching method and effort (optional: iterated local search).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batching: Option<BatchOptions>,
+}
+
+/// `confirm_pick`: units taken at a stop. With `scanned_code`, the code
+/// must be the product's GTIN or SKU: a wrong item records
+/// `pick_scan_rejected` (counted for picking accuracy) and picks nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmPick {
+    /// The open task.
+    pub task_id: TaskId,
+    /// The stop's index in the task's `stops` (0-based).
+    pub stop: u32,
+    /// Units taken, at least 1 and at most the stop's remaining units.
+    pub quantity: u64,
+    /// The barcode the picker scanned (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scanned_code: Option<String>,
+}
+
+/// `short_pick`: the picker found only `quantity_found` of the stop's
+/// remaining units. Those are picked; the rest are taken off stock at the
+/// location (the bin was wrong), their reservations released, and the
+/// order line sourced again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShortPick {
+    /// The open task.
+    pub task_id: TaskId,
+    /// The stop's index in the task's `stops` (0-based).
+    pub stop: u32,
+    /// Units found, fewer than the stop's remaining units.
+    pub quantity_found: u64,
+}
+
+/// `complete_task`: closes an open task whose stops are all picked or
+/// reported short; its units count as picked on their order lines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompleteTask {
+    /// The task.
+    pub task_id: TaskId,
+}
+
 /// `set_replenishment`: a SKU's replenishment settings at one location,
 /// in place of `Config.replenishment`; without `settings`, back to those.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -882,6 +1024,12 @@ commands!(
     ConfirmDropship = "confirm_dropship",
     SetReplenishment = "set_replenishment",
     CreateReplenishmentPos = "create_replenishment_pos",
+    SetLayout = "set_layout",
+    DefineBin = "define_bin",
+    ReleaseWave = "release_wave",
+    ConfirmPick = "confirm_pick",
+    ShortPick = "short_pick",
+    CompleteTask = "complete_task",
 );
 
 #[cfg(test)]
@@ -932,6 +1080,12 @@ mod tests {
         r#"{"type":"confirm_dropship","po_id":"DS-SO-1-1","tracking_number":"1Z9","carrier":"UPS","lines":[{"line_id":"1","quantity":2}],"shipment_id":"SO-1-D1","service":"ground"}"#,
         r#"{"type":"set_replenishment","sku":"A","location_id":"WH1","settings":{"method":"min_max","min":5,"max":20}}"#,
         r#"{"type":"create_replenishment_pos","po_id_prefix":"RP-","location_id":"WH1","supplier_id":"ACME"}"#,
+        r#"{"type":"set_layout","location_id":"WH1","layout":{"aisles":10,"aisle_pitch":300,"blocks":[{"bays":20,"bay_pitch":100,"front_offset":150,"back_offset":150}],"depot":{"aisle":0,"cross_aisle":0}}}"#,
+        r#"{"type":"define_bin","location_id":"WH1","bin_id":"A-01-03","block":0,"aisle":1,"bay":3,"side":"left","level":2,"zone":"ambient","sku":"A"}"#,
+        r#"{"type":"release_wave","wave_id":"W1","location_id":"WH1","method":"cluster","order_ids":["SO-1"],"cart":{"max_items":40,"max_orders":8},"batching":{"method":"savings"}}"#,
+        r#"{"type":"confirm_pick","task_id":"W1-1","stop":0,"quantity":2,"scanned_code":"0012345678905"}"#,
+        r#"{"type":"short_pick","task_id":"W1-1","stop":1,"quantity_found":0}"#,
+        r#"{"type":"complete_task","task_id":"W1-1"}"#,
     ];
 
     #[test]

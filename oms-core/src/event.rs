@@ -15,9 +15,11 @@ use crate::command::{PlaceOrder, ShipLine};
 use crate::holds::{HoldEnd, StockHold};
 use crate::ids::{
     Channel, Hold, LineId, LocationId, OrderId, PoId, ReceiptId, ShipmentId, Sku, StockHoldId,
+    TaskId, WaveId,
 };
 use crate::money::Money;
 use crate::order::{LocationQuantity, OrderStatus, PaymentKind};
+use crate::picking::{Bin, Layout, PickMethod, PickTask};
 use crate::purchasing::replenishment::ReorderSettings;
 use crate::purchasing::{
     Billing, CrossDock, PoLine, PoStatus, PurchaseOrder, ReceiptLine, Supplier, SupplierItem,
@@ -93,6 +95,8 @@ pub enum ReleaseReason {
     /// `reallocate` moved the order's reservations to a better source (or
     /// `merge_orders`/`split_order` re-planned them for the new grouping).
     Reallocate,
+    /// A picker could not find the units at their bin (`short_pick`).
+    ShortPick,
 }
 
 /// Units of one line reserved at one location by an allocation.
@@ -103,6 +107,17 @@ pub struct LineAllocation {
     /// The location where the units are reserved.
     pub location_id: LocationId,
     /// Units reserved.
+    pub quantity: u64,
+}
+
+/// Line units of an order line picked on a task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PickedLine {
+    /// The order.
+    pub order_id: OrderId,
+    /// The order line.
+    pub line_id: LineId,
+    /// Line units picked.
     pub quantity: u64,
 }
 
@@ -499,6 +514,93 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         settings: Option<ReorderSettings>,
     },
+    /// A location's floor plan was set.
+    LayoutSet {
+        /// The location.
+        location_id: LocationId,
+        /// The floor.
+        layout: Layout,
+    },
+    /// A bin was defined or redefined.
+    BinDefined {
+        /// The bin.
+        bin: Bin,
+    },
+    /// Orders went to the floor as pick tasks.
+    WaveReleased {
+        /// The wave.
+        wave_id: WaveId,
+        /// The location.
+        location_id: LocationId,
+        /// How the orders were split into tasks.
+        method: PickMethod,
+        /// The orders, in release order.
+        order_ids: Vec<OrderId>,
+        /// The tasks, each with its stops in walking order.
+        tasks: Vec<PickTask>,
+    },
+    /// Units were taken at a stop.
+    PickConfirmed {
+        /// The task.
+        task_id: TaskId,
+        /// The stop's index.
+        stop: u32,
+        /// The order the units are for.
+        order_id: OrderId,
+        /// The order line.
+        line_id: LineId,
+        /// The SKU.
+        sku: Sku,
+        /// Units taken.
+        quantity: u64,
+        /// The code scanned, if any (it matched).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        scanned_code: Option<String>,
+    },
+    /// A scan at a stop was of the wrong item: nothing was picked.
+    PickScanRejected {
+        /// The task.
+        task_id: TaskId,
+        /// The stop's index.
+        stop: u32,
+        /// The SKU the stop asks for.
+        sku: Sku,
+        /// What was scanned.
+        scanned_code: String,
+    },
+    /// A picker found fewer units than a stop asks for. `found` units are
+    /// picked; `missing` are taken off stock (a `stock_adjusted` with
+    /// reason `short_pick` follows), and `released` line units lose their
+    /// reservation (an `allocation_released` with reason `short_pick`).
+    PickShorted {
+        /// The task.
+        task_id: TaskId,
+        /// The stop's index.
+        stop: u32,
+        /// The order the units were for.
+        order_id: OrderId,
+        /// The order line.
+        line_id: LineId,
+        /// The SKU.
+        sku: Sku,
+        /// The location.
+        location_id: LocationId,
+        /// Units found (and picked).
+        found: u64,
+        /// Units not found.
+        missing: u64,
+        /// Line units that leave the task (a kit unit missing a component counts whole).
+        released: u64,
+    },
+    /// A task was closed; its units count as picked.
+    TaskCompleted {
+        /// The task.
+        task_id: TaskId,
+        /// The wave it belongs to.
+        wave_id: WaveId,
+        /// Line units picked per order line.
+        picked: Vec<PickedLine>,
+    },
     /// A PO was seen late for the first time: a line with open units was
     /// expected before the day (UTC) of the command that saw it.
     PoLate {
@@ -552,6 +654,13 @@ impl EventKind {
             EventKind::PoClosed { .. } => "po_closed",
             EventKind::PoCancelled { .. } => "po_cancelled",
             EventKind::PoLate { .. } => "po_late",
+            EventKind::LayoutSet { .. } => "layout_set",
+            EventKind::BinDefined { .. } => "bin_defined",
+            EventKind::WaveReleased { .. } => "wave_released",
+            EventKind::PickConfirmed { .. } => "pick_confirmed",
+            EventKind::PickScanRejected { .. } => "pick_scan_rejected",
+            EventKind::PickShorted { .. } => "pick_shorted",
+            EventKind::TaskCompleted { .. } => "task_completed",
             EventKind::ReplenishmentSet { .. } => "replenishment_set",
             EventKind::CrossDocked { .. } => "cross_docked",
             EventKind::DropshipConfirmed { .. } => "dropship_confirmed",
@@ -575,7 +684,9 @@ impl EventKind {
             | EventKind::LineCancelled { order_id, .. }
             | EventKind::OrderSplit { order_id, .. }
             | EventKind::OrderStatusChanged { order_id, .. }
-            | EventKind::DropshipConfirmed { order_id, .. } => Some(order_id),
+            | EventKind::DropshipConfirmed { order_id, .. }
+            | EventKind::PickConfirmed { order_id, .. }
+            | EventKind::PickShorted { order_id, .. } => Some(order_id),
             EventKind::PoCreated { po } => po.dropship.as_ref().map(|d| &d.order_id),
             _ => None,
         }

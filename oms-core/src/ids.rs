@@ -154,6 +154,21 @@ id_type!(
     ReceiptId, "^[^\\u0000-\\u001f\\u007f]+$", 128
 );
 
+id_type!(
+    /// A storage bin at a location (`define_bin`), unique within the location.
+    BinId, "^[^\\u0000-\\u001f\\u007f]+$", 128
+);
+
+id_type!(
+    /// A pick wave (`release_wave`), unique across the engine.
+    WaveId, "^[^\\u0000-\\u001f\\u007f]+$", 128
+);
+
+id_type!(
+    /// A pick task: `{wave_id}-{n}`, one picker's (or cart's) tour.
+    TaskId, "^[^\\u0000-\\u001f\\u007f]+$", 128
+);
+
 impl Hold {
     /// Placed on new orders when `require_payment` is set; lifted by payment.
     pub const AWAITING_PAYMENT: &'static str = "awaiting_payment";

@@ -289,6 +289,10 @@ pub enum OrderStatus {
     Allocated,
     /// Some open unit could not be allocated.
     Backordered,
+    /// Some units are on open pick tasks, or picked while others are not.
+    Picking,
+    /// Every unshipped unit is picked: ready to pack and ship.
+    Picked,
     /// Some units are shipped.
     PartiallyShipped,
     /// The order has at least one hold.
@@ -303,11 +307,13 @@ pub enum OrderStatus {
 
 impl OrderStatus {
     /// Every status, in the order of [`STATUS_RULES`].
-    pub const ALL: [OrderStatus; 8] = [
+    pub const ALL: [OrderStatus; 10] = [
         OrderStatus::Cancelled,
         OrderStatus::Delivered,
         OrderStatus::Shipped,
         OrderStatus::OnHold,
+        OrderStatus::Picked,
+        OrderStatus::Picking,
         OrderStatus::PartiallyShipped,
         OrderStatus::Backordered,
         OrderStatus::Allocated,
@@ -320,6 +326,8 @@ impl OrderStatus {
             OrderStatus::Ready => "ready",
             OrderStatus::Allocated => "allocated",
             OrderStatus::Backordered => "backordered",
+            OrderStatus::Picking => "picking",
+            OrderStatus::Picked => "picked",
             OrderStatus::PartiallyShipped => "partially_shipped",
             OrderStatus::OnHold => "on_hold",
             OrderStatus::Shipped => "shipped",
@@ -372,6 +380,14 @@ pub const STATUS_RULES: &[(OrderStatus, &str)] = &[
     ),
     (OrderStatus::Shipped, "every non-cancelled unit is shipped"),
     (OrderStatus::OnHold, "the order has at least one hold"),
+    (
+        OrderStatus::Picked,
+        "every unshipped, uncancelled unit is picked (pick tasks complete)",
+    ),
+    (
+        OrderStatus::Picking,
+        "some units are on open pick tasks or picked",
+    ),
     (OrderStatus::PartiallyShipped, "some units are shipped"),
     (
         OrderStatus::Backordered,
@@ -423,13 +439,16 @@ use OrderStatus as S;
 ///
 /// | action | allowed in |
 /// |---|---|
-/// | place_hold | ready, allocated, backordered, partially_shipped, on_hold |
+/// | place_hold | ready, allocated, backordered, picking, picked, partially_shipped, on_hold |
 /// | release_hold | every status (the hold must be present) |
 /// | allocate | ready, allocated, backordered, partially_shipped |
-/// | ship | ready, allocated, backordered, partially_shipped (units must be allocated at the location) |
-/// | cancel_order, cancel_line | ready, allocated, backordered, partially_shipped, on_hold |
+/// | ship | ready, allocated, backordered, picking, picked, partially_shipped (units must be allocated at the location and not on an open pick task) |
+/// | cancel_order, cancel_line | ready, allocated, backordered, picking, picked, partially_shipped, on_hold (no unit of the line on an open pick task) |
 /// | record_payment | every status |
-/// | merge_orders, unmerge_orders, split_order | ready, allocated, backordered, on_hold (and no unit shipped) |
+/// | merge_orders, unmerge_orders, split_order | ready, allocated, backordered, on_hold (and no unit shipped or being picked) |
+///
+/// `allocate` (and `reallocate`) are refused while units are being
+/// picked: re-sourcing would move reservations a picker is walking to.
 pub const ORDER_ACTIONS: &[(OrderAction, &[OrderStatus])] = &[
     (
         OrderAction::PlaceHold,
@@ -437,6 +456,8 @@ pub const ORDER_ACTIONS: &[(OrderAction, &[OrderStatus])] = &[
             S::Ready,
             S::Allocated,
             S::Backordered,
+            S::Picking,
+            S::Picked,
             S::PartiallyShipped,
             S::OnHold,
         ],
@@ -448,7 +469,14 @@ pub const ORDER_ACTIONS: &[(OrderAction, &[OrderStatus])] = &[
     ),
     (
         OrderAction::Ship,
-        &[S::Ready, S::Allocated, S::Backordered, S::PartiallyShipped],
+        &[
+            S::Ready,
+            S::Allocated,
+            S::Backordered,
+            S::Picking,
+            S::Picked,
+            S::PartiallyShipped,
+        ],
     ),
     (
         OrderAction::Cancel,
@@ -456,6 +484,8 @@ pub const ORDER_ACTIONS: &[(OrderAction, &[OrderStatus])] = &[
             S::Ready,
             S::Allocated,
             S::Backordered,
+            S::Picking,
+            S::Picked,
             S::PartiallyShipped,
             S::OnHold,
         ],
@@ -679,6 +709,12 @@ pub struct LineState {
     /// ships them to the customer, not yet confirmed shipped.
     #[serde(default, skip_serializing_if = "crate::util::is_zero")]
     pub dropship: u64,
+    /// Reserved units on open pick tasks, per location.
+    #[serde(default, skip_serializing_if = "Allocations::is_empty")]
+    pub picking: Allocations,
+    /// Reserved units picked (their pick tasks complete), not shipped yet, per location.
+    #[serde(default, skip_serializing_if = "Allocations::is_empty")]
+    pub picked: Allocations,
     /// The engine's slot of the line's product (derived, not stored).
     #[serde(skip)]
     pub(crate) product: u32,
@@ -693,6 +729,25 @@ impl LineState {
     /// Reserved units at `location`.
     pub fn allocated_at(&self, location: &LocationId) -> u64 {
         self.allocations.at(location)
+    }
+
+    /// Reserved units at `location` that no pick task holds or has picked.
+    pub fn unpicked_at(&self, location: &LocationId) -> u64 {
+        self.allocated_at(location)
+            .saturating_sub(self.picking.at(location))
+            .saturating_sub(self.picked.at(location))
+    }
+
+    /// After reservations at `location` shrank: picked units are reserved
+    /// units, so at most what is reserved and not on a task stays picked.
+    pub(crate) fn settle_picked(&mut self, location: &LocationId) {
+        let room = self
+            .allocated_at(location)
+            .saturating_sub(self.picking.at(location));
+        let picked = self.picked.at(location);
+        if picked > room {
+            self.picked.remove(location, picked - room);
+        }
     }
 }
 
@@ -907,11 +962,14 @@ impl Order {
         // One pass over the lines; this runs several times per command.
         let (mut live, mut shipped, mut delivered) = (0u64, 0u64, 0u64);
         let (mut unallocated, mut allocated) = (false, false);
+        let (mut picking, mut picked) = (0u64, 0u64);
         for (spec, line) in self.placement.lines.iter().zip(self.lines.iter()) {
             let l = spec.quantity.saturating_sub(line.cancelled);
             live = live.saturating_add(l);
             shipped = shipped.saturating_add(line.shipped);
             delivered = delivered.saturating_add(line.delivered);
+            picking = picking.saturating_add(line.picking.total());
+            picked = picked.saturating_add(line.picked.total());
             // Units on a dropship PO are sourced as surely as reserved ones.
             let reserved = line.allocations.total().saturating_add(line.dropship);
             allocated |= reserved > 0;
@@ -925,6 +983,10 @@ impl Order {
             OrderStatus::Shipped
         } else if !self.holds.is_empty() {
             OrderStatus::OnHold
+        } else if picking == 0 && picked > 0 && picked >= live.saturating_sub(shipped) {
+            OrderStatus::Picked
+        } else if picking > 0 || picked > 0 {
+            OrderStatus::Picking
         } else if shipped > 0 {
             OrderStatus::PartiallyShipped
         } else if unallocated && self.allocation_attempted {
@@ -969,6 +1031,13 @@ impl Order {
             )
     }
 
+    /// Reserved units on open pick tasks, over every line and location.
+    pub fn units_in_picking(&self) -> u64 {
+        self.lines
+            .iter()
+            .fold(0u64, |t, l| t.saturating_add(l.picking.total()))
+    }
+
     /// Releasable with open units that hold no reservation: waiting for allocation.
     pub fn is_pending(&self) -> bool {
         self.holds.is_empty() && self.has_unallocated()
@@ -996,6 +1065,8 @@ impl Order {
                 dropship: l.dropship,
                 components: self.components(i).to_vec(),
                 allocations: l.allocations.as_slice().to_vec(),
+                picking: l.picking.as_slice().to_vec(),
+                picked: l.picked.as_slice().to_vec(),
             })
             .collect();
         let p = &self.placement;
@@ -1054,6 +1125,12 @@ pub struct LineView {
     pub dropship: u64,
     /// Where the allocated units are reserved.
     pub allocations: Vec<LocationQuantity>,
+    /// Reserved units on open pick tasks, per location.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub picking: Vec<LocationQuantity>,
+    /// Units picked and not shipped yet, per location.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub picked: Vec<LocationQuantity>,
     /// For a kit line, its components per kit unit as placed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub components: Vec<Component>,

@@ -70,6 +70,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         channel_order_id: None,
         shipping_price: None,
         customer_tier: None,
+        ship_by: None,
     };
     engine.place_order(order, AT.into())?;
 

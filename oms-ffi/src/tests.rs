@@ -44,6 +44,7 @@ fn order(order_id: &str, quantity: u64) -> PlaceOrder {
         channel_order_id: None,
         shipping_price: None,
         customer_tier: None,
+        ship_by: None,
     }
 }
 

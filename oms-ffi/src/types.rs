@@ -153,6 +153,10 @@ pub enum OrderStatus {
     Delivered,
     /// Every unit is cancelled.
     Cancelled,
+    /// Some units are on open pick tasks, or picked while others are not.
+    Picking,
+    /// Every unshipped unit is picked: ready to pack and ship.
+    Picked,
 }
 mirror_enum!(
     OrderStatus,
@@ -161,6 +165,8 @@ mirror_enum!(
         Ready,
         Allocated,
         Backordered,
+        Picking,
+        Picked,
         PartiallyShipped,
         OnHold,
         Shipped,
@@ -509,6 +515,10 @@ pub struct PlaceOrder {
     /// `Vip`, or `Standard` (the default, also when absent).
     #[uniffi(default)]
     pub customer_tier: Option<CustomerTier>,
+    /// The carrier cutoff the order must make, RFC 3339 (optional): waves
+    /// release the earliest cutoffs first.
+    #[uniffi(default)]
+    pub ship_by: Option<String>,
 }
 
 impl PlaceOrder {
@@ -535,6 +545,10 @@ impl PlaceOrder {
             priority: self.priority.map(Into::into).unwrap_or_default(),
             customer_tier: self.customer_tier.map(Into::into).unwrap_or_default(),
             shipping_price: money_opt(self.shipping_price)?,
+            ship_by: self
+                .ship_by
+                .map(|t| parse_time_field("ship_by", &t))
+                .transpose()?,
         })
     }
 }

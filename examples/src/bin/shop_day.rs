@@ -851,6 +851,7 @@ impl Sim {
                 Priority::Standard
             },
             customer_tier: Default::default(),
+            ship_by: None,
             shipping_price: shipping.map(usd),
         };
         let redelivery = match self.rng.below(1_000) {
@@ -953,6 +954,7 @@ impl Sim {
             lines,
             priority: Priority::Rush,
             customer_tier: Default::default(),
+            ship_by: None,
             shipping_price: None,
         };
         if self.exec(placement, &[]).is_none() {

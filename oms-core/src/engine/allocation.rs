@@ -75,6 +75,13 @@ impl Engine {
             });
     }
 
+    /// Whether some order sourced with `order_id` has units on open pick tasks.
+    pub(super) fn unit_in_picking(&self, order_id: &OrderId) -> bool {
+        self.unit_orders(order_id)
+            .iter()
+            .any(|o| o.units_in_picking() > 0)
+    }
+
     /// The orders sourced together with `order_id`: its merge group, or
     /// the order alone.
     pub(super) fn unit_orders(&self, order_id: &OrderId) -> Vec<&Order> {
@@ -128,6 +135,12 @@ impl Engine {
     /// differs from what it holds and reserves no fewer units. Returns
     /// whether anything moved.
     pub(super) fn reallocate_order(&mut self, tx: &mut Tx, order_id: &OrderId) -> bool {
+        // Units on open pick tasks keep their reservations: only what is
+        // missing is sourced.
+        if self.unit_in_picking(order_id) {
+            self.allocate_order(tx, order_id);
+            return false;
+        }
         let mut moved = false;
         self.sourcing_units(order_id)
             .each(order_id, |members, group| {
@@ -745,7 +758,7 @@ impl Engine {
             .values()
             .filter(|o| {
                 (0..o.lines.len()).any(|i| {
-                    o.lines[i].allocated_at(&location_id) > 0
+                    o.lines[i].allocated_at(&location_id) > o.lines[i].picking.at(&location_id)
                         && o.part_slots(i).any(|(p, _)| p == product)
                 })
             })
@@ -762,7 +775,10 @@ impl Engine {
             };
             let mut releases = Vec::new();
             for i in 0..order.lines.len() {
-                let held = order.lines[i].allocated_at(&location_id);
+                // Units on an open pick task stay: the picker is on the way.
+                let held = order.lines[i]
+                    .allocated_at(&location_id)
+                    .saturating_sub(order.lines[i].picking.at(&location_id));
                 let Some(per) = order
                     .part_slots(i)
                     .find(|&(p, _)| p == product)

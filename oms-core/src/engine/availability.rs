@@ -147,7 +147,16 @@ impl Engine {
                     }
                 }
             }
-            EventKind::PaymentRecorded { .. }
+            // Picking moves reservations between counters of a line; the
+            // stock and reservation changes are events of their own.
+            EventKind::LayoutSet { .. }
+            | EventKind::BinDefined { .. }
+            | EventKind::WaveReleased { .. }
+            | EventKind::PickConfirmed { .. }
+            | EventKind::PickScanRejected { .. }
+            | EventKind::PickShorted { .. }
+            | EventKind::TaskCompleted { .. }
+            | EventKind::PaymentRecorded { .. }
             | EventKind::HoldPlaced { .. }
             | EventKind::HoldReleased { .. }
             | EventKind::ShipmentDelivered { .. }

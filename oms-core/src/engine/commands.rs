@@ -266,6 +266,13 @@ impl Engine {
             .cell(entry, c.location_id.as_str())
             .copied()
             .unwrap_or_default();
+        if c.delta < 0 {
+            self.check_picking_stock(
+                &c.sku,
+                &c.location_id,
+                cell.on_hand().saturating_sub(c.delta.unsigned_abs()),
+            )?;
+        }
         if c.delta < 0 && c.delta.unsigned_abs() > cell.on_hand() {
             return Err(OmsError::InsufficientStock {
                 sku: c.sku.to_string(),
@@ -297,6 +304,7 @@ impl Engine {
             .cell(entry, c.location_id.as_str())
             .copied()
             .unwrap_or_default();
+        self.check_picking_stock(&c.sku, &c.location_id, c.counted)?;
         let delta = i128::from(c.counted) - i128::from(cell.on_hand());
         let delta = i64::try_from(delta)
             .map_err(|_| OmsError::validation("counted", "difference to on-hand is too large"))?;
@@ -309,6 +317,25 @@ impl Engine {
             counted: Some(c.counted),
         };
         self.record_on_hand_change(tx, product, slot, c.counted, delta > 0, kind);
+        Ok(())
+    }
+
+    /// On-hand of `sku` at `location` may not drop below the units on open
+    /// pick tasks there: a picker is on the way to them (`short_pick`
+    /// reports units that are not there).
+    fn check_picking_stock(&self, sku: &Sku, location: &LocationId, on_hand: u64) -> Result<()> {
+        let picking = self.floors.on_open_tasks(location, sku);
+        if on_hand < picking {
+            return Err(OmsError::InsufficientStock {
+                sku: sku.to_string(),
+                location_id: location.to_string(),
+                requested: picking,
+                available: on_hand,
+                message: format!(
+                    "{picking} units are on open pick tasks; report missing ones with short_pick"
+                ),
+            });
+        }
         Ok(())
     }
 
@@ -331,7 +358,7 @@ impl Engine {
     /// `on_hand` (an adjustment or a count). Below what is reserved there,
     /// reservations give way first (see [`Engine::release_for_shortage`])
     /// and their orders are sourced again afterwards.
-    fn record_on_hand_change(
+    pub(super) fn record_on_hand_change(
         &mut self,
         tx: &mut Tx,
         product: usize,
@@ -359,6 +386,10 @@ impl Engine {
         // Even when something moved: with shipment groups, one group may
         // have been completed while another still cannot be.
         self.reallocate_order(tx, order_id);
+        // Being picked: it keeps what it holds (see `reallocate_order`).
+        if self.unit_in_picking(order_id) {
+            return;
+        }
         // What cannot be completed gives back what it holds: every order
         // of a merge group, or the order's incomplete shipment groups.
         let unit: Vec<(OrderId, Vec<LineAllocation>)> = match self.sourcing_units(order_id) {
@@ -598,6 +629,12 @@ impl Engine {
             };
             return Err(OmsError::transition("order", order_id, status, why));
         }
+        // Re-sourcing or regrouping would move units a picker is walking to.
+        if matches!(action, OrderAction::Allocate | OrderAction::Consolidate)
+            && order.units_in_picking() > 0
+        {
+            return Err(Engine::picking_error(order, action));
+        }
         Ok(order)
     }
 
@@ -797,7 +834,10 @@ impl Engine {
             let i = order.line_index(sl.line_id.as_str()).ok_or_else(|| {
                 OmsError::not_found("order line", format!("{}/{}", c.order_id, sl.line_id))
             })?;
-            let allocated = order.lines[i].allocated_at(&c.location_id);
+            // Units on an open pick task ship once the task is complete.
+            let allocated = order.lines[i]
+                .allocated_at(&c.location_id)
+                .saturating_sub(order.lines[i].picking.at(&c.location_id));
             if sl.quantity > allocated {
                 return Err(OmsError::InsufficientStock {
                     sku: order.placement.lines[i].sku.to_string(),
@@ -805,7 +845,7 @@ impl Engine {
                     requested: sl.quantity,
                     available: allocated,
                     message: format!(
-                        "line {} of order {} has {allocated} units allocated at this location",
+                        "line {} of order {} has {allocated} units allocated at this location and not on an open pick task",
                         sl.line_id, c.order_id
                     ),
                 });
@@ -854,6 +894,9 @@ impl Engine {
         if order.lines.iter().any(|l| l.dropship > 0) {
             return Err(self.dropship_units_error(order, "cancel_order"));
         }
+        if order.units_in_picking() > 0 {
+            return Err(Engine::picking_error(order, OrderAction::Cancel));
+        }
         let mut lines = Vec::new();
         let mut freed = Vec::new();
         for i in 0..order.lines.len() {
@@ -892,6 +935,9 @@ impl Engine {
         let i = order.line_index(c.line_id.as_str()).ok_or_else(|| {
             OmsError::not_found("order line", format!("{}/{}", c.order_id, c.line_id))
         })?;
+        if order.lines[i].picking.total() > 0 {
+            return Err(Engine::picking_error(order, OrderAction::Cancel));
+        }
         let open = order.open(i);
         if c.quantity > open {
             let l = &order.lines[i];

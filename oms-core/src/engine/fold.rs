@@ -321,6 +321,18 @@ impl Engine {
             EventKind::DropshipConfirmed { .. } => {
                 self.fold_dropship_confirmed(kind, at, origin)?
             }
+            EventKind::LayoutSet { .. }
+            | EventKind::BinDefined { .. }
+            | EventKind::WaveReleased { .. }
+            | EventKind::PickScanRejected { .. }
+            | EventKind::TaskCompleted { .. } => {
+                // Their orders (if any) change inside: they name several.
+                self.fold_picking(kind, at, origin)?;
+                return Ok(());
+            }
+            EventKind::PickConfirmed { .. } | EventKind::PickShorted { .. } => {
+                self.fold_picking(kind, at, origin)?
+            }
         }
         if let Some(order_id) = kind.order_id() {
             self.order_changed(order_id, origin);
@@ -332,7 +344,7 @@ impl Engine {
     /// log its derived state is refreshed (`execute` refreshes once per
     /// touched order at the end of a command; a log is folded one event
     /// at a time).
-    fn order_changed(&mut self, order_id: &OrderId, origin: Origin) {
+    pub(super) fn order_changed(&mut self, order_id: &OrderId, origin: Origin) {
         if let Some(order) = self.orders.get_mut(order_id) {
             order.version += 1;
         }
@@ -570,9 +582,9 @@ impl Engine {
                 cell.reserved = cell.reserved.saturating_sub(units);
                 e.demand = e.demand.saturating_add(units);
             }
-            order.lines[i]
-                .allocations
-                .remove(&r.location_id, r.quantity);
+            let line = &mut order.lines[i];
+            line.allocations.remove(&r.location_id, r.quantity);
+            line.settle_picked(&r.location_id);
         }
         Ok(())
     }
@@ -647,6 +659,9 @@ impl Engine {
             let line = &mut order.lines[i];
             line.shipped = line.shipped.saturating_add(l.quantity);
             line.allocations.remove(location_id, l.quantity);
+            // Picked units are the ones that ship.
+            let picked = line.picked.at(location_id).min(l.quantity);
+            line.picked.remove(location_id, picked);
         }
         Ok(())
     }
@@ -706,6 +721,7 @@ impl Engine {
             line.cancelled = line.cancelled.saturating_add(l.quantity);
             for r in &l.released {
                 line.allocations.remove(&r.location_id, r.quantity);
+                line.settle_picked(&r.location_id);
             }
         }
         Ok(())

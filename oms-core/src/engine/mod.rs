@@ -13,6 +13,7 @@ mod consolidation;
 mod dropship;
 mod fold;
 mod holds;
+mod picking;
 mod purchasing;
 mod queries;
 mod replenishment;
@@ -648,6 +649,8 @@ pub struct Engine {
     idempotency: BTreeMap<String, u64>,
     /// Suppliers, their items and purchase orders.
     purchasing: purchasing::Purchasing,
+    /// Floors, bins, waves and pick tasks.
+    floors: picking::Floors,
 }
 
 impl Engine {
@@ -672,6 +675,7 @@ impl Engine {
             stock_holds: BTreeMap::new(),
             idempotency: BTreeMap::new(),
             purchasing: Default::default(),
+            floors: Default::default(),
         }
         .with_rates()
     }
@@ -859,6 +863,12 @@ impl Engine {
             Command::ConfirmDropship(c) => self.confirm_dropship(c, tx)?,
             Command::SetReplenishment(c) => self.set_replenishment(c, tx)?,
             Command::CreateReplenishmentPos(c) => self.create_replenishment_pos(c, tx)?,
+            Command::SetLayout(c) => self.set_layout(c, tx)?,
+            Command::DefineBin(c) => self.define_bin(c, tx)?,
+            Command::ReleaseWave(c) => self.release_wave(c, tx)?,
+            Command::ConfirmPick(c) => self.confirm_pick(c, tx)?,
+            Command::ShortPick(c) => self.short_pick(c, tx)?,
+            Command::CompleteTask(c) => self.complete_task(c, tx)?,
         }
         Ok(())
     }

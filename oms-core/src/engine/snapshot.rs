@@ -1,6 +1,7 @@
 //! Snapshots, restore, and the invariant check.
 
 use super::*;
+use crate::picking::{Bin, Layout, PickTask, TaskStatus, Wave};
 use crate::purchasing::replenishment::ReorderSettings;
 use crate::purchasing::{PurchaseOrder, Supplier, SupplierItem};
 
@@ -55,6 +56,18 @@ impl Engine {
                     settings: settings.clone(),
                 })
                 .collect(),
+            layouts: self
+                .floors
+                .layouts
+                .iter()
+                .map(|(location_id, layout)| LayoutEntry {
+                    location_id: location_id.clone(),
+                    layout: layout.clone(),
+                })
+                .collect(),
+            bins: self.floors.bins.values().collect(),
+            waves: self.floors.waves.values().collect(),
+            pick_tasks: self.floors.tasks.values().collect(),
         };
         // Serializing plain data to a Vec cannot fail.
         serde_json::to_vec(&snapshot).unwrap_or_default()
@@ -180,11 +193,76 @@ impl Engine {
                 )));
             }
         }
+        for l in s.layouts {
+            if !e.locations.contains(l.location_id.as_str()) {
+                return Err(OmsError::conflict(format!(
+                    "layout of unknown location {}",
+                    l.location_id
+                )));
+            }
+            e.floors.layouts.insert(l.location_id, l.layout);
+        }
+        for b in s.bins {
+            if !e.floors.layouts.contains_key(&b.location_id) {
+                return Err(OmsError::conflict(format!(
+                    "bin {} at a location without a layout",
+                    b.bin_id
+                )));
+            }
+            e.floors.put_bin(b);
+        }
+        for w in s.waves {
+            e.floors.waves.insert(w.wave_id.clone(), w);
+        }
+        for t in s.pick_tasks {
+            e.floors.tasks.insert(t.task_id.clone(), t);
+        }
         e.purchasing.reindex();
         e.refresh_rates();
         e.rebuild_indexes();
         e.check_invariants().map_err(OmsError::conflict)?;
         Ok(e)
+    }
+
+    /// Every line's `picking` units are its units on open tasks, less what
+    /// short picks released.
+    fn check_picking(&self) -> std::result::Result<(), String> {
+        let mut on_tasks: BTreeMap<(OrderId, LineId, LocationId), u64> = BTreeMap::new();
+        for t in self.floors.tasks.values() {
+            if t.status != TaskStatus::Open {
+                continue;
+            }
+            for (o, l, units) in t.lines() {
+                let lost = t.lost(&o, &l);
+                *on_tasks.entry((o, l, t.location_id.clone())).or_default() += units - lost;
+            }
+        }
+        for o in self.orders.values() {
+            for (spec, line) in o.placement.lines.iter().zip(o.lines.iter()) {
+                for a in line.picking.as_slice() {
+                    let key = (
+                        o.order_id().clone(),
+                        spec.line_id.clone(),
+                        a.location_id.clone(),
+                    );
+                    if on_tasks.remove(&key) != Some(a.quantity) {
+                        return Err(format!(
+                            "order {} line {}: {} units picking at {} but not on open tasks",
+                            o.order_id(),
+                            spec.line_id,
+                            a.quantity,
+                            a.location_id
+                        ));
+                    }
+                }
+            }
+        }
+        match on_tasks.into_iter().find(|(_, q)| *q > 0) {
+            Some(((o, l, loc), q)) => Err(format!(
+                "{q} units of {o}/{l} on open tasks at {loc} are not counted as picking"
+            )),
+            None => Ok(()),
+        }
     }
 
     /// Recomputes the derived indexes (open demand, pending queue) from orders.
@@ -237,6 +315,18 @@ impl Engine {
                         "order {} line {}: cancelled + shipped + allocated + dropship = {accounted} exceeds quantity {}",
                         o.order_id(), spec.line_id, spec.quantity
                     ));
+                }
+                for a in line.picking.as_slice().iter().chain(line.picked.as_slice()) {
+                    if line.picking.at(&a.location_id) + line.picked.at(&a.location_id)
+                        > line.allocated_at(&a.location_id)
+                    {
+                        return Err(format!(
+                            "order {} line {}: picking + picked exceed the reservations at {}",
+                            o.order_id(),
+                            spec.line_id,
+                            a.location_id
+                        ));
+                    }
                 }
                 if line.delivered > line.shipped {
                     return Err(format!(
@@ -344,6 +434,7 @@ impl Engine {
         }
         self.purchasing.check()?;
         self.check_dropship()?;
+        self.check_picking()?;
         for s in self.shipments.values() {
             if !self.orders.contains_key(&s.order_id) {
                 return Err(format!(
@@ -387,6 +478,22 @@ struct SnapshotRef<'a> {
     purchase_orders: Vec<&'a PurchaseOrder>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     replenishment: Vec<ReorderEntry>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    layouts: Vec<LayoutEntry>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    bins: Vec<&'a Bin>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    waves: Vec<&'a Wave>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pick_tasks: Vec<&'a PickTask>,
+}
+
+/// A location's floor plan, in a snapshot.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LayoutEntry {
+    location_id: LocationId,
+    layout: Layout,
 }
 
 /// A SKU's replenishment settings at a location, in a snapshot.
@@ -422,4 +529,12 @@ struct Snapshot {
     purchase_orders: Vec<PurchaseOrder>,
     #[serde(default)]
     replenishment: Vec<ReorderEntry>,
+    #[serde(default)]
+    layouts: Vec<LayoutEntry>,
+    #[serde(default)]
+    bins: Vec<Bin>,
+    #[serde(default)]
+    waves: Vec<Wave>,
+    #[serde(default)]
+    pick_tasks: Vec<PickTask>,
 }

@@ -274,7 +274,11 @@ impl Tours<'_> {
 
     /// The tour length of `members` with `out` left out and `add` added.
     fn changed(&mut self, members: &[u32], out: Option<u32>, add: Option<u32>) -> u64 {
-        let mut v: Vec<u32> = members.iter().copied().filter(|&m| Some(m) != out).collect();
+        let mut v: Vec<u32> = members
+            .iter()
+            .copied()
+            .filter(|&m| Some(m) != out)
+            .collect();
         if let Some(a) = add {
             let at = v.partition_point(|&m| m < a);
             v.insert(at, a);
@@ -536,9 +540,9 @@ impl Plan {
         let groups: Vec<Group> = groups
             .into_iter()
             .map(|members| Group {
-                load: members
-                    .iter()
-                    .fold(Load::default(), |l, &o| l.plus(Load::of(&tours.orders[o as usize]))),
+                load: members.iter().fold(Load::default(), |l, &o| {
+                    l.plus(Load::of(&tours.orders[o as usize]))
+                }),
                 length: tours.length(&members),
                 members,
             })

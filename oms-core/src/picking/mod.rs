@@ -2,7 +2,8 @@
 //! ([`optimal_route`]), routes that also choose among an article's bins
 //! ([`scattered_route`]) and the classic heuristics by name
 //! ([`heuristic_route`]), and order batching under a cart's capacity
-//! ([`batch_orders`]). Pure functions: data in, plans out; the engine
+//! ([`batch_orders`]), wave planning ([`plan_waves`]), and the records of
+//! pick work in the engine ([`task`]). Pure functions: data in, plans out; the engine
 //! is not needed to call them.
 
 pub mod batching;
@@ -10,6 +11,8 @@ pub mod heuristics;
 pub mod layout;
 pub mod routing;
 pub mod scattered;
+pub mod task;
+pub mod waves;
 
 pub use batching::{
     batch_orders, Batch, BatchMethod, BatchOptions, BatchOrder, BatchPlan, BatchStop, Cart,
@@ -19,3 +22,5 @@ pub use heuristics::{heuristic_route, Heuristic};
 pub use layout::{Block, Depot, Layout, Slot, MAX_AISLES, MAX_BLOCKS};
 pub use routing::{optimal_route, Route, Waypoint};
 pub use scattered::{scattered_route, Article, ScatteredRoute, Stocked, Visit};
+pub use task::{Bin, PickAccuracy, PickMethod, PickStop, PickTask, Side, TaskStatus, Wave};
+pub use waves::{plan_waves, WaveCandidate, WaveRules};
