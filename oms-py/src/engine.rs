@@ -3,6 +3,7 @@
 use std::sync::Mutex;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use oms_core::picking::TaskStatus;
 use oms_core::purchasing::PoStatus;
 use oms_core::{Command, CommandOptions, Config, Engine, Event, OmsError, OrderStatus};
 use pyo3::exceptions::PyTypeError;
@@ -550,6 +551,89 @@ impl EngineCore {
     /// What every supplier sells of `sku`, by supplier id.
     fn supplier_items<'py>(&self, py: Python<'py>, sku: &str) -> PyResult<Bound<'py, PyAny>> {
         self.query(py, |e| Ok(e.supplier_items(sku)))
+    }
+
+    /// A location's floor plan as a dict, or `None` if it has none.
+    fn layout<'py>(&self, py: Python<'py>, location_id: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| Ok(e.layout(location_id).cloned()))
+    }
+
+    /// A location's bins, by id.
+    fn bins<'py>(&self, py: Python<'py>, location_id: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| {
+            Ok(e.bins(location_id).into_iter().cloned().collect::<Vec<_>>())
+        })
+    }
+
+    /// A released wave as a dict; `NotFoundError` if unknown.
+    fn wave<'py>(&self, py: Python<'py>, wave_id: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| {
+            e.wave(wave_id).cloned().ok_or_else(|| OmsError::NotFound {
+                kind: "wave".into(),
+                id: wave_id.into(),
+            })
+        })
+    }
+
+    /// A pick task as a dict; `NotFoundError` if unknown.
+    fn pick_task<'py>(&self, py: Python<'py>, task_id: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| {
+            e.pick_task(task_id)
+                .cloned()
+                .ok_or_else(|| OmsError::NotFound {
+                    kind: "pick task".into(),
+                    id: task_id.into(),
+                })
+        })
+    }
+
+    /// Pick tasks by id, optionally only at `location_id` or in `status`
+    /// (`open` or `completed`).
+    #[pyo3(signature = (location_id=None, status=None))]
+    fn pick_tasks<'py>(
+        &self,
+        py: Python<'py>,
+        location_id: Option<&str>,
+        status: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let status: Option<TaskStatus> = match status {
+            None => None,
+            Some(s) => Some(
+                serde_json::from_value(serde_json::Value::String(s.into())).map_err(|_| {
+                    to_py_err(
+                        py,
+                        &OmsError::validation("status", format!("{s:?} is not open or completed")),
+                        None,
+                    )
+                })?,
+            ),
+        };
+        self.query(py, move |e| {
+            Ok(e.pick_tasks(location_id, status)
+                .into_iter()
+                .cloned()
+                .collect::<Vec<_>>())
+        })
+    }
+
+    /// The next task for a picker at `location_id` (the first open task
+    /// nothing was picked on yet), or `None`.
+    fn next_pick_task<'py>(
+        &self,
+        py: Python<'py>,
+        location_id: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| Ok(e.next_pick_task(location_id).cloned()))
+    }
+
+    /// Scans checked and refused, and the accuracy, over every task (or one location's).
+    #[pyo3(signature = (location_id=None))]
+    fn picking_accuracy<'py>(
+        &self,
+        py: Python<'py>,
+        location_id: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, move |e| Ok(e.picking_accuracy(location_id)))
     }
 
     /// Recomputes every derived number; `None` if consistent, else what is wrong.

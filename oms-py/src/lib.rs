@@ -124,6 +124,30 @@ fn scattered_route<'py>(
     )
 }
 
+/// Order batching under a cart's capacity: `orders` as a list of
+/// `{picks, items?, volume?, weight?}`, `cart` as `{max_items?, max_volume?,
+/// max_weight?, max_orders?}`, `options` as `{method?, iterations?, seed?}`;
+/// the result is `{batches: [{orders, stops, distance, path}], distance}`.
+#[pyfunction]
+#[pyo3(signature = (layout, orders, cart, options=None))]
+fn batch_orders<'py>(
+    py: Python<'py>,
+    layout: &Bound<'py, PyAny>,
+    orders: &Bound<'py, PyAny>,
+    cart: &Bound<'py, PyAny>,
+    options: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let keys = pyde::Keys::none();
+    let cart: oms_core::picking::Cart = engine::read(cart, "cart", None, &keys)?;
+    let options: oms_core::picking::BatchOptions = match options {
+        Some(o) => engine::read(o, "options", None, &keys)?,
+        None => oms_core::picking::BatchOptions::default(),
+    };
+    on_floor(py, layout, orders, "orders", move |l, o| {
+        oms_core::picking::batch_orders(l, o, &cart, &options)
+    })
+}
+
 /// The native module; `oms_engine` re-exports what users need.
 #[pymodule]
 fn _oms(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -135,6 +159,7 @@ fn _oms(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(optimal_route, m)?)?;
     m.add_function(wrap_pyfunction!(heuristic_route, m)?)?;
     m.add_function(wrap_pyfunction!(scattered_route, m)?)?;
+    m.add_function(wrap_pyfunction!(batch_orders, m)?)?;
     m.add("SCHEMA_VERSION", oms_core::SCHEMA_VERSION)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -41,13 +41,20 @@ from ._oms import (
     event_schema,
     supplier_performance,
 )
+from ._oms import batch_orders as _batch_orders
 from ._oms import heuristic_route as _heuristic_route
 from ._oms import optimal_route as _optimal_route
 from ._oms import scattered_route as _scattered_route
 from ._types import (
     Address,
     Article,
+    Batch,
+    BatchOptions,
+    BatchOrder,
+    BatchPlan,
+    BatchStop,
     Block,
+    Cart,
     Component,
     Depot,
     Layout,
@@ -61,13 +68,20 @@ from ._types import (
     Slot,
     Stocked,
     Visit,
+    WaveRules,
     Waypoint,
 )
 
 __all__ = [
     "Address",
     "Article",
+    "Batch",
+    "BatchOptions",
+    "BatchOrder",
+    "BatchPlan",
+    "BatchStop",
     "Block",
+    "Cart",
     "Component",
     "ConflictError",
     "Depot",
@@ -90,8 +104,10 @@ __all__ = [
     "Stocked",
     "ValidationError",
     "Visit",
+    "WaveRules",
     "Waypoint",
     "__version__",
+    "batch_orders",
     "command_schema",
     "config_schema",
     "event_schema",
@@ -305,8 +321,11 @@ class Engine(EngineCore):
         shipping_price: Optional[Amount] = None,
         currency: Optional[str] = None,
         customer_tier: Optional[str] = None,
+        ship_by: Optional[datetime] = None,
     ) -> Events:
-        """Places an order; ``unit_price`` and ``shipping_price`` are Decimals in ``currency``."""
+        """Places an order; ``unit_price`` and ``shipping_price`` are Decimals in
+        ``currency``. ``ship_by`` is the carrier cutoff the order must make
+        (waves release the earliest first)."""
         currency = self._currency(currency)  # one config lookup for every amount
         wire_lines = [
             {
@@ -333,6 +352,7 @@ class Engine(EngineCore):
                 channel_order_id=channel_order_id,
                 shipping_price=shipping,
                 customer_tier=customer_tier,
+                ship_by=None if ship_by is None else ship_by.isoformat(),
             ),
             at,
         )
@@ -713,6 +733,82 @@ class Engine(EngineCore):
         }
         return self.execute(_optional(command, shipment_id=shipment_id, service=service), at)
 
+    def set_layout(self, location_id: str, layout: Layout, *, at: datetime) -> Events:
+        """Sets a location's floor plan, which pick routes walk."""
+        return self.execute({"type": "set_layout", "location_id": location_id, "layout": dict(layout)}, at)
+
+    def define_bin(
+        self,
+        location_id: str,
+        bin_id: str,
+        slot: Slot,
+        *,
+        at: datetime,
+        sku: Optional[str] = None,
+        zone: Optional[str] = None,
+        side: Optional[str] = None,
+        level: Optional[int] = None,
+    ) -> Events:
+        """Defines a bin on the location's floor at ``slot`` (block, aisle,
+        bay); with ``sku``, the SKU's pick bin there."""
+        command: Dict[str, Any] = {
+            "type": "define_bin",
+            "location_id": location_id,
+            "bin_id": bin_id,
+            "block": slot["block"],
+            "aisle": slot["aisle"],
+            "bay": slot["bay"],
+        }
+        return self.execute(_optional(command, sku=sku, zone=zone, side=side, level=level), at)
+
+    def release_wave(
+        self,
+        wave_id: str,
+        location_id: str,
+        *,
+        at: datetime,
+        method: str = "single_order",
+        order_ids: Optional[Sequence[str]] = None,
+        selection: Optional[WaveRules] = None,
+        cart: Optional[Cart] = None,
+        batching: Optional[BatchOptions] = None,
+    ) -> Events:
+        """Releases allocated orders at a location to the floor as pick
+        tasks (``single_order``, ``batch``, ``cluster`` or ``zone``): the
+        orders named, or those ``selection`` picks by cutoff, priority, size
+        and zone load. Tasks are ``{wave_id}-{n}``, stops in walking order."""
+        command: Dict[str, Any] = {"type": "release_wave", "wave_id": wave_id, "location_id": location_id, "method": method}
+        return self.execute(
+            _optional(
+                command,
+                order_ids=None if order_ids is None else list(order_ids),
+                selection=None if selection is None else dict(selection),
+                cart=None if cart is None else dict(cart),
+                batching=None if batching is None else dict(batching),
+            ),
+            at,
+        )
+
+    def confirm_pick(
+        self, task_id: str, stop: int, quantity: int, *, at: datetime, scanned_code: Optional[str] = None
+    ) -> Events:
+        """Records units taken at a stop. A ``scanned_code`` that is neither
+        the product's GTIN nor its SKU picks nothing and records
+        ``pick_scan_rejected`` (counted in ``picking_accuracy``)."""
+        command = {"type": "confirm_pick", "task_id": task_id, "stop": stop, "quantity": quantity}
+        return self.execute(_optional(command, scanned_code=scanned_code), at)
+
+    def short_pick(self, task_id: str, stop: int, quantity_found: int, *, at: datetime) -> Events:
+        """The picker found only ``quantity_found`` units at a stop: the rest
+        come off stock there and the order line is sourced again."""
+        return self.execute(
+            {"type": "short_pick", "task_id": task_id, "stop": stop, "quantity_found": quantity_found}, at
+        )
+
+    def complete_task(self, task_id: str, *, at: datetime) -> Events:
+        """Closes a task whose stops are all picked or reported short."""
+        return self.execute({"type": "complete_task", "task_id": task_id}, at)
+
     def set_replenishment(
         self, sku: str, location_id: str, settings: Optional[ReorderSettings], *, at: datetime
     ) -> Events:
@@ -740,3 +836,14 @@ class Engine(EngineCore):
         supplier and location, named ``{po_id_prefix}{supplier}-{location}-{n}``."""
         command = {"type": "create_replenishment_pos", "po_id_prefix": po_id_prefix}
         return self.execute(_optional(command, location_id=location_id, supplier_id=supplier_id), at)
+
+
+def batch_orders(
+    layout: Layout, orders: Sequence[BatchOrder], cart: Cart, options: Optional[BatchOptions] = None
+) -> BatchPlan:
+    """Groups ``orders`` into picking tours under ``cart``'s capacity, each
+    tour costed by the exact router (``optimal_route``). The default method
+    is an iterated local search from seed and Clarke–Wright savings; pass
+    ``{"method": "fcfs"}`` and so on for the others. An order that alone
+    does not fit the cart raises ``ValidationError``."""
+    return cast(BatchPlan, _batch_orders(layout, orders, cart, options))

@@ -175,3 +175,73 @@ class ScatteredRoute(TypedDict):
     visits: List[Visit]
     route: Route
     exact: bool
+
+
+class _BatchOrderRequired(TypedDict):
+    picks: List[Slot]
+
+
+class BatchOrder(_BatchOrderRequired, total=False):
+    """An order to batch (``batch_orders``): its ``picks`` and what it loads
+    on the cart (``items``, ``volume``, ``weight``; each defaults to 0)."""
+
+    items: int
+    volume: int
+    weight: int
+
+
+class Cart(TypedDict, total=False):
+    """What a cart holds per tour; a limit left out does not apply.
+    ``max_orders`` is the number of totes (one per order)."""
+
+    max_items: int
+    max_volume: int
+    max_weight: int
+    max_orders: int
+
+
+class BatchOptions(TypedDict, total=False):
+    """How ``batch_orders`` works: ``method`` (``single_order``, ``fcfs``,
+    ``seed``, ``savings`` or ``ils``, the default), the local search's
+    ``iterations`` (default 300) and the ``seed`` of its generator."""
+
+    method: str
+    iterations: int
+    seed: int
+
+
+class BatchStop(TypedDict):
+    """A stop of a batch's tour: pick ``pick`` of order ``order`` (indices into the input)."""
+
+    order: int
+    pick: int
+
+
+class Batch(TypedDict):
+    """One tour: its orders (ascending), the stops in walking order, the
+    distance depot to depot and the path."""
+
+    orders: List[int]
+    stops: List[BatchStop]
+    distance: int
+    path: List[Waypoint]
+
+
+class BatchPlan(TypedDict):
+    """``batch_orders``'s answer: the tours and their total distance."""
+
+    batches: List[Batch]
+    distance: int
+
+
+class WaveRules(TypedDict, total=False):
+    """How ``release_wave`` chooses orders without ``order_ids``: at most
+    ``max_orders`` orders, ``max_units`` units and ``max_zone_units`` units
+    per zone; only orders due by ``ship_by_until`` (an RFC 3339 string);
+    only rush orders with ``rush_only``."""
+
+    max_orders: int
+    max_units: int
+    max_zone_units: int
+    ship_by_until: str
+    rush_only: bool
