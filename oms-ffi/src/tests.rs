@@ -180,7 +180,7 @@ fn typed_results_mirror_the_core_queries() {
     assert_eq!(engine.stock_levels("MUG".into()).unwrap().len(), 1);
     engine.place_order(order("SO-1", 2), AT.into()).unwrap();
     let counts = engine.order_counts().unwrap();
-    assert_eq!(counts.len(), 8);
+    assert_eq!(counts.len(), 10);
     let on_hold = counts.iter().find(|c| c.status == OrderStatus::OnHold);
     assert_eq!(on_hold.map(|c| c.count), Some(1));
     assert_eq!(engine.orders(Some(OrderStatus::OnHold)).unwrap().len(), 1);

@@ -17,7 +17,7 @@ pub(crate) fn parse_time(at: &str) -> Result<DateTime<Utc>, OmsFfiError> {
 }
 
 /// [`parse_time`] for a time in the field `field`.
-fn parse_time_field(field: &str, at: &str) -> Result<DateTime<Utc>, OmsFfiError> {
+pub(crate) fn parse_time_field(field: &str, at: &str) -> Result<DateTime<Utc>, OmsFfiError> {
     DateTime::parse_from_rfc3339(at)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| OmsFfiError::validation(field, format!("{at:?} is not an RFC 3339 time: {e}")))
@@ -718,8 +718,21 @@ pub struct LineRecord {
     pub dropship: u64,
     /// Where the allocated units are reserved.
     pub allocations: Vec<LocationQuantity>,
+    /// Reserved units on open pick tasks, per location.
+    pub picking: Vec<LocationQuantity>,
+    /// Units picked and not shipped yet, per location.
+    pub picked: Vec<LocationQuantity>,
     /// For a kit line, its components per kit unit as placed.
     pub components: Vec<Component>,
+}
+
+fn location_quantities(v: Vec<core_::order::LocationQuantity>) -> Vec<LocationQuantity> {
+    v.into_iter()
+        .map(|a| LocationQuantity {
+            location_id: a.location_id.to_string(),
+            quantity: a.quantity,
+        })
+        .collect()
 }
 
 impl From<core_::LineView> for LineRecord {
@@ -735,14 +748,9 @@ impl From<core_::LineView> for LineRecord {
             delivered: l.delivered,
             cancelled: l.cancelled,
             dropship: l.dropship,
-            allocations: l
-                .allocations
-                .into_iter()
-                .map(|a| LocationQuantity {
-                    location_id: a.location_id.to_string(),
-                    quantity: a.quantity,
-                })
-                .collect(),
+            allocations: location_quantities(l.allocations),
+            picking: location_quantities(l.picking),
+            picked: location_quantities(l.picked),
             components: l.components.into_iter().map(Into::into).collect(),
         }
     }
