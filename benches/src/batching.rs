@@ -76,3 +76,45 @@ pub fn orders(n: usize, seed: u64) -> Vec<BatchOrder> {
         })
         .collect()
 }
+
+/// A warehouse `WH-0` on the Henn–Wäscher floor with a pick bin for each
+/// of its 450 SKUs (45 bays × 10 aisles), 1,000 units of each, and
+/// `orders` orders of three lines (see [`crate::place_order`]) placed and
+/// allocated. Payment is not required.
+pub fn picking_engine(orders: usize) -> oms_core::Engine {
+    use oms_core::{Allocate, BinId, Command, Config, DefineBin, LocationId, SetLayout};
+    let skus = 450;
+    let config = Config {
+        require_payment: false,
+        ..Config::default()
+    };
+    let (mut engine, _) = crate::stocked_engine(config, skus, 1, 1_000);
+    let at = crate::t0();
+    let mut run = |c: Command| {
+        engine.execute(c, at).expect("setup commands are valid");
+    };
+    run(SetLayout {
+        location_id: LocationId::new("WH-0"),
+        layout: layout(),
+    }
+    .into());
+    for i in 0..skus {
+        run(DefineBin {
+            location_id: LocationId::new("WH-0"),
+            bin_id: BinId::new(format!("B-{i:03}")),
+            block: 0,
+            aisle: (i / 45) as u32,
+            bay: (i % 45) as u32,
+            side: None,
+            level: None,
+            zone: Some(format!("Z{}", i / 150)),
+            sku: Some(crate::sku(i)),
+        }
+        .into());
+    }
+    for n in 0..orders {
+        run(crate::place_order(n, skus).into());
+    }
+    run(Allocate { order_id: None }.into());
+    engine
+}

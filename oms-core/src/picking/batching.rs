@@ -19,7 +19,8 @@
 //!   and dissolves a batch, its orders going to the batches where each
 //!   adds least (*split*). A perturbation of a few random shifts and swaps
 //!   (a seeded generator: the same input gives the same plan) restarts the
-//!   search `iterations` times; a perturbed plan is kept if it is shorter.
+//!   search `iterations` times (or until [`MAX_ROUTES`] tours were routed);
+//!   a perturbed plan is kept if it is shorter.
 //!
 //! ```
 //! use oms_core::picking::{batch_orders, BatchMethod, BatchOptions, BatchOrder, Cart, Depot, Layout, Slot};
@@ -43,12 +44,17 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::layout::{Layout, Slot};
-use super::routing::{optimal_route, Waypoint};
+use super::routing::{optimal_distance, optimal_route, Waypoint};
 use crate::error::{OmsError, Result};
 use crate::util::{FxMap, SplitMix64};
 
 /// The most orders one call batches.
 pub const MAX_BATCH_ORDERS: usize = 10_000;
+/// The most tours the iterated local search routes after its starts
+/// (about 0.3 s on 10 aisles): it stops there even if iterations remain,
+/// so a large wave never stalls. Counting routes, not time, keeps it
+/// deterministic.
+pub const MAX_ROUTES: u64 = 150_000;
 
 /// What a cart holds; a limit left out does not apply.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -242,48 +248,69 @@ impl Load {
 }
 
 /// Tour lengths of sets of orders, remembered: the searches ask for the
-/// same sets again and again.
+/// same sets again and again. A set is keyed by the XOR of its orders'
+/// random 128-bit tags (Zobrist hashing), so a key costs no allocation
+/// and two different sets share one with probability 2⁻¹²⁸.
 struct Tours<'a> {
     layout: &'a Layout,
     orders: &'a [BatchOrder],
-    known: FxMap<Vec<u32>, u64>,
+    tags: Vec<u128>,
+    known: FxMap<u128, u64>,
     picks: Vec<Slot>,
+    /// Routes computed (lookups that missed the memory).
+    routed: u64,
 }
 
-impl Tours<'_> {
+impl<'a> Tours<'a> {
     /// The most tour lengths remembered before the memory starts afresh.
-    const MEMORY: usize = 1 << 20;
+    const MEMORY: usize = 1 << 21;
 
-    /// The exact tour length of `members` (sorted).
+    fn new(layout: &'a Layout, orders: &'a [BatchOrder]) -> Tours<'a> {
+        let mut rng = SplitMix64::new(0x6f72_6465_7273);
+        let tags = orders
+            .iter()
+            .map(|_| (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64()))
+            .collect();
+        Tours {
+            layout,
+            orders,
+            tags,
+            known: FxMap::default(),
+            picks: Vec::new(),
+            routed: 0,
+        }
+    }
+
+    /// The exact tour length of `members`.
     fn length(&mut self, members: &[u32]) -> u64 {
-        if let Some(&d) = self.known.get(members) {
-            return d;
-        }
-        self.picks.clear();
-        for &o in members {
-            self.picks.extend_from_slice(&self.orders[o as usize].picks);
-        }
-        // Every slot was checked before the search started.
-        let d = optimal_route(self.layout, &self.picks).map_or(u64::MAX / 4, |r| r.distance);
-        if self.known.len() >= Self::MEMORY {
-            self.known.clear();
-        }
-        self.known.insert(members.to_vec(), d);
-        d
+        self.changed(members, None, None)
     }
 
     /// The tour length of `members` with `out` left out and `add` added.
     fn changed(&mut self, members: &[u32], out: Option<u32>, add: Option<u32>) -> u64 {
-        let mut v: Vec<u32> = members
+        let tag = |o: Option<u32>| o.map_or(0, |o| self.tags[o as usize]);
+        let key = members
             .iter()
-            .copied()
-            .filter(|&m| Some(m) != out)
-            .collect();
-        if let Some(a) = add {
-            let at = v.partition_point(|&m| m < a);
-            v.insert(at, a);
+            .fold(tag(out) ^ tag(add), |k, &m| k ^ self.tags[m as usize]);
+        if let Some(&d) = self.known.get(&key) {
+            return d;
         }
-        self.length(&v)
+        self.picks.clear();
+        for &o in members
+            .iter()
+            .filter(|&&m| Some(m) != out)
+            .chain(add.as_ref())
+        {
+            self.picks.extend_from_slice(&self.orders[o as usize].picks);
+        }
+        self.routed += 1;
+        // Every slot was checked before the search started.
+        let d = optimal_distance(self.layout, &self.picks).unwrap_or(u64::MAX / 4);
+        if self.known.len() >= Self::MEMORY {
+            self.known.clear();
+        }
+        self.known.insert(key, d);
+        d
     }
 }
 
@@ -330,12 +357,7 @@ pub fn batch_orders(
             ));
         }
     }
-    let mut tours = Tours {
-        layout,
-        orders,
-        known: FxMap::default(),
-        picks: Vec::new(),
-    };
+    let mut tours = Tours::new(layout, orders);
     let groups = match options.method {
         BatchMethod::SingleOrder => (0..orders.len() as u32).map(|o| vec![o]).collect(),
         BatchMethod::Fcfs => fcfs(orders, cart),
@@ -741,7 +763,11 @@ fn ils(tours: &mut Tours<'_>, cart: &Cart, options: &BatchOptions) -> Vec<Vec<u3
         return Vec::new();
     };
     let mut rng = SplitMix64::new(options.seed);
+    let budget = tours.routed.saturating_add(MAX_ROUTES);
     for _ in 0..options.iterations {
+        if tours.routed >= budget {
+            break;
+        }
         let mut trial = best.clone();
         let moves = 2 + rng.below(3) as u32;
         perturb(tours, cart, &mut trial, &mut rng, moves);

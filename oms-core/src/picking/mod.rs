@@ -16,7 +16,7 @@ pub mod waves;
 
 pub use batching::{
     batch_orders, Batch, BatchMethod, BatchOptions, BatchOrder, BatchPlan, BatchStop, Cart,
-    MAX_BATCH_ORDERS,
+    MAX_BATCH_ORDERS, MAX_ROUTES,
 };
 pub use heuristics::{heuristic_route, Heuristic};
 pub use layout::{Block, Depot, Layout, Slot, MAX_AISLES, MAX_BLOCKS};

@@ -389,6 +389,17 @@ pub fn optimal_route(layout: &Layout, picks: &[Slot]) -> Result<Route> {
             layout.check_slot(p, &format!("picks[{i}]"))?;
         }
     }
+    solve(layout, picks, true)
+}
+
+/// The length of the optimal route through `picks`, which the caller has
+/// checked are on the (checked) floor: the same sweep without the way back.
+pub(crate) fn optimal_distance(layout: &Layout, picks: &[Slot]) -> Result<u64> {
+    solve(layout, picks, false).map(|r| r.distance)
+}
+
+/// The sweep; with `trace`, also the route's order and path.
+fn solve(layout: &Layout, picks: &[Slot], trace: bool) -> Result<Route> {
     if picks.is_empty() {
         return Ok(Route {
             order: Vec::new(),
@@ -487,8 +498,8 @@ pub fn optimal_route(layout: &Layout, picks: &[Slot]) -> Result<Route> {
     let mut next = vec![u64::MAX; states];
     let mut from = vec![(0u16, 0u8); states];
     cost[0] = 0;
-    let mut log: Vec<Entry> = Vec::with_capacity(steps.len() * 8);
-    let mut starts: Vec<u32> = Vec::with_capacity(steps.len() + 1);
+    let mut log: Vec<Entry> = Vec::with_capacity(if trace { steps.len() * 8 } else { 0 });
+    let mut starts: Vec<u32> = Vec::with_capacity(if trace { steps.len() + 1 } else { 0 });
     for step in &steps {
         next.fill(u64::MAX);
         let mut relax = |t: u16, c: u64, s: usize, choice: u8| {
@@ -531,14 +542,16 @@ pub fn optimal_route(layout: &Layout, picks: &[Slot]) -> Result<Route> {
                 }
             }
         }
-        starts.push(log.len() as u32);
-        for (t, &c) in next.iter().enumerate() {
-            if c != u64::MAX {
-                log.push(Entry {
-                    state: t as u16,
-                    prev: u32::from(from[t].0),
-                    choice: from[t].1,
-                });
+        if trace {
+            starts.push(log.len() as u32);
+            for (t, &c) in next.iter().enumerate() {
+                if c != u64::MAX {
+                    log.push(Entry {
+                        state: t as u16,
+                        prev: u32::from(from[t].0),
+                        choice: from[t].1,
+                    });
+                }
             }
         }
         std::mem::swap(&mut cost, &mut next);
@@ -561,6 +574,13 @@ pub fn optimal_route(layout: &Layout, picks: &[Slot]) -> Result<Route> {
             "routing found no tour: a bug, please report the layout and picks",
         ));
     };
+    if !trace {
+        return Ok(Route {
+            order: Vec::new(),
+            distance,
+            path: Vec::new(),
+        });
+    }
     // Back through the steps: the choice made at each, and the state before it.
     let mut choices = vec![0u8; steps.len()];
     for k in (0..steps.len()).rev() {
