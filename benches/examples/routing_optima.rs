@@ -13,7 +13,8 @@ use std::time::Instant;
 
 use oms_benches::sprp::Instance;
 use oms_core::picking::{
-    heuristic_route, optimal_route, scattered_route, Article, Heuristic, Slot, Stocked,
+    heuristic_route, improved_route, optimal_route, scattered_route, Article, Heuristic, Slot,
+    Stocked,
 };
 
 #[derive(Default)]
@@ -39,6 +40,9 @@ fn main() {
     let mut exact_wrong: Vec<String> = Vec::new();
     // Per heuristic, over the single-block instances: (gap sum, instances, times).
     let mut classic: BTreeMap<&'static str, (f64, usize, Vec<u128>)> = BTreeMap::new();
+    // The local search (`improved_route`, used beyond four blocks) per
+    // layout: (gap sum, instances, optimal, times).
+    let mut local: BTreeMap<String, (f64, usize, usize, Vec<u128>)> = BTreeMap::new();
     for line in index.lines() {
         let cols: Vec<&str> = line.split(',').collect();
         let Some(h) = &header else {
@@ -128,6 +132,16 @@ fn main() {
         t.gap_sum += gap;
         t.gap_max = t.gap_max.max(gap);
         t.times_ns.push(times[times.len() / 2]);
+        if !scattered {
+            let start = Instant::now();
+            let r = improved_route(&layout, &picks).expect("a local-search route");
+            let ns = start.elapsed().as_nanos();
+            let e = local.entry(col("layout").to_string()).or_default();
+            e.0 += (r.distance as f64 - optimum as f64) / optimum as f64 * 100.0;
+            e.1 += 1;
+            e.2 += usize::from(r.distance == optimum);
+            e.3.push(ns);
+        }
         if blocks == 1 && !scattered {
             for h in Heuristic::ALL {
                 let start = Instant::now();
@@ -190,6 +204,17 @@ fn main() {
     );
     for (name, gap, median) in ranked {
         println!("  {name:<12} {gap:>7.2}%   median {median:.2} µs");
+    }
+    println!(
+        "local search (2-opt + Or-opt from S-shape / nearest neighbour; used beyond 4 blocks):"
+    );
+    for (layout, (sum, n, optimal, times)) in &mut local {
+        times.sort_unstable();
+        println!(
+            "  {layout:<12} mean gap {:.3}%, {optimal} of {n} optimal, median {:.2} µs",
+            *sum / *n as f64,
+            times[times.len() / 2] as f64 / 1000.0
+        );
     }
     println!(
         "SPRP-SS routes found by trying every combination: {exact_ss}, of which not optimal: {}",

@@ -4,10 +4,11 @@
 //! and its path is a walk along aisles and cross aisles of that length.
 
 use oms_core::picking::{
-    heuristic_route, optimal_route, scattered_route, Article, Block, Depot, Heuristic, Layout,
-    Slot, Stocked, Waypoint,
+    heuristic_route, improved_route, optimal_route, scattered_route, Article, Block, Depot,
+    Heuristic, Layout, Slot, Stocked, Waypoint, MAX_EXACT_BLOCKS,
 };
 use proptest::prelude::*;
+use proptest::strategy::ValueTree;
 
 fn layout(aisles: u32, blocks: &[u32], depot: (u32, u32), pitch: u64) -> Layout {
     Layout {
@@ -163,6 +164,82 @@ proptest! {
         // The path: depot to depot, each leg along an aisle or a cross aisle.
         prop_assert_eq!(walked(&l, &route.path), Ok(route.distance));
     }
+}
+
+fn floor_of(blocks: std::ops::RangeInclusive<usize>) -> impl Strategy<Value = (Layout, Vec<Slot>)> {
+    (
+        1u32..6,
+        prop::collection::vec(1u32..5, blocks),
+        (0u32..6, 0u32..8),
+        1u64..5,
+    )
+        .prop_flat_map(|(aisles, blocks, depot, pitch)| {
+            let l = layout(aisles, &blocks, depot, pitch);
+            let slot = (0..blocks.len() as u32).prop_flat_map(move |b| {
+                let bays = blocks[b as usize];
+                (Just(b), 0..aisles, 0..bays).prop_map(|(block, aisle, bay)| Slot {
+                    block,
+                    aisle,
+                    bay,
+                })
+            });
+            (Just(l), prop::collection::vec(slot, 0..7))
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// On floors of any number of blocks, the local-search route visits
+    /// every pick once, walks what it says, and is never shorter than the
+    /// best order; beyond four blocks `optimal_route` is that route.
+    #[test]
+    fn the_local_search_route_is_a_true_walk((l, picks) in floor_of(1..=7)) {
+        let route = improved_route(&l, &picks).unwrap();
+        let mut seen = route.order.clone();
+        seen.sort_unstable();
+        prop_assert_eq!(seen, (0..picks.len()).collect::<Vec<_>>());
+        let mut best = u64::MAX;
+        permutations(picks.len(), &mut |p| best = best.min(tour(&l, &picks, p)));
+        if picks.is_empty() {
+            best = 0;
+        }
+        prop_assert!(route.distance >= best);
+        prop_assert_eq!(tour(&l, &picks, &route.order), route.distance);
+        prop_assert_eq!(walked(&l, &route.path), Ok(route.distance));
+        let exact = optimal_route(&l, &picks).unwrap();
+        if l.blocks.len() > MAX_EXACT_BLOCKS {
+            prop_assert_eq!(exact, route);
+        } else {
+            prop_assert_eq!(exact.distance, best);
+        }
+    }
+}
+
+#[test]
+fn the_local_search_is_near_the_optimum_on_five_to_eight_picks() {
+    // Deterministic random floors of 5 to 7 blocks, 5 to 8 picks: the gap
+    // to the brute-force optimum, reported and bounded.
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let (mut gap, mut optimal, mut n) = (0.0, 0, 0);
+    while n < 200 {
+        let (l, picks) = floor_of(5..=7).new_tree(&mut runner).unwrap().current();
+        if picks.len() < 5 {
+            continue;
+        }
+        let route = improved_route(&l, &picks).unwrap();
+        let mut best = u64::MAX;
+        permutations(picks.len(), &mut |p| best = best.min(tour(&l, &picks, p)));
+        gap += (route.distance - best) as f64 / best.max(1) as f64;
+        optimal += usize::from(route.distance == best);
+        n += 1;
+    }
+    let mean = gap / f64::from(n);
+    eprintln!(
+        "local search: mean gap {:.3}%, {optimal} of {n} optimal",
+        100.0 * mean
+    );
+    assert!(mean < 0.02, "mean gap {:.3}%", 100.0 * mean);
 }
 
 fn single_block_floor() -> impl Strategy<Value = (Layout, Vec<Slot>)> {

@@ -87,8 +87,11 @@ pub struct Layout {
 
 /// The most aisles a layout may have.
 pub const MAX_AISLES: u32 = 10_000;
-/// The most blocks a layout may have (routing is exact up to this many).
-pub const MAX_BLOCKS: usize = 4;
+/// The most blocks a layout may have.
+pub const MAX_BLOCKS: usize = 16;
+/// The most blocks on which [`super::optimal_route`] is exact; beyond,
+/// it routes by local search ([`super::improved_route`]).
+pub const MAX_EXACT_BLOCKS: usize = 4;
 
 impl Layout {
     /// A layout of one block with the depot given.

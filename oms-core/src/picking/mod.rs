@@ -8,6 +8,7 @@
 
 pub mod batching;
 pub mod heuristics;
+pub mod improve;
 pub mod layout;
 pub mod routing;
 pub mod scattered;
@@ -19,7 +20,8 @@ pub use batching::{
     MAX_BATCH_ORDERS, MAX_ROUTES,
 };
 pub use heuristics::{heuristic_route, Heuristic};
-pub use layout::{Block, Depot, Layout, Slot, MAX_AISLES, MAX_BLOCKS};
+pub use improve::{improved_route, MAX_IMPROVED_STOPS};
+pub use layout::{Block, Depot, Layout, Slot, MAX_AISLES, MAX_BLOCKS, MAX_EXACT_BLOCKS};
 pub use routing::{optimal_route, Route, Waypoint};
 pub use scattered::{scattered_route, Article, ScatteredRoute, Stocked, Visit};
 pub use task::{Bin, PickAccuracy, PickMethod, PickStop, PickTask, Side, TaskStatus, Wave};

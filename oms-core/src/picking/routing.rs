@@ -1,8 +1,9 @@
 //! Pick routing: the shortest tour from the depot through every pick and
 //! back, walking the aisles of a [`Layout`].
 //!
-//! [`optimal_route`] is exact for any layout of up to [`MAX_BLOCKS`]
-//! blocks. It is the dynamic program of Ratliff and Rosenthal (1983),
+//! [`optimal_route`] is exact for any layout of up to [`MAX_EXACT_BLOCKS`]
+//! blocks (beyond, it routes by local search: [`super::improved_route`]).
+//! It is the dynamic program of Ratliff and Rosenthal (1983),
 //! generalised to several cross aisles as Roodbergen and de Koster (2001)
 //! did for one middle aisle. It sweeps the aisles from left to right and
 //! keeps, for the vertices where the current aisle meets the cross aisles,
@@ -29,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 use crate::util::FxMap;
 
-use super::layout::{Layout, Point, Slot, MAX_BLOCKS};
+use super::layout::{Layout, Point, Slot, MAX_EXACT_BLOCKS};
 
 /// A route: the picks in walking order, its length and its path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -329,8 +330,8 @@ impl Machine {
 
     /// The machine for `rows` cross aisles.
     fn get(rows: usize) -> &'static Machine {
-        static MACHINES: [std::sync::OnceLock<Machine>; MAX_BLOCKS + 2] =
-            [const { std::sync::OnceLock::new() }; MAX_BLOCKS + 2];
+        static MACHINES: [std::sync::OnceLock<Machine>; MAX_EXACT_BLOCKS + 2] =
+            [const { std::sync::OnceLock::new() }; MAX_EXACT_BLOCKS + 2];
         MACHINES[rows].get_or_init(|| Machine::build(rows))
     }
 
@@ -398,8 +399,12 @@ pub(crate) fn optimal_distance(layout: &Layout, picks: &[Slot]) -> Result<u64> {
     solve(layout, picks, false).map(|r| r.distance)
 }
 
-/// The sweep; with `trace`, also the route's order and path.
+/// The sweep; with `trace`, also the route's order and path. Floors with
+/// more blocks than it handles go to the local search.
 fn solve(layout: &Layout, picks: &[Slot], trace: bool) -> Result<Route> {
+    if layout.blocks.len() > MAX_EXACT_BLOCKS {
+        return Ok(super::improve::local_search(layout, picks));
+    }
     if picks.is_empty() {
         return Ok(Route {
             order: Vec::new(),
@@ -412,7 +417,7 @@ fn solve(layout: &Layout, picks: &[Slot], trace: bool) -> Result<Route> {
     }
     let blocks = layout.blocks.len();
     let rows = blocks + 1;
-    debug_assert!(blocks <= MAX_BLOCKS);
+    debug_assert!(blocks <= MAX_EXACT_BLOCKS);
     let points: Vec<Point> = picks.iter().map(|p| layout.point(p)).collect();
     let lo = points
         .iter()
