@@ -152,7 +152,7 @@ fn default_iterations() -> u32 {
 
 impl BatchOptions {
     /// The iterated local search's default number of perturbations.
-    pub const DEFAULT_ITERATIONS: u32 = 300;
+    pub const DEFAULT_ITERATIONS: u32 = 1000;
 
     /// `method` with the default effort and seed.
     pub fn new(method: BatchMethod) -> BatchOptions {
@@ -748,6 +748,9 @@ fn perturb(tours: &mut Tours<'_>, cart: &Cart, plan: &mut Plan, rng: &mut SplitM
     plan.tidy();
 }
 
+/// Perturbations without a new best before the walk returns to the best.
+const STALL: u32 = 100;
+
 /// Iterated local search from the better of seed and savings.
 fn ils(tours: &mut Tours<'_>, cart: &Cart, options: &BatchOptions) -> Vec<Vec<u32>> {
     let starts = [seed(tours, cart), savings(tours, cart)];
@@ -764,16 +767,29 @@ fn ils(tours: &mut Tours<'_>, cart: &Cart, options: &BatchOptions) -> Vec<Vec<u3
     };
     let mut rng = SplitMix64::new(options.seed);
     let budget = tours.routed.saturating_add(MAX_ROUTES);
+    // The walk moves on to plans as short as the current one (plateaus
+    // hide better plans), and goes back to the best after a long stall.
+    let mut current = best.clone();
+    let mut stalled = 0;
     for _ in 0..options.iterations {
         if tours.routed >= budget {
             break;
         }
-        let mut trial = best.clone();
+        let mut trial = current.clone();
         let moves = 2 + rng.below(3) as u32;
         perturb(tours, cart, &mut trial, &mut rng, moves);
         local_search(tours, cart, &mut trial);
         if trial.length() < best.length() {
-            best = trial;
+            best = trial.clone();
+            stalled = 0;
+        } else {
+            stalled += 1;
+        }
+        if trial.length() <= current.length() {
+            current = trial;
+        }
+        if stalled % STALL == STALL - 1 {
+            current = best.clone();
         }
     }
     best.groups.into_iter().map(|g| g.members).collect()
