@@ -37,9 +37,10 @@ pub use engine::Engine;
 pub use error::OmsFfiError;
 pub use oms_core;
 pub use picking::{
-    batch_orders, heuristic_route, optimal_route, Batch, BatchMethod, BatchOptions, BatchOrder,
-    BatchPlan, BatchStop, Bin, Block, Cart, Depot, Heuristic, Layout, PickAccuracy, PickMethod,
-    PickStop, PickTaskRecord, ReleaseWave, Route, Side, Slot, TaskStatus, WaveRules, Waypoint,
+    batch_orders, heuristic_route, improved_route, optimal_route, Batch, BatchMethod, BatchOptions,
+    BatchOrder, BatchPlan, BatchStop, Bin, Block, Cart, Depot, Heuristic, Layout, PickAccuracy,
+    PickMethod, PickStop, PickTaskRecord, ReleaseWave, Route, Side, Slot, TaskStatus, WaveRules,
+    Waypoint,
 };
 pub use purchasing::supplier_performance;
 pub use purchasing::{

@@ -211,10 +211,17 @@ fn slots(picks: Vec<Slot>) -> Vec<pk_::Slot> {
 }
 
 /// The shortest walk from the depot through every pick and back, exact for
-/// floors of up to 4 blocks.
+/// floors of up to 4 blocks (beyond, the local search of `improvedRoute`).
 #[uniffi::export]
 pub fn optimal_route(layout: Layout, picks: Vec<Slot>) -> Result<Route> {
     Ok(pk_::optimal_route(&layout.into(), &slots(picks))?.into())
+}
+
+/// A route by local search (2-opt and Or-opt on shortest walking
+/// distances) on any floor: fast, usually optimal.
+#[uniffi::export]
+pub fn improved_route(layout: Layout, picks: Vec<Slot>) -> Result<Route> {
+    Ok(pk_::improved_route(&layout.into(), &slots(picks))?.into())
 }
 
 /// The walk a classic heuristic takes (single-block floors).

@@ -89,6 +89,24 @@ fn optimal_route<'py>(
     on_floor(py, layout, picks, "picks", oms_core::picking::optimal_route)
 }
 
+/// A route by local search (2-opt and Or-opt on shortest walking
+/// distances) on any floor; same shapes as [`optimal_route`], which uses it
+/// beyond four blocks.
+#[pyfunction]
+fn improved_route<'py>(
+    py: Python<'py>,
+    layout: &Bound<'py, PyAny>,
+    picks: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    on_floor(
+        py,
+        layout,
+        picks,
+        "picks",
+        oms_core::picking::improved_route,
+    )
+}
+
 /// The route a classic heuristic walks (`s_shape`, `return`, `midpoint`,
 /// `largest_gap`, `combined`) on a single-block floor; same shapes as
 /// [`optimal_route`].
@@ -158,6 +176,7 @@ fn _oms(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(supplier_performance, m)?)?;
     m.add_function(wrap_pyfunction!(optimal_route, m)?)?;
     m.add_function(wrap_pyfunction!(heuristic_route, m)?)?;
+    m.add_function(wrap_pyfunction!(improved_route, m)?)?;
     m.add_function(wrap_pyfunction!(scattered_route, m)?)?;
     m.add_function(wrap_pyfunction!(batch_orders, m)?)?;
     m.add("SCHEMA_VERSION", oms_core::SCHEMA_VERSION)?;

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from oms_engine import Article, Heuristic, Layout, Slot, ValidationError, heuristic_route, optimal_route, scattered_route
+from oms_engine import (
+    Article,
+    Heuristic,
+    Layout,
+    Slot,
+    ValidationError,
+    heuristic_route,
+    improved_route,
+    optimal_route,
+    scattered_route,
+)
 
 
 def floor(aisles: int = 3, blocks: int = 1) -> Layout:
@@ -70,3 +80,15 @@ def test_scattered_storage_chooses_the_bins() -> None:
     assert [v["quantity"] for v in r["visits"]] == [2, 1]
     with pytest.raises(ValidationError, match="articles\\[0\\]"):
         scattered_route(floor(), [{"quantity": 9, "stock": [{"slot": near, "units": 1}]}])
+
+
+def test_the_local_search_routes_any_floor() -> None:
+    picks: list[Slot] = [{"block": b, "aisle": b % 3, "bay": 5} for b in range(6)]
+    six = floor(blocks=6)
+    route = improved_route(six, picks)
+    assert sorted(route["order"]) == list(range(6))
+    # Beyond four blocks the "optimal" route is this local search.
+    assert optimal_route(six, picks) == route
+    two = floor(blocks=2)
+    two_picks = [p for p in picks if p["block"] < 2]
+    assert improved_route(two, two_picks)["distance"] >= optimal_route(two, two_picks)["distance"]

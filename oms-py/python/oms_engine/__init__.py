@@ -43,6 +43,7 @@ from ._oms import (
 )
 from ._oms import batch_orders as _batch_orders
 from ._oms import heuristic_route as _heuristic_route
+from ._oms import improved_route as _improved_route
 from ._oms import optimal_route as _optimal_route
 from ._oms import scattered_route as _scattered_route
 from ._types import (
@@ -112,6 +113,7 @@ __all__ = [
     "config_schema",
     "event_schema",
     "heuristic_route",
+    "improved_route",
     "optimal_route",
     "scattered_route",
     "supplier_performance",
@@ -139,9 +141,17 @@ def _amount(value: Amount, what: str) -> str:
 
 def optimal_route(layout: Layout, picks: Sequence[Slot]) -> Route:
     """The shortest walk from the depot through every pick and back, exact
-    for floors of up to 4 blocks: ``order`` lists the indices of ``picks``
-    in walking order. Bad input raises ``ValidationError``."""
+    for floors of up to 4 blocks (beyond, ``improved_route``): ``order``
+    lists the indices of ``picks`` in walking order. Bad input raises
+    ``ValidationError``."""
     return cast(Route, _optimal_route(layout, picks))
+
+
+def improved_route(layout: Layout, picks: Sequence[Slot]) -> Route:
+    """A route by local search (2-opt and Or-opt on shortest walking
+    distances, from the S-shape order or nearest neighbour) on any floor:
+    fast, usually optimal, never shorter than ``optimal_route``."""
+    return cast(Route, _improved_route(layout, picks))
 
 
 # A Union of Literals rather than one Literal: mypy.stubtest reads this

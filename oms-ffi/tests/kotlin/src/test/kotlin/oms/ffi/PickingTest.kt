@@ -14,6 +14,7 @@ import uniffi.oms_ffi.Slot
 import uniffi.oms_ffi.Stocked
 import uniffi.oms_ffi.Waypoint
 import uniffi.oms_ffi.heuristicRoute
+import uniffi.oms_ffi.improvedRoute
 import uniffi.oms_ffi.optimalRoute
 import uniffi.oms_ffi.scatteredRoute
 
@@ -64,5 +65,13 @@ class PickingTest {
     fun `a slot off the floor is a validation error`() {
         assertThrows<OmsFfiException.Validation> { optimalRoute(floor(), listOf(Slot(block = 0u, aisle = 9u, bay = 0u))) }
         assertThrows<OmsFfiException.Validation> { optimalRoute(floor().copy(aisles = 0u), emptyList()) }
+    }
+
+    @Test
+    fun `floors of many blocks are routed by local search`() {
+        val picks = List(6) { b -> Slot(block = b.toUInt(), aisle = (b % 3).toUInt(), bay = 5u) }
+        val route = improvedRoute(floor(blocks = 6), picks)
+        assertEquals((0uL until 6uL).toList(), route.order.sorted())
+        assertEquals(route, optimalRoute(floor(blocks = 6), picks))
     }
 }
