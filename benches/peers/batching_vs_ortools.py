@@ -41,7 +41,7 @@ import numpy as np
 import numpy.typing as npt
 from ortools.sat.python import cp_model
 
-from oms_engine import BatchOrder, BatchPlan, Cart, Layout, Slot, batch_orders, optimal_route
+from oms_engine import BatchOptions, BatchOrder, BatchPlan, Cart, Layout, Slot, batch_orders, optimal_route
 
 METHODS = ("single_order", "fcfs", "seed", "savings", "ils")
 MASK = (1 << 64) - 1
@@ -190,14 +190,19 @@ def cp_sat(n: int, batches: Batches, workers: int, limit: float) -> Tuple[Option
     return best, round(solver.best_objective_bound), status == cp_model.OPTIMAL, elapsed
 
 
-def run(floor: Layout, os: Sequence[BatchOrder], capacity: int, method: str, repeats: int) -> Tuple[int, float]:
+def run(
+    floor: Layout, os: Sequence[BatchOrder], capacity: int, method: str, repeats: int, iterations: Optional[int] = None
+) -> Tuple[int, float]:
     """The plan's distance and the median seconds of `repeats` calls; checks the plan."""
     cart: Cart = {"max_items": capacity}
     times: List[float] = []
     plans: List[BatchPlan] = []
     for _ in range(max(1, repeats)):
         start = time.perf_counter()
-        plans.append(batch_orders(floor, os, cart, {"method": method}))
+        options: BatchOptions = {"method": method}
+        if iterations is not None and method == "ils":
+            options["iterations"] = iterations
+        plans.append(batch_orders(floor, os, cart, options))
         times.append(time.perf_counter() - start)
     plan = plans[0]
     if any(p["distance"] != plan["distance"] for p in plans):
@@ -264,7 +269,7 @@ def exact(args: argparse.Namespace, floor: Layout) -> None:
                 bound_gap.append((opt - bound) / opt * 100)
                 line.append(f"CP-SAT {best} (bound {bound}, {'proven' if ok else 'not proven'}, {took:.1f} s)")
             for m in METHODS:
-                dist, t = run(floor, os, capacity, m, args.repeats)
+                dist, t = run(floor, os, capacity, m, args.repeats, args.iterations)
                 if dist < opt:
                     raise AssertionError(f"{m} ({dist}) beats the optimum ({opt})")
                 gaps[m].append((dist - opt) / opt * 100)
@@ -318,7 +323,7 @@ def large(args: argparse.Namespace, floor: Layout) -> None:
         for inst in range(args.large_instances):
             os = orders(args.large_orders, inst * 1000 + capacity)
             for m in METHODS:
-                d, t = run(floor, os, capacity, m, args.repeats)
+                d, t = run(floor, os, capacity, m, args.repeats, args.iterations)
                 dist[m].append(d)
                 secs[m].append(t)
             print(f"cap {capacity} #{inst}: " + ", ".join(f"{m} {dist[m][-1]}" for m in METHODS), file=sys.stderr)
@@ -343,6 +348,7 @@ def main() -> None:
         default=[30, 45, 60, 75],
         help="cart capacities in items (default 30,45,60,75)",
     )
+    ap.add_argument("--iterations", type=int, default=None, help="the iterated local search's perturbations (default: the engine's)")
     ap.add_argument("--workers", type=int, default=1, help="CP-SAT workers (default 1)")
     ap.add_argument("--time-limit", type=float, default=10.0, help="seconds per CP-SAT solve, 0 to skip CP-SAT (default 10)")
     ap.add_argument("--repeats", type=int, default=3, help="timed batch_orders calls, median reported (default 3)")
