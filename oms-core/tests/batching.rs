@@ -174,7 +174,10 @@ fn the_search_is_within_a_percent_of_the_optimum_on_average() {
         exact += usize::from(ils == opt);
     }
     let mean = gap / f64::from(n);
-    eprintln!("mean gap {:.4}% over {n} instances, {exact} of 200 optimal", 100.0 * mean);
+    eprintln!(
+        "mean gap {:.4}% over {n} instances, {exact} of 200 optimal",
+        100.0 * mean
+    );
     assert!(
         mean <= 0.01,
         "mean gap {:.3}% ({exact} of 200 optimal)",
