@@ -263,13 +263,16 @@ struct Machine {
     /// m * 2 + (1 if its left end is the depot)`.
     ops: usize,
     blocks: usize,
-    /// `next[state * ops + op]`: the state after, or [`DEAD`].
-    next: Vec<u16>,
+    /// `to[state * ops + op]`: the state after, or the sink (the number
+    /// of states) where [`DEAD`] operations go.
+    to: Vec<u16>,
     /// Whether a state ends a tour: nothing odd, one component (or done).
     accepts: Vec<bool>,
 }
 
 const DEAD: u16 = u16::MAX;
+/// A cost no tour reaches; sums of it and a step's cost cannot overflow.
+const INF: u64 = u64::MAX / 4;
 
 impl Machine {
     fn build(rows: usize) -> Machine {
@@ -319,11 +322,16 @@ impl Machine {
                     && (s & DONE != 0 || !live.is_empty())
             })
             .collect();
+        let sink = codes.len() as u16;
+        let to = next
+            .into_iter()
+            .map(|t| if t == DEAD { sink } else { t })
+            .collect();
         Machine {
             codes,
             ops,
             blocks,
-            next,
+            to,
             accepts,
         }
     }
@@ -335,13 +343,9 @@ impl Machine {
         MACHINES[rows].get_or_init(|| Machine::build(rows))
     }
 
-    fn piece(&self, state: u16, block: usize, kind: u8) -> u16 {
-        self.next[state as usize * self.ops + block * 6 + kind as usize]
-    }
-
-    fn edge(&self, state: u16, row: usize, m: u8, depot: bool) -> u16 {
-        let op = self.blocks * 6 + row * 6 + m as usize * 2 + usize::from(depot);
-        self.next[state as usize * self.ops + op]
+    /// The operation of walking the edge on `row` `m` times.
+    fn edge_op(&self, row: usize, m: u8, depot: bool) -> usize {
+        self.blocks * 6 + row * 6 + m as usize * 2 + usize::from(depot)
     }
 }
 
@@ -356,17 +360,6 @@ enum Step {
     },
     /// The cross-aisle edge on row `row` from aisle `aisle` to `aisle + 1`.
     Edge { aisle: u32, row: usize },
-}
-
-/// A state reached by a step of the sweep, and how.
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    /// The state's index in its [`Machine`].
-    state: u16,
-    /// The state before the step.
-    prev: u32,
-    /// The cover (an index into the piece's options) or the edge count chosen.
-    choice: u8,
 }
 
 /// The shortest route from the depot through every slot of `picks` and
@@ -496,81 +489,65 @@ fn solve(layout: &Layout, picks: &[Slot], trace: bool) -> Result<Route> {
 
     let machine = Machine::get(rows);
     let states = machine.codes.len();
-    // The sweep keeps the cheapest cost of every state in dense arrays
-    // (7 states for one block, 25 for two), and logs after each step the
-    // states it reached with where they came from, for the way back.
-    let mut cost = vec![u64::MAX; states];
-    let mut next = vec![u64::MAX; states];
-    let mut from = vec![(0u16, 0u8); states];
+    let ops = machine.ops;
+    // The sweep keeps the cheapest cost of every state in dense arrays (7
+    // states for one block, 25 for two), plus a sink slot where operations
+    // that cannot lead to a tour land, so relaxing needs no test. For the
+    // way back it keeps each step's costs, not a pointer per state: the
+    // predecessor is found again at the end, for one state per step.
+    let mut cost = vec![INF; states + 1];
+    let mut next = vec![INF; states + 1];
     cost[0] = 0;
-    let mut log: Vec<Entry> = Vec::with_capacity(if trace { steps.len() * 8 } else { 0 });
-    let mut starts: Vec<u32> = Vec::with_capacity(if trace { steps.len() + 1 } else { 0 });
+    let mut layers: Vec<u64> = Vec::new();
+    if trace {
+        layers.reserve((steps.len() + 1) * states);
+        layers.extend_from_slice(&cost[..states]);
+    }
     for step in &steps {
-        next.fill(u64::MAX);
-        let mut relax = |t: u16, c: u64, s: usize, choice: u8| {
-            if t != DEAD && c < next[t as usize] {
-                next[t as usize] = c;
-                from[t as usize] = (s as u16, choice);
-            }
-        };
+        next.fill(INF);
         match *step {
             Step::Piece { block, options, .. } => {
                 let options = pieces.options(options);
-                for (s, &c) in cost.iter().enumerate() {
-                    if c == u64::MAX {
+                for (s, &c) in cost[..states].iter().enumerate() {
+                    if c >= INF {
                         continue;
                     }
-                    for (k, o) in options.iter().enumerate() {
-                        relax(
-                            machine.piece(s as u16, block, o.kind),
-                            c + o.cost,
-                            s,
-                            k as u8,
-                        );
+                    let to = &machine.to[s * ops + block * 6..s * ops + block * 6 + 6];
+                    for o in options {
+                        let t = to[o.kind as usize] as usize;
+                        next[t] = next[t].min(c + o.cost);
                     }
                 }
             }
             Step::Edge { aisle, row } => {
                 let depot = row == depot_row && aisle == layout.depot.aisle;
-                for (s, &c) in cost.iter().enumerate() {
-                    if c == u64::MAX {
+                let base = machine.edge_op(row, 0, depot);
+                for (s, &c) in cost[..states].iter().enumerate() {
+                    if c >= INF {
                         continue;
                     }
-                    for m in 0..=2u8 {
-                        relax(
-                            machine.edge(s as u16, row, m, depot),
-                            c + u64::from(m) * pitch,
-                            s,
-                            m,
-                        );
+                    let to = &machine.to[s * ops + base..s * ops + base + 5];
+                    for m in 0..3u64 {
+                        let t = to[2 * m as usize] as usize;
+                        next[t] = next[t].min(c + m * pitch);
                     }
-                }
-            }
-        }
-        if trace {
-            starts.push(log.len() as u32);
-            for (t, &c) in next.iter().enumerate() {
-                if c != u64::MAX {
-                    log.push(Entry {
-                        state: t as u16,
-                        prev: u32::from(from[t].0),
-                        choice: from[t].1,
-                    });
                 }
             }
         }
         std::mem::swap(&mut cost, &mut next);
+        if trace {
+            layers.extend_from_slice(&cost[..states]);
+        }
     }
-    starts.push(log.len() as u32);
     // A finished tour: nothing odd, one component, the depot visited.
-    let mut best: Option<(u64, u16)> = None;
-    for (t, &c) in cost.iter().enumerate() {
-        let mut ok = c != u64::MAX && machine.accepts[t];
+    let mut best: Option<(u64, usize)> = None;
+    for (t, &c) in cost[..states].iter().enumerate() {
+        let mut ok = c < INF && machine.accepts[t];
         if hi == layout.depot.aisle {
             ok &= class(machine.codes[t], depot_row) != NONE;
         }
         if ok && best.is_none_or(|(b, _)| c < b) {
-            best = Some((c, t as u16));
+            best = Some((c, t));
         }
     }
     // Walking every aisle through and back along the cross aisles is always a tour.
@@ -586,17 +563,46 @@ fn solve(layout: &Layout, picks: &[Slot], trace: bool) -> Result<Route> {
             path: Vec::new(),
         });
     }
-    // Back through the steps: the choice made at each, and the state before it.
+    // Back through the steps: at each, the first state and choice (in the
+    // sweep's order) that reaches the state's cost, as the sweep found it.
     let mut choices = vec![0u8; steps.len()];
     for k in (0..steps.len()).rev() {
-        let layer = &log[starts[k] as usize..starts[k + 1] as usize];
-        let Some(e) = layer.iter().find(|e| e.state == state) else {
+        let before = &layers[k * states..(k + 1) * states];
+        let target = layers[(k + 1) * states + state];
+        let mut found = None;
+        'search: for (s, &c) in before.iter().enumerate() {
+            if c >= INF {
+                continue;
+            }
+            match steps[k] {
+                Step::Piece { block, options, .. } => {
+                    for (choice, o) in pieces.options(options).iter().enumerate() {
+                        let t = machine.to[s * ops + block * 6 + o.kind as usize] as usize;
+                        if t == state && c + o.cost == target {
+                            found = Some((s, choice as u8));
+                            break 'search;
+                        }
+                    }
+                }
+                Step::Edge { aisle, row } => {
+                    let depot = row == depot_row && aisle == layout.depot.aisle;
+                    for m in 0..3u8 {
+                        let t = machine.to[s * ops + machine.edge_op(row, m, depot)] as usize;
+                        if t == state && c + u64::from(m) * pitch == target {
+                            found = Some((s, m));
+                            break 'search;
+                        }
+                    }
+                }
+            }
+        }
+        let Some((s, choice)) = found else {
             return Err(crate::OmsError::conflict(
                 "routing lost its way back: a bug",
             ));
         };
-        choices[k] = e.choice;
-        state = e.prev as u16;
+        choices[k] = choice;
+        state = s;
     }
     let walk = Walk::build(layout, lo, width, &steps, &choices, &pieces);
     Ok(walk.route(layout, lo, width, &pieces, distance))
