@@ -13,20 +13,26 @@
 //! - **Otherwise:** a local search. It starts from the best of many
 //!   seeded choices. It then moves one article at a time to its best cover
 //!   under the exact router. It also empties whole aisles: every article
-//!   using an aisle moves to its cover nearest the other aisles visited. It
-//!   stops when no move shortens the route.
+//!   using an aisle moves to its cover nearest the other aisles visited.
+//!   Then it iterates: a few articles go to random covers (seeded) and the
+//!   local search runs again, until [`MAX_SEARCH_ROUTES`] routes were
+//!   computed.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::layout::{Layout, Point, Slot};
-use super::routing::{optimal_route, Route};
+use super::routing::{optimal_distance, optimal_route, Route};
 use crate::error::{OmsError, Result};
+use crate::util::SplitMix64;
 
 /// The most covers considered per article.
 pub const MAX_COVERS: usize = 64;
 /// The most combinations of covers tried one by one for an exact answer.
 pub const MAX_EXACT: u64 = 20_000;
+/// The most routes the iterated search computes after its first local
+/// optimum (counted, not timed, so the answer is deterministic).
+pub const MAX_SEARCH_ROUTES: u64 = 20_000;
 
 /// One article to pick: how many units, and the bins that hold it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -162,8 +168,10 @@ pub fn scattered_route(layout: &Layout, articles: &[Article]) -> Result<Scattere
         }
         slots
     };
+    let routed = std::cell::Cell::new(0u64);
     let cost = |choice: &[usize]| -> Result<u64> {
-        Ok(optimal_route(layout, &slots_of(choice))?.distance)
+        routed.set(routed.get() + 1);
+        optimal_distance(layout, &slots_of(choice))
     };
     let combinations = options
         .iter()
@@ -232,75 +240,115 @@ pub fn scattered_route(layout: &Layout, articles: &[Article]) -> Result<Scattere
                 best = choice;
             }
         }
-        loop {
-            // One article at a time, to its best cover.
-            let mut improved = false;
-            for a in 0..articles.len() {
-                let mut choice = best.clone();
-                for c in 0..options[a].len() {
-                    if c == best[a] {
-                        continue;
-                    }
-                    choice[a] = c;
-                    let cost = cost(&choice)?;
-                    if cost < best_cost {
-                        best_cost = cost;
-                        best[a] = c;
-                        improved = true;
-                    }
-                }
-            }
-            if improved {
-                continue;
-            }
-            // Several at once: every article using an aisle leaves it for
-            // its cover closest to the other aisles visited. One article
-            // alone rarely empties an aisle, so the first kind of move
-            // misses these.
-            let uses = |a: usize, c: usize, x: u32| points[a][c].iter().any(|p| p.aisle == x);
-            let mut visited: Vec<u32> = (0..articles.len())
-                .flat_map(|a| points[a][best[a]].iter().map(|p| p.aisle))
-                .collect();
-            visited.sort_unstable();
-            visited.dedup();
-            for &x in &visited {
-                let others: Vec<u32> = visited.iter().copied().filter(|&v| v != x).collect();
-                let away = |aisle: u32| -> u64 {
-                    others
-                        .iter()
-                        .map(|&v| u64::from(v.abs_diff(aisle)))
-                        .min()
-                        .unwrap_or(u64::from(aisle.abs_diff(layout.depot.aisle)))
-                };
-                let mut choice = best.clone();
-                let mut possible = true;
+        // Local search: the moves below until none shortens the route.
+        let descend = |best: &mut Vec<usize>, best_cost: &mut u64| -> Result<()> {
+            loop {
+                // One article at a time, to its best cover.
+                let mut improved = false;
                 for a in 0..articles.len() {
-                    if !uses(a, best[a], x) {
-                        continue;
-                    }
-                    let alternative = (0..options[a].len())
-                        .filter(|&c| !uses(a, c, x))
-                        .min_by_key(|&c| {
-                            let spread: u64 = points[a][c].iter().map(|p| away(p.aisle)).sum();
-                            (spread, c)
-                        });
-                    match alternative {
-                        Some(c) => choice[a] = c,
-                        None => possible = false,
+                    let mut choice = best.clone();
+                    for c in 0..options[a].len() {
+                        if c == best[a] {
+                            continue;
+                        }
+                        choice[a] = c;
+                        let cost = cost(&choice)?;
+                        if cost < *best_cost {
+                            *best_cost = cost;
+                            best[a] = c;
+                            improved = true;
+                        }
                     }
                 }
-                if possible && choice != best {
-                    let cost = cost(&choice)?;
-                    if cost < best_cost {
-                        best_cost = cost;
-                        best = choice;
-                        improved = true;
-                        break;
+                if improved {
+                    continue;
+                }
+                // Several at once: every article using an aisle leaves it for
+                // its cover closest to the other aisles visited. One article
+                // alone rarely empties an aisle, so the first kind of move
+                // misses these.
+                let uses = |a: usize, c: usize, x: u32| points[a][c].iter().any(|p| p.aisle == x);
+                let mut visited: Vec<u32> = (0..articles.len())
+                    .flat_map(|a| points[a][best[a]].iter().map(|p| p.aisle))
+                    .collect();
+                visited.sort_unstable();
+                visited.dedup();
+                for &x in &visited {
+                    let others: Vec<u32> = visited.iter().copied().filter(|&v| v != x).collect();
+                    let away = |aisle: u32| -> u64 {
+                        others
+                            .iter()
+                            .map(|&v| u64::from(v.abs_diff(aisle)))
+                            .min()
+                            .unwrap_or(u64::from(aisle.abs_diff(layout.depot.aisle)))
+                    };
+                    let mut choice = best.clone();
+                    let mut possible = true;
+                    for a in 0..articles.len() {
+                        if !uses(a, best[a], x) {
+                            continue;
+                        }
+                        let alternative = (0..options[a].len())
+                            .filter(|&c| !uses(a, c, x))
+                            .min_by_key(|&c| {
+                                let spread: u64 = points[a][c].iter().map(|p| away(p.aisle)).sum();
+                                (spread, c)
+                            });
+                        match alternative {
+                            Some(c) => choice[a] = c,
+                            None => possible = false,
+                        }
                     }
+                    if possible && choice != *best {
+                        let cost = cost(&choice)?;
+                        if cost < *best_cost {
+                            *best_cost = cost;
+                            *best = choice;
+                            improved = true;
+                            break;
+                        }
+                    }
+                }
+                if !improved {
+                    break;
                 }
             }
-            if !improved {
-                break;
+            Ok(())
+        };
+        descend(&mut best, &mut best_cost)?;
+        // Iterated: a few articles to random covers, then the local
+        // search again; a result as short as the current one is kept
+        // (plateaus hide better routes), and the walk returns to the best
+        // after a long stall. Seeded and counted, so it is deterministic.
+        let mut rng = SplitMix64::new(0);
+        let budget = routed.get().saturating_add(MAX_SEARCH_ROUTES);
+        let (mut current, mut current_cost) = (best.clone(), best_cost);
+        let mut stalled = 0u32;
+        let movable: Vec<usize> = (0..articles.len())
+            .filter(|&a| options[a].len() > 1)
+            .collect();
+        while !movable.is_empty() && routed.get() < budget {
+            let mut trial = current.clone();
+            for _ in 0..2 + rng.below(3) {
+                let a = movable[rng.below(movable.len() as u64) as usize];
+                trial[a] = rng.below(options[a].len() as u64) as usize;
+            }
+            let mut trial_cost = cost(&trial)?;
+            descend(&mut trial, &mut trial_cost)?;
+            if trial_cost < best_cost {
+                best_cost = trial_cost;
+                best.clone_from(&trial);
+                stalled = 0;
+            } else {
+                stalled += 1;
+            }
+            if trial_cost <= current_cost {
+                current = trial;
+                current_cost = trial_cost;
+            }
+            if stalled % 50 == 49 {
+                current.clone_from(&best);
+                current_cost = best_cost;
             }
         }
     }
