@@ -122,24 +122,7 @@ fn permutations(n: usize, f: &mut impl FnMut(&[usize])) {
 }
 
 fn floor() -> impl Strategy<Value = (Layout, Vec<Slot>)> {
-    (
-        1u32..6,
-        prop::collection::vec(1u32..5, 1..=4),
-        (0u32..6, 0u32..5),
-        1u64..5,
-    )
-        .prop_flat_map(|(aisles, blocks, depot, pitch)| {
-            let l = layout(aisles, &blocks, depot, pitch);
-            let slot = (0..blocks.len() as u32).prop_flat_map(move |b| {
-                let bays = blocks[b as usize];
-                (Just(b), 0..aisles, 0..bays).prop_map(|(block, aisle, bay)| Slot {
-                    block,
-                    aisle,
-                    bay,
-                })
-            });
-            (Just(l), prop::collection::vec(slot, 0..7))
-        })
+    floor_of(1..=4)
 }
 
 proptest! {

@@ -28,6 +28,9 @@ pub(super) struct Floors {
     pub(super) bin_of: BTreeMap<(LocationId, Sku), BinId>,
     pub(super) waves: BTreeMap<WaveId, Wave>,
     pub(super) tasks: BTreeMap<TaskId, PickTask>,
+    /// The open tasks (derived from `tasks`): completed ones pile up, and
+    /// stock checks only need these.
+    pub(super) open: BTreeSet<TaskId>,
 }
 
 impl Floors {
@@ -48,12 +51,24 @@ impl Floors {
         self.bins.insert(key, bin);
     }
 
+    /// Adds a task, indexing it if open.
+    pub(super) fn put_task(&mut self, task: PickTask) {
+        if task.status == TaskStatus::Open {
+            self.open.insert(task.task_id.clone());
+        }
+        self.tasks.insert(task.task_id.clone(), task);
+    }
+
+    /// The open tasks.
+    fn open_tasks(&self) -> impl Iterator<Item = &PickTask> {
+        self.open.iter().filter_map(|id| self.tasks.get(id))
+    }
+
     /// Units of `sku` on open tasks at `location` not reported short: the
     /// reservations a stock drop must leave alone.
     pub(super) fn on_open_tasks(&self, location: &LocationId, sku: &Sku) -> u64 {
-        self.tasks
-            .values()
-            .filter(|t| t.status == TaskStatus::Open && &t.location_id == location)
+        self.open_tasks()
+            .filter(|t| &t.location_id == location)
             .flat_map(|t| t.stops.iter())
             .filter(|s| &s.sku == sku)
             .fold(0u64, |n, s| n.saturating_add(s.quantity - s.short))
@@ -124,16 +139,7 @@ impl Engine {
             check_id("zone", z)?;
         }
         if let Some(sku) = &c.sku {
-            let entry = self
-                .products
-                .get(sku)
-                .ok_or_else(|| OmsError::not_found("product", sku))?;
-            if entry.product.is_kit() {
-                return Err(OmsError::validation(
-                    "sku",
-                    format!("{sku} is a kit: its components have bins"),
-                ));
-            }
+            self.non_kit(sku, "sku", "its components have bins")?;
         }
         let bin = Bin {
             location_id: c.location_id,
@@ -661,7 +667,7 @@ impl Engine {
                     },
                 );
                 for t in tasks {
-                    self.floors.tasks.insert(t.task_id.clone(), t.clone());
+                    self.floors.put_task(t.clone());
                 }
             }
             EventKind::PickConfirmed {
@@ -728,6 +734,7 @@ impl Engine {
                 }
                 task.status = TaskStatus::Completed;
                 let location_id = task.location_id.clone();
+                self.floors.open.remove(task_id);
                 for p in picked {
                     if let Some(line) = self.line_mut(&p.order_id, &p.line_id) {
                         line.picking.remove(&location_id, p.quantity);
@@ -868,8 +875,9 @@ impl Engine {
     /// wave release, then number) nothing has been picked on yet.
     pub fn next_pick_task(&self, location_id: &str) -> Option<&PickTask> {
         let mut open: Vec<&PickTask> = self
-            .pick_tasks(Some(location_id), Some(TaskStatus::Open))
-            .into_iter()
+            .floors
+            .open_tasks()
+            .filter(|t| t.location_id.as_str() == location_id)
             .filter(|t| t.stops.iter().all(|s| s.picked == 0 && s.short == 0))
             .collect();
         let order = |t: &PickTask| {

@@ -385,6 +385,12 @@ impl Engine {
     /// A SKU that can be bought: a defined product that is not a kit.
     fn purchasable(&self, sku: &Sku, field: &str) -> Result<()> {
         check_sku(field, sku.as_str())?;
+        self.non_kit(sku, field, "buy its components")
+    }
+
+    /// `sku` is a defined product and not a kit (`instead` says what to do
+    /// with a kit: its components are what is bought, stored or picked).
+    pub(super) fn non_kit(&self, sku: &Sku, field: &str, instead: &str) -> Result<()> {
         let entry = self
             .products
             .get(sku)
@@ -392,7 +398,7 @@ impl Engine {
         if entry.product.is_kit() {
             return Err(OmsError::validation(
                 field,
-                format!("{sku} is a kit; buy its components"),
+                format!("{sku} is a kit; {instead}"),
             ));
         }
         Ok(())

@@ -215,7 +215,7 @@ impl Engine {
             e.floors.waves.insert(w.wave_id.clone(), w);
         }
         for t in s.pick_tasks {
-            e.floors.tasks.insert(t.task_id.clone(), t);
+            e.floors.put_task(t);
         }
         e.purchasing.reindex();
         e.refresh_rates();
@@ -229,6 +229,9 @@ impl Engine {
     fn check_picking(&self) -> std::result::Result<(), String> {
         let mut on_tasks: BTreeMap<(OrderId, LineId, LocationId), u64> = BTreeMap::new();
         for t in self.floors.tasks.values() {
+            if (t.status == TaskStatus::Open) != self.floors.open.contains(&t.task_id) {
+                return Err(format!("task {}: the open index disagrees", t.task_id));
+            }
             if t.status != TaskStatus::Open {
                 continue;
             }
