@@ -81,8 +81,13 @@ pub struct ScatteredRoute {
 /// at least `quantity` units, smallest and nearest first, at most
 /// [`MAX_COVERS`]; and whether some were cut. A bin that holds enough is
 /// a cover alone; larger covers are drawn from the 12 nearest bins that
-/// do not.
-fn covers(a: &Article, near: impl Fn(&Slot) -> u64) -> (Vec<Vec<usize>>, bool) {
+/// do not, and each short bin adds the compact cover of itself and its
+/// nearest bins (`between` measures that).
+fn covers(
+    a: &Article,
+    near: impl Fn(&Slot) -> u64,
+    between: impl Fn(&Slot, &Slot) -> u64,
+) -> (Vec<Vec<usize>>, bool) {
     let mut found: Vec<(usize, u64, Vec<usize>)> = Vec::new();
     let mut short: Vec<(u64, usize)> = Vec::new();
     for (i, s) in a.stock.iter().enumerate() {
@@ -113,7 +118,53 @@ fn covers(a: &Article, near: impl Fn(&Slot) -> u64) -> (Vec<Vec<usize>>, bool) {
     found.sort();
     cut |= found.len() > MAX_COVERS;
     found.truncate(MAX_COVERS);
-    (found.into_iter().map(|f| f.2).collect(), cut)
+    let mut out: Vec<Vec<usize>> = found
+        .into_iter()
+        .map(|mut f| {
+            f.2.sort_unstable();
+            f.2
+        })
+        .collect();
+    // Compact covers anywhere on the floor: each short bin with the bins
+    // nearest to it, so an article can be taken where the route already
+    // goes, not only near the depot.
+    let all_short: Vec<usize> = (0..a.stock.len())
+        .filter(|&i| a.stock[i].units > 0 && a.stock[i].units < a.quantity)
+        .collect();
+    for &i in &all_short {
+        let mut others: Vec<(u64, usize)> = all_short
+            .iter()
+            .filter(|&&j| j != i)
+            .map(|&j| (between(&a.stock[i].slot, &a.stock[j].slot), j))
+            .collect();
+        others.sort_unstable();
+        let mut bins = vec![i];
+        let mut units = a.stock[i].units;
+        for (_, j) in others {
+            if units >= a.quantity {
+                break;
+            }
+            bins.push(j);
+            units += a.stock[j].units;
+        }
+        if units < a.quantity {
+            continue;
+        }
+        // Minimal: drop bins (farthest first) that are not needed.
+        let mut k = bins.len();
+        while k > 1 {
+            k -= 1;
+            if units - a.stock[bins[k]].units >= a.quantity {
+                units -= a.stock[bins[k]].units;
+                bins.remove(k);
+            }
+        }
+        bins.sort_unstable();
+        if !out.contains(&bins) {
+            out.push(bins);
+        }
+    }
+    (out, cut)
 }
 
 /// The shortest route that picks every article, choosing its bins.
@@ -157,7 +208,7 @@ pub fn scattered_route(layout: &Layout, articles: &[Article]) -> Result<Scattere
     let mut options = Vec::with_capacity(articles.len());
     let mut cut = false;
     for a in articles {
-        let (c, was_cut) = covers(a, near);
+        let (c, was_cut) = covers(a, near, |x, y| layout.distance(x, y));
         cut |= was_cut;
         options.push(c);
     }
