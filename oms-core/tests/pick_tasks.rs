@@ -259,6 +259,9 @@ fn batch_cluster_and_zone_waves_cover_every_unit_once() {
             }
         }
         for t in tasks {
+            // The picker is handed the tasks in the wave's order.
+            let next = s.engine.next_pick_task("W1").map(|n| n.task_id.clone());
+            assert_eq!(next.as_ref(), Some(&t.task_id), "{method}");
             pick_all(&mut s, t.task_id.as_str());
             s.ok(json!({"type":"complete_task","task_id":t.task_id.as_str()}));
         }

@@ -121,6 +121,16 @@ fn permutations(n: usize, f: &mut impl FnMut(&[usize])) {
     go(0, &mut (0..n).collect(), f);
 }
 
+/// The shortest tour over every order of the picks (0 without picks).
+fn best_order(l: &Layout, picks: &[Slot]) -> u64 {
+    if picks.is_empty() {
+        return 0;
+    }
+    let mut best = u64::MAX;
+    permutations(picks.len(), &mut |p| best = best.min(tour(l, picks, p)));
+    best
+}
+
 fn floor() -> impl Strategy<Value = (Layout, Vec<Slot>)> {
     floor_of(1..=4)
 }
@@ -136,11 +146,7 @@ proptest! {
         seen.sort_unstable();
         prop_assert_eq!(seen, (0..picks.len()).collect::<Vec<_>>());
         // Brute force over the orders of the picks.
-        let mut best = u64::MAX;
-        permutations(picks.len(), &mut |p| best = best.min(tour(&l, &picks, p)));
-        if picks.is_empty() {
-            best = 0;
-        }
+        let best = best_order(&l, &picks);
         prop_assert_eq!(route.distance, best);
         // The order given walks exactly that far.
         prop_assert_eq!(tour(&l, &picks, &route.order), route.distance);
@@ -182,11 +188,7 @@ proptest! {
         let mut seen = route.order.clone();
         seen.sort_unstable();
         prop_assert_eq!(seen, (0..picks.len()).collect::<Vec<_>>());
-        let mut best = u64::MAX;
-        permutations(picks.len(), &mut |p| best = best.min(tour(&l, &picks, p)));
-        if picks.is_empty() {
-            best = 0;
-        }
+        let best = best_order(&l, &picks);
         prop_assert!(route.distance >= best);
         prop_assert_eq!(tour(&l, &picks, &route.order), route.distance);
         prop_assert_eq!(walked(&l, &route.path), Ok(route.distance));
@@ -211,8 +213,7 @@ fn the_local_search_is_near_the_optimum_on_five_to_eight_picks() {
             continue;
         }
         let route = improved_route(&l, &picks).unwrap();
-        let mut best = u64::MAX;
-        permutations(picks.len(), &mut |p| best = best.min(tour(&l, &picks, p)));
+        let best = best_order(&l, &picks);
         gap += (route.distance - best) as f64 / best.max(1) as f64;
         optimal += usize::from(route.distance == best);
         n += 1;

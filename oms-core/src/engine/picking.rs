@@ -443,21 +443,14 @@ impl Engine {
             ));
         }
         let missing = remaining - c.quantity_found;
+        // The line units lost with this shortfall: the task's count after
+        // it, less the count before (a short pick is rare; the copy is cheap).
         let before = task.lost(&stop.order_id, &stop.line_id);
-        let mut after_stop = stop.clone();
-        after_stop.short += missing;
-        let after = task
-            .stops
-            .iter()
-            .enumerate()
-            .filter(|(k, s)| {
-                *k as u32 != c.stop && s.order_id == stop.order_id && s.line_id == stop.line_id
-            })
-            .map(|(_, s)| s.lost_line_units())
-            .chain([after_stop.lost_line_units()])
-            .max()
-            .unwrap_or(0);
-        let released = after.saturating_sub(before);
+        let mut after = task.clone();
+        after.stops[c.stop as usize].short += missing;
+        let released = after
+            .lost(&stop.order_id, &stop.line_id)
+            .saturating_sub(before);
         let location_id = task.location_id.clone();
         let order_id = self.own_order_id(&stop.order_id);
         let (line_id, sku) = (stop.line_id.clone(), stop.sku.clone());
@@ -880,16 +873,11 @@ impl Engine {
             .filter(|t| t.location_id.as_str() == location_id)
             .filter(|t| t.stops.iter().all(|s| s.picked == 0 && s.short == 0))
             .collect();
+        // By wave release, then the task's place in its wave.
         let order = |t: &PickTask| {
-            let released = self.floors.waves.get(&t.wave_id).map(|w| w.released_at);
-            let n: u64 = t
-                .task_id
-                .as_str()
-                .rsplit('-')
-                .next()
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0);
-            (released, t.wave_id.clone(), n)
+            let wave = self.floors.waves.get(&t.wave_id);
+            let place = wave.and_then(|w| w.task_ids.iter().position(|id| id == &t.task_id));
+            (wave.map(|w| w.released_at), t.wave_id.clone(), place)
         };
         open.sort_by_key(|t| order(t));
         open.into_iter().next()
@@ -1006,10 +994,10 @@ fn batched(
     let input: Vec<BatchOrder> = members
         .iter()
         .map(|&o| {
+            // Zone picking loads each zone's share of an order.
+            let all: u64 = orders[o].wants.iter().map(|w| w.stop.quantity).sum();
+            let here: u64 = wants[o].iter().map(|w| w.stop.quantity).sum();
             let share = |total: u64| {
-                // Zone picking loads each zone's share of an order.
-                let all: u64 = orders[o].wants.iter().map(|w| w.stop.quantity).sum();
-                let here: u64 = wants[o].iter().map(|w| w.stop.quantity).sum();
                 if all == 0 {
                     0
                 } else {
