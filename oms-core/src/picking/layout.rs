@@ -123,7 +123,11 @@ impl Layout {
 
     /// Checks that the layout is usable: at least one aisle and block, at
     /// most [`MAX_AISLES`] and [`MAX_BLOCKS`], every block with a bay, the
-    /// depot on the floor, distances that cannot overflow.
+    /// depot on the floor, distances that cannot overflow: every aisle and
+    /// cross aisle walked end to end, `aisles × (total aisle length + cross
+    /// aisles × aisle pitch)`, stays under 2^44 distance units (in
+    /// millimetres, 17 million km), so any route length fits the router's
+    /// arithmetic.
     pub fn check(&self) -> Result<()> {
         if self.aisles == 0 || self.aisles > MAX_AISLES {
             return Err(OmsError::validation(
@@ -159,6 +163,14 @@ impl Layout {
                     "distances too large",
                 ));
             }
+        }
+        let length: u128 = self.blocks.iter().map(|b| u128::from(b.length())).sum();
+        let across = u128::from(self.cross_aisles()) * u128::from(self.aisle_pitch);
+        if u128::from(self.aisles) * (length + across) >= 1 << 44 {
+            return Err(OmsError::validation(
+                "layout",
+                "the floor is too large: aisles × (total aisle length + cross aisles × aisle pitch) must stay under 2^44",
+            ));
         }
         if self.depot.aisle >= self.aisles || self.depot.cross_aisle > self.blocks.len() as u32 {
             return Err(OmsError::validation(

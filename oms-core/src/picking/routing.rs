@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 use crate::util::FxMap;
 
-use super::layout::{Layout, Point, Slot, MAX_EXACT_BLOCKS};
+use super::layout::{Layout, Slot, MAX_EXACT_BLOCKS};
 
 /// A route: the picks in walking order, its length and its path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -54,7 +54,9 @@ pub struct Waypoint {
     pub y: u64,
 }
 
-/// How a tour covers one aisle of one block.
+/// How a tour covers one aisle of one block: its kind (a row of
+/// [`EFFECTS`]) and, for a gap, after which pick (by position) the unwalked
+/// gap lies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Cover {
     /// Not entered.
@@ -72,85 +74,60 @@ enum Cover {
     Gap(usize),
 }
 
-/// A cover of an aisle piece and what it costs; what it does to the
-/// piece's ends is its kind's row of [`EFFECTS`].
-#[derive(Debug, Clone, Copy)]
-struct Option_ {
-    cover: Cover,
-    /// Its row in [`EFFECTS`].
-    kind: u8,
-    cost: u64,
-}
+/// The kinds of cover, in the order of [`EFFECTS`].
+const KINDS: usize = 6;
 
-/// Adds to `out` the covers worth considering for an aisle piece of
-/// length `len` with picks at the sorted positions `ys` (from its front end).
-fn covers(len: u64, ys: &[u64], out: &mut Vec<Option_>) {
-    out.extend([
-        Option_ {
-            cover: Cover::Pass,
-            kind: 1,
-            cost: len,
-        },
-        Option_ {
-            cover: Cover::Twice,
-            kind: 2,
-            cost: 2 * len,
-        },
-    ]);
-    // An aisle without picks may still be walked through, to change cross aisles.
+/// What each kind of cover costs on an aisle piece of length `len` with
+/// picks at the sorted distinct positions `ys` (from its front end), `None`
+/// where the kind does not apply; and after which pick the largest gap lies.
+fn cover_costs(len: u64, ys: &[u64]) -> ([Option<u64>; KINDS], usize) {
     let (Some(&first), Some(&last)) = (ys.first(), ys.last()) else {
-        out.push(Option_ {
-            cover: Cover::Skip,
-            kind: 0,
-            cost: 0,
-        });
-        return;
+        // An aisle without picks may still be walked through, to change cross aisles.
+        return ([Some(0), Some(len), Some(2 * len), None, None, None], 0);
     };
-    out.extend([
-        Option_ {
-            cover: Cover::Front,
-            kind: 3,
-            cost: 2 * last,
-        },
-        Option_ {
-            cover: Cover::Back,
-            kind: 4,
-            cost: 2 * (len - first),
-        },
-    ]);
     // The largest gap between neighbouring picks stays unwalked.
-    if let Some((k, gap)) = ys
+    let gap = ys
         .windows(2)
         .enumerate()
         .map(|(k, w)| (k, w[1] - w[0]))
-        .max_by_key(|&(k, g)| (g, std::cmp::Reverse(k)))
-    {
-        out.push(Option_ {
-            cover: Cover::Gap(k),
-            kind: 5,
-            cost: 2 * (len - gap),
-        });
+        .max_by_key(|&(k, g)| (g, std::cmp::Reverse(k)));
+    let costs = [
+        None,
+        Some(len),
+        Some(2 * len),
+        Some(2 * last),
+        Some(2 * (len - first)),
+        gap.map(|(_, g)| 2 * (len - g)),
+    ];
+    (costs, gap.map_or(0, |(k, _)| k))
+}
+
+/// The cover of kind `kind`, its gap after pick `gap`.
+fn cover(kind: u8, gap: usize) -> Cover {
+    match kind {
+        0 => Cover::Skip,
+        1 => Cover::Pass,
+        2 => Cover::Twice,
+        3 => Cover::Front,
+        4 => Cover::Back,
+        _ => Cover::Gap(gap),
     }
 }
 
 /// The aisle pieces of the sweep, (aisle − lo) × blocks + block: their
-/// pick positions and covers, in flat tables.
+/// pick positions and what each kind of cover costs, in flat tables.
 struct Pieces {
     /// Distinct pick positions, piece after piece.
     ys: Vec<u64>,
     y_start: Vec<u32>,
-    options: Vec<Option_>,
-    option_start: Vec<u32>,
+    /// Per piece: each kind's cost, shifted into a [`Word`].
+    costs: Vec<[Word; 8]>,
+    /// Per piece: the pick (by position) after which its largest gap lies.
+    gaps: Vec<usize>,
     /// The picks at position `ys[f]` are `picks[pick_start[f]..pick_start[f + 1]]`.
     pick_start: Vec<u32>,
     /// Pick indices grouped by position.
     picks: Vec<usize>,
-}
-
-impl Pieces {
-    fn options(&self, k: usize) -> &[Option_] {
-        &self.options[self.option_start[k] as usize..self.option_start[k + 1] as usize]
-    }
 }
 
 /// A frontier state, packed: per cross aisle (row) 2 bits of degree class
@@ -252,42 +229,120 @@ const EFFECTS: [(u8, u8, bool); 6] = [
     (2, 2, false), // gap
 ];
 
-/// Every frontier state reachable with `rows` cross aisles, and where
-/// each operation takes it: the sweep then only looks up numbers. Built
-/// once per number of cross aisles.
+/// A cost in the sweep, with the step's entry that gave it: the distance
+/// in the high bits, the [`Pull`] entry in the low 16. So taking the
+/// minimum keeps the predecessor too, with no branch, and the way back
+/// needs one lookup per step.
+type Word = u64;
+const ENTRY_BITS: u32 = 16;
+const DISTANCE: Word = !((1 << ENTRY_BITS) - 1);
+/// A cost no tour reaches. [`Layout::check`] keeps every tour under
+/// 2^45, so a distance shifted into a word stays below it, and the sum of
+/// two words cannot overflow.
+const UNREACHABLE: Word = 1 << 62;
+
+/// One step's transitions in pull form: for each state after the step,
+/// the entries (a state before and an operation) that reach it.
+struct Pull {
+    /// Entries reaching state `t` are `start[t]..start[t + 1]`.
+    start: Vec<u32>,
+    /// The state before in the low 16 bits, the operation above: for a
+    /// piece, the kind of cover; for a cross-aisle layer, how often each
+    /// row's edge is walked, in base 3 (row 0 the lowest digit).
+    entries: Vec<u32>,
+}
+
+impl Pull {
+    /// Groups `(from, op, to)` transitions by the state after.
+    fn new(states: usize, mut moves: Vec<(u16, u8, u16)>) -> Pull {
+        moves.sort_by_key(|&(s, op, t)| (t, s, op));
+        assert!(
+            moves.len() < 1 << ENTRY_BITS,
+            "a routing step has too many transitions"
+        );
+        let mut start = vec![0u32; states + 1];
+        for &(_, _, t) in &moves {
+            start[t as usize + 1] += 1;
+        }
+        for t in 0..states {
+            start[t + 1] += start[t];
+        }
+        Pull {
+            start,
+            entries: moves
+                .iter()
+                .map(|&(s, op, _)| u32::from(s) | u32::from(op) << 16)
+                .collect(),
+        }
+    }
+
+    /// The state before and the operation of entry `e`.
+    fn entry(&self, e: usize) -> (usize, u8) {
+        let x = self.entries[e];
+        ((x & 0xFFFF) as usize, (x >> 16) as u8)
+    }
+
+    /// One step: each state's cheapest way in, its cost `add[op]` on top.
+    /// The state arrays hold `CAP` slots (a power of two), the costs `OPS`,
+    /// so the indexing needs no checks.
+    #[inline]
+    fn relax<const CAP: usize, const OPS: usize>(
+        &self,
+        add: &[Word; OPS],
+        cost: &[Word; CAP],
+        next: &mut [Word; CAP],
+        states: usize,
+    ) {
+        for (t, out) in next.iter_mut().enumerate().take(states) {
+            let (a, b) = (self.start[t] as usize, self.start[t + 1] as usize);
+            let mut best = UNREACHABLE;
+            for (e, &x) in self.entries[a..b].iter().enumerate() {
+                let from = cost[x as usize & (CAP - 1)] & DISTANCE;
+                let c = from + add[(x >> 16) as usize & (OPS - 1)];
+                best = best.min(c | (a + e) as Word);
+            }
+            *out = best.min(UNREACHABLE);
+        }
+    }
+}
+
+/// Every frontier state reachable with `rows` cross aisles, and each step
+/// of the sweep as a [`Pull`] table: the sweep then only looks up
+/// numbers. Built once per number of cross aisles.
 struct Machine {
     /// State codes by index; index 0 is the empty frontier.
     codes: Vec<State>,
-    /// Operations per state: a piece of block b with cover kind k is
-    /// `b * 6 + k`; an edge on row r walked m times, `blocks * 6 + r * 6 +
-    /// m * 2 + (1 if its left end is the depot)`.
-    ops: usize,
-    blocks: usize,
-    /// `to[state * ops + op]`: the state after, or the sink (the number
-    /// of states) where [`DEAD`] operations go.
-    to: Vec<u16>,
     /// Whether a state ends a tour: nothing odd, one component (or done).
     accepts: Vec<bool>,
+    /// Per block: its aisle piece, by kind of cover.
+    pieces: Vec<Pull>,
+    /// The cross aisles between two neighbouring aisles, all rows at once:
+    /// `[0]` away from the depot, `[1 + r]` where the depot is on row `r`
+    /// at the left end (so its vertex must be in the tour).
+    layers: Vec<Pull>,
 }
-
-const DEAD: u16 = u16::MAX;
-/// A cost no tour reaches; sums of it and a step's cost cannot overflow.
-const INF: u64 = u64::MAX / 4;
 
 impl Machine {
     fn build(rows: usize) -> Machine {
         let blocks = rows - 1;
-        let ops = blocks * 6 + rows * 6;
+        // Operations: a piece of block b with cover kind k is `b * 6 + k`;
+        // an edge on row r walked m times, `blocks * 6 + r * 6 + m * 2 +
+        // (1 if its left end is the depot)`.
+        let ops = blocks * KINDS + rows * 6;
+        let edge_op = |row: usize, m: u8, depot: bool| -> usize {
+            blocks * KINDS + row * 6 + m as usize * 2 + usize::from(depot)
+        };
         let mut codes: Vec<State> = vec![0];
         let mut index: FxMap<State, u16> = FxMap::default();
         index.insert(0, 0);
-        let mut next: Vec<u16> = Vec::new();
+        // `to[state * ops + op]`: the state after, if it can lead to a tour.
+        let mut to: Vec<Option<u16>> = Vec::new();
         let mut i = 0;
         while i < codes.len() {
             let s = codes[i];
             for op in 0..ops {
-                let after = if op < blocks * 6 {
-                    let (b, (lo, hi, joins)) = (op / 6, EFFECTS[op % 6]);
+                let after = if op < blocks * KINDS {
+                    let (b, (lo, hi, joins)) = (op / KINDS, EFFECTS[op % KINDS]);
                     if s & DONE != 0 && (lo > 0 || hi > 0) {
                         None
                     } else {
@@ -299,20 +354,19 @@ impl Machine {
                         Some(t)
                     }
                 } else {
-                    let e = op - blocks * 6;
+                    let e = op - blocks * KINDS;
                     cross(s, e / 6, (e % 6 / 2) as u8, rows, e % 2 == 1)
                 };
-                let to = match after.map(|t| normalize(t, rows)) {
-                    None => DEAD,
-                    Some(t) => *index.entry(t).or_insert_with(|| {
+                to.push(after.map(|t| normalize(t, rows)).map(|t| {
+                    *index.entry(t).or_insert_with(|| {
                         codes.push(t);
                         (codes.len() - 1) as u16
-                    }),
-                };
-                next.push(to);
+                    })
+                }));
             }
             i += 1;
         }
+        let states = codes.len();
         let accepts = codes
             .iter()
             .map(|&s| {
@@ -322,17 +376,52 @@ impl Machine {
                     && (s & DONE != 0 || !live.is_empty())
             })
             .collect();
-        let sink = codes.len() as u16;
-        let to = next
-            .into_iter()
-            .map(|t| if t == DEAD { sink } else { t })
+        let pieces = (0..blocks)
+            .map(|b| {
+                let moves = (0..states)
+                    .flat_map(|s| (0..KINDS).map(move |k| (s, k)))
+                    .filter_map(|(s, k)| {
+                        to[s * ops + b * KINDS + k].map(|t| (s as u16, k as u8, t))
+                    })
+                    .collect();
+                Pull::new(states, moves)
+            })
+            .collect();
+        // A layer walks each row's edge 0, 1 or 2 times; of the ways from
+        // one state to another, the layer keeps the shortest (the first in
+        // base-3 order among equals).
+        let layers = (0..=rows)
+            .map(|variant| {
+                let depot = variant.checked_sub(1);
+                let mut moves = Vec::new();
+                for s in 0..states {
+                    let mut reach: Vec<(u16, u8, u8)> = vec![(s as u16, 0, 0)];
+                    let mut weight = 1u8;
+                    for r in 0..rows {
+                        let mut after: Vec<(u16, u8, u8)> = Vec::new();
+                        for &(x, code, walked) in &reach {
+                            for m in 0..3u8 {
+                                let op = edge_op(r, m, depot == Some(r));
+                                if let Some(t) = to[x as usize * ops + op] {
+                                    after.push((t, code + m * weight, walked + m));
+                                }
+                            }
+                        }
+                        after.sort_by_key(|&(t, code, walked)| (t, walked, code));
+                        after.dedup_by_key(|a| a.0);
+                        reach = after;
+                        weight *= 3;
+                    }
+                    moves.extend(reach.into_iter().map(|(t, code, _)| (s as u16, code, t)));
+                }
+                Pull::new(states, moves)
+            })
             .collect();
         Machine {
             codes,
-            ops,
-            blocks,
-            to,
             accepts,
+            pieces,
+            layers,
         }
     }
 
@@ -342,24 +431,25 @@ impl Machine {
             [const { std::sync::OnceLock::new() }; MAX_EXACT_BLOCKS + 2];
         MACHINES[rows].get_or_init(|| Machine::build(rows))
     }
-
-    /// The operation of walking the edge on `row` `m` times.
-    fn edge_op(&self, row: usize, m: u8, depot: bool) -> usize {
-        self.blocks * 6 + row * 6 + m as usize * 2 + usize::from(depot)
-    }
 }
 
-/// One step of the sweep: an aisle piece or a cross-aisle edge.
+/// How often a layer code walks row `r`'s edge.
+fn walked(code: u8, r: usize) -> u8 {
+    code / 3u8.pow(r as u32) % 3
+}
+
+/// One step of the sweep: an aisle piece, or the cross aisles between two aisles.
 #[derive(Debug, Clone, Copy)]
 enum Step {
-    /// The piece of aisle `aisle` in block `block`, with its covers at `options`.
+    /// The piece of aisle `aisle` in block `block`; `piece` indexes [`Pieces`].
     Piece {
         aisle: u32,
         block: usize,
-        options: usize,
+        piece: usize,
     },
-    /// The cross-aisle edge on row `row` from aisle `aisle` to `aisle + 1`.
-    Edge { aisle: u32, row: usize },
+    /// The cross-aisle edges from aisle `aisle` to `aisle + 1`, every row;
+    /// `variant` indexes [`Machine::layers`].
+    Layer { aisle: u32, variant: usize },
 }
 
 /// The shortest route from the depot through every slot of `picks` and
@@ -410,142 +500,61 @@ fn solve(layout: &Layout, picks: &[Slot], trace: bool) -> Result<Route> {
     }
     let blocks = layout.blocks.len();
     let rows = blocks + 1;
-    debug_assert!(blocks <= MAX_EXACT_BLOCKS);
-    let points: Vec<Point> = picks.iter().map(|p| layout.point(p)).collect();
-    let lo = points
+    let (lo, hi) = picks
         .iter()
-        .map(|p| p.aisle)
-        .min()
-        .unwrap_or(0)
-        .min(layout.depot.aisle);
-    let hi = points
-        .iter()
-        .map(|p| p.aisle)
-        .max()
-        .unwrap_or(0)
-        .max(layout.depot.aisle);
+        .fold((layout.depot.aisle, layout.depot.aisle), |(lo, hi), p| {
+            (lo.min(p.aisle), hi.max(p.aisle))
+        });
     let width = (hi - lo + 1) as usize;
-    // Pick positions per (aisle, block), from the block's front end,
-    // sorted; with each pick's index, so picks sharing a position stay together.
-    let count = width * blocks;
-    let mut keyed: Vec<(usize, u64, usize)> = points
-        .iter()
-        .zip(picks)
-        .enumerate()
-        .map(|(i, (p, s))| {
-            let b = &layout.blocks[s.block as usize];
-            (
-                (p.aisle - lo) as usize * blocks + s.block as usize,
-                b.position(s.bay),
-                i,
-            )
-        })
-        .collect();
-    keyed.sort_unstable();
-    let mut pieces = Pieces {
-        ys: Vec::with_capacity(keyed.len()),
-        y_start: Vec::with_capacity(count + 1),
-        options: Vec::with_capacity(count * 3 + keyed.len() * 3),
-        option_start: Vec::with_capacity(count + 1),
-        pick_start: Vec::with_capacity(keyed.len() + 1),
-        picks: keyed.iter().map(|k| k.2).collect(),
-    };
-    let mut at = 0;
-    for k in 0..count {
-        pieces.y_start.push(pieces.ys.len() as u32);
-        let from = pieces.ys.len();
-        while at < keyed.len() && keyed[at].0 == k {
-            if pieces.ys.len() == from || pieces.ys.last() != Some(&keyed[at].1) {
-                pieces.ys.push(keyed[at].1);
-                pieces.pick_start.push(at as u32);
-            }
-            at += 1;
-        }
-        pieces.option_start.push(pieces.options.len() as u32);
-        let len = layout.blocks[k % blocks].length();
-        covers(len, &pieces.ys[from..], &mut pieces.options);
-    }
-    pieces.y_start.push(pieces.ys.len() as u32);
-    pieces.option_start.push(pieces.options.len() as u32);
-    pieces.pick_start.push(keyed.len() as u32);
+    let pieces = Pieces::new(layout, picks, lo, width);
 
-    let mut steps = Vec::with_capacity(width * (blocks + rows));
+    let mut steps = Vec::with_capacity(width * (blocks + 1));
+    let depot_variant = 1 + layout.depot.cross_aisle as usize;
     for a in lo..=hi {
         for b in 0..blocks {
             steps.push(Step::Piece {
                 aisle: a,
                 block: b,
-                options: (a - lo) as usize * blocks + b,
+                piece: (a - lo) as usize * blocks + b,
             });
         }
         if a < hi {
-            for r in 0..rows {
-                steps.push(Step::Edge { aisle: a, row: r });
-            }
+            let variant = if a == layout.depot.aisle {
+                depot_variant
+            } else {
+                0
+            };
+            steps.push(Step::Layer { aisle: a, variant });
         }
     }
-    let depot_row = layout.depot.cross_aisle as usize;
-    let pitch = layout.aisle_pitch;
 
     let machine = Machine::get(rows);
     let states = machine.codes.len();
-    let ops = machine.ops;
-    // The sweep keeps the cheapest cost of every state in dense arrays (7
-    // states for one block, 25 for two), plus a sink slot where operations
-    // that cannot lead to a tour land, so relaxing needs no test. For the
-    // way back it keeps each step's costs, not a pointer per state: the
-    // predecessor is found again at the end, for one state per step.
-    let mut cost = vec![INF; states + 1];
-    let mut next = vec![INF; states + 1];
-    cost[0] = 0;
-    let mut layers: Vec<u64> = Vec::new();
-    if trace {
-        layers.reserve((steps.len() + 1) * states);
-        layers.extend_from_slice(&cost[..states]);
+    // What a layer costs by how often it walks each row's edge.
+    let mut layer_costs = [UNREACHABLE; 256];
+    for (code, c) in layer_costs
+        .iter_mut()
+        .enumerate()
+        .take(3usize.pow(rows as u32))
+    {
+        let walks: u64 = (0..rows).map(|r| u64::from(walked(code as u8, r))).sum();
+        *c = (walks * layout.aisle_pitch) << ENTRY_BITS;
     }
-    for step in &steps {
-        next.fill(INF);
-        match *step {
-            Step::Piece { block, options, .. } => {
-                let options = pieces.options(options);
-                for (s, &c) in cost[..states].iter().enumerate() {
-                    if c >= INF {
-                        continue;
-                    }
-                    let to = &machine.to[s * ops + block * 6..s * ops + block * 6 + 6];
-                    for o in options {
-                        let t = to[o.kind as usize] as usize;
-                        next[t] = next[t].min(c + o.cost);
-                    }
-                }
-            }
-            Step::Edge { aisle, row } => {
-                let depot = row == depot_row && aisle == layout.depot.aisle;
-                let base = machine.edge_op(row, 0, depot);
-                for (s, &c) in cost[..states].iter().enumerate() {
-                    if c >= INF {
-                        continue;
-                    }
-                    let to = &machine.to[s * ops + base..s * ops + base + 5];
-                    for m in 0..3u64 {
-                        let t = to[2 * m as usize] as usize;
-                        next[t] = next[t].min(c + m * pitch);
-                    }
-                }
-            }
-        }
-        std::mem::swap(&mut cost, &mut next);
-        if trace {
-            layers.extend_from_slice(&cost[..states]);
-        }
-    }
+    let (cost, entries) = match states {
+        0..=8 => sweep::<8>(machine, &steps, &pieces, &layer_costs, trace),
+        9..=32 => sweep::<32>(machine, &steps, &pieces, &layer_costs, trace),
+        33..=128 => sweep::<128>(machine, &steps, &pieces, &layer_costs, trace),
+        129..=1024 => sweep::<1024>(machine, &steps, &pieces, &layer_costs, trace),
+        _ => sweep::<4096>(machine, &steps, &pieces, &layer_costs, trace),
+    };
     // A finished tour: nothing odd, one component, the depot visited.
     let mut best: Option<(u64, usize)> = None;
-    for (t, &c) in cost[..states].iter().enumerate() {
-        let mut ok = c < INF && machine.accepts[t];
+    for (t, &c) in cost.iter().enumerate() {
+        let mut ok = c < UNREACHABLE && machine.accepts[t];
         if hi == layout.depot.aisle {
-            ok &= class(machine.codes[t], depot_row) != NONE;
+            ok &= class(machine.codes[t], layout.depot.cross_aisle as usize) != NONE;
         }
+        let c = c >> ENTRY_BITS;
         if ok && best.is_none_or(|(b, _)| c < b) {
             best = Some((c, t));
         }
@@ -563,49 +572,111 @@ fn solve(layout: &Layout, picks: &[Slot], trace: bool) -> Result<Route> {
             path: Vec::new(),
         });
     }
-    // Back through the steps: at each, the first state and choice (in the
-    // sweep's order) that reaches the state's cost, as the sweep found it.
+    // Back through the steps: each state's entry names the state before
+    // and the operation.
     let mut choices = vec![0u8; steps.len()];
-    for k in (0..steps.len()).rev() {
-        let before = &layers[k * states..(k + 1) * states];
-        let target = layers[(k + 1) * states + state];
-        let mut found = None;
-        'search: for (s, &c) in before.iter().enumerate() {
-            if c >= INF {
-                continue;
-            }
-            match steps[k] {
-                Step::Piece { block, options, .. } => {
-                    for (choice, o) in pieces.options(options).iter().enumerate() {
-                        let t = machine.to[s * ops + block * 6 + o.kind as usize] as usize;
-                        if t == state && c + o.cost == target {
-                            found = Some((s, choice as u8));
-                            break 'search;
-                        }
-                    }
-                }
-                Step::Edge { aisle, row } => {
-                    let depot = row == depot_row && aisle == layout.depot.aisle;
-                    for m in 0..3u8 {
-                        let t = machine.to[s * ops + machine.edge_op(row, m, depot)] as usize;
-                        if t == state && c + u64::from(m) * pitch == target {
-                            found = Some((s, m));
-                            break 'search;
-                        }
-                    }
-                }
-            }
-        }
-        let Some((s, choice)) = found else {
-            return Err(crate::OmsError::conflict(
-                "routing lost its way back: a bug",
-            ));
+    for (k, step) in steps.iter().enumerate().rev() {
+        let pull = match *step {
+            Step::Piece { block, .. } => &machine.pieces[block],
+            Step::Layer { variant, .. } => &machine.layers[variant],
         };
-        choices[k] = choice;
-        state = s;
+        let (from, op) = pull.entry(entries[k * states + state] as usize);
+        choices[k] = op;
+        state = from;
     }
     let walk = Walk::build(layout, lo, width, &steps, &choices, &pieces);
     Ok(walk.route(layout, lo, width, &pieces, distance))
+}
+
+/// The sweep itself, over state arrays of `CAP` slots: the costs of the
+/// states after the last step, and with `trace`, every step's entries.
+fn sweep<const CAP: usize>(
+    machine: &Machine,
+    steps: &[Step],
+    pieces: &Pieces,
+    layer_costs: &[Word; 256],
+    trace: bool,
+) -> (Vec<Word>, Vec<u16>) {
+    let states = machine.codes.len();
+    // The cheapest cost of every state, in dense arrays (7 states for one
+    // block, 25 for two). For the way back the sweep keeps each step's
+    // entries, which the costs carry in their low bits.
+    let (mut a, mut b) = ([UNREACHABLE; CAP], [UNREACHABLE; CAP]);
+    a[0] = 0;
+    let (mut cost, mut next) = (&mut a, &mut b);
+    let mut entries: Vec<u16> = Vec::with_capacity(if trace { steps.len() * states } else { 0 });
+    for step in steps {
+        match *step {
+            Step::Piece { block, piece, .. } => {
+                machine.pieces[block].relax(&pieces.costs[piece], cost, next, states)
+            }
+            Step::Layer { variant, .. } => {
+                machine.layers[variant].relax(layer_costs, cost, next, states)
+            }
+        }
+        std::mem::swap(&mut cost, &mut next);
+        if trace {
+            entries.extend(cost[..states].iter().map(|&c| c as u16));
+        }
+    }
+    (cost[..states].to_vec(), entries)
+}
+
+impl Pieces {
+    /// The pieces of aisles `lo..lo + width`, every block, with `picks` on them.
+    fn new(layout: &Layout, picks: &[Slot], lo: u32, width: usize) -> Pieces {
+        let blocks = layout.blocks.len();
+        let count = width * blocks;
+        // Picks by piece (a counting sort), then by position within it, so
+        // picks sharing a position stay together, in the order given.
+        let piece_of = |p: &Slot| (p.aisle - lo) as usize * blocks + p.block as usize;
+        let mut start = vec![0u32; count + 1];
+        for p in picks {
+            start[piece_of(p) + 1] += 1;
+        }
+        for k in 0..count {
+            start[k + 1] += start[k];
+        }
+        let mut fill = start.clone();
+        let mut keyed = vec![(0u64, 0usize); picks.len()];
+        for (i, p) in picks.iter().enumerate() {
+            let k = piece_of(p);
+            keyed[fill[k] as usize] = (layout.blocks[p.block as usize].position(p.bay), i);
+            fill[k] += 1;
+        }
+        let mut pieces = Pieces {
+            ys: Vec::with_capacity(picks.len()),
+            y_start: Vec::with_capacity(count + 1),
+            costs: Vec::with_capacity(count),
+            gaps: Vec::with_capacity(count),
+            pick_start: Vec::with_capacity(picks.len() + 1),
+            picks: Vec::with_capacity(picks.len()),
+        };
+        for k in 0..count {
+            let run = &mut keyed[start[k] as usize..start[k + 1] as usize];
+            run.sort_unstable();
+            pieces.y_start.push(pieces.ys.len() as u32);
+            let from = pieces.ys.len();
+            for &(y, i) in run.iter() {
+                if pieces.ys.len() == from || pieces.ys.last() != Some(&y) {
+                    pieces.ys.push(y);
+                    pieces.pick_start.push(pieces.picks.len() as u32);
+                }
+                pieces.picks.push(i);
+            }
+            let len = layout.blocks[k % blocks].length();
+            let (costs, gap) = cover_costs(len, &pieces.ys[from..]);
+            let mut words = [UNREACHABLE; 8];
+            for (w, c) in words.iter_mut().zip(costs) {
+                *w = c.map_or(UNREACHABLE, |c| c << ENTRY_BITS);
+            }
+            pieces.costs.push(words);
+            pieces.gaps.push(gap);
+        }
+        pieces.y_start.push(pieces.ys.len() as u32);
+        pieces.pick_start.push(picks.len() as u32);
+        pieces
+    }
 }
 
 /// The state after walking the cross-aisle edge on `row` from `aisle` to
@@ -646,12 +717,27 @@ fn cross(s: State, row: usize, m: u8, rows: usize, is_depot: bool) -> Option<Sta
     Some(out)
 }
 
-/// The chosen tour as a multigraph, for the walking order. Nodes are the
-/// cross-aisle vertices (`row * width + aisle − lo`) and then the pick
-/// positions (`rows * width + f` for `Pieces::ys[f]`).
+/// What one edge of the chosen tour walks, once.
+#[derive(Debug, Clone, Copy)]
+enum Leg {
+    /// A cross aisle, from one aisle to the next.
+    Cross,
+    /// Piece `piece` end to end.
+    Through { piece: u32 },
+    /// Into piece `piece` from its front end up to its pick position
+    /// `upto - 1` (counted within the piece), and back out.
+    FromFront { piece: u32, upto: u32 },
+    /// Into piece `piece` from its back end down to its pick position
+    /// `from`, and back out.
+    FromBack { piece: u32, from: u32 },
+}
+
+/// The chosen tour as a multigraph on the cross-aisle vertices (`row *
+/// width + aisle − lo`): an edge per time a cross-aisle edge or an aisle
+/// piece is walked, and a loop per detour into an aisle and back.
 struct Walk {
-    /// Edges as node pairs, one per time walked.
-    edges: Vec<(u32, u32)>,
+    /// `(a, b, leg)`: a leg from vertex `a` to vertex `b` (equal for a loop).
+    edges: Vec<(u32, u32, Leg)>,
     nodes: usize,
     depot: u32,
 }
@@ -665,58 +751,43 @@ impl Walk {
         choices: &[u8],
         pieces: &Pieces,
     ) -> Walk {
-        let blocks = layout.blocks.len();
-        let rows = blocks + 1;
+        let rows = layout.blocks.len() + 1;
         let vertex = |row: usize, aisle: u32| (row * width + (aisle - lo) as usize) as u32;
         let mut walk = Walk {
-            edges: Vec::with_capacity(steps.len() * 2 + pieces.ys.len() * 2),
-            nodes: rows * width + pieces.ys.len(),
+            edges: Vec::with_capacity(steps.len() * 2),
+            nodes: rows * width,
             depot: vertex(layout.depot.cross_aisle as usize, layout.depot.aisle),
         };
         for (step, &choice) in steps.iter().zip(choices) {
             match *step {
-                Step::Edge { aisle, row } => {
-                    for _ in 0..choice {
-                        walk.edges
-                            .push((vertex(row, aisle), vertex(row, aisle + 1)));
+                Step::Layer { aisle, .. } => {
+                    for row in 0..rows {
+                        let edge = (vertex(row, aisle), vertex(row, aisle + 1), Leg::Cross);
+                        for _ in 0..walked(choice, row) {
+                            walk.edges.push(edge);
+                        }
                     }
                 }
                 Step::Piece {
                     aisle,
                     block,
-                    options: k,
+                    piece: k,
                 } => {
-                    let o = pieces.options(k)[choice as usize];
-                    let first = pieces.y_start[k] as usize;
-                    let n = pieces.y_start[k + 1] as usize - first;
-                    // Stops: the front end, the picks, the back end; piece i
-                    // runs from stop i to stop i + 1.
-                    let stop = |i: usize| -> u32 {
-                        if i == 0 {
-                            vertex(block, aisle)
-                        } else if i == n + 1 {
-                            vertex(block + 1, aisle)
-                        } else {
-                            (rows * width + first + i - 1) as u32
-                        }
-                    };
-                    let times = |i: usize| -> u8 {
-                        match o.cover {
-                            Cover::Skip => 0,
-                            Cover::Pass => 1,
-                            Cover::Twice => 2,
-                            // Pieces up to the last pick.
-                            Cover::Front => 2 * u8::from(i < n),
-                            // Pieces from the first pick.
-                            Cover::Back => 2 * u8::from(i >= 1),
-                            // Stop g + 1 is pick g: the piece after it is the gap.
-                            Cover::Gap(g) => 2 * u8::from(i != g + 1),
-                        }
-                    };
-                    for i in 0..=n {
-                        for _ in 0..times(i) {
-                            walk.edges.push((stop(i), stop(i + 1)));
-                        }
+                    let (front, back) = (vertex(block, aisle), vertex(block + 1, aisle));
+                    let piece = k as u32;
+                    let n = pieces.y_start[k + 1] - pieces.y_start[k];
+                    let through = (front, back, Leg::Through { piece });
+                    let into_front = |upto| (front, front, Leg::FromFront { piece, upto });
+                    let into_back = |from| (back, back, Leg::FromBack { piece, from });
+                    match cover(choice, pieces.gaps[k]) {
+                        Cover::Skip => {}
+                        Cover::Pass => walk.edges.push(through),
+                        Cover::Twice => walk.edges.extend([through, through]),
+                        Cover::Front => walk.edges.push(into_front(n)),
+                        Cover::Back => walk.edges.push(into_back(0)),
+                        Cover::Gap(g) => walk
+                            .edges
+                            .extend([into_front(g as u32 + 1), into_back(g as u32 + 1)]),
                     }
                 }
             }
@@ -736,29 +807,34 @@ impl Walk {
     ) -> Route {
         let n = self.nodes;
         // Adjacency in one buffer: node v's (neighbour, edge) pairs are
-        // adj[start[v]..start[v + 1]].
+        // adj[start[v]..start[v + 1]]; a loop is listed once.
         let mut start = vec![0u32; n + 1];
-        for &(a, b) in &self.edges {
+        for &(a, b, _) in &self.edges {
             start[a as usize + 1] += 1;
-            start[b as usize + 1] += 1;
+            if a != b {
+                start[b as usize + 1] += 1;
+            }
         }
         for v in 0..n {
             start[v + 1] += start[v];
         }
         let mut next = start.clone();
         let mut adj = vec![(0u32, 0u32); start[n] as usize];
-        for (id, &(a, b)) in self.edges.iter().enumerate() {
+        for (id, &(a, b, _)) in self.edges.iter().enumerate() {
             adj[next[a as usize] as usize] = (b, id as u32);
             next[a as usize] += 1;
-            adj[next[b as usize] as usize] = (a, id as u32);
-            next[b as usize] += 1;
+            if a != b {
+                adj[next[b as usize] as usize] = (a, id as u32);
+                next[b as usize] += 1;
+            }
         }
         next.copy_from_slice(&start);
         let mut used = vec![false; self.edges.len()];
-        let mut stack = Vec::with_capacity(self.edges.len() + 1);
-        stack.push(self.depot);
-        let mut circuit = Vec::with_capacity(self.edges.len() + 1);
-        while let Some(&v) = stack.last() {
+        // (vertex, the edge walked to reach it); the circuit comes out backwards.
+        let mut stack: Vec<(u32, u32)> = Vec::with_capacity(self.edges.len() + 1);
+        stack.push((self.depot, u32::MAX));
+        let mut circuit: Vec<(u32, u32)> = Vec::with_capacity(self.edges.len() + 1);
+        while let Some(&(v, _)) = stack.last() {
             let v = v as usize;
             let mut moved = false;
             while next[v] < start[v + 1] {
@@ -766,66 +842,89 @@ impl Walk {
                 next[v] += 1;
                 if !used[id as usize] {
                     used[id as usize] = true;
-                    stack.push(w);
+                    stack.push((w, id));
                     moved = true;
                     break;
                 }
             }
             if !moved {
-                circuit.push(v as u32);
-                stack.pop();
+                circuit.extend(stack.pop());
             }
         }
         circuit.reverse();
-        let rows = layout.blocks.len() + 1;
-        let cross_ys: Vec<u64> = layout.cross_aisle_ys().collect();
+
         let blocks = layout.blocks.len();
-        // Where a node is on the floor.
-        let position = |v: u32| -> (u32, u64) {
+        let cross_ys: Vec<u64> = layout.cross_aisle_ys().collect();
+        let corner = |v: u32| {
             let v = v as usize;
-            if v < rows * width {
-                (lo + (v % width) as u32, cross_ys[v / width])
-            } else {
-                let f = v - rows * width;
-                let k = pieces.y_start.partition_point(|&s| s as usize <= f) - 1;
-                (
-                    lo + (k / blocks) as u32,
-                    cross_ys[k % blocks] + pieces.ys[f],
-                )
-            }
+            (lo + (v % width) as u32, cross_ys[v / width])
         };
         let mut seen = vec![false; pieces.ys.len()];
         let mut order = Vec::with_capacity(pieces.picks.len());
-        let mut path: Vec<(u32, u64)> = Vec::with_capacity(circuit.len());
-        for &v in &circuit {
-            if let Some(f) = (v as usize).checked_sub(rows * width) {
-                if !seen[f] {
-                    seen[f] = true;
-                    let run = pieces.pick_start[f] as usize..pieces.pick_start[f + 1] as usize;
-                    order.extend_from_slice(&pieces.picks[run]);
+        let mut path: Vec<(u32, u64)> = Vec::with_capacity(2 * circuit.len());
+        let mut visit = |f: usize, order: &mut Vec<usize>| {
+            if !seen[f] {
+                seen[f] = true;
+                let run = pieces.pick_start[f] as usize..pieces.pick_start[f + 1] as usize;
+                order.extend_from_slice(&pieces.picks[run]);
+            }
+        };
+        let mut from = self.depot;
+        path.push(corner(from));
+        for &(v, id) in circuit.iter().skip(1) {
+            let (_, _, leg) = self.edges[id as usize];
+            match leg {
+                Leg::Cross => {}
+                Leg::Through { piece } => {
+                    let k = piece as usize;
+                    let run = pieces.y_start[k] as usize..pieces.y_start[k + 1] as usize;
+                    // Up the aisle if it came from the piece's front end.
+                    if from as usize / width == k % blocks {
+                        run.for_each(|f| visit(f, &mut order));
+                    } else {
+                        run.rev().for_each(|f| visit(f, &mut order));
+                    }
+                }
+                Leg::FromFront { piece, upto } => {
+                    let k = piece as usize;
+                    let first = pieces.y_start[k] as usize;
+                    (first..first + upto as usize).for_each(|f| visit(f, &mut order));
+                    let turn = first + upto as usize - 1;
+                    path.push((corner(v).0, cross_ys[k % blocks] + pieces.ys[turn]));
+                }
+                Leg::FromBack { piece, from: low } => {
+                    let k = piece as usize;
+                    let first = pieces.y_start[k] as usize;
+                    let end = pieces.y_start[k + 1] as usize;
+                    (first + low as usize..end)
+                        .rev()
+                        .for_each(|f| visit(f, &mut order));
+                    let turn = first + low as usize;
+                    path.push((corner(v).0, cross_ys[k % blocks] + pieces.ys[turn]));
                 }
             }
-            let p = position(v);
-            // Keep turning points only: drop a point in line with its neighbours.
-            if path.len() >= 2 {
-                let (a, b) = (path[path.len() - 2], path[path.len() - 1]);
+            path.push(corner(v));
+            from = v;
+        }
+        // Keep turning points only: drop a point in line with its neighbours.
+        let mut turns: Vec<(u32, u64)> = Vec::with_capacity(path.len());
+        for p in path {
+            if turns.last() == Some(&p) {
+                continue;
+            }
+            if let [.., a, b] = turns[..] {
                 let straight = (a.0 == b.0 && b.0 == p.0 && (a.1 < b.1) == (b.1 < p.1))
                     || (a.1 == b.1 && b.1 == p.1 && (a.0 < b.0) == (b.0 < p.0));
                 if straight {
-                    path.pop();
+                    turns.pop();
                 }
             }
-            if path.last() != Some(&p) {
-                path.push(p);
-            }
-        }
-        if path.is_empty() {
-            path.push((layout.depot.aisle, layout.depot_point().y));
+            turns.push(p);
         }
         Route {
             order,
             distance,
-            path: path
+            path: turns
                 .into_iter()
                 .map(|(aisle, y)| Waypoint { aisle, y })
                 .collect(),
