@@ -78,28 +78,33 @@ enum Cover {
 const KINDS: usize = 6;
 
 /// What each kind of cover costs on an aisle piece of length `len` with
-/// picks at the sorted distinct positions `ys` (from its front end), `None`
-/// where the kind does not apply; and after which pick the largest gap lies.
-fn cover_costs(len: u64, ys: &[u64]) -> ([Option<u64>; KINDS], usize) {
+/// picks at the sorted distinct positions `ys` (from its front end), as
+/// [`Word`]s, [`UNREACHABLE`] where the kind does not apply (and in the two
+/// spare slots); and after which pick the largest gap lies.
+fn cover_costs(len: u64, ys: &[u64]) -> ([Word; 8], usize) {
+    let word = |c: u64| c << ENTRY_BITS;
+    let mut costs = [UNREACHABLE; 8];
+    costs[1] = word(len);
+    costs[2] = word(2 * len);
     let (Some(&first), Some(&last)) = (ys.first(), ys.last()) else {
         // An aisle without picks may still be walked through, to change cross aisles.
-        return ([Some(0), Some(len), Some(2 * len), None, None, None], 0);
+        costs[0] = 0;
+        return (costs, 0);
     };
+    costs[3] = word(2 * last);
+    costs[4] = word(2 * (len - first));
     // The largest gap between neighbouring picks stays unwalked.
-    let gap = ys
-        .windows(2)
-        .enumerate()
-        .map(|(k, w)| (k, w[1] - w[0]))
-        .max_by_key(|&(k, g)| (g, std::cmp::Reverse(k)));
-    let costs = [
-        None,
-        Some(len),
-        Some(2 * len),
-        Some(2 * last),
-        Some(2 * (len - first)),
-        gap.map(|(_, g)| 2 * (len - g)),
-    ];
-    (costs, gap.map_or(0, |(k, _)| k))
+    let mut gap = None;
+    for (k, w) in ys.windows(2).enumerate() {
+        if gap.is_none_or(|(_, g)| w[1] - w[0] > g) {
+            gap = Some((k, w[1] - w[0]));
+        }
+    }
+    let Some((k, g)) = gap else {
+        return (costs, 0);
+    };
+    costs[5] = word(2 * (len - g));
+    (costs, k)
 }
 
 /// The cover of kind `kind`, its gap after pick `gap`.
@@ -293,15 +298,18 @@ impl Pull {
         next: &mut [Word; CAP],
         states: usize,
     ) {
-        for (t, out) in next.iter_mut().enumerate().take(states) {
-            let (a, b) = (self.start[t] as usize, self.start[t + 1] as usize);
+        let mut a = self.start[0] as usize;
+        for (out, &b) in next[..states].iter_mut().zip(&self.start[1..]) {
+            let b = b as usize;
             let mut best = UNREACHABLE;
-            for (e, &x) in self.entries[a..b].iter().enumerate() {
+            for e in a..b {
+                let x = self.entries[e];
                 let from = cost[x as usize & (CAP - 1)] & DISTANCE;
                 let c = from + add[(x >> 16) as usize & (OPS - 1)];
-                best = best.min(c | (a + e) as Word);
+                best = best.min(c | e as Word);
             }
             *out = best.min(UNREACHABLE);
+            a = b;
         }
     }
 }
@@ -666,11 +674,7 @@ impl Pieces {
             }
             let len = layout.blocks[k % blocks].length();
             let (costs, gap) = cover_costs(len, &pieces.ys[from..]);
-            let mut words = [UNREACHABLE; 8];
-            for (w, c) in words.iter_mut().zip(costs) {
-                *w = c.map_or(UNREACHABLE, |c| c << ENTRY_BITS);
-            }
-            pieces.costs.push(words);
+            pieces.costs.push(costs);
             pieces.gaps.push(gap);
         }
         pieces.y_start.push(pieces.ys.len() as u32);
