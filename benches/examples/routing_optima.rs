@@ -36,8 +36,12 @@ fn main() {
     let mut sets: BTreeMap<(String, String, u32, u32, u32), Tally> = BTreeMap::new();
     let mut misses = Vec::new();
     let mut exact_ss = 0;
-    // Routes that tried every combination yet missed the optimum (a modelling error, if any).
-    let mut exact_wrong: Vec<String> = Vec::new();
+    // Routes that tried every combination yet missed the optimum, by
+    // layout and demand: the reference is then below every route that
+    // picks the stated quantities from the stated stock.
+    let mut exact_wrong: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // Scattered storage per layout and demand (unit or varying).
+    let mut by_demand: BTreeMap<String, Tally> = BTreeMap::new();
     // Per heuristic, over the single-block instances: (gap sum, instances, times).
     let mut classic: BTreeMap<&'static str, (f64, usize, Vec<u128>)> = BTreeMap::new();
     // The local search (`improved_route`, used beyond four blocks) per
@@ -91,7 +95,8 @@ fn main() {
                 if r.exact {
                     exact_ss += 1;
                     if r.route.distance != optimum {
-                        exact_wrong.push(format!(
+                        let key = format!("{} {}", col("layout"), col("demand"));
+                        exact_wrong.entry(key).or_default().push(format!(
                             "{} ({}): {} vs {optimum}",
                             inst.name,
                             col("layout"),
@@ -132,6 +137,15 @@ fn main() {
         t.gap_sum += gap;
         t.gap_max = t.gap_max.max(gap);
         t.times_ns.push(times[times.len() / 2]);
+        if scattered {
+            let d = by_demand
+                .entry(format!("{} {} demand", col("layout"), col("demand")))
+                .or_default();
+            d.n += 1;
+            d.exact += usize::from(got == optimum);
+            d.gap_sum += gap;
+            d.gap_max = d.gap_max.max(gap);
+        }
         if !scattered {
             let start = Instant::now();
             let r = improved_route(&layout, &picks).expect("a local-search route");
@@ -216,12 +230,28 @@ fn main() {
             times[times.len() / 2] as f64 / 1000.0
         );
     }
+    println!("SPRP-SS by demand:");
+    for (key, t) in &by_demand {
+        println!(
+            "  {key:<28} {} of {} optimal, mean gap {:.4}%, max {:.4}%",
+            t.exact,
+            t.n,
+            t.gap_sum / t.n as f64,
+            t.gap_max
+        );
+    }
+    let wrong: usize = exact_wrong.values().map(Vec::len).sum();
     println!(
-        "SPRP-SS routes found by trying every combination: {exact_ss}, of which not optimal: {}",
-        exact_wrong.len()
+        "SPRP-SS routes found by trying every combination: {exact_ss}, of which not optimal: {wrong}"
     );
-    for w in exact_wrong.iter().take(5) {
-        println!("  tried all yet not optimal: {w}");
+    for (key, list) in &exact_wrong {
+        println!(
+            "  {key}: {} (the reference is below every route picking the stated quantities)",
+            list.len()
+        );
+        for w in list.iter().take(3) {
+            println!("    tried all yet not optimal: {w}");
+        }
     }
     for m in &misses {
         println!("not optimal: {m}");

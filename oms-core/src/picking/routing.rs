@@ -322,8 +322,10 @@ struct Machine {
     codes: Vec<State>,
     /// Whether a state ends a tour: nothing odd, one component (or done).
     accepts: Vec<bool>,
-    /// Per block: its aisle piece, by kind of cover.
-    pieces: Vec<Pull>,
+    /// Per block and `[without picks, with picks]`: its aisle piece, by
+    /// kind of cover (a piece without picks is skipped, passed or passed
+    /// twice; one with picks is entered somehow).
+    pieces: Vec<[Pull; 2]>,
     /// The cross aisles between two neighbouring aisles, all rows at once:
     /// `[0]` away from the depot, `[1 + r]` where the depot is on row `r`
     /// at the left end (so its vertex must be in the tour).
@@ -384,16 +386,15 @@ impl Machine {
                     && (s & DONE != 0 || !live.is_empty())
             })
             .collect();
+        let piece = |b: usize, kinds: std::ops::Range<usize>| {
+            let moves = (0..states)
+                .flat_map(|s| kinds.clone().map(move |k| (s, k)))
+                .filter_map(|(s, k)| to[s * ops + b * KINDS + k].map(|t| (s as u16, k as u8, t)))
+                .collect();
+            Pull::new(states, moves)
+        };
         let pieces = (0..blocks)
-            .map(|b| {
-                let moves = (0..states)
-                    .flat_map(|s| (0..KINDS).map(move |k| (s, k)))
-                    .filter_map(|(s, k)| {
-                        to[s * ops + b * KINDS + k].map(|t| (s as u16, k as u8, t))
-                    })
-                    .collect();
-                Pull::new(states, moves)
-            })
+            .map(|b| [piece(b, 0..3), piece(b, 1..KINDS)])
             .collect();
         // A layer walks each row's edge 0, 1 or 2 times; of the ways from
         // one state to another, the layer keeps the shortest (the first in
@@ -585,7 +586,7 @@ fn solve(layout: &Layout, picks: &[Slot], trace: bool) -> Result<Route> {
     let mut choices = vec![0u8; steps.len()];
     for (k, step) in steps.iter().enumerate().rev() {
         let pull = match *step {
-            Step::Piece { block, .. } => &machine.pieces[block],
+            Step::Piece { block, piece, .. } => &machine.pieces[block][pieces.picked(piece)],
             Step::Layer { variant, .. } => &machine.layers[variant],
         };
         let (from, op) = pull.entry(entries[k * states + state] as usize);
@@ -615,9 +616,12 @@ fn sweep<const CAP: usize>(
     let mut entries: Vec<u16> = Vec::with_capacity(if trace { steps.len() * states } else { 0 });
     for step in steps {
         match *step {
-            Step::Piece { block, piece, .. } => {
-                machine.pieces[block].relax(&pieces.costs[piece], cost, next, states)
-            }
+            Step::Piece { block, piece, .. } => machine.pieces[block][pieces.picked(piece)].relax(
+                &pieces.costs[piece],
+                cost,
+                next,
+                states,
+            ),
             Step::Layer { variant, .. } => {
                 machine.layers[variant].relax(layer_costs, cost, next, states)
             }
@@ -631,6 +635,11 @@ fn sweep<const CAP: usize>(
 }
 
 impl Pieces {
+    /// 1 if piece `k` has picks, else 0: its table in [`Machine::pieces`].
+    fn picked(&self, k: usize) -> usize {
+        usize::from(self.y_start[k + 1] > self.y_start[k])
+    }
+
     /// The pieces of aisles `lo..lo + width`, every block, with `picks` on them.
     fn new(layout: &Layout, picks: &[Slot], lo: u32, width: usize) -> Pieces {
         let blocks = layout.blocks.len();
