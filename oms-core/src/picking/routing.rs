@@ -549,7 +549,7 @@ fn solve(layout: &Layout, picks: &[Slot], trace: bool) -> Result<Route> {
         let walks: u64 = (0..rows).map(|r| u64::from(walked(code as u8, r))).sum();
         *c = (walks * layout.aisle_pitch) << ENTRY_BITS;
     }
-    let (cost, entries) = match states {
+    let (cost, layers) = match states {
         0..=8 => sweep::<8>(machine, &steps, &pieces, &layer_costs, trace),
         9..=32 => sweep::<32>(machine, &steps, &pieces, &layer_costs, trace),
         33..=128 => sweep::<128>(machine, &steps, &pieces, &layer_costs, trace),
@@ -589,7 +589,7 @@ fn solve(layout: &Layout, picks: &[Slot], trace: bool) -> Result<Route> {
             Step::Piece { block, piece, .. } => &machine.pieces[block][pieces.picked(piece)],
             Step::Layer { variant, .. } => &machine.layers[variant],
         };
-        let (from, op) = pull.entry(entries[k * states + state] as usize);
+        let (from, op) = pull.entry((layers[k * states + state] & !DISTANCE) as usize);
         choices[k] = op;
         state = from;
     }
@@ -598,14 +598,15 @@ fn solve(layout: &Layout, picks: &[Slot], trace: bool) -> Result<Route> {
 }
 
 /// The sweep itself, over state arrays of `CAP` slots: the costs of the
-/// states after the last step, and with `trace`, every step's entries.
+/// states after the last step, and with `trace`, every step's costs (whose
+/// low bits name the entry each came by).
 fn sweep<const CAP: usize>(
     machine: &Machine,
     steps: &[Step],
     pieces: &Pieces,
     layer_costs: &[Word; 256],
     trace: bool,
-) -> (Vec<Word>, Vec<u16>) {
+) -> (Vec<Word>, Vec<Word>) {
     let states = machine.codes.len();
     // The cheapest cost of every state, in dense arrays (7 states for one
     // block, 25 for two). For the way back the sweep keeps each step's
@@ -613,7 +614,7 @@ fn sweep<const CAP: usize>(
     let (mut a, mut b) = ([UNREACHABLE; CAP], [UNREACHABLE; CAP]);
     a[0] = 0;
     let (mut cost, mut next) = (&mut a, &mut b);
-    let mut entries: Vec<u16> = Vec::with_capacity(if trace { steps.len() * states } else { 0 });
+    let mut layers: Vec<Word> = Vec::with_capacity(if trace { steps.len() * states } else { 0 });
     for step in steps {
         match *step {
             Step::Piece { block, piece, .. } => machine.pieces[block][pieces.picked(piece)].relax(
@@ -628,10 +629,10 @@ fn sweep<const CAP: usize>(
         }
         std::mem::swap(&mut cost, &mut next);
         if trace {
-            entries.extend(cost[..states].iter().map(|&c| c as u16));
+            layers.extend_from_slice(&cost[..states]);
         }
     }
-    (cost[..states].to_vec(), entries)
+    (cost[..states].to_vec(), layers)
 }
 
 impl Pieces {
@@ -868,10 +869,11 @@ impl Walk {
 
         let blocks = layout.blocks.len();
         let cross_ys: Vec<u64> = layout.cross_aisle_ys().collect();
-        let corner = |v: u32| {
-            let v = v as usize;
-            (lo + (v % width) as u32, cross_ys[v / width])
-        };
+        let corners: Vec<(u32, u64)> = cross_ys
+            .iter()
+            .flat_map(|&y| (lo..lo + width as u32).map(move |a| (a, y)))
+            .collect();
+        let corner = |v: u32| corners[v as usize];
         let mut seen = vec![false; pieces.ys.len()];
         let mut order = Vec::with_capacity(pieces.picks.len());
         let mut path: Vec<(u32, u64)> = Vec::with_capacity(2 * circuit.len());
