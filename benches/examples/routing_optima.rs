@@ -5,8 +5,10 @@
 //! of one route.
 //!
 //! ```text
-//! cargo run --release -p oms-benches --example routing_optima -- ../shared/data/routing
+//! cargo run --release -p oms-benches --example routing_optima -- ../shared/data/routing [SPRP|SPRP-SS]
 //! ```
+//!
+//! The optional second argument keeps one problem (classical or scattered storage).
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -30,6 +32,7 @@ fn main() {
     let dir = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "../shared/data/routing".into());
+    let only = std::env::args().nth(2);
     let index = std::fs::read_to_string(format!("{dir}/reference_optimal.csv"))
         .unwrap_or_else(|e| panic!("{dir}/reference_optimal.csv: {e}"));
     let mut header = None;
@@ -54,6 +57,9 @@ fn main() {
             continue;
         };
         let col = |name: &str| cols[h.iter().position(|c| c == name).expect(name)];
+        if only.as_deref().is_some_and(|p| p != col("problem")) {
+            continue;
+        }
         let path = format!("{dir}/{}", col("instance_path"));
         let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
         let text: String = bytes.iter().map(|&b| b as char).collect(); // Latin-1

@@ -9,6 +9,7 @@
 pub mod batching;
 pub mod heuristics;
 pub mod improve;
+mod insertion;
 pub mod layout;
 pub mod routing;
 pub mod scattered;

@@ -81,7 +81,7 @@ const KINDS: usize = 6;
 /// picks at the sorted distinct positions `ys` (from its front end), as
 /// [`Word`]s, [`UNREACHABLE`] where the kind does not apply (and in the two
 /// spare slots); and after which pick the largest gap lies.
-fn cover_costs(len: u64, ys: &[u64]) -> ([Word; 8], usize) {
+pub(super) fn cover_costs(len: u64, ys: &[u64]) -> ([Word; 8], usize) {
     let word = |c: u64| c << ENTRY_BITS;
     let mut costs = [UNREACHABLE; 8];
     costs[1] = word(len);
@@ -238,17 +238,17 @@ const EFFECTS: [(u8, u8, bool); 6] = [
 /// in the high bits, the [`Pull`] entry in the low 16. So taking the
 /// minimum keeps the predecessor too, with no branch, and the way back
 /// needs one lookup per step.
-type Word = u64;
-const ENTRY_BITS: u32 = 16;
-const DISTANCE: Word = !((1 << ENTRY_BITS) - 1);
+pub(super) type Word = u64;
+pub(super) const ENTRY_BITS: u32 = 16;
+pub(super) const DISTANCE: Word = !((1 << ENTRY_BITS) - 1);
 /// A cost no tour reaches. [`Layout::check`] keeps every tour under
 /// 2^45, so a distance shifted into a word stays below it, and the sum of
 /// two words cannot overflow.
-const UNREACHABLE: Word = 1 << 62;
+pub(super) const UNREACHABLE: Word = 1 << 62;
 
 /// One step's transitions in pull form: for each state after the step,
 /// the entries (a state before and an operation) that reach it.
-struct Pull {
+pub(super) struct Pull {
     /// Entries reaching state `t` are `start[t]..start[t + 1]`.
     start: Vec<u32>,
     /// The state before in the low 16 bits, the operation above: for a
@@ -287,6 +287,39 @@ impl Pull {
         ((x & 0xFFFF) as usize, (x >> 16) as u8)
     }
 
+    /// [`Pull::relax`] on state arrays of any length.
+    pub(super) fn relax_slice(&self, add: &[Word], cost: &[Word], next: &mut [Word]) {
+        let mut a = self.start[0] as usize;
+        for (out, &b) in next.iter_mut().zip(&self.start[1..]) {
+            let b = b as usize;
+            let mut best = UNREACHABLE;
+            for (e, &x) in self.entries[a..b].iter().enumerate() {
+                let c = (cost[(x & 0xFFFF) as usize] & DISTANCE) + add[(x >> 16) as usize];
+                best = best.min(c | (a + e) as Word);
+            }
+            *out = best.min(UNREACHABLE);
+            a = b;
+        }
+    }
+
+    /// The step backwards: each state's cheapest way on to the end, given
+    /// `after`, the cheapest from each state after the step.
+    pub(super) fn relax_back(&self, add: &[Word], after: &[Word], before: &mut [Word]) {
+        before.fill(UNREACHABLE);
+        let mut a = self.start[0] as usize;
+        for (&rest, &b) in after.iter().zip(&self.start[1..]) {
+            let b = b as usize;
+            for &x in &self.entries[a..b] {
+                let s = (x & 0xFFFF) as usize;
+                before[s] = before[s].min(rest + add[(x >> 16) as usize]);
+            }
+            a = b;
+        }
+        for c in before.iter_mut() {
+            *c = (*c).min(UNREACHABLE);
+        }
+    }
+
     /// One step: each state's cheapest way in, its cost `add[op]` on top.
     /// The state arrays hold `CAP` slots (a power of two), the costs `OPS`,
     /// so the indexing needs no checks.
@@ -317,19 +350,19 @@ impl Pull {
 /// Every frontier state reachable with `rows` cross aisles, and each step
 /// of the sweep as a [`Pull`] table: the sweep then only looks up
 /// numbers. Built once per number of cross aisles.
-struct Machine {
+pub(super) struct Machine {
     /// State codes by index; index 0 is the empty frontier.
-    codes: Vec<State>,
+    pub(super) codes: Vec<State>,
     /// Whether a state ends a tour: nothing odd, one component (or done).
     accepts: Vec<bool>,
     /// Per block and `[without picks, with picks]`: its aisle piece, by
     /// kind of cover (a piece without picks is skipped, passed or passed
     /// twice; one with picks is entered somehow).
-    pieces: Vec<[Pull; 2]>,
+    pub(super) pieces: Vec<[Pull; 2]>,
     /// The cross aisles between two neighbouring aisles, all rows at once:
     /// `[0]` away from the depot, `[1 + r]` where the depot is on row `r`
     /// at the left end (so its vertex must be in the tour).
-    layers: Vec<Pull>,
+    pub(super) layers: Vec<Pull>,
 }
 
 impl Machine {
@@ -434,8 +467,16 @@ impl Machine {
         }
     }
 
+    /// Whether state `t` after the last step, at aisle `hi`, is a finished
+    /// tour: nothing odd, one component, the depot visited.
+    pub(super) fn ends(&self, layout: &Layout, hi: u32, t: usize) -> bool {
+        self.accepts[t]
+            && (hi != layout.depot.aisle
+                || class(self.codes[t], layout.depot.cross_aisle as usize) != NONE)
+    }
+
     /// The machine for `rows` cross aisles.
-    fn get(rows: usize) -> &'static Machine {
+    pub(super) fn get(rows: usize) -> &'static Machine {
         static MACHINES: [std::sync::OnceLock<Machine>; MAX_EXACT_BLOCKS + 2] =
             [const { std::sync::OnceLock::new() }; MAX_EXACT_BLOCKS + 2];
         MACHINES[rows].get_or_init(|| Machine::build(rows))
@@ -449,7 +490,7 @@ fn walked(code: u8, r: usize) -> u8 {
 
 /// One step of the sweep: an aisle piece, or the cross aisles between two aisles.
 #[derive(Debug, Clone, Copy)]
-enum Step {
+pub(super) enum Step {
     /// The piece of aisle `aisle` in block `block`; `piece` indexes [`Pieces`].
     Piece {
         aisle: u32,
@@ -517,38 +558,10 @@ fn solve(layout: &Layout, picks: &[Slot], trace: bool) -> Result<Route> {
     let width = (hi - lo + 1) as usize;
     let pieces = Pieces::new(layout, picks, lo, width);
 
-    let mut steps = Vec::with_capacity(width * (blocks + 1));
-    let depot_variant = 1 + layout.depot.cross_aisle as usize;
-    for a in lo..=hi {
-        for b in 0..blocks {
-            steps.push(Step::Piece {
-                aisle: a,
-                block: b,
-                piece: (a - lo) as usize * blocks + b,
-            });
-        }
-        if a < hi {
-            let variant = if a == layout.depot.aisle {
-                depot_variant
-            } else {
-                0
-            };
-            steps.push(Step::Layer { aisle: a, variant });
-        }
-    }
-
+    let steps = plan(layout, lo, hi);
     let machine = Machine::get(rows);
     let states = machine.codes.len();
-    // What a layer costs by how often it walks each row's edge.
-    let mut layer_costs = [UNREACHABLE; 256];
-    for (code, c) in layer_costs
-        .iter_mut()
-        .enumerate()
-        .take(3usize.pow(rows as u32))
-    {
-        let walks: u64 = (0..rows).map(|r| u64::from(walked(code as u8, r))).sum();
-        *c = (walks * layout.aisle_pitch) << ENTRY_BITS;
-    }
+    let layer_costs = layer_costs(layout);
     let (cost, layers) = match states {
         0..=8 => sweep::<8>(machine, &steps, &pieces, &layer_costs, trace),
         9..=32 => sweep::<32>(machine, &steps, &pieces, &layer_costs, trace),
@@ -556,15 +569,13 @@ fn solve(layout: &Layout, picks: &[Slot], trace: bool) -> Result<Route> {
         129..=1024 => sweep::<1024>(machine, &steps, &pieces, &layer_costs, trace),
         _ => sweep::<4096>(machine, &steps, &pieces, &layer_costs, trace),
     };
-    // A finished tour: nothing odd, one component, the depot visited.
     let mut best: Option<(u64, usize)> = None;
     for (t, &c) in cost.iter().enumerate() {
-        let mut ok = c < UNREACHABLE && machine.accepts[t];
-        if hi == layout.depot.aisle {
-            ok &= class(machine.codes[t], layout.depot.cross_aisle as usize) != NONE;
-        }
         let c = c >> ENTRY_BITS;
-        if ok && best.is_none_or(|(b, _)| c < b) {
+        if c < UNREACHABLE >> ENTRY_BITS
+            && machine.ends(layout, hi, t)
+            && best.is_none_or(|(b, _)| c < b)
+        {
             best = Some((c, t));
         }
     }
@@ -595,6 +606,50 @@ fn solve(layout: &Layout, picks: &[Slot], trace: bool) -> Result<Route> {
     }
     let walk = Walk::build(layout, lo, width, &steps, &choices, &pieces);
     Ok(walk.route(layout, lo, width, &pieces, distance))
+}
+
+/// The steps of a sweep over aisles `lo..=hi`: per aisle its pieces,
+/// block by block, then (but after the last) the cross aisles to the
+/// next. So piece `(a − lo) × blocks + b` is step `(a − lo) × (blocks +
+/// 1) + b`.
+pub(super) fn plan(layout: &Layout, lo: u32, hi: u32) -> Vec<Step> {
+    let blocks = layout.blocks.len();
+    let mut steps = Vec::with_capacity((hi - lo + 1) as usize * (blocks + 1));
+    let depot_variant = 1 + layout.depot.cross_aisle as usize;
+    for a in lo..=hi {
+        for b in 0..blocks {
+            steps.push(Step::Piece {
+                aisle: a,
+                block: b,
+                piece: (a - lo) as usize * blocks + b,
+            });
+        }
+        if a < hi {
+            let variant = if a == layout.depot.aisle {
+                depot_variant
+            } else {
+                0
+            };
+            steps.push(Step::Layer { aisle: a, variant });
+        }
+    }
+    steps
+}
+
+/// The number of steps of [`plan`]`(layout, lo, hi)`.
+pub(super) fn plan_steps(layout: &Layout, lo: u32, hi: u32) -> u64 {
+    u64::from(hi - lo + 1) * (layout.blocks.len() as u64 + 1) - 1
+}
+
+/// What a cross-aisle layer costs, by how often it walks each row's edge.
+pub(super) fn layer_costs(layout: &Layout) -> [Word; 256] {
+    let rows = layout.blocks.len() + 1;
+    let mut costs = [UNREACHABLE; 256];
+    for (code, c) in costs.iter_mut().enumerate().take(3usize.pow(rows as u32)) {
+        let walks: u64 = (0..rows).map(|r| u64::from(walked(code as u8, r))).sum();
+        *c = (walks * layout.aisle_pitch) << ENTRY_BITS;
+    }
+    costs
 }
 
 /// The sweep itself, over state arrays of `CAP` slots: the costs of the
