@@ -336,6 +336,62 @@ proptest! {
     }
 }
 
+/// Floors of one to five blocks with too many choices of bins to try
+/// them all, so scattered storage searches (beyond four blocks, without
+/// the exact sweep).
+fn large_scattered_floor() -> impl Strategy<Value = (Layout, Vec<Article>)> {
+    (
+        3u32..6,
+        prop::collection::vec(2u32..4, 1..=5),
+        (0u32..3, 0u32..2),
+    )
+        .prop_flat_map(|(aisles, blocks, depot)| {
+            let l = layout(aisles, &blocks, depot, 3);
+            let slot = (0..blocks.len() as u32).prop_flat_map(move |b| {
+                let bays = blocks[b as usize];
+                (Just(b), 0..aisles, 0..bays).prop_map(|(block, aisle, bay)| Slot {
+                    block,
+                    aisle,
+                    bay,
+                })
+            });
+            let stocked = (slot, 1u64..4).prop_map(|(slot, units)| Stocked { slot, units });
+            let article =
+                (1u64..5, prop::collection::vec(stocked, 3..7)).prop_map(|(q, mut stock)| {
+                    let held: u64 = stock.iter().map(|s| s.units).sum();
+                    if held < q {
+                        stock.last_mut().unwrap().units += q - held;
+                    }
+                    Article { quantity: q, stock }
+                });
+            (Just(l), prop::collection::vec(article, 7..11))
+        })
+}
+
+proptest! {
+    // Each case spends the search's whole budget: a few suffice.
+    #![proptest_config(ProptestConfig::with_cases(3))]
+
+    /// The search's route takes what every article needs from bins that
+    /// hold it, is the optimal route through its visits (and its path
+    /// walks that far), and is the same every time.
+    #[test]
+    fn scattered_storage_search_is_sound((l, articles) in large_scattered_floor()) {
+        let r = scattered_route(&l, &articles).unwrap();
+        for (a, art) in articles.iter().enumerate() {
+            let taken: u64 = r.visits.iter().filter(|v| v.article == a).map(|v| v.quantity).sum();
+            prop_assert_eq!(taken, art.quantity);
+            for v in r.visits.iter().filter(|v| v.article == a) {
+                prop_assert!(art.stock.iter().any(|s| s.slot == v.slot && s.units >= v.quantity));
+            }
+        }
+        let slots: Vec<Slot> = r.visits.iter().map(|v| v.slot).collect();
+        prop_assert_eq!(optimal_route(&l, &slots).unwrap().distance, r.route.distance);
+        prop_assert_eq!(walked(&l, &r.route.path), Ok(r.route.distance));
+        prop_assert_eq!(scattered_route(&l, &articles).unwrap(), r);
+    }
+}
+
 #[test]
 fn heuristics_want_a_single_block_floor() {
     let l = layout(3, &[4, 4], (0, 0), 3);
@@ -361,7 +417,14 @@ fn bad_floors_and_slots_are_refused() {
     let mut bad = l.clone();
     bad.depot.cross_aisle = 2;
     assert!(optimal_route(&bad, &[]).is_err());
-    let mut bad = l;
+    let mut bad = l.clone();
     bad.blocks[0].bays = 0;
     assert!(optimal_route(&bad, &[]).is_err());
+    // Every block and pitch within bounds, but the floor as a whole too
+    // large for route lengths to stay exact.
+    let mut bad = l;
+    bad.aisles = 10_000;
+    bad.aisle_pitch = 1 << 30;
+    let e = optimal_route(&bad, &[]).unwrap_err();
+    assert!(e.to_string().contains("too large"), "{e}");
 }
