@@ -10,8 +10,12 @@
 //! their degree parity and which of them the partial tour already joins.
 //! The transitions are not a hand-written table: each aisle piece and
 //! each cross-aisle edge is added one at a time, and the state records
-//! its effect. So one short program covers one, two or more blocks, and
-//! its time is linear in the number of aisles.
+//! its effect. So one short program covers one, two or more blocks. From
+//! that, each step of the sweep (an aisle piece, or every cross aisle
+//! between two aisles at once) becomes a table listing, for each state,
+//! the ways into it; the sweep only adds and compares numbers, and its
+//! time is linear in the number of aisles. The `insertion` module keeps the
+//! same sweep forward and backward, to cost added picks quickly.
 //!
 //! Within one aisle of one block, an optimal tour does one of six things
 //! (Ratliff–Rosenthal):
