@@ -28,6 +28,19 @@ struct Tally {
     times_ns: Vec<u128>,
 }
 
+impl Tally {
+    /// How many routes were optimal, and the mean and largest gap.
+    fn gaps(&self) -> String {
+        format!(
+            "{} of {} optimal, mean gap {:.4}%, max {:.4}%",
+            self.exact,
+            self.n,
+            self.gap_sum / self.n as f64,
+            self.gap_max
+        )
+    }
+}
+
 fn main() {
     let dir = std::env::args()
         .nth(1)
@@ -249,21 +262,12 @@ fn main() {
     }
     println!("SPRP-SS by demand:");
     for (key, t) in &by_demand {
-        println!(
-            "  {key:<28} {} of {} optimal, mean gap {:.4}%, max {:.4}%",
-            t.exact,
-            t.n,
-            t.gap_sum / t.n as f64,
-            t.gap_max
-        );
+        println!("  {key:<28} {}", t.gaps());
     }
     for (layout, t) in &reachable {
         println!(
-            "  {layout:<13} without references out of reach: {} of {} optimal, mean gap {:.4}%, max {:.4}%",
-            t.exact,
-            t.n,
-            t.gap_sum / t.n as f64,
-            t.gap_max
+            "  {layout:<13} without references out of reach: {}",
+            t.gaps()
         );
     }
     let wrong: usize = exact_wrong.values().map(Vec::len).sum();

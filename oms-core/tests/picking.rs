@@ -260,12 +260,27 @@ proptest! {
 }
 
 fn scattered_floor() -> impl Strategy<Value = (Layout, Vec<Article>)> {
+    scattered_floor_of(1..5, 1..4, 1..=2, 1..4, 1..4, 1..4)
+}
+
+/// Floors of `aisles` aisles and `blocks` blocks of `bays` bays, the
+/// depot anywhere; `articles` articles, each wanting `quantity` units from
+/// `bins` bins of 1 to 3 units (the last holding the rest if they would
+/// not be enough).
+fn scattered_floor_of(
+    aisles: std::ops::Range<u32>,
+    bays: std::ops::Range<u32>,
+    blocks: std::ops::RangeInclusive<usize>,
+    articles: std::ops::Range<usize>,
+    quantity: std::ops::Range<u64>,
+    bins: std::ops::Range<usize>,
+) -> impl Strategy<Value = (Layout, Vec<Article>)> {
     (
-        1u32..5,
-        prop::collection::vec(1u32..4, 1..=2),
+        aisles,
+        prop::collection::vec(bays, blocks),
         (0u32..5, 0u32..3),
     )
-        .prop_flat_map(|(aisles, blocks, depot)| {
+        .prop_flat_map(move |(aisles, blocks, depot)| {
             let l = layout(aisles, &blocks, depot, 3);
             let slot = (0..blocks.len() as u32).prop_flat_map(move |b| {
                 let bays = blocks[b as usize];
@@ -276,8 +291,11 @@ fn scattered_floor() -> impl Strategy<Value = (Layout, Vec<Article>)> {
                 })
             });
             let stocked = (slot, 1u64..4).prop_map(|(slot, units)| Stocked { slot, units });
-            let article =
-                (1u64..4, prop::collection::vec(stocked, 1..4)).prop_map(|(q, mut stock)| {
+            let article = (
+                quantity.clone(),
+                prop::collection::vec(stocked, bins.clone()),
+            )
+                .prop_map(|(q, mut stock)| {
                     // Enough in all: the last bin holds the rest.
                     let held: u64 = stock.iter().map(|s| s.units).sum();
                     if held < q {
@@ -285,7 +303,7 @@ fn scattered_floor() -> impl Strategy<Value = (Layout, Vec<Article>)> {
                     }
                     Article { quantity: q, stock }
                 });
-            (Just(l), prop::collection::vec(article, 1..4))
+            (Just(l), prop::collection::vec(article, articles.clone()))
         })
 }
 
@@ -340,32 +358,7 @@ proptest! {
 /// them all, so scattered storage searches (beyond four blocks, without
 /// the exact sweep).
 fn large_scattered_floor() -> impl Strategy<Value = (Layout, Vec<Article>)> {
-    (
-        3u32..6,
-        prop::collection::vec(2u32..4, 1..=5),
-        (0u32..3, 0u32..2),
-    )
-        .prop_flat_map(|(aisles, blocks, depot)| {
-            let l = layout(aisles, &blocks, depot, 3);
-            let slot = (0..blocks.len() as u32).prop_flat_map(move |b| {
-                let bays = blocks[b as usize];
-                (Just(b), 0..aisles, 0..bays).prop_map(|(block, aisle, bay)| Slot {
-                    block,
-                    aisle,
-                    bay,
-                })
-            });
-            let stocked = (slot, 1u64..4).prop_map(|(slot, units)| Stocked { slot, units });
-            let article =
-                (1u64..5, prop::collection::vec(stocked, 3..7)).prop_map(|(q, mut stock)| {
-                    let held: u64 = stock.iter().map(|s| s.units).sum();
-                    if held < q {
-                        stock.last_mut().unwrap().units += q - held;
-                    }
-                    Article { quantity: q, stock }
-                });
-            (Just(l), prop::collection::vec(article, 7..11))
-        })
+    scattered_floor_of(3..6, 2..4, 1..=5, 7..11, 1..5, 3..7)
 }
 
 proptest! {
