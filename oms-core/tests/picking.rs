@@ -5,10 +5,11 @@
 
 use oms_core::picking::{
     heuristic_route, improved_route, optimal_route, scattered_route, Article, Block, Depot,
-    Heuristic, Layout, Slot, Stocked, Waypoint, MAX_EXACT_BLOCKS,
+    Heuristic, Layout, ScatteredRoute, Slot, Stocked, Waypoint, MAX_EXACT_BLOCKS,
 };
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
+use proptest::test_runner::TestCaseError;
 
 fn layout(aisles: u32, blocks: &[u32], depot: (u32, u32), pitch: u64) -> Layout {
     Layout {
@@ -259,6 +260,22 @@ proptest! {
     }
 }
 
+/// Checks that `r`'s visits take exactly what each article needs, each
+/// from a bin that holds it.
+fn takes_what_each_needs(articles: &[Article], r: &ScatteredRoute) -> Result<(), TestCaseError> {
+    for (a, art) in articles.iter().enumerate() {
+        let visits = || r.visits.iter().filter(move |v| v.article == a);
+        prop_assert_eq!(visits().map(|v| v.quantity).sum::<u64>(), art.quantity);
+        for v in visits() {
+            prop_assert!(art
+                .stock
+                .iter()
+                .any(|s| s.slot == v.slot && s.units >= v.quantity));
+        }
+    }
+    Ok(())
+}
+
 fn scattered_floor() -> impl Strategy<Value = (Layout, Vec<Article>)> {
     scattered_floor_of(1..5, 1..4, 1..=2, 1..4, 1..4, 1..4)
 }
@@ -316,13 +333,7 @@ proptest! {
     #[test]
     fn scattered_storage_is_exact_when_it_says_so((l, articles) in scattered_floor()) {
         let r = scattered_route(&l, &articles).unwrap();
-        for (a, art) in articles.iter().enumerate() {
-            let taken: u64 = r.visits.iter().filter(|v| v.article == a).map(|v| v.quantity).sum();
-            prop_assert_eq!(taken, art.quantity);
-            for v in r.visits.iter().filter(|v| v.article == a) {
-                prop_assert!(art.stock.iter().any(|s| s.slot == v.slot && s.units >= v.quantity));
-            }
-        }
+        takes_what_each_needs(&articles, &r)?;
         prop_assert!(r.exact, "small instances are tried exhaustively");
         // Every subset of each article's bins holding enough, every combination.
         let subsets: Vec<Vec<Vec<Slot>>> = articles
@@ -371,13 +382,7 @@ proptest! {
     #[test]
     fn scattered_storage_search_is_sound((l, articles) in large_scattered_floor()) {
         let r = scattered_route(&l, &articles).unwrap();
-        for (a, art) in articles.iter().enumerate() {
-            let taken: u64 = r.visits.iter().filter(|v| v.article == a).map(|v| v.quantity).sum();
-            prop_assert_eq!(taken, art.quantity);
-            for v in r.visits.iter().filter(|v| v.article == a) {
-                prop_assert!(art.stock.iter().any(|s| s.slot == v.slot && s.units >= v.quantity));
-            }
-        }
+        takes_what_each_needs(&articles, &r)?;
         let slots: Vec<Slot> = r.visits.iter().map(|v| v.slot).collect();
         prop_assert_eq!(optimal_route(&l, &slots).unwrap().distance, r.route.distance);
         prop_assert_eq!(walked(&l, &r.route.path), Ok(r.route.distance));

@@ -291,7 +291,9 @@ impl Pull {
         ((x & 0xFFFF) as usize, (x >> 16) as u8)
     }
 
-    /// [`Pull::relax`] on state arrays of any length.
+    /// [`Pull::relax`] on state arrays of any length, for the incremental
+    /// sweep. The full sweep keeps its fixed-size arrays: their unchecked
+    /// indexing saves 8–12% of a route's instructions (callgrind).
     pub(super) fn relax_slice(&self, add: &[Word], cost: &[Word], next: &mut [Word]) {
         let mut a = self.start[0] as usize;
         for (out, &b) in next.iter_mut().zip(&self.start[1..]) {

@@ -514,10 +514,14 @@ impl<'a> Search<'a> {
     /// The starts, the local search and its iterations (see [`Search`]).
     fn improve(&mut self, best: &mut Vec<usize>, best_cost: &mut u64) {
         let layout = self.layout;
-        let points = |s: &Self, a: usize, c: usize| -> Vec<Point> {
-            s.slots(a, c).map(|p| layout.point(&p)).collect()
-        };
-        // Starts.
+        // Starts. Each listed cover's bins as floor points, found once.
+        let points: Vec<Vec<Vec<Point>>> = (0..self.articles.len())
+            .map(|a| {
+                (0..self.covers[a].len())
+                    .map(|c| self.slots(a, c).map(|p| layout.point(&p)).collect())
+                    .collect()
+            })
+            .collect();
         let back = layout.cross_aisle_y(layout.blocks.len());
         let mut seeds: Vec<Point> = self
             .articles
@@ -531,11 +535,12 @@ impl<'a> Search<'a> {
         seeds.sort_unstable_by_key(|p| (p.aisle, p.y));
         seeds.dedup();
         for at in seeds {
-            let choice: Vec<usize> = (0..self.articles.len())
-                .map(|a| {
-                    (0..self.covers[a].len())
+            let choice: Vec<usize> = points
+                .iter()
+                .map(|covers| {
+                    (0..covers.len())
                         .min_by_key(|&c| {
-                            points(self, a, c)
+                            covers[c]
                                 .iter()
                                 .map(|p| layout.point_distance(&at, p))
                                 .sum::<u64>()
