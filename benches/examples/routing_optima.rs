@@ -60,8 +60,8 @@ fn main() {
     let mut by_demand: BTreeMap<String, Tally> = BTreeMap::new();
     // Scattered storage per layout, without the references proven out of reach.
     let mut reachable: BTreeMap<String, Tally> = BTreeMap::new();
-    // Per heuristic, over the single-block instances: (gap sum, instances, times).
-    let mut classic: BTreeMap<&'static str, (f64, usize, Vec<u128>)> = BTreeMap::new();
+    // Per layout and heuristic: (gap sum, instances, times).
+    let mut classic: BTreeMap<(String, &'static str), (f64, usize, Vec<u128>)> = BTreeMap::new();
     // The local search (`improved_route`, used beyond four blocks) per
     // layout: (gap sum, instances, optimal, times).
     let mut local: BTreeMap<String, (f64, usize, usize, Vec<u128>)> = BTreeMap::new();
@@ -186,12 +186,14 @@ fn main() {
             e.2 += usize::from(r.distance == optimum);
             e.3.push(ns);
         }
-        if blocks == 1 && !scattered {
+        if !scattered {
             for h in Heuristic::ALL {
                 let start = Instant::now();
                 let r = heuristic_route(&layout, &picks, h).expect("a heuristic route");
                 let ns = start.elapsed().as_nanos();
-                let e = classic.entry(h.as_str()).or_default();
+                let e = classic
+                    .entry((col("layout").to_string(), h.as_str()))
+                    .or_default();
                 e.0 += (r.distance as f64 - optimum as f64) / optimum as f64 * 100.0;
                 e.1 += 1;
                 e.2.push(ns);
@@ -231,26 +233,25 @@ fn main() {
             t.times_ns[t.times_ns.len() / 2] as f64 / 1000.0
         );
     }
-    let mut ranked: Vec<(&str, f64, f64)> = classic
+    let mut ranked: Vec<(&str, &str, f64, f64)> = classic
         .iter_mut()
-        .map(|(name, (sum, n, times))| {
+        .map(|((layout, name), (sum, n, times))| {
             times.sort_unstable();
             (
+                layout.as_str(),
                 *name,
                 *sum / *n as f64,
                 times[times.len() / 2] as f64 / 1000.0,
             )
         })
         .collect();
-    ranked.sort_by(|a, b| a.1.total_cmp(&b.1));
-    println!(
-        "classic heuristics on the single-block instances, best first (mean gap to the optimum):"
-    );
-    for (name, gap, median) in ranked {
-        println!("  {name:<12} {gap:>7.2}%   median {median:.2} µs");
+    ranked.sort_by(|a, b| a.0.cmp(b.0).then(a.2.total_cmp(&b.2)));
+    println!("classic heuristics per layout, best first (mean gap to the optimum):");
+    for (layout, name, gap, median) in ranked {
+        println!("  {layout:<13} {name:<12} {gap:>7.2}%   median {median:.2} µs");
     }
     println!(
-        "local search (2-opt + Or-opt from S-shape / nearest neighbour; used beyond 4 blocks):"
+        "local search (2-opt + Or-opt from the best classic heuristic / nearest neighbour; used beyond 4 blocks):"
     );
     for (layout, (sum, n, optimal, times)) in &mut local {
         times.sort_unstable();

@@ -224,7 +224,8 @@ pub fn improved_route(layout: Layout, picks: Vec<Slot>) -> Result<Route> {
     Ok(pk_::improved_route(&layout.into(), &slots(picks))?.into())
 }
 
-/// The walk a classic heuristic takes (single-block floors).
+/// The walk a classic heuristic takes, on any floor (several blocks are
+/// walked block by block from the farthest).
 #[uniffi::export]
 pub fn heuristic_route(layout: Layout, picks: Vec<Slot>, heuristic: Heuristic) -> Result<Route> {
     Ok(pk_::heuristic_route(&layout.into(), &slots(picks), heuristic.into())?.into())

@@ -108,8 +108,8 @@ fn improved_route<'py>(
 }
 
 /// The route a classic heuristic walks (`s_shape`, `return`, `midpoint`,
-/// `largest_gap`, `combined`) on a single-block floor; same shapes as
-/// [`optimal_route`].
+/// `largest_gap`, `combined`) on any floor (several blocks: Roodbergen and
+/// de Koster's block-by-block walks); same shapes as [`optimal_route`].
 #[pyfunction]
 fn heuristic_route<'py>(
     py: Python<'py>,

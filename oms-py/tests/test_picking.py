@@ -62,8 +62,12 @@ def test_the_classic_heuristics_by_name() -> None:
     assert heuristic_route(floor(), picks, "return")["distance"] == 6 + 18 + 12
     with pytest.raises(ValidationError, match="heuristic"):
         heuristic_route(floor(), picks, "zigzag")  # type: ignore[arg-type]
-    with pytest.raises(ValidationError, match="single-block"):
-        heuristic_route(floor(blocks=2), picks, "combined")
+    # Two blocks: up aisle 1 to the far block (3 + 11), in to bay 0 and out (2),
+    # across to aisle 2 and down the near block (3 + 11), home (6).
+    two_blocks: list[Slot] = [{"block": 1, "aisle": 1, "bay": 0}, {"block": 0, "aisle": 2, "bay": 4}]
+    s_shape = heuristic_route(floor(blocks=2), two_blocks, "s_shape")
+    assert s_shape["distance"] == 36
+    assert s_shape["order"] == [0, 1]
 
 
 def test_scattered_storage_chooses_the_bins() -> None:

@@ -2,19 +2,20 @@
 //! more blocks than the exact sweep handles ([`super::MAX_EXACT_BLOCKS`]), and for
 //! anyone who wants a fast route on any floor.
 //!
-//! It starts from the shorter of two tours: the S-shape order (aisles left
-//! to right, up one and down the next) and nearest neighbour from the
-//! depot. It then applies 2-opt (reverse a stretch of the tour) and Or-opt
-//! (move a stretch of one to three stops elsewhere, either way round),
-//! each on the exact shortest distance between two stops, until neither
-//! shortens the tour. Stops at one bay are one stop.
+//! It starts from the shortest of six tours: the orders of the five
+//! classic heuristics ([`super::heuristic_route`]) and nearest neighbour
+//! from the depot (up to [`MAX_IMPROVED_STOPS`] stops). It then applies
+//! 2-opt (reverse a stretch of the tour) and Or-opt (move a stretch of one
+//! to three stops elsewhere, either way round), each on the exact shortest
+//! distance between two stops, until neither shortens the tour. Stops at one bay are one stop.
 
+use super::heuristics::{self, Heuristic};
 use super::layout::{Layout, Point, Slot};
 use super::routing::{Route, Waypoint};
 use crate::error::Result;
 
-/// The most distinct stops the local search improves; beyond, the better
-/// start is returned as it is.
+/// The most distinct stops the local search improves; beyond, the best
+/// heuristic's order is returned as it is.
 pub const MAX_IMPROVED_STOPS: usize = 2_000;
 
 /// A route through `picks` by local search (2-opt and Or-opt on shortest
@@ -79,22 +80,24 @@ pub(crate) fn local_search(layout: &Layout, picks: &[Slot]) -> Route {
         tour.windows(2).map(|w| d(w[0], w[1])).sum::<u64>() + tour.last().map_or(0, |&l| d(l, 0))
     };
 
-    // S-shape order: aisle by aisle, alternating direction.
-    let mut s_shape: Vec<usize> = (1..n).collect();
-    let mut aisles: Vec<u32> = stops.iter().map(|p| p.aisle).collect();
-    aisles.sort_unstable();
-    aisles.dedup();
-    s_shape.sort_by_key(|&k| {
-        let p = node(k);
-        let rank = aisles.partition_point(|&a| a < p.aisle);
-        let y = if rank % 2 == 0 {
-            p.y as i128
-        } else {
-            -(p.y as i128)
-        };
-        (rank, y)
+    // The classic heuristics' orders as starts.
+    let mut node_of = vec![0usize; picks.len()];
+    for (k, v) in at.iter().enumerate() {
+        for &i in v {
+            node_of[i] = k + 1;
+        }
+    }
+    let starts = Heuristic::ALL.map(|h| {
+        let mut seen = vec![false; n];
+        let mut tour = vec![0usize];
+        for i in heuristics::walk(layout, picks, h).order {
+            let k = node_of[i];
+            if !std::mem::replace(&mut seen[k], true) {
+                tour.push(k);
+            }
+        }
+        tour
     });
-    s_shape.insert(0, 0);
     let mut nearest = vec![0usize];
     if small {
         let mut left: Vec<usize> = (1..n).collect();
@@ -108,11 +111,11 @@ pub(crate) fn local_search(layout: &Layout, picks: &[Slot]) -> Route {
             nearest.push(left.swap_remove(pos));
         }
     }
-    let mut tour = if small && length(&nearest) < length(&s_shape) {
-        nearest
-    } else {
-        s_shape
-    };
+    let mut tour = starts
+        .into_iter()
+        .chain(small.then_some(nearest))
+        .min_by_key(|t| length(t))
+        .unwrap_or_default();
     if small {
         improve(&mut tour, &d);
     }

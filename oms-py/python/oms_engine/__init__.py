@@ -170,8 +170,9 @@ def scattered_route(layout: Layout, articles: Sequence[Article]) -> ScatteredRou
 
 
 def heuristic_route(layout: Layout, picks: Sequence[Slot], heuristic: Heuristic) -> Route:
-    """The walk a classic heuristic takes (single-block floors): pickers know
-    these; ``optimal_route`` is never longer."""
+    """The walk a classic heuristic takes, on any floor (several blocks are
+    walked block by block from the farthest): pickers know these;
+    ``optimal_route`` is never longer."""
     return cast(Route, _heuristic_route(layout, picks, heuristic))
 
 

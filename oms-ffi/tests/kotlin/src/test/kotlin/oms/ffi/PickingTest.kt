@@ -47,7 +47,12 @@ class PickingTest {
         }
         // Return: into aisle 1 to y 3 and back, into aisle 2 to y 9 and back, 6 across and back.
         assertEquals(36uL, heuristicRoute(floor(), picks, Heuristic.RETURN).distance)
-        assertThrows<OmsFfiException.Validation> { heuristicRoute(floor(blocks = 2), picks, Heuristic.COMBINED) }
+        // Two blocks: up aisle 1 to the far block (3 + 11), in to bay 0 and out (2),
+        // across to aisle 2 and down the near block (3 + 11), home (6).
+        val twoBlocks = listOf(Slot(block = 1u, aisle = 1u, bay = 0u), Slot(block = 0u, aisle = 2u, bay = 4u))
+        val sShape = heuristicRoute(floor(blocks = 2), twoBlocks, Heuristic.S_SHAPE)
+        assertEquals(36uL, sShape.distance)
+        assertEquals(listOf(0uL, 1uL), sShape.order)
     }
 
     @Test
