@@ -78,6 +78,7 @@ fn release(method: PickMethod) -> Command {
             ..Cart::default()
         }),
         batching: None,
+        heuristic: None,
     }
     .into()
 }

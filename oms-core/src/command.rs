@@ -19,7 +19,7 @@ use crate::ids::{
 };
 use crate::money::Money;
 use crate::order::{Address, CustomerTier, PaymentKind, Priority};
-use crate::picking::{BatchOptions, Cart, Layout, PickMethod, Side, WaveRules};
+use crate::picking::{BatchOptions, Cart, Heuristic, Layout, PickMethod, Side, WaveRules};
 use crate::purchasing::replenishment::ReorderSettings;
 use crate::purchasing::{Billing, ReceiptLine, Supplier, SupplierItem};
 use crate::sourcing::SourcingPolicy;
@@ -865,6 +865,13 @@ pub struct ReleaseWave {
     /// The batching method and effort (optional: iterated local search).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batching: Option<BatchOptions>,
+    /// Walk every task by this classic heuristic (`s_shape`, `return`,
+    /// `midpoint`, `largest_gap`, `combined`), the walk the pickers know,
+    /// instead of the shortest route (optional: the shortest). Batches are
+    /// still formed on shortest route lengths; each task's stops, distance
+    /// and path are then the heuristic's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heuristic: Option<Heuristic>,
 }
 
 /// `confirm_pick`: units taken at a stop. With `scanned_code`, the code

@@ -213,6 +213,58 @@ fn a_short_kit_component_releases_whole_kit_units() {
 }
 
 #[test]
+fn a_wave_walked_by_a_classic_heuristic() {
+    let mut s = floor();
+    allocated(
+        &mut s,
+        "SO-1",
+        &[("1", "A", 1), ("2", "B", 1), ("3", "C", 1)],
+    );
+    allocated(&mut s, "SO-2", &[("1", "A", 1), ("2", "C", 1)]);
+    s.ok(json!({"type":"release_wave","wave_id":"W-1","location_id":"W1","order_ids":["SO-1"],"heuristic":"return"}));
+    let t = task(&s, "W-1-1");
+    let skus: Vec<&str> = t.stops.iter().map(|st| st.sku.as_str()).collect();
+    assert_eq!(skus, ["B", "C", "A"]);
+    // Into aisles 1, 3 and 5 from the front and back out (to y 3, 16
+    // and 11), 15 across and back: longer than the shortest route.
+    assert_eq!(t.distance, 2 * (3 + 16 + 11) + 2 * 15);
+    let layout = s.engine.layout("W1").unwrap().clone();
+    let slot = |aisle, bay| oms_core::picking::Slot {
+        block: 0,
+        aisle,
+        bay,
+    };
+    let shortest =
+        oms_core::picking::optimal_route(&layout, &[slot(1, 2), slot(3, 15), slot(5, 10)])
+            .unwrap()
+            .distance;
+    assert!(shortest < t.distance);
+    // Batches too: each task is the heuristic's walk through its stops.
+    s.ok(
+        json!({"type":"release_wave","wave_id":"W-2","location_id":"W1","order_ids":["SO-2"],
+        "method":"batch","heuristic":"s_shape"}),
+    );
+    let t = task(&s, "W-2-1");
+    assert_eq!(t.stops.len(), 2);
+    let r = oms_core::picking::heuristic_route(
+        &layout,
+        &[slot(3, 15), slot(5, 10)],
+        oms_core::picking::Heuristic::SShape,
+    )
+    .unwrap();
+    assert_eq!(t.distance, r.distance);
+    assert_eq!(t.path, r.path);
+    assert_eq!(t.stops[0].sku.as_str(), "C");
+    s.replays_and_restores();
+    assert_eq!(
+        s.err(
+            json!({"type":"release_wave","wave_id":"W-3","location_id":"W1","heuristic":"zigzag"})
+        ),
+        ErrorCode::Validation
+    );
+}
+
+#[test]
 fn batch_cluster_and_zone_waves_cover_every_unit_once() {
     for method in ["batch", "cluster", "zone"] {
         let mut s = floor();
@@ -371,7 +423,7 @@ enum Step {
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
         (0..3u8, 1..4u8).prop_map(|(p, q)| Step::Order(p, q)),
-        (0..4u8).prop_map(Step::Release),
+        (0..8u8).prop_map(Step::Release),
         (0..8u8, 0..6u8).prop_map(|(t, k)| Step::Pick(t, k)),
         (0..8u8, 0..6u8, 0..3u8).prop_map(|(t, k, f)| Step::Short(t, k, f)),
         (0..8u8).prop_map(Step::Complete),
@@ -422,8 +474,13 @@ proptest! {
                 }
                 Step::Release(m) => {
                     waves += 1;
-                    s.run(json!({"type":"release_wave","wave_id":format!("W-{waves}"),"location_id":"W1",
-                        "method":methods[m as usize],"cart":{"max_items":8}}))
+                    let mut c = json!({"type":"release_wave","wave_id":format!("W-{waves}"),"location_id":"W1",
+                        "method":methods[m as usize % 4],"cart":{"max_items":8}});
+                    // Half the waves walked by a classic heuristic.
+                    if m >= 4 {
+                        c["heuristic"] = json!(["s_shape", "return", "largest_gap", "combined"][m as usize % 4]);
+                    }
+                    s.run(c)
                 }
                 // Mostly a stop that exists, for all it needs (odd k: one unit).
                 Step::Pick(t, k) => {

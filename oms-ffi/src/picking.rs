@@ -562,6 +562,10 @@ pub struct ReleaseWave {
     /// The batching method and effort.
     #[uniffi(default)]
     pub batching: Option<BatchOptions>,
+    /// Walk every task by this classic heuristic instead of the shortest
+    /// route (default: the shortest).
+    #[uniffi(default)]
+    pub heuristic: Option<Heuristic>,
 }
 
 /// A stop of a pick task.
@@ -714,6 +718,7 @@ impl Engine {
             selection,
             cart: wave.cart.map(Into::into),
             batching: wave.batching.map(Into::into),
+            heuristic: wave.heuristic.map(Into::into),
         };
         self.run(command, &at)
     }

@@ -37,6 +37,20 @@ def picking_engine(clock: Clock) -> Engine:
     return e
 
 
+def test_a_wave_walked_by_a_classic_heuristic(clock: Clock) -> None:
+    e = picking_engine(clock)
+    place(e, "SO-1", clock(), quantity=1)
+    place(e, "SO-2", clock(), quantity=1, sku="MUG")
+    e.allocate(at=clock())
+    e.release_wave("W-1", "WH1", at=clock(), method="batch", heuristic="s_shape")
+    task = e.pick_task("W-1-1")
+    assert [s["sku"] for s in task["stops"]] == ["MUG", "SHIRT-M"]
+    # To aisle 1 (3), up it (21), across the back (12), down aisle 5 (21), home (15).
+    assert task["distance"] == 3 + 21 + 12 + 21 + 15
+    with pytest.raises(ValidationError, match="zigzag"):
+        e.release_wave("W-2", "WH1", at=clock(), heuristic="zigzag")  # type: ignore[arg-type]
+
+
 def test_a_picker_works_a_task_from_release_to_picked(clock: Clock) -> None:
     e = picking_engine(clock)
     place(e, "SO-1", clock(), quantity=2)

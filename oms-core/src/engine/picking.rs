@@ -14,9 +14,9 @@ use super::*;
 use crate::event::PickedLine;
 use crate::ids::{BinId, TaskId, WaveId};
 use crate::picking::{
-    batch_orders, optimal_route, plan_waves, Batch, BatchOptions, BatchOrder, BatchStop, Bin, Cart,
-    Layout, PickAccuracy, PickMethod, PickStop, PickTask, Slot, TaskStatus, Wave, WaveCandidate,
-    WaveRules,
+    batch_orders, heuristic_route, optimal_route, plan_waves, Batch, BatchOptions, BatchOrder,
+    BatchStop, Bin, Cart, Heuristic, Layout, PickAccuracy, PickMethod, PickStop, PickTask, Slot,
+    TaskStatus, Wave, WaveCandidate, WaveRules,
 };
 
 /// Floors, bins, waves and tasks, per location.
@@ -204,7 +204,12 @@ impl Engine {
                 ));
             }
         }
-        let tours = tours(&layout, &orders, c.method, &cart, &options)?;
+        let mut tours = tours(&layout, &orders, c.method, &cart, &options)?;
+        if let Some(h) = c.heuristic {
+            for tour in &mut tours {
+                self.walk_by(&layout, &c.location_id, tour, h)?;
+            }
+        }
         let tasks: Vec<PickTask> = tours
             .into_iter()
             .enumerate()
@@ -235,6 +240,30 @@ impl Engine {
                 tasks,
             },
         );
+        Ok(())
+    }
+
+    /// Re-walks a tour by a classic heuristic: its stops in the heuristic's
+    /// order, its distance and path.
+    fn walk_by(
+        &self,
+        layout: &Layout,
+        location: &LocationId,
+        tour: &mut Tour,
+        h: Heuristic,
+    ) -> Result<()> {
+        let slots = tour
+            .1
+            .iter()
+            .map(|s| {
+                let bin = self.floors.bins.get(&(location.clone(), s.bin_id.clone()));
+                bin.map(|b| b.slot)
+                    .ok_or_else(|| OmsError::not_found("bin", &s.bin_id))
+            })
+            .collect::<Result<Vec<Slot>>>()?;
+        let route = heuristic_route(layout, &slots, h)?;
+        tour.1 = route.order.iter().map(|&k| tour.1[k].clone()).collect();
+        tour.2 = (route.distance, route.path);
         Ok(())
     }
 

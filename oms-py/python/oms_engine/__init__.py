@@ -783,11 +783,13 @@ class Engine(EngineCore):
         selection: Optional[WaveRules] = None,
         cart: Optional[Cart] = None,
         batching: Optional[BatchOptions] = None,
+        heuristic: Optional[Heuristic] = None,
     ) -> Events:
         """Releases allocated orders at a location to the floor as pick
         tasks (``single_order``, ``batch``, ``cluster`` or ``zone``): the
         orders named, or those ``selection`` picks by cutoff, priority, size
-        and zone load. Tasks are ``{wave_id}-{n}``, stops in walking order."""
+        and zone load. Tasks are ``{wave_id}-{n}``, stops in walking order:
+        the shortest route, or with ``heuristic`` the classic walk named."""
         command: Dict[str, Any] = {"type": "release_wave", "wave_id": wave_id, "location_id": location_id, "method": method}
         return self.execute(
             _optional(
@@ -796,6 +798,7 @@ class Engine(EngineCore):
                 selection=None if selection is None else dict(selection),
                 cart=None if cart is None else dict(cart),
                 batching=None if batching is None else dict(batching),
+                heuristic=heuristic,
             ),
             at,
         )

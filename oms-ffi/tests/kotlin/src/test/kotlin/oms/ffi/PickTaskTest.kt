@@ -13,6 +13,7 @@ import uniffi.oms_ffi.Block
 import uniffi.oms_ffi.Cart
 import uniffi.oms_ffi.Depot
 import uniffi.oms_ffi.Engine
+import uniffi.oms_ffi.Heuristic
 import uniffi.oms_ffi.Layout
 import uniffi.oms_ffi.Location
 import uniffi.oms_ffi.LocationKind
@@ -47,6 +48,21 @@ class PickTaskTest {
             engine.receiveStock(ReceiveStock(sku = sku, locationId = "WH1", quantity = 10uL), AT)
         }
         return engine
+    }
+
+    @Test
+    fun `a wave can be walked the way the pickers know`() {
+        val engine = warehouse()
+        engine.placeOrder(order("SO-1", "CAP" to 1uL, "MUG" to 1uL), AT)
+        engine.allocate("SO-1", AT)
+        engine.releaseWave(
+            ReleaseWave(waveId = "W-1", locationId = "WH1", method = PickMethod.SINGLE_ORDER, heuristic = Heuristic.S_SHAPE),
+            AT,
+        )
+        val task = engine.pickTask("W-1-1")
+        assertEquals(listOf("MUG", "CAP"), task.stops.map { it.sku })
+        // To aisle 1 (3), up it (21), across the back (12), down aisle 5 (21), home (15).
+        assertEquals(72uL, task.distance)
     }
 
     @Test
