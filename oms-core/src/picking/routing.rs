@@ -14,7 +14,9 @@
 //! that, each step of the sweep (an aisle piece, or every cross aisle
 //! between two aisles at once) becomes a table listing, for each state,
 //! the ways into it; the sweep only adds and compares numbers, and its
-//! time is linear in the number of aisles. The `insertion` module keeps the
+//! time is linear in the number of aisles. Aisles with nothing to pick
+//! (other than the depot's) are left out: an optimal tour never needs to
+//! walk along them, so the cross aisles over them are one step. The `insertion` module keeps the
 //! same sweep forward and backward, to cost added picks quickly.
 //!
 //! Within one aisle of one block, an optimal tour does one of six things
@@ -503,9 +505,13 @@ pub(super) enum Step {
         block: usize,
         piece: usize,
     },
-    /// The cross-aisle edges from aisle `aisle` to `aisle + 1`, every row;
-    /// `variant` indexes [`Machine::layers`].
-    Layer { aisle: u32, variant: usize },
+    /// The cross-aisle edges from aisle `aisle` to `aisle + span`, every
+    /// row; `variant` indexes [`Machine::layers`].
+    Layer {
+        aisle: u32,
+        span: u32,
+        variant: usize,
+    },
 }
 
 /// The shortest route from the depot through every slot of `picks` and
@@ -561,19 +567,32 @@ fn solve(layout: &Layout, picks: &[Slot], trace: bool) -> Result<Route> {
         .fold((layout.depot.aisle, layout.depot.aisle), |(lo, hi), p| {
             (lo.min(p.aisle), hi.max(p.aisle))
         });
-    let width = (hi - lo + 1) as usize;
-    let pieces = Pieces::new(layout, picks, lo, width);
+    let columns = Columns::used(layout, picks, lo, hi);
+    let pieces = Pieces::new(layout, picks, &columns);
 
-    let steps = plan(layout, lo, hi);
+    let steps = plan(layout, &columns);
     let machine = Machine::get(rows);
     let states = machine.codes.len();
-    let layer_costs = layer_costs(layout);
+    // Cross-aisle costs per span of aisles crossed at once, 1 first.
+    let mut spans: Vec<u32> = std::iter::once(1)
+        .chain(steps.iter().filter_map(|s| match *s {
+            Step::Layer { span, .. } => Some(span),
+            Step::Piece { .. } => None,
+        }))
+        .collect();
+    spans.sort_unstable();
+    spans.dedup();
+    let one = layer_costs(layout);
+    let tables: Vec<(u32, [Word; 256])> = spans
+        .into_iter()
+        .map(|span| (span, one.map(|c| scaled(c, span))))
+        .collect();
     let (cost, layers) = match states {
-        0..=8 => sweep::<8>(machine, &steps, &pieces, &layer_costs, trace),
-        9..=32 => sweep::<32>(machine, &steps, &pieces, &layer_costs, trace),
-        33..=128 => sweep::<128>(machine, &steps, &pieces, &layer_costs, trace),
-        129..=1024 => sweep::<1024>(machine, &steps, &pieces, &layer_costs, trace),
-        _ => sweep::<4096>(machine, &steps, &pieces, &layer_costs, trace),
+        0..=8 => sweep::<8>(machine, &steps, &pieces, &tables, trace),
+        9..=32 => sweep::<32>(machine, &steps, &pieces, &tables, trace),
+        33..=128 => sweep::<128>(machine, &steps, &pieces, &tables, trace),
+        129..=1024 => sweep::<1024>(machine, &steps, &pieces, &tables, trace),
+        _ => sweep::<4096>(machine, &steps, &pieces, &tables, trace),
     };
     let mut best: Option<(u64, usize)> = None;
     for (t, &c) in cost.iter().enumerate() {
@@ -610,33 +629,94 @@ fn solve(layout: &Layout, picks: &[Slot], trace: bool) -> Result<Route> {
         choices[k] = op;
         state = from;
     }
-    let walk = Walk::build(layout, lo, width, &steps, &choices, &pieces);
-    Ok(walk.route(layout, lo, width, &pieces, distance))
+    let walk = Walk::build(layout, &columns, &steps, &choices, &pieces);
+    Ok(walk.route(layout, &columns, &pieces, distance))
 }
 
-/// The steps of a sweep over aisles `lo..=hi`: per aisle its pieces,
-/// block by block, then (but after the last) the cross aisles to the
-/// next. So piece `(a − lo) × blocks + b` is step `(a − lo) × (blocks +
-/// 1) + b`.
-pub(super) fn plan(layout: &Layout, lo: u32, hi: u32) -> Vec<Step> {
+/// The aisles a sweep visits, left to right.
+pub(super) struct Columns {
+    lo: u32,
+    /// The aisles visited.
+    aisles: Vec<u32>,
+    /// Per aisle from `lo`: its column, or `u32::MAX` if skipped.
+    index: Vec<u32>,
+}
+
+impl Columns {
+    /// Every aisle from `lo` to `hi`.
+    pub(super) fn all(lo: u32, hi: u32) -> Columns {
+        Columns {
+            lo,
+            aisles: (lo..=hi).collect(),
+            index: (0..=hi - lo).collect(),
+        }
+    }
+
+    /// The aisles from `lo` to `hi` with a pick, and the depot's. An
+    /// optimal tour never needs to walk along an aisle with nothing to
+    /// pick, not the depot's, between two others. Take a tour that does,
+    /// and move every step along that aisle onto the aisle left of it (or
+    /// right): the cross-aisle steps between the two vanish and those from
+    /// it to the other side grow by one pitch each. The two moves change
+    /// the length by opposite amounts, so one of them does not lengthen
+    /// the tour. Repeating this ends (each move either shortens the tour,
+    /// or moves steps onto an aisle with picks, or moves them left), so
+    /// such aisles are left out of the sweep, their cross aisles walked in
+    /// one step.
+    pub(super) fn used(layout: &Layout, picks: &[Slot], lo: u32, hi: u32) -> Columns {
+        let mut keep = vec![false; (hi - lo + 1) as usize];
+        keep[(layout.depot.aisle - lo) as usize] = true;
+        for p in picks {
+            keep[(p.aisle - lo) as usize] = true;
+        }
+        let mut aisles = Vec::new();
+        let index = keep
+            .iter()
+            .zip(lo..)
+            .map(|(&k, a)| {
+                if k {
+                    aisles.push(a);
+                    aisles.len() as u32 - 1
+                } else {
+                    u32::MAX
+                }
+            })
+            .collect();
+        Columns { lo, aisles, index }
+    }
+
+    /// The column of a visited aisle.
+    fn of(&self, aisle: u32) -> usize {
+        self.index[(aisle - self.lo) as usize] as usize
+    }
+}
+
+/// The steps of a sweep over `columns`: per column its pieces, block by
+/// block, then (but after the last) the cross aisles to the next. So piece
+/// `column × blocks + b` is step `column × (blocks + 1) + b`.
+pub(super) fn plan(layout: &Layout, columns: &Columns) -> Vec<Step> {
     let blocks = layout.blocks.len();
-    let mut steps = Vec::with_capacity((hi - lo + 1) as usize * (blocks + 1));
+    let mut steps = Vec::with_capacity(columns.aisles.len() * (blocks + 1));
     let depot_variant = 1 + layout.depot.cross_aisle as usize;
-    for a in lo..=hi {
+    for (c, &a) in columns.aisles.iter().enumerate() {
         for b in 0..blocks {
             steps.push(Step::Piece {
                 aisle: a,
                 block: b,
-                piece: (a - lo) as usize * blocks + b,
+                piece: c * blocks + b,
             });
         }
-        if a < hi {
+        if let Some(&next) = columns.aisles.get(c + 1) {
             let variant = if a == layout.depot.aisle {
                 depot_variant
             } else {
                 0
             };
-            steps.push(Step::Layer { aisle: a, variant });
+            steps.push(Step::Layer {
+                aisle: a,
+                span: next - a,
+                variant,
+            });
         }
     }
     steps
@@ -645,6 +725,15 @@ pub(super) fn plan(layout: &Layout, lo: u32, hi: u32) -> Vec<Step> {
 /// The number of steps of [`plan`]`(layout, lo, hi)`.
 pub(super) fn plan_steps(layout: &Layout, lo: u32, hi: u32) -> u64 {
     u64::from(hi - lo + 1) * (layout.blocks.len() as u64 + 1) - 1
+}
+
+/// A cross-aisle cost for `span` aisles crossed at once.
+fn scaled(c: Word, span: u32) -> Word {
+    if c >= UNREACHABLE {
+        c
+    } else {
+        ((c >> ENTRY_BITS) * u64::from(span)) << ENTRY_BITS
+    }
 }
 
 /// What a cross-aisle layer costs, by how often it walks each row's edge.
@@ -665,7 +754,7 @@ fn sweep<const CAP: usize>(
     machine: &Machine,
     steps: &[Step],
     pieces: &Pieces,
-    layer_costs: &[Word; 256],
+    layer_costs: &[(u32, [Word; 256])],
     trace: bool,
 ) -> (Vec<Word>, Vec<Word>) {
     let states = machine.codes.len();
@@ -684,8 +773,18 @@ fn sweep<const CAP: usize>(
                 next,
                 states,
             ),
-            Step::Layer { variant, .. } => {
-                machine.layers[variant].relax(layer_costs, cost, next, states)
+            Step::Layer { variant, span, .. } => {
+                let pull = &machine.layers[variant];
+                match layer_costs.iter().find(|t| t.0 == span) {
+                    Some((_, costs)) => pull.relax(costs, cost, next, states),
+                    // Not listed (the caller lists every span its steps
+                    // use): scaled from the first table, a span of 1.
+                    None => {
+                        if let Some((_, one)) = layer_costs.first() {
+                            pull.relax(&one.map(|c| scaled(c, span)), cost, next, states)
+                        }
+                    }
+                }
             }
         }
         std::mem::swap(&mut cost, &mut next);
@@ -702,13 +801,13 @@ impl Pieces {
         usize::from(self.y_start[k + 1] > self.y_start[k])
     }
 
-    /// The pieces of aisles `lo..lo + width`, every block, with `picks` on them.
-    fn new(layout: &Layout, picks: &[Slot], lo: u32, width: usize) -> Pieces {
+    /// The pieces of `columns`, every block, with `picks` on them.
+    fn new(layout: &Layout, picks: &[Slot], columns: &Columns) -> Pieces {
         let blocks = layout.blocks.len();
-        let count = width * blocks;
+        let count = columns.aisles.len() * blocks;
         // Picks by piece (a counting sort), then by position within it, so
         // picks sharing a position stay together, in the order given.
-        let piece_of = |p: &Slot| (p.aisle - lo) as usize * blocks + p.block as usize;
+        let piece_of = |p: &Slot| columns.of(p.aisle) * blocks + p.block as usize;
         let mut start = vec![0u32; count + 1];
         for p in picks {
             start[piece_of(p) + 1] += 1;
@@ -820,14 +919,14 @@ struct Walk {
 impl Walk {
     fn build(
         layout: &Layout,
-        lo: u32,
-        width: usize,
+        columns: &Columns,
         steps: &[Step],
         choices: &[u8],
         pieces: &Pieces,
     ) -> Walk {
         let rows = layout.blocks.len() + 1;
-        let vertex = |row: usize, aisle: u32| (row * width + (aisle - lo) as usize) as u32;
+        let width = columns.aisles.len();
+        let vertex = |row: usize, aisle: u32| (row * width + columns.of(aisle)) as u32;
         let mut walk = Walk {
             edges: Vec::with_capacity(steps.len() * 2),
             nodes: rows * width,
@@ -835,9 +934,9 @@ impl Walk {
         };
         for (step, &choice) in steps.iter().zip(choices) {
             match *step {
-                Step::Layer { aisle, .. } => {
+                Step::Layer { aisle, span, .. } => {
                     for row in 0..rows {
-                        let edge = (vertex(row, aisle), vertex(row, aisle + 1), Leg::Cross);
+                        let edge = (vertex(row, aisle), vertex(row, aisle + span), Leg::Cross);
                         for _ in 0..walked(choice, row) {
                             walk.edges.push(edge);
                         }
@@ -872,14 +971,8 @@ impl Walk {
 
     /// The walk as a route: an Euler circuit from the depot (Hierholzer),
     /// the picks in the order first reached.
-    fn route(
-        &self,
-        layout: &Layout,
-        lo: u32,
-        width: usize,
-        pieces: &Pieces,
-        distance: u64,
-    ) -> Route {
+    fn route(&self, layout: &Layout, columns: &Columns, pieces: &Pieces, distance: u64) -> Route {
+        let width = columns.aisles.len();
         let n = self.nodes;
         // Adjacency in one buffer: node v's (neighbour, edge) pairs are
         // adj[start[v]..start[v + 1]]; a loop is listed once.
@@ -932,7 +1025,7 @@ impl Walk {
         let cross_ys: Vec<u64> = layout.cross_aisle_ys().collect();
         let corners: Vec<(u32, u64)> = cross_ys
             .iter()
-            .flat_map(|&y| (lo..lo + width as u32).map(move |a| (a, y)))
+            .flat_map(|&y| columns.aisles.iter().map(move |&a| (a, y)))
             .collect();
         let corner = |v: u32| corners[v as usize];
         let mut seen = vec![false; pieces.ys.len()];
