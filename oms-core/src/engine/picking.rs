@@ -14,8 +14,8 @@ use super::*;
 use crate::event::PickedLine;
 use crate::ids::{BinId, TaskId, WaveId};
 use crate::picking::{
-    batch_orders, heuristic_route, optimal_route, plan_waves, Batch, BatchOptions, BatchOrder,
-    BatchStop, Bin, Cart, Heuristic, Layout, PickAccuracy, PickMethod, PickStop, PickTask, Slot,
+    batch_orders, heuristic_route, optimal_route, plan_waves, BatchOptions, BatchOrder, BatchStop,
+    Bin, Cart, Heuristic, Layout, PickAccuracy, PickMethod, PickStop, PickTask, Route, Slot,
     TaskStatus, Wave, WaveCandidate, WaveRules,
 };
 
@@ -204,12 +204,7 @@ impl Engine {
                 ));
             }
         }
-        let mut tours = tours(&layout, &orders, c.method, &cart, &options)?;
-        if let Some(h) = c.heuristic {
-            for tour in &mut tours {
-                self.walk_by(&layout, &c.location_id, tour, h)?;
-            }
-        }
+        let tours = tours(&layout, &orders, c.method, &cart, &options, c.heuristic)?;
         let tasks: Vec<PickTask> = tours
             .into_iter()
             .enumerate()
@@ -240,30 +235,6 @@ impl Engine {
                 tasks,
             },
         );
-        Ok(())
-    }
-
-    /// Re-walks a tour by a classic heuristic: its stops in the heuristic's
-    /// order, its distance and path.
-    fn walk_by(
-        &self,
-        layout: &Layout,
-        location: &LocationId,
-        tour: &mut Tour,
-        h: Heuristic,
-    ) -> Result<()> {
-        let slots = tour
-            .1
-            .iter()
-            .map(|s| {
-                let bin = self.floors.bins.get(&(location.clone(), s.bin_id.clone()));
-                bin.map(|b| b.slot)
-                    .ok_or_else(|| OmsError::not_found("bin", &s.bin_id))
-            })
-            .collect::<Result<Vec<Slot>>>()?;
-        let route = heuristic_route(layout, &slots, h)?;
-        tour.1 = route.order.iter().map(|&k| tour.1[k].clone()).collect();
-        tour.2 = (route.distance, route.path);
         Ok(())
     }
 
@@ -952,13 +923,23 @@ type Tour = (
     (u64, Vec<crate::picking::Waypoint>),
 );
 
-/// Splits the wave's picks into tours by `method`.
+/// The route through `slots`: the shortest, or the heuristic's walk.
+fn walk(layout: &Layout, slots: &[Slot], heuristic: Option<Heuristic>) -> Result<Route> {
+    match heuristic {
+        None => optimal_route(layout, slots),
+        Some(h) => heuristic_route(layout, slots, h),
+    }
+}
+
+/// Splits the wave's picks into tours by `method`, each walked by the
+/// shortest route or by `heuristic`.
 fn tours(
     layout: &Layout,
     orders: &[OrderPicks],
     method: PickMethod,
     cart: &Cart,
     options: &BatchOptions,
+    heuristic: Option<Heuristic>,
 ) -> Result<Vec<Tour>> {
     let everything: Vec<Vec<&Want>> = orders.iter().map(|o| o.wants.iter().collect()).collect();
     match method {
@@ -966,7 +947,7 @@ fn tours(
             .iter()
             .map(|o| {
                 let slots: Vec<Slot> = o.wants.iter().map(|w| w.slot).collect();
-                let route = optimal_route(layout, &slots)?;
+                let route = walk(layout, &slots, heuristic)?;
                 let stops = route
                     .order
                     .iter()
@@ -977,7 +958,13 @@ fn tours(
             .collect(),
         PickMethod::Batch | PickMethod::Cluster => {
             let totes = method == PickMethod::Cluster;
-            batched(layout, orders, &everything, cart, options, totes, None)
+            let how = Batching {
+                cart,
+                options,
+                heuristic,
+                totes,
+            };
+            batched(layout, orders, &everything, &how, None)
         }
         PickMethod::Zone => {
             let mut zones: Vec<&str> = orders
@@ -992,19 +979,27 @@ fn tours(
                     .iter()
                     .map(|o| o.wants.iter().filter(|w| w.zone == zone).collect())
                     .collect();
-                out.extend(batched(
-                    layout,
-                    orders,
-                    &wants,
+                let how = Batching {
                     cart,
                     options,
-                    false,
-                    Some(zone),
-                )?);
+                    heuristic,
+                    totes: false,
+                };
+                out.extend(batched(layout, orders, &wants, &how, Some(zone))?);
             }
             Ok(out)
         }
     }
+}
+
+/// How a wave's orders go onto carts and are walked.
+struct Batching<'a> {
+    cart: &'a Cart,
+    options: &'a BatchOptions,
+    /// Walk each batch by this heuristic (batches are formed on shortest routes).
+    heuristic: Option<Heuristic>,
+    /// A tote per order (cluster picking).
+    totes: bool,
 }
 
 /// Batches the orders' `wants` (per order; orders with none left out) onto carts.
@@ -1012,9 +1007,7 @@ fn batched(
     layout: &Layout,
     orders: &[OrderPicks],
     wants: &[Vec<&Want>],
-    cart: &Cart,
-    options: &BatchOptions,
-    totes: bool,
+    how: &Batching,
     zone: Option<&str>,
 ) -> Result<Vec<Tour>> {
     let members: Vec<usize> = (0..orders.len())
@@ -1041,30 +1034,31 @@ fn batched(
             }
         })
         .collect();
-    let plan = batch_orders(layout, &input, cart, options)?;
-    Ok(plan
-        .batches
+    let plan = batch_orders(layout, &input, how.cart, how.options)?;
+    plan.batches
         .into_iter()
-        .map(
-            |Batch {
-                 orders: batch_orders_,
-                 stops,
-                 distance,
-                 path,
-             }| {
-                let stops = stops
-                    .iter()
-                    .map(|&BatchStop { order, pick }| {
-                        let mut stop = wants[members[order]][pick].stop.clone();
-                        if totes {
-                            let tote = batch_orders_.iter().position(|&b| b == order).unwrap_or(0);
-                            stop.tote = Some(tote as u32 + 1);
-                        }
-                        stop
-                    })
-                    .collect();
-                (zone.map(str::to_string), stops, (distance, path))
-            },
-        )
-        .collect())
+        .map(|batch| {
+            let want = |&BatchStop { order, pick }| wants[members[order]][pick];
+            let mut stops: Vec<PickStop> = batch
+                .stops
+                .iter()
+                .map(|s| {
+                    let mut stop = want(s).stop.clone();
+                    if how.totes {
+                        let tote = batch.orders.iter().position(|&b| b == s.order).unwrap_or(0);
+                        stop.tote = Some(tote as u32 + 1);
+                    }
+                    stop
+                })
+                .collect();
+            let mut walk = (batch.distance, batch.path);
+            if let Some(h) = how.heuristic {
+                let slots: Vec<Slot> = batch.stops.iter().map(|s| want(s).slot).collect();
+                let r = heuristic_route(layout, &slots, h)?;
+                stops = r.order.iter().map(|&k| stops[k].clone()).collect();
+                walk = (r.distance, r.path);
+            }
+            Ok((zone.map(str::to_string), stops, walk))
+        })
+        .collect()
 }

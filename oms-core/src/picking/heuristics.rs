@@ -309,7 +309,6 @@ fn walk_block(
     entry: Side,
     pitch: u64,
 ) {
-    let y = |side: Side| if side == Side::Front { lo } else { hi };
     let far = |p: &PickAisle| p.1[p.1.len() - 1];
     let near = |p: &PickAisle| p.1[0];
     // From the front: left to right. From the back: from the nearer end,
@@ -434,7 +433,7 @@ fn walk_block(
             }
         }
     }
-    debug_assert_eq!(t.at().1, y(Side::Front));
+    debug_assert_eq!(t.at().1, lo);
 }
 
 /// The combined heuristic's dynamic program over the aisles `s` in walking

@@ -66,7 +66,7 @@ impl<'a> BaseRoute<'a> {
             machine,
             lo,
             blocks,
-            steps: plan(layout, &Columns::all(lo, hi)),
+            steps: plan(layout, &Columns::all(lo, hi)).0,
             ys,
             costs,
             layer_costs: layer_costs(layout),

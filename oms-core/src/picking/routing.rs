@@ -506,10 +506,12 @@ pub(super) enum Step {
         piece: usize,
     },
     /// The cross-aisle edges from aisle `aisle` to `aisle + span`, every
-    /// row; `variant` indexes [`Machine::layers`].
+    /// row; `costs` indexes the spans [`plan`] lists, `variant`
+    /// [`Machine::layers`].
     Layer {
         aisle: u32,
         span: u32,
+        costs: usize,
         variant: usize,
     },
 }
@@ -570,22 +572,14 @@ fn solve(layout: &Layout, picks: &[Slot], trace: bool) -> Result<Route> {
     let columns = Columns::used(layout, picks, lo, hi);
     let pieces = Pieces::new(layout, picks, &columns);
 
-    let steps = plan(layout, &columns);
+    let (steps, spans) = plan(layout, &columns);
     let machine = Machine::get(rows);
     let states = machine.codes.len();
-    // Cross-aisle costs per span of aisles crossed at once, 1 first.
-    let mut spans: Vec<u32> = std::iter::once(1)
-        .chain(steps.iter().filter_map(|s| match *s {
-            Step::Layer { span, .. } => Some(span),
-            Step::Piece { .. } => None,
-        }))
-        .collect();
-    spans.sort_unstable();
-    spans.dedup();
+    // Cross-aisle costs per span of aisles crossed at once.
     let one = layer_costs(layout);
-    let tables: Vec<(u32, [Word; 256])> = spans
-        .into_iter()
-        .map(|span| (span, one.map(|c| scaled(c, span))))
+    let tables: Vec<[Word; 256]> = spans
+        .iter()
+        .map(|&span| one.map(|c| scaled(c, span)))
         .collect();
     let (cost, layers) = match states {
         0..=8 => sweep::<8>(machine, &steps, &pieces, &tables, trace),
@@ -693,8 +687,10 @@ impl Columns {
 
 /// The steps of a sweep over `columns`: per column its pieces, block by
 /// block, then (but after the last) the cross aisles to the next. So piece
-/// `column × blocks + b` is step `column × (blocks + 1) + b`.
-pub(super) fn plan(layout: &Layout, columns: &Columns) -> Vec<Step> {
+/// `column × blocks + b` is step `column × (blocks + 1) + b`. Also the
+/// spans the cross-aisle steps cross, each once, which their `costs` index.
+pub(super) fn plan(layout: &Layout, columns: &Columns) -> (Vec<Step>, Vec<u32>) {
+    let mut spans: Vec<u32> = Vec::new();
     let blocks = layout.blocks.len();
     let mut steps = Vec::with_capacity(columns.aisles.len() * (blocks + 1));
     let depot_variant = 1 + layout.depot.cross_aisle as usize;
@@ -712,14 +708,20 @@ pub(super) fn plan(layout: &Layout, columns: &Columns) -> Vec<Step> {
             } else {
                 0
             };
+            let span = next - a;
+            let costs = spans.iter().position(|&s| s == span).unwrap_or_else(|| {
+                spans.push(span);
+                spans.len() - 1
+            });
             steps.push(Step::Layer {
                 aisle: a,
-                span: next - a,
+                span,
+                costs,
                 variant,
             });
         }
     }
-    steps
+    (steps, spans)
 }
 
 /// The number of steps of [`plan`]`(layout, lo, hi)`.
@@ -754,7 +756,7 @@ fn sweep<const CAP: usize>(
     machine: &Machine,
     steps: &[Step],
     pieces: &Pieces,
-    layer_costs: &[(u32, [Word; 256])],
+    layer_costs: &[[Word; 256]],
     trace: bool,
 ) -> (Vec<Word>, Vec<Word>) {
     let states = machine.codes.len();
@@ -773,18 +775,8 @@ fn sweep<const CAP: usize>(
                 next,
                 states,
             ),
-            Step::Layer { variant, span, .. } => {
-                let pull = &machine.layers[variant];
-                match layer_costs.iter().find(|t| t.0 == span) {
-                    Some((_, costs)) => pull.relax(costs, cost, next, states),
-                    // Not listed (the caller lists every span its steps
-                    // use): scaled from the first table, a span of 1.
-                    None => {
-                        if let Some((_, one)) = layer_costs.first() {
-                            pull.relax(&one.map(|c| scaled(c, span)), cost, next, states)
-                        }
-                    }
-                }
+            Step::Layer { variant, costs, .. } => {
+                machine.layers[variant].relax(&layer_costs[costs], cost, next, states)
             }
         }
         std::mem::swap(&mut cost, &mut next);
