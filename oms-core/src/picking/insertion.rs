@@ -69,7 +69,7 @@ impl<'a> BaseRoute<'a> {
             steps: plan(layout, &Columns::all(lo, hi)).0,
             ys,
             costs,
-            layer_costs: layer_costs(layout),
+            layer_costs: layer_costs::<256>(layout, 1),
             states,
             forward: Vec::new(),
             backward: Vec::new(),

@@ -575,18 +575,15 @@ fn solve(layout: &Layout, picks: &[Slot], trace: bool) -> Result<Route> {
     let (steps, spans) = plan(layout, &columns);
     let machine = Machine::get(rows);
     let states = machine.codes.len();
-    // Cross-aisle costs per span of aisles crossed at once.
-    let one = layer_costs(layout);
-    let tables: Vec<[Word; 256]> = spans
-        .iter()
-        .map(|&span| one.map(|c| scaled(c, span)))
-        .collect();
-    let (cost, layers) = match states {
-        0..=8 => sweep::<8>(machine, &steps, &pieces, &tables, trace),
-        9..=32 => sweep::<32>(machine, &steps, &pieces, &tables, trace),
-        33..=128 => sweep::<128>(machine, &steps, &pieces, &tables, trace),
-        129..=1024 => sweep::<1024>(machine, &steps, &pieces, &tables, trace),
-        _ => sweep::<4096>(machine, &steps, &pieces, &tables, trace),
+    // State arrays and layer tables sized to the floor (7 states and 9
+    // layer codes for one block, 25 and 27 for two, 113 and 81 for three,
+    // 569 and 243 for four), so small floors copy and touch little.
+    // (`states_fit_the_sweep_arrays` checks these sizes.)
+    let (cost, layers) = match rows {
+        2 => sweep::<8, 16>(machine, &steps, &pieces, layout, &spans, trace),
+        3 => sweep::<32, 32>(machine, &steps, &pieces, layout, &spans, trace),
+        4 => sweep::<128, 128>(machine, &steps, &pieces, layout, &spans, trace),
+        _ => sweep::<1024, 256>(machine, &steps, &pieces, layout, &spans, trace),
     };
     let mut best: Option<(u64, usize)> = None;
     for (t, &c) in cost.iter().enumerate() {
@@ -729,40 +726,52 @@ pub(super) fn plan_steps(layout: &Layout, lo: u32, hi: u32) -> u64 {
     u64::from(hi - lo + 1) * (layout.blocks.len() as u64 + 1) - 1
 }
 
-/// A cross-aisle cost for `span` aisles crossed at once.
-fn scaled(c: Word, span: u32) -> Word {
-    if c >= UNREACHABLE {
-        c
-    } else {
-        ((c >> ENTRY_BITS) * u64::from(span)) << ENTRY_BITS
-    }
-}
-
-/// What a cross-aisle layer costs, by how often it walks each row's edge.
-pub(super) fn layer_costs(layout: &Layout) -> [Word; 256] {
+/// What a cross-aisle layer costs, by how often it walks each row's edge,
+/// for `span` aisle pitches crossed at once; codes beyond the floor's
+/// are unreachable. `OPS` is a power of two at least `3^rows`.
+pub(super) fn layer_costs<const OPS: usize>(layout: &Layout, span: u32) -> [Word; OPS] {
     let rows = layout.blocks.len() + 1;
-    let mut costs = [UNREACHABLE; 256];
-    for (code, c) in costs.iter_mut().enumerate().take(3usize.pow(rows as u32)) {
-        let walks: u64 = (0..rows).map(|r| u64::from(walked(code as u8, r))).sum();
-        *c = (walks * layout.aisle_pitch) << ENTRY_BITS;
+    let step = layout.aisle_pitch * u64::from(span);
+    let mut costs = [UNREACHABLE; OPS];
+    for (c, &walks) in costs.iter_mut().zip(&WALKS[..3usize.pow(rows as u32)]) {
+        *c = (u64::from(walks) * step) << ENTRY_BITS;
     }
     costs
 }
 
-/// The sweep itself, over state arrays of `CAP` slots: the costs of the
-/// states after the last step, and with `trace`, every step's costs (whose
-/// low bits name the entry each came by).
-fn sweep<const CAP: usize>(
+/// Per layer code, how many cross-aisle edges it walks in all (the sum of
+/// its base-3 digits), worked out at compile time.
+const WALKS: [u8; 243] = {
+    let mut walks = [0u8; 243];
+    let mut code = 1;
+    while code < 243 {
+        walks[code] = walks[code / 3] + (code % 3) as u8;
+        code += 1;
+    }
+    walks
+};
+
+/// The sweep itself, over state arrays of `CAP` slots and layer tables of
+/// `OPS`: the costs of the states after the last step, and with `trace`,
+/// every step's costs (whose low bits name the entry each came by).
+/// `spans` are those the layer steps cross, which their `costs` index.
+fn sweep<const CAP: usize, const OPS: usize>(
     machine: &Machine,
     steps: &[Step],
     pieces: &Pieces,
-    layer_costs: &[[Word; 256]],
+    layout: &Layout,
+    spans: &[u32],
     trace: bool,
 ) -> (Vec<Word>, Vec<Word>) {
     let states = machine.codes.len();
-    // The cheapest cost of every state, in dense arrays (7 states for one
-    // block, 25 for two). For the way back the sweep keeps each step's
-    // entries, which the costs carry in their low bits.
+    debug_assert!(states <= CAP);
+    let tables: Vec<[Word; OPS]> = spans
+        .iter()
+        .map(|&span| layer_costs::<OPS>(layout, span))
+        .collect();
+    // The cheapest cost of every state, in dense arrays. For the way back
+    // the sweep keeps each step's entries, which the costs carry in their
+    // low bits.
     let (mut a, mut b) = ([UNREACHABLE; CAP], [UNREACHABLE; CAP]);
     a[0] = 0;
     let (mut cost, mut next) = (&mut a, &mut b);
@@ -776,7 +785,7 @@ fn sweep<const CAP: usize>(
                 states,
             ),
             Step::Layer { variant, costs, .. } => {
-                machine.layers[variant].relax(&layer_costs[costs], cost, next, states)
+                machine.layers[variant].relax(&tables[costs], cost, next, states)
             }
         }
         std::mem::swap(&mut cost, &mut next);
@@ -1015,14 +1024,30 @@ impl Walk {
 
         let blocks = layout.blocks.len();
         let cross_ys: Vec<u64> = layout.cross_aisle_ys().collect();
-        let corners: Vec<(u32, u64)> = cross_ys
-            .iter()
-            .flat_map(|&y| columns.aisles.iter().map(move |&a| (a, y)))
-            .collect();
-        let corner = |v: u32| corners[v as usize];
+        let corner = |v: u32| {
+            let v = v as usize;
+            (columns.aisles[v % width], cross_ys[v / width])
+        };
         let mut seen = vec![false; pieces.ys.len()];
         let mut order = Vec::with_capacity(pieces.picks.len());
-        let mut path: Vec<(u32, u64)> = Vec::with_capacity(2 * circuit.len());
+        // Turning points only: a point in line with the two before it
+        // replaces the middle one.
+        let mut path: Vec<Waypoint> = Vec::with_capacity(2 * circuit.len());
+        let mut reach = |p: (u32, u64)| {
+            let p = Waypoint { aisle: p.0, y: p.1 };
+            if path.last() == Some(&p) {
+                return;
+            }
+            if let [.., a, b] = path[..] {
+                let straight =
+                    (a.aisle == b.aisle && b.aisle == p.aisle && (a.y < b.y) == (b.y < p.y))
+                        || (a.y == b.y && b.y == p.y && (a.aisle < b.aisle) == (b.aisle < p.aisle));
+                if straight {
+                    path.pop();
+                }
+            }
+            path.push(p);
+        };
         let mut visit = |f: usize, order: &mut Vec<usize>| {
             if !seen[f] {
                 seen[f] = true;
@@ -1031,7 +1056,7 @@ impl Walk {
             }
         };
         let mut from = self.depot;
-        path.push(corner(from));
+        reach(corner(from));
         for &(v, id) in circuit.iter().skip(1) {
             let (_, _, leg) = self.edges[id as usize];
             match leg {
@@ -1051,7 +1076,7 @@ impl Walk {
                     let first = pieces.y_start[k] as usize;
                     (first..first + upto as usize).for_each(|f| visit(f, &mut order));
                     let turn = first + upto as usize - 1;
-                    path.push((corner(v).0, cross_ys[k % blocks] + pieces.ys[turn]));
+                    reach((corner(v).0, cross_ys[k % blocks] + pieces.ys[turn]));
                 }
                 Leg::FromBack { piece, from: low } => {
                     let k = piece as usize;
@@ -1061,34 +1086,16 @@ impl Walk {
                         .rev()
                         .for_each(|f| visit(f, &mut order));
                     let turn = first + low as usize;
-                    path.push((corner(v).0, cross_ys[k % blocks] + pieces.ys[turn]));
+                    reach((corner(v).0, cross_ys[k % blocks] + pieces.ys[turn]));
                 }
             }
-            path.push(corner(v));
+            reach(corner(v));
             from = v;
-        }
-        // Keep turning points only: drop a point in line with its neighbours.
-        let mut turns: Vec<(u32, u64)> = Vec::with_capacity(path.len());
-        for p in path {
-            if turns.last() == Some(&p) {
-                continue;
-            }
-            if let [.., a, b] = turns[..] {
-                let straight = (a.0 == b.0 && b.0 == p.0 && (a.1 < b.1) == (b.1 < p.1))
-                    || (a.1 == b.1 && b.1 == p.1 && (a.0 < b.0) == (b.0 < p.0));
-                if straight {
-                    turns.pop();
-                }
-            }
-            turns.push(p);
         }
         Route {
             order,
             distance,
-            path: turns
-                .into_iter()
-                .map(|(aisle, y)| Waypoint { aisle, y })
-                .collect(),
+            path,
         }
     }
 }
@@ -1097,6 +1104,30 @@ impl Walk {
 mod tests {
     use super::*;
     use crate::picking::{Depot, Layout};
+
+    /// `solve` picks the sweep's array sizes by the number of cross aisles;
+    /// the machines must fit them (the indexing masks, it does not check).
+    #[test]
+    fn states_fit_the_sweep_arrays() {
+        let caps = [(2, 8, 16), (3, 32, 32), (4, 128, 128), (5, 1024, 256)];
+        for (rows, cap, ops) in caps {
+            let machine = Machine::get(rows);
+            assert!(machine.codes.len() <= cap, "{rows} rows");
+            assert!(3usize.pow(rows as u32) <= ops, "{rows} rows");
+            assert!(machine
+                .pieces
+                .iter()
+                .flatten()
+                .chain(&machine.layers)
+                .all(|p| {
+                    p.entries
+                        .iter()
+                        .all(|&x| (x & 0xFFFF) < machine.codes.len() as u32)
+                }));
+        }
+        // The last arm serves the most cross aisles routed exactly.
+        assert_eq!(caps.last().map(|c| c.0), Some(MAX_EXACT_BLOCKS + 1));
+    }
 
     #[test]
     fn small_routes_worked_by_hand() {
