@@ -57,6 +57,7 @@ pub mod ids;
 pub mod inventory;
 pub mod money;
 pub mod order;
+pub mod packing;
 pub mod picking;
 pub mod purchasing;
 pub mod schema;

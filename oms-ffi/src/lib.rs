@@ -14,6 +14,7 @@
 //!   [`StockHold`]); each allocation's explanation stays in the event's
 //!   JSON, and [`explanation_summary`] turns it into a sentence.
 //! * Pick routes: [`optimal_route`] on a floor [`Layout`].
+//! * Container loading: [`load_container`] and [`validate_load`].
 //! * Errors are [`OmsFfiError`], one variant per stable core code plus
 //!   `Internal`; nothing panics across the boundary.
 //!
@@ -27,6 +28,7 @@
 
 mod engine;
 mod error;
+mod packing;
 mod picking;
 mod purchasing;
 #[cfg(test)]
@@ -36,6 +38,10 @@ mod types;
 pub use engine::Engine;
 pub use error::OmsFfiError;
 pub use oms_core;
+pub use packing::{
+    load_container, validate_load, Axes, Container, ItemType, Load, LoadOptions, Orientation,
+    Placed,
+};
 pub use picking::{
     batch_orders, heuristic_route, improved_route, optimal_route, Batch, BatchMethod, BatchOptions,
     BatchOrder, BatchPlan, BatchStop, Bin, Block, Cart, Depot, Heuristic, Layout, PickAccuracy,

@@ -18,6 +18,7 @@ mod errors;
 mod pyde;
 mod pyser;
 
+use oms_core::packing;
 use pyo3::prelude::*;
 
 /// The JSON Schema of commands, as a dict.
@@ -166,6 +167,48 @@ fn batch_orders<'py>(
     })
 }
 
+/// Loads as much volume of `items` into `container` as it can: `container`
+/// as `{dims: {length, width, height}, max_weight?}`, `items` as a list of
+/// `{dims, weight?, quantity, orientation}`, `options` as `{tries?, seed?}`;
+/// the result is `{placed: [{item, x, y, z, axes}], volume, weight}`.
+#[pyfunction]
+#[pyo3(signature = (container, items, options=None))]
+fn load_container<'py>(
+    py: Python<'py>,
+    container: &Bound<'py, PyAny>,
+    items: &Bound<'py, PyAny>,
+    options: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let keys = pyde::Keys::none();
+    let container: packing::Container = engine::read(container, "container", None, &keys)?;
+    let items: Vec<packing::ItemType> = engine::read(items, "items", None, &keys)?;
+    let options: packing::LoadOptions = match options {
+        Some(o) => engine::read(o, "options", None, &keys)?,
+        None => packing::LoadOptions::default(),
+    };
+    let load = py
+        .detach(move || packing::load_container(&container, &items, &options))
+        .map_err(|e| errors::to_py_err(py, &e, None))?;
+    pyser::to_py(py, &load)
+}
+
+/// Checks a load (`oms_core::packing::validate`): raises `ValidationError`
+/// naming the first unit out of the container, overlapping another, turned
+/// as its item forbids, beyond its quantity, or over the weight limit.
+#[pyfunction]
+fn validate_load<'py>(
+    py: Python<'py>,
+    container: &Bound<'py, PyAny>,
+    items: &Bound<'py, PyAny>,
+    placed: &Bound<'py, PyAny>,
+) -> PyResult<()> {
+    let keys = pyde::Keys::none();
+    let container: packing::Container = engine::read(container, "container", None, &keys)?;
+    let items: Vec<packing::ItemType> = engine::read(items, "items", None, &keys)?;
+    let placed: Vec<packing::Placed> = engine::read(placed, "placed", None, &keys)?;
+    packing::validate(&container, &items, &placed).map_err(|e| errors::to_py_err(py, &e, None))
+}
+
 /// The native module; `oms_engine` re-exports what users need.
 #[pymodule]
 fn _oms(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -179,6 +222,8 @@ fn _oms(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(improved_route, m)?)?;
     m.add_function(wrap_pyfunction!(scattered_route, m)?)?;
     m.add_function(wrap_pyfunction!(batch_orders, m)?)?;
+    m.add_function(wrap_pyfunction!(load_container, m)?)?;
+    m.add_function(wrap_pyfunction!(validate_load, m)?)?;
     m.add("SCHEMA_VERSION", oms_core::SCHEMA_VERSION)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

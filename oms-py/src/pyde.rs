@@ -379,6 +379,22 @@ impl<'de, 'a, 'py> de::Deserializer<'de> for PyDe<'a, 'py> {
             let s = self.string(s)?;
             return visitor.visit_enum(s.into_deserializer());
         }
+        // Variants with data are one-key dicts, as in the core's JSON:
+        // {"vertical": {"length": True, ...}}.
+        if let Ok(d) = self.obj.cast::<PyDict>() {
+            if d.len() == 1 {
+                if let Some((k, value)) = d.iter().next() {
+                    if let Ok(k) = k.cast::<PyString>() {
+                        let name = self.string(k)?;
+                        return visitor.visit_enum(OneKey {
+                            name,
+                            value,
+                            cx: self.cx,
+                        });
+                    }
+                }
+            }
+        }
         self.deserialize_any(EnumMismatch {
             name,
             variants,
@@ -393,7 +409,62 @@ impl<'de, 'a, 'py> de::Deserializer<'de> for PyDe<'a, 'py> {
     }
 }
 
-/// Only unit variants cross the boundary; anything else reads as a type error.
+/// A variant with data: the dict's one key names it, its value holds the data.
+struct OneKey<'a, 'py> {
+    name: String,
+    value: Bound<'py, PyAny>,
+    cx: &'a Cx<'a, 'py>,
+}
+
+impl<'a, 'py> OneKey<'a, 'py> {
+    fn data<T>(self, read: impl FnOnce(PyDe<'_, 'py>) -> Result<T, DeError>) -> Result<T, DeError> {
+        let de = PyDe {
+            obj: &self.value,
+            cx: self.cx,
+            skip: &[],
+        };
+        read(de).inspect_err(|_| self.cx.unwinding_through(|| Step::Key(self.name.clone())))
+    }
+}
+
+impl<'de, 'a, 'py> de::EnumAccess<'de> for OneKey<'a, 'py> {
+    type Error = DeError;
+    type Variant = Self;
+
+    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self), DeError> {
+        let variant = seed.deserialize(de::value::StrDeserializer::<DeError>::new(&self.name))?;
+        Ok((variant, self))
+    }
+}
+
+impl<'de, 'a, 'py> de::VariantAccess<'de> for OneKey<'a, 'py> {
+    type Error = DeError;
+
+    fn unit_variant(self) -> Result<(), DeError> {
+        Err(self.cx.fail(
+            Kind::Type,
+            format!("{} takes no data: give it as a string", self.name),
+        ))
+    }
+
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, DeError> {
+        self.data(|de| seed.deserialize(de))
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, DeError> {
+        self.data(|de| de::Deserializer::deserialize_seq(de, visitor))
+    }
+
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        self.data(|de| de::Deserializer::deserialize_struct(de, "", fields, visitor))
+    }
+}
+
+/// Anything else reads as a type error.
 struct EnumMismatch<V> {
     name: &'static str,
     variants: &'static [&'static str],

@@ -44,11 +44,14 @@ from ._oms import (
 from ._oms import batch_orders as _batch_orders
 from ._oms import heuristic_route as _heuristic_route
 from ._oms import improved_route as _improved_route
+from ._oms import load_container as _load_container
 from ._oms import optimal_route as _optimal_route
 from ._oms import scattered_route as _scattered_route
+from ._oms import validate_load as _validate_load
 from ._types import (
     Address,
     Article,
+    Axes,
     Batch,
     BatchOptions,
     BatchOrder,
@@ -57,9 +60,16 @@ from ._types import (
     Block,
     Cart,
     Component,
+    Container,
     Depot,
+    Dims,
+    ItemType,
     Layout,
+    Load,
+    LoadOptions,
+    Orientation,
     OrderLine,
+    Placed,
     PoLine,
     PriceBreak,
     ReceiptLine,
@@ -76,6 +86,7 @@ from ._types import (
 __all__ = [
     "Address",
     "Article",
+    "Axes",
     "Batch",
     "BatchOptions",
     "BatchOrder",
@@ -85,15 +96,22 @@ __all__ = [
     "Cart",
     "Component",
     "ConflictError",
+    "Container",
     "Depot",
+    "Dims",
     "DuplicateError",
     "Engine",
     "InsufficientStockError",
     "InvalidTransitionError",
+    "ItemType",
     "Layout",
+    "Load",
+    "LoadOptions",
     "NotFoundError",
     "OmsError",
     "OrderLine",
+    "Orientation",
+    "Placed",
     "PoLine",
     "PriceBreak",
     "ReceiptLine",
@@ -114,9 +132,11 @@ __all__ = [
     "event_schema",
     "heuristic_route",
     "improved_route",
+    "load_container",
     "optimal_route",
     "scattered_route",
     "supplier_performance",
+    "validate_load",
 ]
 
 Amount = Union[Decimal, int, str]
@@ -861,3 +881,20 @@ def batch_orders(
     ``{"method": "fcfs"}`` and so on for the others. An order that alone
     does not fit the cart raises ``ValidationError``."""
     return cast(BatchPlan, _batch_orders(layout, orders, cart, options))
+
+
+def load_container(
+    container: Container, items: Sequence[ItemType], options: Optional[LoadOptions] = None
+) -> Load:
+    """Fills ``container`` with as much volume of ``items`` as it can (block
+    building on maximal spaces, greedy then randomised tries from a seed:
+    the same input gives the same load). Every load passes
+    ``validate_load``. Bad input raises ``ValidationError``."""
+    return cast(Load, _load_container(container, items, options))
+
+
+def validate_load(container: Container, items: Sequence[ItemType], placed: Sequence[Placed]) -> None:
+    """Checks a load: raises ``ValidationError`` naming the first unit out
+    of the container, overlapping another, turned as its item forbids,
+    beyond its quantity, or over the weight limit."""
+    _validate_load(container, items, placed)

@@ -16,6 +16,8 @@ __all__ = [
     "improved_route",
     "scattered_route",
     "batch_orders",
+    "load_container",
+    "validate_load",
     "SCHEMA_VERSION",
     "__version__",
 ]
@@ -38,6 +40,14 @@ def batch_orders(
     cart: Mapping[str, Any],
     options: Optional[Mapping[str, Any]] = None,
 ) -> Dict[str, Any]: ...
+def load_container(
+    container: Mapping[str, Any],
+    items: Iterable[Mapping[str, Any]],
+    options: Optional[Mapping[str, Any]] = None,
+) -> Dict[str, Any]: ...
+def validate_load(
+    container: Mapping[str, Any], items: Iterable[Mapping[str, Any]], placed: Iterable[Mapping[str, Any]]
+) -> None: ...
 def heuristic_route(
     layout: Mapping[str, Any], picks: Iterable[Mapping[str, Any]], heuristic: str
 ) -> Dict[str, Any]: ...

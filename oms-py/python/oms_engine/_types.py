@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import List, Union
+from typing import Dict, List, Literal, Union
 
 from typing import TypedDict
 
@@ -245,3 +245,70 @@ class WaveRules(TypedDict, total=False):
     max_zone_units: int
     ship_by_until: str
     rush_only: bool
+
+
+class Dims(TypedDict):
+    """Length, width and height in millimetres."""
+
+    length: int
+    width: int
+    height: int
+
+
+class _ContainerRequired(TypedDict):
+    dims: Dims
+
+
+class Container(_ContainerRequired, total=False):
+    """What ``load_container`` fills: inner ``dims`` and the grams it may carry."""
+
+    max_weight: int
+
+
+Orientation = Union[Literal["any"], Literal["upright"], Literal["fixed"], Dict[str, Dict[str, bool]]]
+"""How an item may turn: ``"any"``, ``"upright"`` (height stays vertical),
+``"fixed"``, or ``{"vertical": {"length": bool, "width": bool, "height": bool}}``
+(the sides that may be vertical)."""
+
+
+class _ItemTypeRequired(TypedDict):
+    dims: Dims
+    quantity: int
+    orientation: Orientation
+
+
+class ItemType(_ItemTypeRequired, total=False):
+    """A type of item to load: size, grams per unit, units, how it may turn."""
+
+    weight: int
+
+
+class LoadOptions(TypedDict, total=False):
+    """``load_container``'s effort: ``tries`` constructions (default 24) from ``seed``."""
+
+    tries: int
+    seed: int
+
+
+Axes = Union[
+    Literal["lwh"], Literal["wlh"], Literal["lhw"], Literal["hlw"], Literal["whl"], Literal["hwl"]
+]
+"""Which item sides lie along the container's length, width and height."""
+
+
+class Placed(TypedDict):
+    """One unit placed: its item index, lowest corner and how it is turned."""
+
+    item: int
+    x: int
+    y: int
+    z: int
+    axes: Axes
+
+
+class Load(TypedDict):
+    """``load_container``'s answer: units in loading order, their volume (mm³) and grams."""
+
+    placed: List[Placed]
+    volume: int
+    weight: int
