@@ -414,7 +414,8 @@ impl<'a> Loader<'a> {
             }
             let n = block.count.iter().map(|&n| u64::from(n)).product::<u64>();
             left[kind.item] -= n;
-            weight += n * self.items[kind.item].weight;
+            // Saturating: with no limit, weights may be anything.
+            weight = weight.saturating_add(n.saturating_mul(self.items[kind.item].weight));
             volume += block.volume;
             let used = Space {
                 lo,
@@ -724,6 +725,24 @@ mod tests {
         ];
         let load = load_container(&container, &items, &LoadOptions::default()).unwrap();
         assert_eq!(load.volume, 600 * 400 * 300);
+        assert!(validate(&container, &items, &load.placed).is_ok());
+    }
+
+    #[test]
+    fn huge_weights_without_a_limit_do_not_overflow() {
+        let container = Container {
+            dims: dims(10, 10, 10),
+            max_weight: None,
+        };
+        let items = [ItemType {
+            dims: dims(5, 5, 5),
+            weight: u64::MAX / 3,
+            quantity: 8,
+            orientation: Orientation::Any,
+        }];
+        let load = load_container(&container, &items, &LoadOptions::default()).unwrap();
+        assert_eq!(load.placed.len(), 8);
+        assert_eq!(load.weight, u64::MAX);
         assert!(validate(&container, &items, &load.placed).is_ok());
     }
 
