@@ -374,20 +374,22 @@ impl<'a> Loader<'a> {
         while let Some((s, anchor)) = self.pick_space(&spaces, room) {
             let space = spaces[s];
             self.blocks(&space, &left, weight, &mut blocks);
-            let Some(best) = blocks.iter().map(|b| b.volume).max() else {
+            // The first block of the largest volume.
+            let largest = blocks
+                .iter()
+                .copied()
+                .reduce(|a, b| if b.volume > a.volume { b } else { a });
+            let Some(largest) = largest else {
                 spaces.swap_remove(s);
                 continue;
             };
             let block = match random.as_mut() {
                 Some((rng, spread)) => {
-                    let floor = (best as f64 * (1.0 - *spread)) as u64;
+                    let floor = (largest.volume as f64 * (1.0 - *spread)) as u64;
                     let near: Vec<&Block> = blocks.iter().filter(|b| b.volume >= floor).collect();
                     *near[rng.below(near.len() as u64) as usize]
                 }
-                None => *blocks
-                    .iter()
-                    .find(|b| b.volume == best)
-                    .unwrap_or(&blocks[0]),
+                None => largest,
             };
             let kind = self.kinds[block.kind];
             let extent: [u32; 3] = std::array::from_fn(|a| kind.size[a] * block.count[a]);
@@ -572,23 +574,24 @@ pub fn validate(container: &Container, items: &[ItemType], placed: &[Placed]) ->
     let mut weight = 0u64;
     let mut boxes: Vec<(Space, usize)> = Vec::with_capacity(placed.len());
     for (i, p) in placed.iter().enumerate() {
-        let field = format!("placed[{i}]");
+        // Named only on failure: no string per unit on the way.
+        let field = || format!("placed[{i}]");
         let Some(item) = items.get(p.item) else {
             return Err(OmsError::validation(
-                field,
+                field(),
                 format!("item {} is not in the list of {}", p.item, items.len()),
             ));
         };
         if !item.orientation.allows(p.axes) {
             return Err(OmsError::validation(
-                field,
+                field(),
                 format!("turned {:?}, which item {} does not allow", p.axes, p.item),
             ));
         }
         count[p.item] += 1;
         if count[p.item] > item.quantity {
             return Err(OmsError::validation(
-                field,
+                field(),
                 format!("more units of item {} than its {}", p.item, item.quantity),
             ));
         }
@@ -597,7 +600,7 @@ pub fn validate(container: &Container, items: &[ItemType], placed: &[Placed]) ->
         let lo = [p.x, p.y, p.z];
         let size = [d.length, d.width, d.height];
         if (0..3).any(|a| u64::from(lo[a]) + u64::from(size[a]) > u64::from(room[a])) {
-            return Err(OmsError::validation(field, "sticks out of the container"));
+            return Err(OmsError::validation(field(), "sticks out of the container"));
         }
         boxes.push((
             Space {
