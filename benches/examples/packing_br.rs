@@ -12,7 +12,9 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use oms_core::packing::{load_container, validate, Container, ItemType, LoadOptions, Orientation};
+use oms_core::packing::{
+    load_container, validate_load, Container, ItemType, LoadOptions, Orientation,
+};
 use oms_core::Dims;
 
 struct Problem {
@@ -120,7 +122,7 @@ fn main() {
                 let start = Instant::now();
                 let load = load_container(&container, &items, &options).expect("a load");
                 let ms = start.elapsed().as_secs_f64() * 1e3;
-                validate(&container, &items, &load.placed)
+                validate_load(&container, &items, &load.placed)
                     .unwrap_or_else(|e| panic!("BR{class} #{}: invalid load: {e}", k + 1));
                 let pct = 100.0 * load.utilisation(&container);
                 if rotate {

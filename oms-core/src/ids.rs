@@ -165,6 +165,11 @@ id_type!(
 );
 
 id_type!(
+    /// A carton (shipping box) of the packing station's catalog.
+    CartonId, "^[^\\u0000-\\u001f\\u007f]+$", 128
+);
+
+id_type!(
     /// A pick task: `{wave_id}-{n}`, one picker's (or cart's) tour.
     TaskId, "^[^\\u0000-\\u001f\\u007f]+$", 128
 );

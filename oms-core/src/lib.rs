@@ -72,8 +72,8 @@ pub use error::{ErrorCode, OmsError, Result};
 pub use event::{Event, EventKind, Idempotency, SCHEMA_VERSION};
 pub use holds::{HoldEnd, StockHold};
 pub use ids::{
-    check_id, check_sku, BinId, Channel, ChannelOrderId, CustomerId, Hold, LineId, LocationId,
-    OrderId, PoId, ReceiptId, ShipmentId, Sku, StockHoldId, SupplierId, TaskId, WaveId,
+    check_id, check_sku, BinId, CartonId, Channel, ChannelOrderId, CustomerId, Hold, LineId,
+    LocationId, OrderId, PoId, ReceiptId, ShipmentId, Sku, StockHoldId, SupplierId, TaskId, WaveId,
 };
 pub use inventory::{StockCell, StockLevel};
 pub use money::{Currency, Money};

@@ -194,7 +194,7 @@ pub fn validate_load(
             axes: p.axes.into(),
         })
         .collect();
-    Ok(pa_::validate(
+    Ok(pa_::validate_load(
         &core_container(container),
         &core_items(items),
         &placed,

@@ -192,7 +192,7 @@ fn load_container<'py>(
     pyser::to_py(py, &load)
 }
 
-/// Checks a load (`oms_core::packing::validate`): raises `ValidationError`
+/// Checks a load (`oms_core::packing::validate_load`): raises `ValidationError`
 /// naming the first unit out of the container, overlapping another, turned
 /// as its item forbids, beyond its quantity, or over the weight limit.
 #[pyfunction]
@@ -206,7 +206,7 @@ fn validate_load<'py>(
     let container: packing::Container = engine::read(container, "container", None, &keys)?;
     let items: Vec<packing::ItemType> = engine::read(items, "items", None, &keys)?;
     let placed: Vec<packing::Placed> = engine::read(placed, "placed", None, &keys)?;
-    packing::validate(&container, &items, &placed).map_err(|e| errors::to_py_err(py, &e, None))
+    packing::validate_load(&container, &items, &placed).map_err(|e| errors::to_py_err(py, &e, None))
 }
 
 /// The native module; `oms_engine` re-exports what users need.

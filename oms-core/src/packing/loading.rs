@@ -212,11 +212,12 @@ impl Default for LoadOptions {
     }
 }
 
-fn volume(d: Dims) -> u64 {
+pub(super) fn volume(d: Dims) -> u64 {
     u64::from(d.length) * u64::from(d.width) * u64::from(d.height)
 }
 
-fn check_dims(d: Dims, field: &str) -> Result<()> {
+/// Checks each side; `field` names `d` only on failure (no string per call).
+pub(super) fn check_dims(d: Dims, field: impl Fn() -> String) -> Result<()> {
     for (side, v) in [
         ("length", d.length),
         ("width", d.width),
@@ -224,7 +225,7 @@ fn check_dims(d: Dims, field: &str) -> Result<()> {
     ] {
         if v == 0 || v > MAX_SIDE {
             return Err(OmsError::validation(
-                format!("{field}.{side}"),
+                format!("{}.{side}", field()),
                 format!("{v} mm is not between 1 and {MAX_SIDE}"),
             ));
         }
@@ -233,10 +234,10 @@ fn check_dims(d: Dims, field: &str) -> Result<()> {
 }
 
 fn check(container: &Container, items: &[ItemType]) -> Result<()> {
-    check_dims(container.dims, "container.dims")?;
+    check_dims(container.dims, || "container.dims".into())?;
     let mut units = 0u64;
     for (i, it) in items.iter().enumerate() {
-        check_dims(it.dims, &format!("items[{i}].dims"))?;
+        check_dims(it.dims, || format!("items[{i}].dims"))?;
         if !Axes::ALL.iter().any(|&a| it.orientation.allows(a)) {
             return Err(OmsError::validation(
                 format!("items[{i}].orientation"),
@@ -255,17 +256,39 @@ fn check(container: &Container, items: &[ItemType]) -> Result<()> {
 }
 
 /// Fills `container` with as much volume of `items` as it can (see the
-/// module doc); the result passes [`validate`].
+/// module doc); the result passes [`validate_load`].
 pub fn load_container(
     container: &Container,
     items: &[ItemType],
     options: &LoadOptions,
 ) -> Result<Load> {
+    load(container, items, options, false)
+}
+
+/// A load of every unit of `items`, if the constructions find one. Each
+/// construction stops as soon as some unit left fits no free space, so a
+/// carton too small is refused quickly.
+pub(super) fn load_all(
+    container: &Container,
+    items: &[ItemType],
+    options: &LoadOptions,
+) -> Result<Option<Load>> {
+    let units: u64 = items.iter().map(|i| i.quantity).sum();
+    let load = load(container, items, options, true)?;
+    Ok((load.placed.len() as u64 == units).then_some(load))
+}
+
+fn load(
+    container: &Container,
+    items: &[ItemType],
+    options: &LoadOptions,
+    complete: bool,
+) -> Result<Load> {
     check(container, items)?;
     if options.tries == 0 {
         return Err(OmsError::validation("options.tries", "at least 1"));
     }
-    let loader = Loader::new(container, items);
+    let loader = Loader::new(container, items, complete);
     let mut rng = SplitMix64::new(options.seed);
     let mut best = loader.construct(None);
     // No load beats the container full, or every unit in.
@@ -333,10 +356,12 @@ struct Loader<'a> {
     container: &'a Container,
     items: &'a [ItemType],
     kinds: Vec<Kind>,
+    /// Give up a construction once some unit left fits no free space.
+    complete: bool,
 }
 
 impl<'a> Loader<'a> {
-    fn new(container: &'a Container, items: &'a [ItemType]) -> Self {
+    fn new(container: &'a Container, items: &'a [ItemType], complete: bool) -> Self {
         let mut kinds = Vec::new();
         for (item, it) in items.iter().enumerate() {
             let mut seen: Vec<[u32; 3]> = Vec::new();
@@ -354,6 +379,7 @@ impl<'a> Loader<'a> {
             container,
             items,
             kinds,
+            complete,
         }
     }
 
@@ -424,6 +450,9 @@ impl<'a> Loader<'a> {
                 hi: std::array::from_fn(|a| lo[a] + extent[a]),
             };
             self.cut(&mut spaces, &used, &left);
+            if self.complete && !self.room_for_all(&spaces, &left) {
+                break;
+            }
         }
         Load {
             placed,
@@ -459,6 +488,37 @@ impl<'a> Loader<'a> {
         best.map(|(_, _, i, anchor)| (i, anchor))
     }
 
+    /// Whether every item type with units left fits some space, turned
+    /// some way it may, and the spaces together (counting overlaps more
+    /// than once, so an upper bound) have room for the units' volume.
+    fn room_for_all(&self, spaces: &[Space], left: &[u64]) -> bool {
+        let room = spaces
+            .iter()
+            .map(Space::volume)
+            .fold(0, u64::saturating_add);
+        let need = self
+            .items
+            .iter()
+            .zip(left)
+            .map(|(i, &n)| volume(i.dims).saturating_mul(n))
+            .fold(0, u64::saturating_add);
+        if need > room {
+            return false;
+        }
+        let mut fits = vec![false; left.len()];
+        for kind in &self.kinds {
+            if left[kind.item] > 0
+                && !fits[kind.item]
+                && spaces
+                    .iter()
+                    .any(|s| (0..3).all(|a| kind.size[a] <= s.side(a)))
+            {
+                fits[kind.item] = true;
+            }
+        }
+        fits.iter().zip(left).all(|(&f, &n)| f || n == 0)
+    }
+
     /// The blocks that fit `space` with the units `left`, into `out`.
     fn blocks(&self, space: &Space, left: &[u64], weight: u64, out: &mut Vec<Block>) {
         out.clear();
@@ -481,24 +541,28 @@ impl<'a> Loader<'a> {
             }
             let fit: [u64; 3] = std::array::from_fn(|a| u64::from(space.side(a) / kind.size[a]));
             let unit = u64::from(kind.size[0]) * u64::from(kind.size[1]) * u64::from(kind.size[2]);
-            let mut seen: [[u32; 3]; 6] = [[0; 3]; 6];
-            for (o, order) in ORDERS.iter().enumerate() {
-                let mut count = [1u32; 3];
-                let mut rest = n;
-                for &a in order {
-                    let c = fit[a].min(rest).max(1);
-                    count[a] = c as u32;
-                    rest /= c;
-                }
-                if seen[..o].contains(&count) {
+            // Counts packed 21 bits per axis (a side is at most 100,000
+            // units), compared as one word: writing an array by a
+            // computed index and reading it back whole stalled here.
+            const BITS: u32 = 21;
+            let mut seen = [0u64; 6];
+            for (o, &[a0, a1, a2]) in ORDERS.iter().enumerate() {
+                let c0 = fit[a0].min(n).max(1);
+                let c1 = fit[a1].min(n / c0).max(1);
+                let c2 = fit[a2].min(n / c0 / c1).max(1);
+                let key =
+                    c0 << (BITS * a0 as u32) | c1 << (BITS * a1 as u32) | c2 << (BITS * a2 as u32);
+                if seen[..o].contains(&key) {
                     continue;
                 }
-                seen[o] = count;
-                let units = count.iter().map(|&c| u64::from(c)).product::<u64>();
+                seen[o] = key;
+                let count: [u32; 3] = std::array::from_fn(|a| {
+                    ((key >> (BITS * a as u32)) & ((1 << BITS) - 1)) as u32
+                });
                 out.push(Block {
                     kind: k,
                     count,
-                    volume: units * unit,
+                    volume: c0 * c1 * c2 * unit,
                 });
             }
         }
@@ -563,8 +627,8 @@ impl<'a> Loader<'a> {
 /// type than its quantity, each turned as its type allows, inside the
 /// container, no two overlapping, their weight within the limit. The
 /// error names the first unit at fault.
-pub fn validate(container: &Container, items: &[ItemType], placed: &[Placed]) -> Result<()> {
-    check_dims(container.dims, "container.dims")?;
+pub fn validate_load(container: &Container, items: &[ItemType], placed: &[Placed]) -> Result<()> {
+    check_dims(container.dims, || "container.dims".into())?;
     let room = [
         container.dims.length,
         container.dims.width,
@@ -688,13 +752,17 @@ mod tests {
             z: 0,
             axes,
         };
-        assert!(validate(
+        assert!(validate_load(
             &container,
             &items,
             &[at(0, 0, Axes::Lwh), at(5, 0, Axes::Wlh)]
         )
         .is_ok());
-        let err = |p: &[Placed]| validate(&container, &items, p).unwrap_err().to_string();
+        let err = |p: &[Placed]| {
+            validate_load(&container, &items, p)
+                .unwrap_err()
+                .to_string()
+        };
         assert!(err(&[at(0, 0, Axes::Lwh), at(4, 0, Axes::Lwh)]).contains("overlaps placed[0]"));
         assert!(err(&[at(6, 0, Axes::Lwh)]).contains("sticks out"));
         assert!(err(&[at(0, 0, Axes::Lhw)]).contains("does not allow"));
@@ -728,7 +796,7 @@ mod tests {
         ];
         let load = load_container(&container, &items, &LoadOptions::default()).unwrap();
         assert_eq!(load.volume, 600 * 400 * 300);
-        assert!(validate(&container, &items, &load.placed).is_ok());
+        assert!(validate_load(&container, &items, &load.placed).is_ok());
     }
 
     #[test]
@@ -746,7 +814,7 @@ mod tests {
         let load = load_container(&container, &items, &LoadOptions::default()).unwrap();
         assert_eq!(load.placed.len(), 8);
         assert_eq!(load.weight, u64::MAX);
-        assert!(validate(&container, &items, &load.placed).is_ok());
+        assert!(validate_load(&container, &items, &load.placed).is_ok());
     }
 
     #[test]
