@@ -170,6 +170,11 @@ id_type!(
 );
 
 id_type!(
+    /// A carrier's shipping service, e.g. `ups-ground`.
+    ServiceId, "^[^\\u0000-\\u001f\\u007f]+$", 128
+);
+
+id_type!(
     /// A pick task: `{wave_id}-{n}`, one picker's (or cart's) tour.
     TaskId, "^[^\\u0000-\\u001f\\u007f]+$", 128
 );
