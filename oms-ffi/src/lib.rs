@@ -14,7 +14,10 @@
 //!   [`StockHold`]); each allocation's explanation stays in the event's
 //!   JSON, and [`explanation_summary`] turns it into a sentence.
 //! * Pick routes: [`optimal_route`] on a floor [`Layout`].
-//! * Container loading: [`load_container`] and [`validate_load`].
+//! * Container loading: [`load_container`] and [`validate_load`];
+//!   cartonization: [`cartonize`] and [`validate_plan`].
+//! * Shipping: [`select_service`], [`delivery_promise`], [`check_address`]
+//!   and [`shipping_label`]; the shipping config crosses as JSON.
 //! * Errors are [`OmsFfiError`], one variant per stable core code plus
 //!   `Internal`; nothing panics across the boundary.
 //!
@@ -31,6 +34,7 @@ mod error;
 mod packing;
 mod picking;
 mod purchasing;
+mod shipping;
 #[cfg(test)]
 mod tests;
 mod types;
@@ -39,8 +43,9 @@ pub use engine::Engine;
 pub use error::OmsFfiError;
 pub use oms_core;
 pub use packing::{
-    load_container, validate_load, Axes, Container, ItemType, Load, LoadOptions, Orientation,
-    Placed,
+    cartonize, load_container, validate_load, validate_plan, Axes, Carton, CartonPlan,
+    CartonizeOptions, Container, ItemType, Load, LoadOptions, Orientation, PackItem, Parcel,
+    Placed, WeightBreak,
 };
 pub use picking::{
     batch_orders, heuristic_route, improved_route, optimal_route, Batch, BatchMethod, BatchOptions,
@@ -53,6 +58,10 @@ pub use purchasing::{
     AmendPo, Billing, CreatePo, PoLineInput, PoLineRecord, PoStatus, PriceBreak,
     PurchaseOrderRecord, ReceiptLine, ReceivePo, ReorderMethod, ReorderSettings,
     ReplenishmentSuggestion, Supplier, SupplierItem,
+};
+pub use shipping::{
+    check_address, delivery_promise, select_service, shipping_label, AddressProblem, Label,
+    LabelInput, ParcelSpec, Promise, Quote, ServiceChoice, ShipmentRequest,
 };
 pub use types::explanation_summary;
 pub use types::{

@@ -1,24 +1,18 @@
 //! Purchasing across the boundary: suppliers, their items, purchase orders
 //! and receipts. Conversion only: every check is the core's.
 
-use chrono::NaiveDate;
 use oms_core as core_;
 use oms_core::purchasing as po_;
 use oms_core::purchasing::replenishment as rp_;
 
 use crate::engine::Engine;
 use crate::types::{
-    mirror_enum, money_opt, parse_plain_decimal, parse_time, Address, Event, Money, ShipLine,
+    mirror_enum, money_opt, parse_date, parse_plain_decimal, parse_time, Address, Event, Money,
+    ShipLine,
 };
 use crate::OmsFfiError;
 
 type Result<T> = std::result::Result<T, OmsFfiError>;
-
-fn parse_date(field: &str, s: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| {
-        OmsFfiError::validation(field, format!("{s:?} is not a date like 2026-12-01: {e}"))
-    })
-}
 
 /// A supplier: the input of `define_supplier` and the result of `supplier`.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]

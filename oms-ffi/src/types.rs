@@ -23,6 +23,13 @@ pub(crate) fn parse_time_field(field: &str, at: &str) -> Result<DateTime<Utc>, O
         .map_err(|e| OmsFfiError::validation(field, format!("{at:?} is not an RFC 3339 time: {e}")))
 }
 
+/// Parses a `YYYY-MM-DD` date in the field `field`.
+pub(crate) fn parse_date(field: &str, s: &str) -> Result<chrono::NaiveDate, OmsFfiError> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| {
+        OmsFfiError::validation(field, format!("{s:?} is not a date like 2026-12-01: {e}"))
+    })
+}
+
 /// Formats a time as RFC 3339 in UTC, as the core's JSON does.
 pub(crate) fn format_time(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::AutoSi, true)

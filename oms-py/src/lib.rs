@@ -18,8 +18,9 @@ mod errors;
 mod pyde;
 mod pyser;
 
-use oms_core::packing;
+use oms_core::{packing, shipping};
 use pyo3::prelude::*;
+use serde::de::DeserializeOwned;
 
 /// The JSON Schema of commands, as a dict.
 #[pyfunction]
@@ -209,6 +210,108 @@ fn validate_load<'py>(
     packing::validate_load(&container, &items, &placed).map_err(|e| errors::to_py_err(py, &e, None))
 }
 
+/// Reads argument `name` in the core's JSON shape.
+fn arg<T: DeserializeOwned>(value: &Bound<'_, PyAny>, name: &str) -> PyResult<T> {
+    engine::read(value, name, None, &pyde::Keys::none())
+}
+
+/// Reads an optional argument, or its default.
+fn arg_or_default<T: DeserializeOwned + Default>(
+    value: Option<&Bound<'_, PyAny>>,
+    name: &str,
+) -> PyResult<T> {
+    value.map_or_else(|| Ok(T::default()), |v| arg(v, name))
+}
+
+/// Chooses cartons for an order's units (`oms_core::packing::cartonize`):
+/// `{parcels: [{carton_id, placed, dims, weight, billable_weight, cost}], cost}`.
+#[pyfunction]
+#[pyo3(signature = (cartons, items, options=None))]
+fn cartonize<'py>(
+    py: Python<'py>,
+    cartons: &Bound<'py, PyAny>,
+    items: &Bound<'py, PyAny>,
+    options: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let cartons: Vec<packing::Carton> = arg(cartons, "cartons")?;
+    let items: Vec<packing::PackItem> = arg(items, "items")?;
+    let options: packing::CartonizeOptions = arg_or_default(options, "options")?;
+    let plan = py
+        .detach(move || packing::cartonize(&cartons, &items, &options))
+        .map_err(|e| errors::to_py_err(py, &e, None))?;
+    pyser::to_py(py, &plan)
+}
+
+/// Checks a carton plan (`oms_core::packing::validate`): raises
+/// `ValidationError` naming the first parcel or item at fault.
+#[pyfunction]
+fn validate_plan(
+    py: Python<'_>,
+    cartons: &Bound<'_, PyAny>,
+    items: &Bound<'_, PyAny>,
+    plan: &Bound<'_, PyAny>,
+) -> PyResult<()> {
+    let cartons: Vec<packing::Carton> = arg(cartons, "cartons")?;
+    let items: Vec<packing::PackItem> = arg(items, "items")?;
+    let plan: packing::CartonPlan = arg(plan, "plan")?;
+    packing::validate(&cartons, &items, &plan).map_err(|e| errors::to_py_err(py, &e, None))
+}
+
+/// The service for a shipment (`oms_core::shipping::select_service`).
+#[pyfunction]
+fn select_service<'py>(
+    py: Python<'py>,
+    config: &Bound<'py, PyAny>,
+    origin: &Bound<'py, PyAny>,
+    request: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let config: shipping::ShippingConfig = arg(config, "config")?;
+    let origin: oms_core::Location = arg(origin, "origin")?;
+    let request: shipping::ShipmentRequest = arg(request, "request")?;
+    let choice = shipping::select_service(&config, &origin, &request)
+        .map_err(|e| errors::to_py_err(py, &e, None))?;
+    pyser::to_py(py, &choice)
+}
+
+/// The earliest delivery over origins and services
+/// (`oms_core::shipping::delivery_promise`).
+#[pyfunction]
+fn delivery_promise<'py>(
+    py: Python<'py>,
+    config: &Bound<'py, PyAny>,
+    origins: &Bound<'py, PyAny>,
+    request: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let config: shipping::ShippingConfig = arg(config, "config")?;
+    let origins: Vec<oms_core::Location> = arg(origins, "origins")?;
+    let request: shipping::ShipmentRequest = arg(request, "request")?;
+    let refs: Vec<&oms_core::Location> = origins.iter().collect();
+    let promise = shipping::delivery_promise(&config, &refs, &request)
+        .map_err(|e| errors::to_py_err(py, &e, None))?;
+    pyser::to_py(py, &promise)
+}
+
+/// What is wrong with an address (`oms_core::shipping::check_address`):
+/// a list of `{field, message}`, empty when it is fine.
+#[pyfunction]
+#[pyo3(signature = (address, config=None))]
+fn check_address<'py>(
+    py: Python<'py>,
+    address: &Bound<'py, PyAny>,
+    config: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let address: oms_core::Address = arg(address, "address")?;
+    let config: shipping::ShippingConfig = arg_or_default(config, "config")?;
+    pyser::to_py(py, &shipping::check_address(&address, &config.services))
+}
+
+/// A parcel's label as ZPL and plain fields (`oms_core::shipping::label`).
+#[pyfunction]
+fn shipping_label<'py>(py: Python<'py>, input: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let input: shipping::LabelInput = arg(input, "input")?;
+    pyser::to_py(py, &shipping::label(&input))
+}
+
 /// The native module; `oms_engine` re-exports what users need.
 #[pymodule]
 fn _oms(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -224,6 +327,12 @@ fn _oms(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(batch_orders, m)?)?;
     m.add_function(wrap_pyfunction!(load_container, m)?)?;
     m.add_function(wrap_pyfunction!(validate_load, m)?)?;
+    m.add_function(wrap_pyfunction!(cartonize, m)?)?;
+    m.add_function(wrap_pyfunction!(validate_plan, m)?)?;
+    m.add_function(wrap_pyfunction!(select_service, m)?)?;
+    m.add_function(wrap_pyfunction!(delivery_promise, m)?)?;
+    m.add_function(wrap_pyfunction!(check_address, m)?)?;
+    m.add_function(wrap_pyfunction!(shipping_label, m)?)?;
     m.add("SCHEMA_VERSION", oms_core::SCHEMA_VERSION)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

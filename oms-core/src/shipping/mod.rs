@@ -45,6 +45,7 @@
 //! assert_eq!(choice.service_id.as_str(), "air");
 //! assert!(choice.meets_promise);
 //! assert_eq!(choice.delivery_date.to_string(), "2026-11-23");
+//! assert_eq!(choice.reason, "cheapest of 1 service arriving by 2026-11-26 (2 can ship)");
 //! ```
 
 mod address;

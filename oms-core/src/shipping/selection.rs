@@ -288,15 +288,15 @@ pub fn select_service(
             a,
             true,
             format!(
-                "cheapest of {} services arriving by {by} ({} can ship)",
-                in_time.len(),
+                "cheapest of {} arriving by {by} ({} can ship)",
+                services(in_time.len()),
                 able.len()
             ),
         ),
         (Some(&&a), _, None) => (
             a,
             true,
-            format!("cheapest of {} services; no date promised", able.len()),
+            format!("cheapest of {}; no date promised", services(able.len())),
         ),
         (None, Some(&a), by) => (
             a,
@@ -335,6 +335,10 @@ pub fn select_service(
         reason,
         quotes,
     })
+}
+
+fn services(n: usize) -> String {
+    format!("{n} service{}", if n == 1 { "" } else { "s" })
 }
 
 /// The earliest delivery date to `destination` for an order placed `at`,

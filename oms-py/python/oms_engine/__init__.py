@@ -42,14 +42,21 @@ from ._oms import (
     supplier_performance,
 )
 from ._oms import batch_orders as _batch_orders
+from ._oms import cartonize as _cartonize
+from ._oms import check_address as _check_address
+from ._oms import delivery_promise as _delivery_promise
 from ._oms import heuristic_route as _heuristic_route
 from ._oms import improved_route as _improved_route
 from ._oms import load_container as _load_container
 from ._oms import optimal_route as _optimal_route
 from ._oms import scattered_route as _scattered_route
+from ._oms import select_service as _select_service
+from ._oms import shipping_label as _shipping_label
 from ._oms import validate_load as _validate_load
+from ._oms import validate_plan as _validate_plan
 from ._types import (
     Address,
+    AddressProblem,
     Article,
     Axes,
     Batch,
@@ -58,33 +65,55 @@ from ._types import (
     BatchPlan,
     BatchStop,
     Block,
+    Calendar,
     Cart,
+    Carton,
+    CartonPlan,
+    CartonizeOptions,
     Component,
     Container,
     Depot,
     Dims,
+    DistanceBand,
     ItemType,
+    Label,
+    LabelInput,
     Layout,
     Load,
     LoadOptions,
-    Orientation,
+    Location,
+    Money,
     OrderLine,
+    Orientation,
+    Oversize,
+    PackItem,
+    Parcel,
+    ParcelSpec,
     Placed,
     PoLine,
     PriceBreak,
+    Promise,
+    Quote,
     ReceiptLine,
     ReorderSettings,
     Route,
     ScatteredRoute,
+    Service,
+    ServiceChoice,
+    ShipmentRequest,
+    ShippingConfig,
     Slot,
     Stocked,
     Visit,
     WaveRules,
     Waypoint,
+    WeightBreak,
+    ZoneRule,
 )
 
 __all__ = [
     "Address",
+    "AddressProblem",
     "Article",
     "Axes",
     "Batch",
@@ -93,50 +122,77 @@ __all__ = [
     "BatchPlan",
     "BatchStop",
     "Block",
+    "Calendar",
     "Cart",
+    "Carton",
+    "CartonPlan",
+    "CartonizeOptions",
     "Component",
     "ConflictError",
     "Container",
     "Depot",
     "Dims",
+    "DistanceBand",
     "DuplicateError",
     "Engine",
     "InsufficientStockError",
     "InvalidTransitionError",
     "ItemType",
+    "Label",
+    "LabelInput",
     "Layout",
     "Load",
     "LoadOptions",
+    "Location",
+    "Money",
     "NotFoundError",
     "OmsError",
     "OrderLine",
     "Orientation",
+    "Oversize",
+    "PackItem",
+    "Parcel",
+    "ParcelSpec",
     "Placed",
     "PoLine",
     "PriceBreak",
+    "Promise",
+    "Quote",
     "ReceiptLine",
     "ReorderSettings",
     "Route",
     "SCHEMA_VERSION",
     "ScatteredRoute",
+    "Service",
+    "ServiceChoice",
+    "ShipmentRequest",
+    "ShippingConfig",
     "Slot",
     "Stocked",
     "ValidationError",
     "Visit",
     "WaveRules",
     "Waypoint",
-    "__version__",
+    "WeightBreak",
+    "ZoneRule",
     "batch_orders",
+    "cartonize",
+    "check_address",
     "command_schema",
     "config_schema",
+    "delivery_promise",
     "event_schema",
     "heuristic_route",
     "improved_route",
     "load_container",
     "optimal_route",
     "scattered_route",
+    "select_service",
+    "shipping_label",
     "supplier_performance",
     "validate_load",
+    "validate_plan",
+    "__version__",
 ]
 
 Amount = Union[Decimal, int, str]
@@ -898,3 +954,49 @@ def validate_load(container: Container, items: Sequence[ItemType], placed: Seque
     of the container, overlapping another, turned as its item forbids,
     beyond its quantity, or over the weight limit."""
     _validate_load(container, items, placed)
+
+
+def cartonize(
+    cartons: Sequence[Carton], items: Sequence[PackItem], options: Optional[CartonizeOptions] = None
+) -> CartonPlan:
+    """Chooses cartons for an order's units: fewest parcels, then the
+    cheapest to ship (carton cost plus the rate of its billable weight,
+    dimensional weight included), then the smallest. Own-box units ship
+    alone; fragile and hazmat units share a carton only with their own kind.
+    Every plan passes ``validate_plan``. A unit that fits no carton raises
+    ``ValidationError`` naming it."""
+    return cast(CartonPlan, _cartonize(cartons, items, options))
+
+
+def validate_plan(cartons: Sequence[Carton], items: Sequence[PackItem], plan: CartonPlan) -> None:
+    """Checks a carton plan: every unit packed once, flags kept apart, each
+    parcel's units inside its carton, not overlapping, turned as allowed,
+    within its weight limit. Raises ``ValidationError`` naming the fault."""
+    _validate_plan(cartons, items, plan)
+
+
+def select_service(config: ShippingConfig, origin: Location, request: ShipmentRequest) -> ServiceChoice:
+    """The cheapest service arriving by ``request["deliver_by"]``, else the
+    fastest (``meets_promise`` false), with the reason and every quote.
+    Raises ``ValidationError`` when no service can take the parcels."""
+    return cast(ServiceChoice, _select_service(config, origin, request))
+
+
+def delivery_promise(
+    config: ShippingConfig, origins: Sequence[Location], request: ShipmentRequest
+) -> Promise:
+    """The earliest "arrives by" over ``origins`` and services, for a
+    product page or checkout before the order exists."""
+    return cast(Promise, _delivery_promise(config, origins, request))
+
+
+def check_address(address: Address, config: Optional[ShippingConfig] = None) -> List[AddressProblem]:
+    """What is wrong with ``address`` for shipping (required fields, the
+    region where needed, postal code formats, PO boxes no service of
+    ``config`` delivers to); empty when it is fine. No service is called."""
+    return cast(List[AddressProblem], _check_address(address, config))
+
+
+def shipping_label(input: LabelInput) -> Label:
+    """A parcel's 4 × 6 inch label as ZPL text and the fields it prints."""
+    return cast(Label, _shipping_label(input))

@@ -18,6 +18,12 @@ __all__ = [
     "batch_orders",
     "load_container",
     "validate_load",
+    "cartonize",
+    "validate_plan",
+    "select_service",
+    "delivery_promise",
+    "check_address",
+    "shipping_label",
     "SCHEMA_VERSION",
     "__version__",
 ]
@@ -48,6 +54,24 @@ def load_container(
 def validate_load(
     container: Mapping[str, Any], items: Iterable[Mapping[str, Any]], placed: Iterable[Mapping[str, Any]]
 ) -> None: ...
+def cartonize(
+    cartons: Iterable[Mapping[str, Any]],
+    items: Iterable[Mapping[str, Any]],
+    options: Optional[Mapping[str, Any]] = None,
+) -> Dict[str, Any]: ...
+def validate_plan(
+    cartons: Iterable[Mapping[str, Any]], items: Iterable[Mapping[str, Any]], plan: Mapping[str, Any]
+) -> None: ...
+def select_service(
+    config: Mapping[str, Any], origin: Mapping[str, Any], request: Mapping[str, Any]
+) -> Dict[str, Any]: ...
+def delivery_promise(
+    config: Mapping[str, Any], origins: Iterable[Mapping[str, Any]], request: Mapping[str, Any]
+) -> Dict[str, Any]: ...
+def check_address(
+    address: Mapping[str, Any], config: Optional[Mapping[str, Any]] = None
+) -> List[Dict[str, Any]]: ...
+def shipping_label(input: Mapping[str, Any]) -> Dict[str, Any]: ...
 def heuristic_route(
     layout: Mapping[str, Any], picks: Iterable[Mapping[str, Any]], heuristic: str
 ) -> Dict[str, Any]: ...

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Dict, List, Literal, Union
 
@@ -312,3 +312,269 @@ class Load(TypedDict):
     placed: List[Placed]
     volume: int
     weight: int
+
+
+class Money(TypedDict):
+    """An amount (a ``Decimal`` or decimal string, never a float) and an ISO 4217 code."""
+
+    amount: Union[Decimal, str]
+    currency: str
+
+
+class _CartonRequired(TypedDict):
+    carton_id: str
+    inner: Dims
+    cost: Money
+
+
+class Carton(_CartonRequired, total=False):
+    """A shipping box: ``inner`` room, optional ``outer`` dims (for
+    dimensional weight), ``max_weight`` of contents and ``tare_weight`` in
+    grams, ``cost``, and the ``locations`` that stock it (default all)."""
+
+    outer: Dims
+    max_weight: int
+    tare_weight: int
+    locations: List[str]
+
+
+class _PackItemRequired(TypedDict):
+    sku: str
+    quantity: int
+    dims: Dims
+
+
+class PackItem(_PackItemRequired, total=False):
+    """Units of a SKU to pack: grams per unit, how it may turn (default
+    ``"any"``), and the ``fragile``/``hazmat``/``own_box`` flags."""
+
+    weight: int
+    orientation: Orientation
+    fragile: bool
+    hazmat: bool
+    own_box: bool
+
+
+class WeightBreak(TypedDict):
+    """The ``price`` of a parcel billed up to ``up_to`` grams."""
+
+    up_to: int
+    price: Money
+
+
+class CartonizeOptions(TypedDict, total=False):
+    """``cartonize``'s packing ``location``, ``dim_divisor`` (cm³/kg),
+    ``rates`` by billable weight, ``tries`` per carton (default 4) and ``seed``."""
+
+    location: str
+    dim_divisor: int
+    rates: List[WeightBreak]
+    tries: int
+    seed: int
+
+
+class Parcel(TypedDict):
+    """A parcel: its carton (``None``: the unit ships in its own box), units
+    placed by item index, outer ``dims``, gross and billable grams, cost."""
+
+    carton_id: Union[str, None]
+    placed: List[Placed]
+    dims: Dims
+    weight: int
+    billable_weight: int
+    cost: Union[Money, None]
+
+
+class CartonPlan(TypedDict):
+    """``cartonize``'s answer: the parcels and their total cost."""
+
+    parcels: List[Parcel]
+    cost: Union[Money, None]
+
+
+class _ZoneRuleRequired(TypedDict):
+    country: str
+    zone: str
+
+
+class ZoneRule(_ZoneRuleRequired, total=False):
+    """Destinations in ``country`` whose postal code starts with ``postal_prefix`` are in ``zone``."""
+
+    origin: str
+    postal_prefix: str
+
+
+class _DistanceBandRequired(TypedDict):
+    up_to_km: int
+    zone: str
+
+
+class DistanceBand(_DistanceBandRequired, total=False):
+    """Destinations up to ``up_to_km`` away (great circle) are in ``zone``."""
+
+    origin: str
+
+
+class Oversize(TypedDict):
+    """The surcharge per parcel whose longest side is over ``longer_than`` mm."""
+
+    longer_than: int
+    price: Money
+
+
+class _ServiceRequired(TypedDict):
+    service_id: str
+    carrier: str
+    name: str
+    transit_days: Dict[str, int]
+    rates: Dict[str, List[WeightBreak]]
+
+
+class Service(_ServiceRequired, total=False):
+    """A carrier's service: transit days and rates per zone, pickup cutoffs
+    (``"HH:MM"``) per location and by default, limits, dimensional divisor,
+    surcharges, and whether it delivers to PO boxes."""
+
+    cutoffs: Dict[str, str]
+    cutoff: str
+    max_weight: int
+    max_length: int
+    max_length_and_girth: int
+    dim_divisor: int
+    oversize: Oversize
+    residential: Money
+    po_box: bool
+
+
+class Calendar(TypedDict, total=False):
+    """Days off: ``weekend`` days (default ``["Sat", "Sun"]``) and ``holidays``."""
+
+    weekend: List[str]
+    holidays: List[Union[date, str]]
+
+
+class ShippingConfig(TypedDict, total=False):
+    """Zones, services and the calendar that shipping functions use."""
+
+    zones: List[ZoneRule]
+    distance_bands: List[DistanceBand]
+    services: List[Service]
+    calendar: Calendar
+    handling_days: int
+    utc_offsets: Dict[str, int]
+
+
+class ParcelSpec(TypedDict):
+    """A parcel as carriers see it: outer ``dims`` and gross grams."""
+
+    dims: Dims
+    weight: int
+
+
+class _ShipmentRequestRequired(TypedDict):
+    destination: Address
+    at: datetime
+
+
+class ShipmentRequest(_ShipmentRequestRequired, total=False):
+    """What to ship (``parcels``), where to, when (``at``, aware), the
+    promised ``deliver_by`` date, and whether the address is ``residential``."""
+
+    parcels: List[ParcelSpec]
+    deliver_by: Union[date, str]
+    residential: bool
+
+
+class Quote(TypedDict):
+    """One service's price and dates, or why it ``refused``."""
+
+    service_id: str
+    carrier: str
+    zone: Union[str, None]
+    cost: Union[Money, None]
+    ship_date: Union[str, None]
+    delivery_date: Union[str, None]
+    refused: Union[str, None]
+
+
+class ServiceChoice(TypedDict):
+    """``select_service``'s answer, with the reason and every quote."""
+
+    service_id: str
+    carrier: str
+    zone: str
+    cost: Money
+    ship_date: str
+    delivery_date: str
+    meets_promise: bool
+    reason: str
+    quotes: List[Quote]
+
+
+class Promise(TypedDict):
+    """``delivery_promise``'s answer: arrives by, ships on, from where, by which service, at what cost."""
+
+    arrives_by: str
+    ship_date: str
+    location_id: str
+    service_id: str
+    cost: Money
+
+
+class AddressProblem(TypedDict):
+    """One thing wrong with an address."""
+
+    field: str
+    message: str
+
+
+# Functional form: ``from`` is a Python keyword.
+_LabelInputRequired = TypedDict(
+    "_LabelInputRequired",
+    {
+        "shipment_id": str,
+        "carrier": str,
+        "service": str,
+        "from": Address,
+        "to": Address,
+        "parcel": int,
+        "parcels": int,
+        "weight": int,
+        "ship_date": Union[date, str],
+    },
+)
+
+
+class LabelInput(_LabelInputRequired, total=False):
+    """What goes on a parcel's label: shipment, carrier and service names,
+    ``from`` and ``to`` addresses, parcel ``n`` of ``parcels``, grams, ship
+    date, and optionally the host's ``tracking_number`` and a ``reference``."""
+
+    tracking_number: str
+    reference: str
+
+
+class Label(TypedDict):
+    """A label: ZPL text and the fields it prints."""
+
+    zpl: str
+    barcode: str
+    header: str
+    from_lines: List[str]
+    to_lines: List[str]
+    details: str
+
+
+class _LocationRequired(TypedDict):
+    location_id: str
+    name: str
+    kind: str
+
+
+class Location(_LocationRequired, total=False):
+    """A location as shipping functions take it (origin of a shipment)."""
+
+    lat: float
+    lon: float
+    country: str
+    postal_code: str

@@ -1,0 +1,110 @@
+package oms.ffi
+
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+import uniffi.oms_ffi.Address
+import uniffi.oms_ffi.Carton
+import uniffi.oms_ffi.CartonizeOptions
+import uniffi.oms_ffi.Dims
+import uniffi.oms_ffi.LabelInput
+import uniffi.oms_ffi.Location
+import uniffi.oms_ffi.LocationKind
+import uniffi.oms_ffi.Money
+import uniffi.oms_ffi.OmsFfiException
+import uniffi.oms_ffi.Orientation
+import uniffi.oms_ffi.PackItem
+import uniffi.oms_ffi.ParcelSpec
+import uniffi.oms_ffi.ShipmentRequest
+import uniffi.oms_ffi.WeightBreak
+import uniffi.oms_ffi.cartonize
+import uniffi.oms_ffi.checkAddress
+import uniffi.oms_ffi.deliveryPromise
+import uniffi.oms_ffi.selectService
+import uniffi.oms_ffi.shippingLabel
+import uniffi.oms_ffi.validatePlan
+
+/** A packing station chooses the box and the service, and prints the label. */
+class ShippingTest {
+    private fun usd(amount: String) = Money(amount = amount, currency = "USD")
+
+    private val cartons = listOf(
+        Carton(cartonId = "S", inner = Dims(200u, 150u, 100u), cost = usd("0.40"), tareWeight = 80uL),
+        Carton(cartonId = "M", inner = Dims(300u, 200u, 150u), cost = usd("0.60"), tareWeight = 120uL),
+    )
+
+    @Test
+    fun `the packer gets the carton, never chooses it`() {
+        val mugs = PackItem(sku = "MUG", quantity = 4uL, dims = Dims(100u, 100u, 120u), orientation = Orientation.Upright, weight = 350uL)
+        val plan = cartonize(cartons, listOf(mugs), null)
+        assertEquals(listOf("M"), plan.parcels.map { it.cartonId })
+        assertEquals(4uL * 350uL + 120uL, plan.parcels[0].weight)
+        validatePlan(cartons, listOf(mugs), plan)
+        // A glass ships apart from the mugs, priced by weight.
+        val glass = PackItem(sku = "GLASS", quantity = 1uL, dims = Dims(90u, 90u, 90u), orientation = Orientation.Any, weight = 200uL, fragile = true)
+        val rated = cartonize(
+            cartons,
+            listOf(mugs, glass),
+            CartonizeOptions(rates = listOf(WeightBreak(upTo = 30_000uL, price = usd("7")))),
+        )
+        assertEquals(listOf("M", "S"), rated.parcels.map { it.cartonId })
+        assertEquals(usd("15.00"), rated.cost)
+        val sofa = PackItem(sku = "SOFA", quantity = 1uL, dims = Dims(2000u, 900u, 800u), orientation = Orientation.Any)
+        val e = assertThrows<OmsFfiException.Validation> { cartonize(cartons, listOf(sofa), null) }
+        assertTrue(e.message!!.contains("SOFA fits no carton"), e.message)
+    }
+
+    private val config = """
+        {"zones": [{"country": "US", "zone": "near"}, {"country": "US", "postal_prefix": "9", "zone": "far"}],
+         "services": [
+           {"service_id": "ground", "carrier": "UPS", "name": "Ground", "transit_days": {"near": 2, "far": 5},
+            "rates": {"near": [{"up_to": 10000, "price": {"amount": "8", "currency": "USD"}}],
+                      "far": [{"up_to": 10000, "price": {"amount": "11", "currency": "USD"}}]}},
+           {"service_id": "air", "carrier": "UPS", "name": "Next Day Air", "transit_days": {"near": 1, "far": 1},
+            "rates": {"near": [{"up_to": 10000, "price": {"amount": "25", "currency": "USD"}}],
+                      "far": [{"up_to": 10000, "price": {"amount": "31", "currency": "USD"}}]}}],
+         "calendar": {"holidays": ["2026-11-26"]}}
+    """.trimIndent()
+    private val newark = Location(locationId = "NJ", name = "Newark", kind = LocationKind.WAREHOUSE)
+    private val west = Address(name = "Ada", line1 = "1 Main St", city = "San Jose", postalCode = "95112", country = "US", region = "CA")
+
+    @Test
+    fun `the service meets the promise or the app says why`() {
+        val request = ShipmentRequest(
+            destination = west,
+            at = "2026-11-20T14:00:00Z",
+            parcels = listOf(ParcelSpec(dims = Dims(300u, 200u, 150u), weight = 1_200uL)),
+            deliverBy = "2026-11-24",
+        )
+        val choice = selectService(config, newark, request)
+        assertEquals("air", choice.serviceId)
+        assertTrue(choice.meetsPromise)
+        assertEquals("2026-11-23", choice.deliveryDate)
+        assertEquals(2, choice.quotes.size)
+        assertNull(choice.quotes[0].refused)
+        val late = selectService(config, newark, request.copy(deliverBy = "2026-11-20"))
+        assertFalse(late.meetsPromise)
+        assertTrue(late.reason.contains("no service arrives by 2026-11-20"), late.reason)
+        val promise = deliveryPromise(config, listOf(newark), request.copy(parcels = emptyList(), deliverBy = null))
+        assertEquals("2026-11-23", promise.arrivesBy)
+    }
+
+    @Test
+    fun `addresses are checked and labels printed`() {
+        assertTrue(checkAddress(west, config).isEmpty())
+        val box = west.copy(line1 = "PO Box 7", postalCode = "951")
+        assertEquals(listOf("postal_code", "line1"), checkAddress(box, config).map { it.field })
+        val label = shippingLabel(
+            LabelInput(
+                shipmentId = "SH-1", carrier = "UPS", service = "Ground", from = west, to = west,
+                parcel = 1u, parcels = 2u, weight = 1_250uL, shipDate = "2026-11-20", trackingNumber = "1Z999",
+            ),
+        )
+        assertTrue(label.zpl.startsWith("^XA"))
+        assertEquals("1Z999", label.barcode)
+        assertEquals("Ship 2026-11-20  1.25 kg  Parcel 1/2", label.details)
+    }
+}
