@@ -56,6 +56,8 @@ pub enum Command {
     Ship(Ship),
     /// Confirms that a shipment reached the customer.
     ConfirmDelivery(ConfirmDelivery),
+    /// Records a carrier's tracking status for a shipment.
+    RecordTrackingEvent(RecordTrackingEvent),
     /// Cancels every open (unshipped) unit of an order.
     CancelOrder(CancelOrder),
     /// Cancels `quantity` open units of one line.
@@ -197,6 +199,7 @@ impl Command {
             Command::Allocate(c) => ("order", c.order_id.as_ref()?.arc()),
             Command::Ship(c) => ("shipment", c.shipment_id.arc()),
             Command::ConfirmDelivery(c) => ("shipment", c.shipment_id.arc()),
+            Command::RecordTrackingEvent(c) => ("shipment", c.shipment_id.arc()),
             Command::CancelOrder(c) => ("order", c.order_id.arc()),
             Command::CancelLine(c) => ("order", c.order_id.arc()),
             Command::Reallocate(c) => ("order", c.order_id.arc()),
@@ -491,6 +494,26 @@ pub struct Ship {
 pub struct ConfirmDelivery {
     /// The delivered shipment; confirming it again records nothing.
     pub shipment_id: ShipmentId,
+}
+
+/// Records a carrier's tracking status for a shipment:
+/// `{shipment_id, status, at, message?}`. `delivered` delivers the
+/// shipment's order lines (as `confirm_delivery` does); `exception` also
+/// records `shipment_exception`. Reporting the current status again
+/// records nothing; after `delivered` or `returned_to_sender` any other
+/// status is an `invalid_transition`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordTrackingEvent {
+    /// The shipment.
+    pub shipment_id: ShipmentId,
+    /// What the carrier reports.
+    pub status: crate::order::TrackingStatus,
+    /// When the carrier saw it (the command's own time is when it was recorded).
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// The carrier's text, e.g. the exception's cause (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 /// Cancels every open (unshipped) unit of an order.
@@ -1005,6 +1028,7 @@ commands!(
     Allocate = "allocate",
     Ship = "ship",
     ConfirmDelivery = "confirm_delivery",
+    RecordTrackingEvent = "record_tracking_event",
     CancelOrder = "cancel_order",
     CancelLine = "cancel_line",
     Reallocate = "reallocate",
@@ -1061,6 +1085,7 @@ mod tests {
         r#"{"type":"allocate"}"#,
         r#"{"type":"ship","order_id":"SO-1","shipment_id":"P1","location_id":"WH1","carrier":"UPS","service":"ground","tracking_number":"1Z","lines":[{"line_id":"1","quantity":2}]}"#,
         r#"{"type":"confirm_delivery","shipment_id":"P1"}"#,
+        r#"{"type":"record_tracking_event","shipment_id":"P1","status":"exception","at":"2026-01-02T08:00:00Z","message":"address unknown"}"#,
         r#"{"type":"cancel_order","order_id":"SO-1","reason":"asked"}"#,
         r#"{"type":"cancel_line","order_id":"SO-1","line_id":"1","quantity":1,"reason":"asked"}"#,
         r#"{"type":"reallocate","order_id":"SO-1"}"#,

@@ -272,6 +272,47 @@ pub enum EventKind {
         /// The order the shipment belongs to.
         order_id: OrderId,
     },
+    /// A shipment's tracking status changed (`record_tracking_event`), with
+    /// what a sales channel needs to update the customer's order.
+    ShipmentStatusChanged {
+        /// The shipment.
+        shipment_id: ShipmentId,
+        /// Its order.
+        order_id: OrderId,
+        /// The order's sales channel.
+        channel: Channel,
+        /// The order's id in that channel (optional).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        channel_order_id: Option<crate::ids::ChannelOrderId>,
+        /// The carrier.
+        carrier: Arc<str>,
+        /// The carrier's tracking number (optional).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tracking_number: Option<Arc<str>>,
+        /// The status before (none for the first report).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<crate::order::TrackingStatus>,
+        /// The status now.
+        to: crate::order::TrackingStatus,
+        /// When the carrier saw it.
+        reported_at: DateTime<Utc>,
+        /// The carrier's text (optional).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    },
+    /// A shipment ran into trouble: the host may turn this into a message
+    /// to the customer.
+    ShipmentException {
+        /// The shipment.
+        shipment_id: ShipmentId,
+        /// Its order.
+        order_id: OrderId,
+        /// Whom to tell.
+        customer_id: crate::ids::CustomerId,
+        /// The carrier's text (optional).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    },
     /// Every open unit of an order was cancelled.
     OrderCancelled {
         /// The order cancelled.
@@ -629,6 +670,8 @@ impl EventKind {
             EventKind::OrderAllocated { .. } => "order_allocated",
             EventKind::OrderShipped { .. } => "order_shipped",
             EventKind::ShipmentDelivered { .. } => "shipment_delivered",
+            EventKind::ShipmentStatusChanged { .. } => "shipment_status_changed",
+            EventKind::ShipmentException { .. } => "shipment_exception",
             EventKind::OrderCancelled { .. } => "order_cancelled",
             EventKind::LineCancelled { .. } => "line_cancelled",
             EventKind::AllocationReleased { .. } => "allocation_released",
@@ -680,6 +723,8 @@ impl EventKind {
             | EventKind::StockHoldConverted { order_id, .. }
             | EventKind::OrderShipped { order_id, .. }
             | EventKind::ShipmentDelivered { order_id, .. }
+            | EventKind::ShipmentStatusChanged { order_id, .. }
+            | EventKind::ShipmentException { order_id, .. }
             | EventKind::OrderCancelled { order_id, .. }
             | EventKind::LineCancelled { order_id, .. }
             | EventKind::OrderSplit { order_id, .. }

@@ -184,6 +184,10 @@ impl Hold {
     pub const AWAITING_PAYMENT: &'static str = "awaiting_payment";
     /// Placed on orders above `high_value_threshold`; lifted only by `release_hold`.
     pub const HIGH_VALUE_REVIEW: &'static str = "high_value_review";
+    /// Placed on new orders whose ship-to address fails
+    /// `shipping::check_address` when the config has `shipping`; lifted by
+    /// `release_hold` once the address is confirmed.
+    pub const ADDRESS_INVALID: &'static str = "address_invalid";
 }
 
 /// Checks a general id: 1–128 characters, no control characters, no

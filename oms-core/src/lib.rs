@@ -81,7 +81,7 @@ pub use inventory::{StockCell, StockLevel};
 pub use money::{Currency, Money};
 pub use order::{
     Address, AddressParts, CustomerTier, LineView, OrderStatus, OrderView, PaymentKind,
-    PaymentStatus, Priority, Shipment,
+    PaymentStatus, Priority, Shipment, TrackingStatus,
 };
 pub use sourcing::{Explanation, Rule, SourcingPolicy};
 

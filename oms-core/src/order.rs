@@ -1218,6 +1218,57 @@ pub struct Shipment {
     /// When delivery was confirmed (RFC 3339, UTC); absent until then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered_at: Option<DateTime<Utc>>,
+    /// The carrier's last reported status (`record_tracking_event`);
+    /// absent until the first report. `confirm_delivery` sets `delivered`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking_status: Option<TrackingStatus>,
+}
+
+/// Where a shipment is, as the carrier reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TrackingStatus {
+    /// On its way.
+    InTransit,
+    /// On the delivery vehicle.
+    OutForDelivery,
+    /// Handed over: its order lines are delivered. Final.
+    Delivered,
+    /// Held up (damaged, wrong address, customs…); the host may tell the
+    /// customer. It may move on again.
+    Exception,
+    /// Coming back to the shipper. Final.
+    ReturnedToSender,
+}
+
+impl TrackingStatus {
+    /// The statuses after which no other may be reported: the transition
+    /// table is "any status may follow any other, except after these".
+    pub const FINAL: [TrackingStatus; 2] =
+        [TrackingStatus::Delivered, TrackingStatus::ReturnedToSender];
+
+    /// Whether `next` may follow `self`: anything may, unless `self` is
+    /// final; the same status again is a repeat (recorded as nothing).
+    pub fn may_become(self, next: TrackingStatus) -> bool {
+        self == next || !Self::FINAL.contains(&self)
+    }
+
+    /// The snake_case name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrackingStatus::InTransit => "in_transit",
+            TrackingStatus::OutForDelivery => "out_for_delivery",
+            TrackingStatus::Delivered => "delivered",
+            TrackingStatus::Exception => "exception",
+            TrackingStatus::ReturnedToSender => "returned_to_sender",
+        }
+    }
+}
+
+impl std::fmt::Display for TrackingStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[cfg(test)]

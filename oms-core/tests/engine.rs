@@ -538,3 +538,126 @@ fn idempotency_keys_and_expected_versions() {
         ErrorCode::Duplicate
     );
 }
+
+#[test]
+fn tracking_events_move_a_shipment_and_deliver_its_lines() {
+    let mut s = Shop::new(no_payment());
+    s.receive("A", "W1", 5);
+    s.ok(order_with(
+        "O1",
+        "shopify",
+        &[("1", "A", 2)],
+        json!({"channel_order_id": "SH-9"}),
+    ));
+    s.ok(json!({"type":"allocate"}));
+    let ship = |id: &str| json!({"type":"ship","order_id":"O1","shipment_id":id,"location_id":"W1","carrier":"UPS","tracking_number":"1Z9","lines":[{"line_id":"1","quantity":1}]});
+    s.ok(ship("S1"));
+    s.ok(ship("S2"));
+    let track = |id: &str, status: &str| json!({"type":"record_tracking_event","shipment_id":id,"status":status,"at":"2026-11-21T09:00:00Z","message":"scan"});
+    let events = s.ok(track("S1", "in_transit"));
+    assert_eq!(names(&events), ["shipment_status_changed"]);
+    let v = serde_json::to_value(&events[0]).unwrap();
+    assert_eq!(
+        (
+            v["channel"].as_str(),
+            v["channel_order_id"].as_str(),
+            v["tracking_number"].as_str()
+        ),
+        (Some("shopify"), Some("SH-9"), Some("1Z9"))
+    );
+    assert_eq!(
+        (v["from"].as_str(), v["to"].as_str()),
+        (None, Some("in_transit"))
+    );
+    // The same status again records nothing.
+    assert!(s.ok(track("S1", "in_transit")).is_empty());
+    let events = s.ok(track("S1", "exception"));
+    assert_eq!(
+        names(&events),
+        ["shipment_status_changed", "shipment_exception"]
+    );
+    let v = serde_json::to_value(&events[1]).unwrap();
+    assert_eq!(
+        (v["customer_id"].as_str(), v["message"].as_str()),
+        (Some("C1"), Some("scan"))
+    );
+    // Delivered delivers the shipment's line units; the order is delivered once both are.
+    let events = s.ok(track("S1", "delivered"));
+    assert_eq!(
+        names(&events)[..2],
+        ["shipment_status_changed", "shipment_delivered"]
+    );
+    assert_eq!(s.engine.order("O1").unwrap().lines[0].delivered, 1);
+    assert_eq!(s.status("O1"), OrderStatus::Shipped);
+    s.ok(json!({"type":"confirm_delivery","shipment_id":"S2"}));
+    assert_eq!(s.status("O1"), OrderStatus::Delivered);
+    // Delivered is final: a later scan is refused by name, and nothing changes.
+    let before = s.engine.events_applied();
+    let e = s
+        .engine
+        .execute(
+            oms_core::Command::from_json(&track("S1", "in_transit").to_string()).unwrap(),
+            t(9),
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidTransition);
+    assert!(
+        e.to_string()
+            .contains("delivered shipment cannot become in_transit"),
+        "{e}"
+    );
+    assert_eq!(s.engine.events_applied(), before);
+    assert_eq!(
+        s.err(track("S2", "returned_to_sender")),
+        ErrorCode::InvalidTransition
+    );
+    assert_eq!(s.err(track("NOPE", "delivered")), ErrorCode::NotFound);
+    assert_eq!(
+        s.engine.shipment("S1").unwrap().tracking_status,
+        Some(oms_core::TrackingStatus::Delivered)
+    );
+    s.replays_and_restores();
+}
+
+#[test]
+fn an_invalid_address_is_held_before_picking() {
+    let mut config = no_payment();
+    config["shipping"] = json!({});
+    let mut s = Shop::new(config);
+    s.receive("A", "W1", 5);
+    // A valid US address (with its state) passes; a bad ZIP is held.
+    let mut good = order("GOOD", &[("1", "A", 1)]);
+    good["ship_to"]["region"] = json!("NJ");
+    let mut bad = good.clone();
+    bad["order_id"] = json!("BAD");
+    s.ok(good);
+    assert_eq!(s.status("GOOD"), OrderStatus::Ready);
+    bad["ship_to"]["postal_code"] = json!("ABCDE");
+    let events = s.ok(bad);
+    let held = events
+        .iter()
+        .map(|e| serde_json::to_value(e).unwrap())
+        .find(|v| v["type"] == "hold_placed")
+        .unwrap();
+    assert_eq!(held["hold"], "address_invalid");
+    assert!(held["note"]
+        .as_str()
+        .unwrap()
+        .contains("postal_code: \"ABCDE\" is not a US postal code"));
+    assert_eq!(s.status("BAD"), OrderStatus::OnHold);
+    s.ok(json!({"type":"allocate"}));
+    assert_eq!(
+        s.status("BAD"),
+        OrderStatus::OnHold,
+        "held orders are not allocated"
+    );
+    s.ok(json!({"type":"release_hold","order_id":"BAD","hold":"address_invalid"}));
+    assert_eq!(s.status("BAD"), OrderStatus::Ready);
+    // Without `shipping` in the config, no address is checked.
+    let mut plain = Shop::new(no_payment());
+    let mut bad = order("BAD", &[("1", "A", 1)]);
+    bad["ship_to"]["postal_code"] = json!("ABCDE");
+    plain.ok(bad);
+    assert_eq!(plain.status("BAD"), OrderStatus::Ready);
+    s.replays_and_restores();
+}

@@ -6,9 +6,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use oms_core as core_;
 
 use crate::types::{
-    format_time, parse_time, ChannelDef, Event, Location, OrderCount, OrderRecord, OrderStatus,
-    PlaceOrder, Product, ReceiveStock, RecordPayment, Ship, ShipmentRecord, SourcingPolicy,
-    StockHold, StockLevelRecord,
+    format_time, parse_time, parse_time_field, ChannelDef, Event, Location, OrderCount,
+    OrderRecord, OrderStatus, PlaceOrder, Product, ReceiveStock, RecordPayment, Ship,
+    ShipmentRecord, SourcingPolicy, StockHold, StockLevelRecord, TrackingStatus,
 };
 use crate::OmsFfiError;
 
@@ -399,6 +399,26 @@ impl Engine {
     pub fn confirm_delivery(&self, shipment_id: String, at: String) -> Result<Vec<Event>> {
         let command = core_::ConfirmDelivery {
             shipment_id: shipment_id.into(),
+        };
+        self.run(command, &at)
+    }
+
+    /// Records a carrier's tracking status for a shipment, seen by the
+    /// carrier at `reported_at` (RFC 3339; the command's `at`); `delivered`
+    /// delivers its lines, `exception` also records `shipment_exception`.
+    pub fn record_tracking_event(
+        &self,
+        shipment_id: String,
+        status: TrackingStatus,
+        reported_at: String,
+        message: Option<String>,
+        at: String,
+    ) -> Result<Vec<Event>> {
+        let command = core_::RecordTrackingEvent {
+            shipment_id: shipment_id.into(),
+            status: status.into(),
+            at: parse_time_field("reported_at", &reported_at)?,
+            message,
         };
         self.run(command, &at)
     }

@@ -69,7 +69,7 @@ pub use types::{
     LineRecord, Location, LocationKind, LocationQuantity, Money, OrderCount, OrderLine,
     OrderRecord, OrderStatus, PaymentKind, PaymentStatus, PlaceOrder, Priority, Product,
     ReceiveStock, RecordPayment, Ship, ShipLine, ShipmentRecord, ShippingRate, ShippingZone,
-    SourcingPolicy, SourcingRule, StockHold, StockLevelRecord,
+    SourcingPolicy, SourcingRule, StockHold, StockLevelRecord, TrackingStatus,
 };
 
 uniffi::setup_scaffolding!();

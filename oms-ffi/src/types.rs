@@ -926,7 +926,36 @@ pub struct ShipmentRecord {
     pub shipped_at: String,
     /// When delivery was confirmed, RFC 3339 UTC; absent until then.
     pub delivered_at: Option<String>,
+    /// The carrier's last reported status; absent until the first report.
+    pub tracking_status: Option<TrackingStatus>,
 }
+
+/// Where a shipment is, as the carrier reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum TrackingStatus {
+    /// On its way.
+    InTransit,
+    /// On the delivery vehicle.
+    OutForDelivery,
+    /// Handed over; final.
+    Delivered,
+    /// Held up; it may move on again.
+    Exception,
+    /// Coming back to the shipper; final.
+    ReturnedToSender,
+}
+
+mirror_enum!(
+    TrackingStatus,
+    core_::TrackingStatus,
+    [
+        InTransit,
+        OutForDelivery,
+        Delivered,
+        Exception,
+        ReturnedToSender
+    ]
+);
 
 impl From<core_::Shipment> for ShipmentRecord {
     fn from(s: core_::Shipment) -> Self {
@@ -941,6 +970,7 @@ impl From<core_::Shipment> for ShipmentRecord {
             lines: s.lines.iter().map(Into::into).collect(),
             shipped_at: format_time(s.shipped_at),
             delivered_at: s.delivered_at.map(format_time),
+            tracking_status: s.tracking_status.map(Into::into),
         }
     }
 }

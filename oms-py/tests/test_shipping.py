@@ -7,8 +7,11 @@ from decimal import Decimal
 
 import pytest
 
+from conftest import Clock, place
 from oms_engine import (
     Address,
+    Engine,
+    InvalidTransitionError,
     Carton,
     LabelInput,
     Location,
@@ -141,3 +144,24 @@ def test_address_checks_and_labels() -> None:
     assert label["zpl"].startswith("^XA") and label["zpl"].endswith("^XZ\n")
     assert label["barcode"] == "SH-1-1"
     assert label["to_lines"][-2:] == ["San Jose CA 95112", "US"]
+
+
+def test_tracking_events_reach_the_channel_and_deliver(engine: Engine, clock: Clock) -> None:
+    place(engine, "SO-1", clock(), quantity=1)
+    engine.record_payment("SO-1", Decimal("19.99"), at=clock())
+    engine.allocate("SO-1", at=clock())
+    engine.ship("SO-1", "SH-1", "WH1", {"1": 1}, at=clock(), carrier="UPS", tracking_number="1Z9")
+    seen = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+    events = engine.record_tracking_event("SH-1", "exception", seen, at=clock(), message="address unknown")
+    assert [e["type"] for e in events] == ["shipment_status_changed", "shipment_exception"]
+    assert (events[0]["to"], events[0]["reported_at"], events[0]["tracking_number"]) == (
+        "exception",
+        "2026-11-23T08:00:00Z",
+        "1Z9",
+    )
+    assert events[1]["customer_id"] == "C-1"
+    events = engine.record_tracking_event("SH-1", "delivered", seen, at=clock())
+    assert [e["type"] for e in events][:2] == ["shipment_status_changed", "shipment_delivered"]
+    assert engine.shipment("SH-1")["tracking_status"] == "delivered"
+    with pytest.raises(InvalidTransitionError, match="cannot become in_transit"):
+        engine.record_tracking_event("SH-1", "in_transit", seen, at=clock())

@@ -160,6 +160,8 @@ impl Engine {
             | EventKind::HoldPlaced { .. }
             | EventKind::HoldReleased { .. }
             | EventKind::ShipmentDelivered { .. }
+            | EventKind::ShipmentStatusChanged { .. }
+            | EventKind::ShipmentException { .. }
             | EventKind::SourcingPolicySet { .. }
             | EventKind::OrdersMerged { .. }
             | EventKind::OrdersUnmerged { .. }

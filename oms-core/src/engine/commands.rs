@@ -1,6 +1,7 @@
 //! Command handlers: validate completely, then record events.
 
 use super::*;
+use crate::order::TrackingStatus;
 
 impl Engine {
     pub(super) fn define_location(&mut self, c: DefineLocation, tx: &mut Tx) -> Result<()> {
@@ -555,6 +556,16 @@ impl Engine {
                 ));
             }
         }
+        if let Some(shipping) = &self.config.shipping {
+            let problems = crate::shipping::check_address(&c.ship_to, &shipping.services);
+            if !problems.is_empty() {
+                let note: Vec<String> = problems
+                    .iter()
+                    .map(|p| format!("{}: {}", p.field, p.message))
+                    .collect();
+                holds.push((Hold::new(Hold::ADDRESS_INVALID), Some(note.join("; "))));
+            }
+        }
         // Share the catalog's SKU strings (found while validating).
         for (line, sku) in c.lines.iter_mut().zip(skus) {
             line.sku = sku;
@@ -883,6 +894,73 @@ impl Engine {
                 order_id,
             },
         );
+        Ok(())
+    }
+
+    pub(super) fn record_tracking_event(
+        &mut self,
+        c: RecordTrackingEvent,
+        tx: &mut Tx,
+    ) -> Result<()> {
+        check_id("shipment_id", c.shipment_id.as_str())?;
+        if let Some(m) = &c.message {
+            check_text("message", m, MAX_NAME)?;
+        }
+        let shipment = self
+            .shipments
+            .get(&c.shipment_id)
+            .ok_or_else(|| OmsError::not_found("shipment", &c.shipment_id))?;
+        let from = shipment.tracking_status;
+        if from == Some(c.status) {
+            return Ok(());
+        }
+        if let Some(from) = from.filter(|f| !f.may_become(c.status)) {
+            return Err(OmsError::transition(
+                "shipment",
+                &c.shipment_id,
+                from,
+                format!("a {from} shipment cannot become {}", c.status),
+            ));
+        }
+        let order = self
+            .orders
+            .get(&shipment.order_id)
+            .ok_or_else(|| OmsError::not_found("order", &shipment.order_id))?;
+        let placement = &order.placement;
+        let (order_id, customer_id) = (order.order_id().clone(), placement.customer_id.clone());
+        let changed = EventKind::ShipmentStatusChanged {
+            shipment_id: c.shipment_id.clone(),
+            order_id: order_id.clone(),
+            channel: placement.channel.clone(),
+            channel_order_id: placement.channel_order_id.clone(),
+            carrier: shipment.carrier.clone(),
+            tracking_number: shipment.tracking_number.clone(),
+            from,
+            to: c.status,
+            reported_at: c.at,
+            message: c.message.clone(),
+        };
+        let delivered = shipment.delivered_at.is_none() && c.status == TrackingStatus::Delivered;
+        self.emit(tx, changed);
+        match c.status {
+            TrackingStatus::Delivered if delivered => self.emit(
+                tx,
+                EventKind::ShipmentDelivered {
+                    shipment_id: c.shipment_id,
+                    order_id,
+                },
+            ),
+            TrackingStatus::Exception => self.emit(
+                tx,
+                EventKind::ShipmentException {
+                    shipment_id: c.shipment_id,
+                    order_id,
+                    customer_id,
+                    message: c.message,
+                },
+            ),
+            _ => {}
+        }
         Ok(())
     }
 

@@ -345,6 +345,7 @@ impl Engine {
             lines: lines.clone(),
             shipped_at: at,
             delivered_at: None,
+            tracking_status: None,
         });
         Ok(())
     }

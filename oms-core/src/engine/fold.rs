@@ -2,6 +2,7 @@
 //! shared by `execute`, `apply` and `replay`.
 
 use super::*;
+use crate::order::TrackingStatus;
 use crate::util::inserted;
 
 impl Engine {
@@ -186,7 +187,22 @@ impl Engine {
                     lines: lines.clone(),
                     shipped_at: at,
                     delivered_at: None,
+                    tracking_status: None,
                 });
+            }
+            EventKind::ShipmentStatusChanged {
+                shipment_id, to, ..
+            } => {
+                let s = self
+                    .shipments
+                    .get_mut(shipment_id)
+                    .ok_or_else(|| OmsError::not_found("shipment", shipment_id))?;
+                s.tracking_status = Some(*to);
+            }
+            EventKind::ShipmentException { shipment_id, .. } => {
+                if !self.shipments.contains_key(shipment_id) {
+                    return Err(OmsError::not_found("shipment", shipment_id));
+                }
             }
             EventKind::ShipmentDelivered { shipment_id, .. } => {
                 let s = self
@@ -217,6 +233,7 @@ impl Engine {
                 }
                 if let Some(s) = self.shipments.get_mut(shipment_id) {
                     s.delivered_at = Some(at);
+                    s.tracking_status = Some(TrackingStatus::Delivered);
                 }
             }
             EventKind::OrderCancelled {

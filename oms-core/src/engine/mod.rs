@@ -97,6 +97,12 @@ pub struct Config {
     /// `{dropship_po_prefix}{order_id}-{n}` (default `DS-`).
     #[serde(skip_serializing_if = "is_default_dropship_prefix")]
     pub dropship_po_prefix: String,
+    /// Zones, carriers' services and the shipping calendar (see
+    /// [`crate::shipping`]). When set (even to `{}`), new orders get the
+    /// hold `address_invalid` if [`crate::shipping::check_address`] finds a
+    /// problem with their ship-to address; the note lists the problems.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shipping: Option<crate::shipping::ShippingConfig>,
 }
 
 fn is_default_dropship_prefix(p: &String) -> bool {
@@ -125,6 +131,7 @@ impl Default for Config {
             incoming_promise_percent: 100,
             replenishment: ReorderSettings::default(),
             dropship_po_prefix: DEFAULT_DROPSHIP_PREFIX.into(),
+            shipping: None,
         }
     }
 }
@@ -170,6 +177,11 @@ impl Config {
                 "dropship_po_prefix",
                 "at most 64 bytes, none of them control characters",
             ));
+        }
+        if let Some(shipping) = &self.shipping {
+            shipping
+                .check()
+                .map_err(|e| e.within(|| "shipping".into()))?;
         }
         if let Some(t) = &self.po_approval_threshold {
             if t.amount.is_sign_negative() && !t.amount.is_zero() {
@@ -837,6 +849,7 @@ impl Engine {
             Command::Allocate(c) => self.allocate(c, tx)?,
             Command::Ship(c) => self.ship(c, tx)?,
             Command::ConfirmDelivery(c) => self.confirm_delivery(c, tx)?,
+            Command::RecordTrackingEvent(c) => self.record_tracking_event(c, tx)?,
             Command::CancelOrder(c) => self.cancel_order(c, tx)?,
             Command::CancelLine(c) => self.cancel_line(c, tx)?,
             Command::Reallocate(c) => self.reallocate(c, tx)?,

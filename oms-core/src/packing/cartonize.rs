@@ -269,6 +269,12 @@ pub fn cartonize(
     Ok(CartonPlan { parcels, cost })
 }
 
+/// Checks a carton catalog as [`cartonize`] does: dims within range,
+/// costs not negative and in one currency, ids unique.
+pub fn check_cartons(cartons: &[Carton]) -> Result<()> {
+    Pricing::new(cartons, &[], None).map(|_| ())
+}
+
 fn check_items(items: &[PackItem]) -> Result<()> {
     let mut units = 0u64;
     for (i, it) in items.iter().enumerate() {

@@ -31,7 +31,8 @@ mod cartonize;
 mod loading;
 
 pub use cartonize::{
-    cartonize, validate, Carton, CartonPlan, CartonizeOptions, PackItem, Parcel, WeightBreak,
+    cartonize, check_cartons, validate, Carton, CartonPlan, CartonizeOptions, PackItem, Parcel,
+    WeightBreak,
 };
 
 pub use loading::{

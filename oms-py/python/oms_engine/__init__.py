@@ -102,6 +102,7 @@ from ._types import (
     ServiceChoice,
     ShipmentRequest,
     ShippingConfig,
+    TrackingStatus,
     Slot,
     Stocked,
     Visit,
@@ -167,6 +168,7 @@ __all__ = [
     "ServiceChoice",
     "ShipmentRequest",
     "ShippingConfig",
+    "TrackingStatus",
     "Slot",
     "Stocked",
     "ValidationError",
@@ -502,6 +504,28 @@ class Engine(EngineCore):
     def confirm_delivery(self, shipment_id: str, *, at: datetime) -> Events:
         """Marks a shipment delivered."""
         return self.execute({"type": "confirm_delivery", "shipment_id": shipment_id}, at)
+
+    def record_tracking_event(
+        self,
+        shipment_id: str,
+        status: TrackingStatus,
+        reported_at: datetime,
+        *,
+        at: datetime,
+        message: Optional[str] = None,
+    ) -> Events:
+        """Records the carrier's ``status`` for a shipment, seen at
+        ``reported_at`` (the command's ``at`` field; ``at`` here is when it
+        is recorded). ``delivered`` delivers its lines; ``exception`` also
+        records ``shipment_exception``. Every change records
+        ``shipment_status_changed`` with the order's channel ids."""
+        command: Dict[str, Any] = {
+            "type": "record_tracking_event",
+            "shipment_id": shipment_id,
+            "status": status,
+            "at": reported_at,
+        }
+        return self.execute(_optional(command, message=message), at)
 
     def cancel_order(self, order_id: str, reason: str, *, at: datetime) -> Events:
         """Cancels every open unit of an order and frees its stock."""

@@ -578,3 +578,13 @@ class Location(_LocationRequired, total=False):
     lon: float
     country: str
     postal_code: str
+
+
+TrackingStatus = Union[
+    Literal["in_transit"],
+    Literal["out_for_delivery"],
+    Literal["delivered"],
+    Literal["exception"],
+    Literal["returned_to_sender"],
+]
+"""A carrier's report on a shipment (``Engine.record_tracking_event``)."""

@@ -18,7 +18,10 @@ import uniffi.oms_ffi.OmsFfiException
 import uniffi.oms_ffi.Orientation
 import uniffi.oms_ffi.PackItem
 import uniffi.oms_ffi.ParcelSpec
+import uniffi.oms_ffi.Ship
+import uniffi.oms_ffi.ShipLine
 import uniffi.oms_ffi.ShipmentRequest
+import uniffi.oms_ffi.TrackingStatus
 import uniffi.oms_ffi.WeightBreak
 import uniffi.oms_ffi.cartonize
 import uniffi.oms_ffi.checkAddress
@@ -106,5 +109,28 @@ class ShippingTest {
         assertTrue(label.zpl.startsWith("^XA"))
         assertEquals("1Z999", label.barcode)
         assertEquals("Ship 2026-11-20  1.25 kg  Parcel 1/2", label.details)
+    }
+
+    @Test
+    fun `tracking scans flow back as events and deliver the order`() {
+        stockedEngine("""{"require_payment": false}""").use { engine ->
+            engine.placeOrder(order("SO-1", "MUG" to 1uL), AT)
+            engine.allocate("SO-1", AT)
+            engine.ship(
+                Ship(orderId = "SO-1", shipmentId = "SH-1", locationId = "WH1", carrier = "UPS",
+                    lines = listOf(ShipLine(lineId = "1", quantity = 1uL)), trackingNumber = "1Z999"),
+                LATER,
+            )
+            val exception = engine.recordTrackingEvent("SH-1", TrackingStatus.EXCEPTION, LATER, "address unknown", LATER)
+            assertEquals(listOf("shipment_status_changed", "shipment_exception"), exception.map { it.kind })
+            assertTrue(exception[0].json.contains("\"channel\":\"app\""), exception[0].json)
+            val delivered = engine.recordTrackingEvent("SH-1", TrackingStatus.DELIVERED, "2026-11-24T10:00:00Z", null, "2026-11-24T10:05:00Z")
+            assertEquals(listOf("shipment_status_changed", "shipment_delivered"), delivered.take(2).map { it.kind })
+            assertEquals(TrackingStatus.DELIVERED, engine.shipment("SH-1").trackingStatus)
+            val e = assertThrows<OmsFfiException.InvalidTransition> {
+                engine.recordTrackingEvent("SH-1", TrackingStatus.IN_TRANSIT, LATER, null, LATER)
+            }
+            assertTrue(e.message!!.contains("cannot become in_transit"), e.message)
+        }
     }
 }
