@@ -30,6 +30,7 @@ pub fn product(i: usize, weight_g: u64) -> DefineProduct {
         price: None,
         components: None,
         dropship_only: false,
+        packing: None,
     }
 }
 

@@ -162,6 +162,11 @@ pub struct Product {
     /// a dropship PO (default false).
     #[serde(default, skip_serializing_if = "crate::util::is_false")]
     pub dropship_only: bool,
+    /// How a unit packs: orientation, fragile, hazmat, ships in its own
+    /// box (optional; any way, no flags). `pack` reads it with `dims_mm`
+    /// and `weight_g`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packing: Option<crate::packing::PackingRules>,
 }
 
 impl Product {

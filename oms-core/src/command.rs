@@ -58,6 +58,8 @@ pub enum Command {
     ConfirmDelivery(ConfirmDelivery),
     /// Records a carrier's tracking status for a shipment.
     RecordTrackingEvent(RecordTrackingEvent),
+    /// Packs an order's ready units at a location into parcels.
+    Pack(Pack),
     /// Cancels every open (unshipped) unit of an order.
     CancelOrder(CancelOrder),
     /// Cancels `quantity` open units of one line.
@@ -200,6 +202,7 @@ impl Command {
             Command::Ship(c) => ("shipment", c.shipment_id.arc()),
             Command::ConfirmDelivery(c) => ("shipment", c.shipment_id.arc()),
             Command::RecordTrackingEvent(c) => ("shipment", c.shipment_id.arc()),
+            Command::Pack(c) => ("order", c.order_id.arc()),
             Command::CancelOrder(c) => ("order", c.order_id.arc()),
             Command::CancelLine(c) => ("order", c.order_id.arc()),
             Command::Reallocate(c) => ("order", c.order_id.arc()),
@@ -302,6 +305,10 @@ pub struct DefineProduct {
     /// it (optional, default false; not for a kit, nor for a product with stock records).
     #[serde(default, skip_serializing_if = "crate::util::is_false")]
     pub dropship_only: bool,
+    /// How a unit packs: `{orientation, fragile, hazmat, own_box}`, each
+    /// optional (default: any way, no flags).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packing: Option<crate::packing::PackingRules>,
 }
 
 /// Puts units into stock at a location.
@@ -484,7 +491,9 @@ pub struct Ship {
     /// The carrier's tracking number (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking_number: Option<Arc<str>>,
-    /// Units shipped per order line (1 to 1,000 lines, each listed once).
+    /// Units shipped per order line (1 to 1,000 lines, each listed once);
+    /// omitted or empty: the parcels the order is packed in at this location.
+    #[serde(default, skip_serializing_if = "<[ShipLine]>::is_empty")]
     pub lines: Arc<[ShipLine]>,
 }
 
@@ -494,6 +503,38 @@ pub struct Ship {
 pub struct ConfirmDelivery {
     /// The delivered shipment; confirming it again records nothing.
     pub shipment_id: ShipmentId,
+}
+
+/// Packs an order's ready units (allocated at the location, not on an
+/// open pick task, not shipped) into parcels: `{order_id, location_id?,
+/// parcels?}`. Without `parcels` the engine chooses the cartons from the
+/// config's `cartons` ([`crate::packing::cartonize`]; every product packed
+/// needs `dims_mm` and `weight_g`); with them, the host's parcels must
+/// hold exactly the ready units. The order becomes `packed`, and a `ship`
+/// without `lines` ships the parcels. Packing again replaces the parcels;
+/// anything that changes the order's reservations unpacks it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Pack {
+    /// The order.
+    pub order_id: OrderId,
+    /// Where it is packed (optional when its ready units are at one location).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location_id: Option<LocationId>,
+    /// The parcels as packed by hand (optional; the engine chooses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parcels: Option<Vec<ParcelInput>>,
+}
+
+/// A parcel given to `pack`: its carton (none: the unit's own box) and units.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParcelInput {
+    /// A carton of the config's `cartons` (optional: ships in its own box).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carton_id: Option<crate::ids::CartonId>,
+    /// Units per order line.
+    pub lines: Vec<ShipLine>,
 }
 
 /// Records a carrier's tracking status for a shipment:
@@ -1029,6 +1070,7 @@ commands!(
     Ship = "ship",
     ConfirmDelivery = "confirm_delivery",
     RecordTrackingEvent = "record_tracking_event",
+    Pack = "pack",
     CancelOrder = "cancel_order",
     CancelLine = "cancel_line",
     Reallocate = "reallocate",
@@ -1086,6 +1128,7 @@ mod tests {
         r#"{"type":"ship","order_id":"SO-1","shipment_id":"P1","location_id":"WH1","carrier":"UPS","service":"ground","tracking_number":"1Z","lines":[{"line_id":"1","quantity":2}]}"#,
         r#"{"type":"confirm_delivery","shipment_id":"P1"}"#,
         r#"{"type":"record_tracking_event","shipment_id":"P1","status":"exception","at":"2026-01-02T08:00:00Z","message":"address unknown"}"#,
+        r#"{"type":"pack","order_id":"SO-1","location_id":"WH1","parcels":[{"carton_id":"M","lines":[{"line_id":"1","quantity":2}]}]}"#,
         r#"{"type":"cancel_order","order_id":"SO-1","reason":"asked"}"#,
         r#"{"type":"cancel_line","order_id":"SO-1","line_id":"1","quantity":1,"reason":"asked"}"#,
         r#"{"type":"reallocate","order_id":"SO-1"}"#,

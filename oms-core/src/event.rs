@@ -264,6 +264,9 @@ pub enum EventKind {
         tracking_number: Option<Arc<str>>,
         /// Units shipped per order line.
         lines: Arc<[ShipLine]>,
+        /// The parcels, when the order was packed (`pack`) and shipped as packed.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        parcels: Vec<crate::order::PackedParcel>,
     },
     /// A shipment reached the customer; its units count as delivered.
     ShipmentDelivered {
@@ -271,6 +274,15 @@ pub enum EventKind {
         shipment_id: ShipmentId,
         /// The order the shipment belongs to.
         order_id: OrderId,
+    },
+    /// An order's ready units at a location were packed into parcels.
+    OrderPacked {
+        /// The order.
+        order_id: OrderId,
+        /// Where.
+        location_id: LocationId,
+        /// The parcels.
+        parcels: Vec<crate::order::PackedParcel>,
     },
     /// A shipment's tracking status changed (`record_tracking_event`), with
     /// what a sales channel needs to update the customer's order.
@@ -671,6 +683,7 @@ impl EventKind {
             EventKind::OrderShipped { .. } => "order_shipped",
             EventKind::ShipmentDelivered { .. } => "shipment_delivered",
             EventKind::ShipmentStatusChanged { .. } => "shipment_status_changed",
+            EventKind::OrderPacked { .. } => "order_packed",
             EventKind::ShipmentException { .. } => "shipment_exception",
             EventKind::OrderCancelled { .. } => "order_cancelled",
             EventKind::LineCancelled { .. } => "line_cancelled",
@@ -724,6 +737,7 @@ impl EventKind {
             | EventKind::OrderShipped { order_id, .. }
             | EventKind::ShipmentDelivered { order_id, .. }
             | EventKind::ShipmentStatusChanged { order_id, .. }
+            | EventKind::OrderPacked { order_id, .. }
             | EventKind::ShipmentException { order_id, .. }
             | EventKind::OrderCancelled { order_id, .. }
             | EventKind::LineCancelled { order_id, .. }

@@ -293,6 +293,8 @@ pub enum OrderStatus {
     Picking,
     /// Every unshipped unit is picked: ready to pack and ship.
     Picked,
+    /// Parcels are packed (`pack`) and wait to ship.
+    Packed,
     /// Some units are shipped.
     PartiallyShipped,
     /// The order has at least one hold.
@@ -307,11 +309,12 @@ pub enum OrderStatus {
 
 impl OrderStatus {
     /// Every status, in the order of [`STATUS_RULES`].
-    pub const ALL: [OrderStatus; 10] = [
+    pub const ALL: [OrderStatus; 11] = [
         OrderStatus::Cancelled,
         OrderStatus::Delivered,
         OrderStatus::Shipped,
         OrderStatus::OnHold,
+        OrderStatus::Packed,
         OrderStatus::Picked,
         OrderStatus::Picking,
         OrderStatus::PartiallyShipped,
@@ -328,6 +331,7 @@ impl OrderStatus {
             OrderStatus::Backordered => "backordered",
             OrderStatus::Picking => "picking",
             OrderStatus::Picked => "picked",
+            OrderStatus::Packed => "packed",
             OrderStatus::PartiallyShipped => "partially_shipped",
             OrderStatus::OnHold => "on_hold",
             OrderStatus::Shipped => "shipped",
@@ -381,6 +385,10 @@ pub const STATUS_RULES: &[(OrderStatus, &str)] = &[
     (OrderStatus::Shipped, "every non-cancelled unit is shipped"),
     (OrderStatus::OnHold, "the order has at least one hold"),
     (
+        OrderStatus::Packed,
+        "parcels are packed (pack) and wait to ship",
+    ),
+    (
         OrderStatus::Picked,
         "every unshipped, uncancelled unit is picked (pick tasks complete)",
     ),
@@ -408,6 +416,8 @@ pub enum OrderAction {
     Allocate,
     /// Shipping units (`ship`).
     Ship,
+    /// Packing ready units into parcels (`pack`).
+    Pack,
     /// Cancelling the order or units of a line (`cancel_order`, `cancel_line`).
     Cancel,
     /// Recording a payment (`record_payment`).
@@ -425,6 +435,7 @@ impl OrderAction {
             OrderAction::ReleaseHold => "release_hold",
             OrderAction::Allocate => "allocate",
             OrderAction::Ship => "ship",
+            OrderAction::Pack => "pack",
             OrderAction::Cancel => "cancel_order/cancel_line",
             OrderAction::RecordPayment => "record_payment",
             OrderAction::Consolidate => "merge_orders/unmerge_orders/split_order",
@@ -439,11 +450,12 @@ use OrderStatus as S;
 ///
 /// | action | allowed in |
 /// |---|---|
-/// | place_hold | ready, allocated, backordered, picking, picked, partially_shipped, on_hold |
+/// | place_hold | ready, allocated, backordered, picking, picked, packed, partially_shipped, on_hold |
 /// | release_hold | every status (the hold must be present) |
 /// | allocate | ready, allocated, backordered, partially_shipped |
-/// | ship | ready, allocated, backordered, picking, picked, partially_shipped (units must be allocated at the location and not on an open pick task) |
-/// | cancel_order, cancel_line | ready, allocated, backordered, picking, picked, partially_shipped, on_hold (no unit of the line on an open pick task) |
+/// | ship | ready, allocated, backordered, picking, picked, packed, partially_shipped (units must be allocated at the location and not on an open pick task) |
+/// | pack | allocated, backordered, picking, picked, packed, partially_shipped (the units allocated at the location and not on an open pick task) |
+/// | cancel_order, cancel_line | ready, allocated, backordered, picking, picked, packed, partially_shipped, on_hold (no unit of the line on an open pick task) |
 /// | record_payment | every status |
 /// | merge_orders, unmerge_orders, split_order | ready, allocated, backordered, on_hold (and no unit shipped or being picked) |
 ///
@@ -458,6 +470,7 @@ pub const ORDER_ACTIONS: &[(OrderAction, &[OrderStatus])] = &[
             S::Backordered,
             S::Picking,
             S::Picked,
+            S::Packed,
             S::PartiallyShipped,
             S::OnHold,
         ],
@@ -475,6 +488,18 @@ pub const ORDER_ACTIONS: &[(OrderAction, &[OrderStatus])] = &[
             S::Backordered,
             S::Picking,
             S::Picked,
+            S::Packed,
+            S::PartiallyShipped,
+        ],
+    ),
+    (
+        OrderAction::Pack,
+        &[
+            S::Allocated,
+            S::Backordered,
+            S::Picking,
+            S::Picked,
+            S::Packed,
             S::PartiallyShipped,
         ],
     ),
@@ -486,6 +511,7 @@ pub const ORDER_ACTIONS: &[(OrderAction, &[OrderStatus])] = &[
             S::Backordered,
             S::Picking,
             S::Picked,
+            S::Packed,
             S::PartiallyShipped,
             S::OnHold,
         ],
@@ -802,6 +828,10 @@ pub struct Order {
     /// into first (absent when not merged). They are sourced together.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merge_group: Option<Arc<[OrderId]>>,
+    /// Parcels packed and waiting to ship (`pack`); cleared by a shipment
+    /// or any change to the order's reservations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packed: Option<Arc<Packing>>,
     /// Whether the order sits in the engine's allocation queue (derived, not stored).
     #[serde(skip)]
     pub(crate) queued: bool,
@@ -983,6 +1013,8 @@ impl Order {
             OrderStatus::Shipped
         } else if !self.holds.is_empty() {
             OrderStatus::OnHold
+        } else if self.packed.is_some() {
+            OrderStatus::Packed
         } else if picking == 0 && picked > 0 && picked >= live.saturating_sub(shipped) {
             OrderStatus::Picked
         } else if picking > 0 || picked > 0 {
@@ -1222,6 +1254,37 @@ pub struct Shipment {
     /// absent until the first report. `confirm_delivery` sets `delivered`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking_status: Option<TrackingStatus>,
+    /// The parcels, when the order was shipped as packed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parcels: Vec<PackedParcel>,
+}
+
+/// A packed parcel: its carton (none: the unit's own box), its units, and
+/// its gross weight and outer size where the catalog knows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PackedParcel {
+    /// The carton; none when the unit ships in its own box.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carton_id: Option<crate::ids::CartonId>,
+    /// Units per order line.
+    pub lines: Vec<crate::command::ShipLine>,
+    /// Gross grams (units plus tare), when every unit's weight is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<u64>,
+    /// Outer millimetres, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dims: Option<crate::catalog::Dims>,
+}
+
+/// An order's packed parcels at one location, waiting to ship.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Packing {
+    /// Where they wait.
+    pub location_id: LocationId,
+    /// The parcels.
+    pub parcels: Vec<PackedParcel>,
 }
 
 /// Where a shipment is, as the carrier reports it.

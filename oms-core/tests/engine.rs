@@ -661,3 +661,81 @@ fn an_invalid_address_is_held_before_picking() {
     assert_eq!(plain.status("BAD"), OrderStatus::Ready);
     s.replays_and_restores();
 }
+
+#[test]
+fn pack_chooses_cartons_and_ship_takes_the_parcels() {
+    let mut config = no_payment();
+    config["cartons"] = json!([
+        {"carton_id": "S", "inner": {"length": 200, "width": 150, "height": 100}, "tare_weight": 80, "cost": {"amount": "0.40", "currency": "USD"}},
+        {"carton_id": "M", "inner": {"length": 300, "width": 200, "height": 150}, "tare_weight": 120, "cost": {"amount": "0.60", "currency": "USD"}}
+    ]);
+    let mut s = Shop::new(config);
+    s.ok(json!({"type":"define_product","sku":"MUG","name":"Mug","weight_g":350,"dims_mm":{"length":100,"width":100,"height":120},"packing":{"orientation":"upright"}}));
+    s.ok(json!({"type":"define_product","sku":"VASE","name":"Vase","weight_g":400,"dims_mm":{"length":150,"width":100,"height":100},"packing":{"fragile":true}}));
+    s.receive("MUG", "W1", 10);
+    s.receive("VASE", "W1", 10);
+    s.receive("A", "W1", 10);
+    s.ok(order("O1", &[("1", "MUG", 4), ("2", "VASE", 1)]));
+    // Nothing allocated: nothing to pack.
+    assert_eq!(
+        s.err(json!({"type":"pack","order_id":"O1"})),
+        ErrorCode::InvalidTransition
+    );
+    s.ok(json!({"type":"allocate"}));
+    let events = s.ok(json!({"type":"pack","order_id":"O1"}));
+    assert_eq!(names(&events), ["order_packed", "order_status_changed"]);
+    let v = serde_json::to_value(&events[0]).unwrap();
+    assert_eq!(
+        v["parcels"],
+        json!([
+            {"carton_id": "M", "lines": [{"line_id": "1", "quantity": 4}], "weight": 1520, "dims": {"length": 300, "width": 200, "height": 150}},
+            {"carton_id": "S", "lines": [{"line_id": "2", "quantity": 1}], "weight": 480, "dims": {"length": 200, "width": 150, "height": 100}}
+        ])
+    );
+    assert_eq!(s.status("O1"), OrderStatus::Packed);
+    // Packing the same again records nothing.
+    assert!(s.ok(json!({"type":"pack","order_id":"O1"})).is_empty());
+    // Hand-packed parcels must hold exactly the ready units.
+    assert_eq!(
+        s.err(json!({"type":"pack","order_id":"O1","parcels":[{"carton_id":"M","lines":[{"line_id":"1","quantity":3}]}]})),
+        ErrorCode::Validation
+    );
+    assert_eq!(
+        s.err(json!({"type":"pack","order_id":"O1","parcels":[{"carton_id":"XL","lines":[{"line_id":"1","quantity":4},{"line_id":"2","quantity":1}]}]})),
+        ErrorCode::Validation
+    );
+    // Ship without lines: the parcels go.
+    let events = s.ok(json!({"type":"ship","order_id":"O1","shipment_id":"SH1","location_id":"W1","carrier":"UPS"}));
+    let v = serde_json::to_value(&events[0]).unwrap();
+    assert_eq!(
+        v["lines"],
+        json!([{"line_id": "1", "quantity": 4}, {"line_id": "2", "quantity": 1}])
+    );
+    assert_eq!(v["parcels"].as_array().unwrap().len(), 2);
+    assert_eq!(s.status("O1"), OrderStatus::Shipped);
+    assert_eq!(s.engine.shipment("SH1").unwrap().parcels.len(), 2);
+    // A retry of the same ship records nothing.
+    assert!(s.ok(json!({"type":"ship","order_id":"O1","shipment_id":"SH1","location_id":"W1","carrier":"UPS"})).is_empty());
+
+    // Changing the reservations unpacks; a product without dims cannot be packed by the engine.
+    s.ok(order("O2", &[("1", "MUG", 2), ("2", "A", 1)]));
+    s.ok(json!({"type":"allocate"}));
+    let e = s
+        .engine
+        .execute(
+            oms_core::Command::from_json(&json!({"type":"pack","order_id":"O2"}).to_string())
+                .unwrap(),
+            t(99),
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("A (line 2) has no dims_mm"), "{e}");
+    s.ok(json!({"type":"pack","order_id":"O2","location_id":"W1","parcels":[{"lines":[{"line_id":"1","quantity":2},{"line_id":"2","quantity":1}]}]}));
+    assert_eq!(s.status("O2"), OrderStatus::Packed);
+    s.ok(json!({"type":"cancel_line","order_id":"O2","line_id":"2","quantity":1,"reason":"asked"}));
+    assert_eq!(s.status("O2"), OrderStatus::Allocated);
+    assert_eq!(
+        s.err(json!({"type":"ship","order_id":"O2","shipment_id":"SH2","location_id":"W1","carrier":"UPS"})),
+        ErrorCode::Validation
+    );
+    s.replays_and_restores();
+}

@@ -7,7 +7,7 @@ use oms_core as core_;
 
 use crate::types::{
     format_time, parse_time, parse_time_field, ChannelDef, Event, Location, OrderCount,
-    OrderRecord, OrderStatus, PlaceOrder, Product, ReceiveStock, RecordPayment, Ship,
+    OrderRecord, OrderStatus, ParcelInput, PlaceOrder, Product, ReceiveStock, RecordPayment, Ship,
     ShipmentRecord, SourcingPolicy, StockHold, StockLevelRecord, TrackingStatus,
 };
 use crate::OmsFfiError;
@@ -399,6 +399,32 @@ impl Engine {
     pub fn confirm_delivery(&self, shipment_id: String, at: String) -> Result<Vec<Event>> {
         let command = core_::ConfirmDelivery {
             shipment_id: shipment_id.into(),
+        };
+        self.run(command, &at)
+    }
+
+    /// Packs the order's ready units at a location into parcels: the
+    /// engine chooses cartons from the config's `cartons` when `parcels`
+    /// is null, else the parcels must hold exactly the ready units. A
+    /// `ship` without lines then ships them.
+    pub fn pack(
+        &self,
+        order_id: String,
+        location_id: Option<String>,
+        parcels: Option<Vec<ParcelInput>>,
+        at: String,
+    ) -> Result<Vec<Event>> {
+        let command = core_::Pack {
+            order_id: order_id.into(),
+            location_id: location_id.map(Into::into),
+            parcels: parcels.map(|ps| {
+                ps.into_iter()
+                    .map(|p| core_::ParcelInput {
+                        carton_id: p.carton_id.map(Into::into),
+                        lines: p.lines.into_iter().map(Into::into).collect(),
+                    })
+                    .collect()
+            }),
         };
         self.run(command, &at)
     }

@@ -44,8 +44,8 @@ pub use error::OmsFfiError;
 pub use oms_core;
 pub use packing::{
     cartonize, load_container, validate_load, validate_plan, Axes, Carton, CartonPlan,
-    CartonizeOptions, Container, ItemType, Load, LoadOptions, Orientation, PackItem, Parcel,
-    Placed, WeightBreak,
+    CartonizeOptions, Container, ItemType, Load, LoadOptions, Orientation, PackItem, PackingRules,
+    Parcel, Placed, WeightBreak,
 };
 pub use picking::{
     batch_orders, heuristic_route, improved_route, optimal_route, Batch, BatchMethod, BatchOptions,
@@ -67,9 +67,9 @@ pub use types::explanation_summary;
 pub use types::{
     Address, ChannelBuffer, ChannelDef, Component, CostTable, CustomerTier, Dims, Event,
     LineRecord, Location, LocationKind, LocationQuantity, Money, OrderCount, OrderLine,
-    OrderRecord, OrderStatus, PaymentKind, PaymentStatus, PlaceOrder, Priority, Product,
-    ReceiveStock, RecordPayment, Ship, ShipLine, ShipmentRecord, ShippingRate, ShippingZone,
-    SourcingPolicy, SourcingRule, StockHold, StockLevelRecord, TrackingStatus,
+    OrderRecord, OrderStatus, PackedParcel, ParcelInput, PaymentKind, PaymentStatus, PlaceOrder,
+    Priority, Product, ReceiveStock, RecordPayment, Ship, ShipLine, ShipmentRecord, ShippingRate,
+    ShippingZone, SourcingPolicy, SourcingRule, StockHold, StockLevelRecord, TrackingStatus,
 };
 
 uniffi::setup_scaffolding!();

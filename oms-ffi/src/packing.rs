@@ -56,6 +56,25 @@ impl From<Orientation> for pa_::Orientation {
     }
 }
 
+impl From<pa_::Orientation> for Orientation {
+    fn from(o: pa_::Orientation) -> Self {
+        match o {
+            pa_::Orientation::Any => Orientation::Any,
+            pa_::Orientation::Upright => Orientation::Upright,
+            pa_::Orientation::Fixed => Orientation::Fixed,
+            pa_::Orientation::Vertical {
+                length,
+                width,
+                height,
+            } => Orientation::Vertical {
+                length,
+                width,
+                height,
+            },
+        }
+    }
+}
+
 /// Which item sides lie along the container's length, width and height.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
 pub enum Axes {
@@ -180,6 +199,45 @@ pub fn validate_load(
         &core_items(items),
         &placed,
     )?)
+}
+
+/// How a product packs: how a unit may turn, and which units it may
+/// share a carton with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct PackingRules {
+    /// How a unit may be turned.
+    pub orientation: Orientation,
+    /// Shares a carton only with other fragile units.
+    #[uniffi(default = false)]
+    pub fragile: bool,
+    /// Shares a carton only with other hazmat units.
+    #[uniffi(default = false)]
+    pub hazmat: bool,
+    /// Each unit ships alone in its own box.
+    #[uniffi(default = false)]
+    pub own_box: bool,
+}
+
+impl From<PackingRules> for pa_::PackingRules {
+    fn from(r: PackingRules) -> Self {
+        pa_::PackingRules {
+            orientation: r.orientation.into(),
+            fragile: r.fragile,
+            hazmat: r.hazmat,
+            own_box: r.own_box,
+        }
+    }
+}
+
+impl From<pa_::PackingRules> for PackingRules {
+    fn from(r: pa_::PackingRules) -> Self {
+        PackingRules {
+            orientation: r.orientation.into(),
+            fragile: r.fragile,
+            hazmat: r.hazmat,
+            own_box: r.own_box,
+        }
+    }
 }
 
 /// A shipping box the packing station may use.

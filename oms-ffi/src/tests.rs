@@ -66,6 +66,7 @@ fn stocked(config_json: Option<&str>) -> Arc<Engine> {
         price: Some(usd("12.00")),
         components: vec![],
         dropship_only: false,
+        packing: None,
     };
     engine.define_product(product, AT.into()).unwrap();
     let receipt = ReceiveStock {
@@ -180,7 +181,7 @@ fn typed_results_mirror_the_core_queries() {
     assert_eq!(engine.stock_levels("MUG".into()).unwrap().len(), 1);
     engine.place_order(order("SO-1", 2), AT.into()).unwrap();
     let counts = engine.order_counts().unwrap();
-    assert_eq!(counts.len(), 10);
+    assert_eq!(counts.len(), 11);
     let on_hold = counts.iter().find(|c| c.status == OrderStatus::OnHold);
     assert_eq!(on_hold.map(|c| c.count), Some(1));
     assert_eq!(engine.orders(Some(OrderStatus::OnHold)).unwrap().len(), 1);

@@ -164,6 +164,8 @@ pub enum OrderStatus {
     Picking,
     /// Every unshipped unit is picked: ready to pack and ship.
     Picked,
+    /// Parcels are packed (`pack`) and wait to ship.
+    Packed,
 }
 mirror_enum!(
     OrderStatus,
@@ -174,6 +176,7 @@ mirror_enum!(
         Backordered,
         Picking,
         Picked,
+        Packed,
         PartiallyShipped,
         OnHold,
         Shipped,
@@ -424,6 +427,9 @@ pub struct Product {
     /// Always sourced from a dropship supplier; the shop holds no stock of it.
     #[uniffi(default)]
     pub dropship_only: bool,
+    /// How a unit packs (`pack` reads it with `dimsMm` and `weightG`).
+    #[uniffi(default)]
+    pub packing: Option<crate::packing::PackingRules>,
 }
 
 impl Product {
@@ -439,6 +445,7 @@ impl Product {
             components: (!self.components.is_empty())
                 .then(|| self.components.into_iter().map(Into::into).collect()),
             dropship_only: self.dropship_only,
+            packing: self.packing.map(Into::into),
         })
     }
 }
@@ -455,6 +462,7 @@ impl From<core_::Product> for Product {
             price: p.price.map(Into::into),
             components: p.components.iter().cloned().map(Into::into).collect(),
             dropship_only: p.dropship_only,
+            packing: p.packing.map(Into::into),
         }
     }
 }
@@ -623,7 +631,8 @@ pub struct Ship {
     pub location_id: String,
     /// The carrier, e.g. `UPS`.
     pub carrier: String,
-    /// Units per order line.
+    /// Units per order line; empty: the parcels packed at the location.
+    #[uniffi(default)]
     pub lines: Vec<ShipLine>,
     /// The carrier's service level.
     #[uniffi(default)]
@@ -928,6 +937,43 @@ pub struct ShipmentRecord {
     pub delivered_at: Option<String>,
     /// The carrier's last reported status; absent until the first report.
     pub tracking_status: Option<TrackingStatus>,
+    /// The parcels, when shipped as packed.
+    pub parcels: Vec<PackedParcel>,
+}
+
+/// A parcel packed by hand, for `pack`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ParcelInput {
+    /// Units per order line.
+    pub lines: Vec<ShipLine>,
+    /// A carton of the config's `cartons`; null: the unit's own box.
+    #[uniffi(default)]
+    pub carton_id: Option<String>,
+}
+
+/// A packed parcel: its carton (none: the unit's own box) and units, with
+/// gross grams and outer size where known.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PackedParcel {
+    /// The carton; none when the unit ships in its own box.
+    pub carton_id: Option<String>,
+    /// Units per order line.
+    pub lines: Vec<ShipLine>,
+    /// Gross grams, when known.
+    pub weight: Option<u64>,
+    /// Outer size, when known.
+    pub dims: Option<Dims>,
+}
+
+impl From<core_::order::PackedParcel> for PackedParcel {
+    fn from(p: core_::order::PackedParcel) -> Self {
+        PackedParcel {
+            carton_id: p.carton_id.map(|c| c.to_string()),
+            lines: p.lines.iter().map(Into::into).collect(),
+            weight: p.weight,
+            dims: p.dims.map(Into::into),
+        }
+    }
 }
 
 /// Where a shipment is, as the carrier reports it.
@@ -971,6 +1017,7 @@ impl From<core_::Shipment> for ShipmentRecord {
             shipped_at: format_time(s.shipped_at),
             delivered_at: s.delivered_at.map(format_time),
             tracking_status: s.tracking_status.map(Into::into),
+            parcels: s.parcels.into_iter().map(Into::into).collect(),
         }
     }
 }

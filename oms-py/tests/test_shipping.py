@@ -165,3 +165,43 @@ def test_tracking_events_reach_the_channel_and_deliver(engine: Engine, clock: Cl
     assert engine.shipment("SH-1")["tracking_status"] == "delivered"
     with pytest.raises(InvalidTransitionError, match="cannot become in_transit"):
         engine.record_tracking_event("SH-1", "in_transit", seen, at=clock())
+
+
+def test_pack_then_ship_the_parcels(clock: Clock) -> None:
+    engine = Engine({"require_payment": False, "cartons": CARTONS})
+    at = clock()
+    engine.define_location("WH1", "Main", at=at)
+    engine.define_product(
+        "MUG", "Mug", at=at, weight_g=350, dims_mm={"length": 100, "width": 100, "height": 120}, packing={"orientation": "upright"}
+    )
+    engine.receive_stock("MUG", "WH1", 10, at=at)
+    place(engine, "SO-1", clock(), quantity=4, sku="MUG")
+    engine.allocate(at=clock())
+    packed = engine.pack("SO-1", at=clock())
+    assert packed[0]["type"] == "order_packed"
+    assert [(p["carton_id"], p["lines"], p["weight"]) for p in packed[0]["parcels"]] == [
+        ("M", [{"line_id": "1", "quantity": 4}], 4 * 350 + 120)
+    ]
+    assert engine.order("SO-1")["status"] == "packed"
+    shipped = engine.ship("SO-1", "SH-1", "WH1", at=clock(), carrier="UPS")
+    assert shipped[0]["lines"] == [{"line_id": "1", "quantity": 4}]
+    assert engine.shipment("SH-1")["parcels"][0]["carton_id"] == "M"
+    assert engine.order("SO-1")["status"] == "shipped"
+
+
+def test_a_bad_address_is_held_when_shipping_is_configured(clock: Clock) -> None:
+    engine = Engine({"require_payment": False, "shipping": CONFIG})
+    at = clock()
+    engine.define_location("WH1", "Main", at=at)
+    engine.define_product("MUG", "Mug", at=at)
+    events = engine.place_order(
+        "SO-1",
+        [{"line_id": "1", "sku": "MUG", "quantity": 1, "unit_price": Decimal("5")}],
+        {**WEST, "postal_code": "ABCDE"},
+        at=clock(),
+        customer_id="C-1",
+    )
+    holds = [e for e in events if e["type"] == "hold_placed"]
+    assert holds[0]["hold"] == "address_invalid"
+    assert "postal_code" in holds[0]["note"]
+    assert engine.order("SO-1")["status"] == "on_hold"

@@ -569,6 +569,7 @@ impl Sim {
                 price: Some(usd(item.price)),
                 components: None,
                 dropship_only: false,
+                packing: None,
             });
         }
         // Kits after their components: a kit may only name known products.
@@ -583,6 +584,7 @@ impl Sim {
                 price: Some(usd(kit.price)),
                 components: Some(components.clone()),
                 dropship_only: false,
+                packing: None,
             });
         }
         for product in products {

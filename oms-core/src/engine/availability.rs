@@ -161,6 +161,7 @@ impl Engine {
             | EventKind::HoldReleased { .. }
             | EventKind::ShipmentDelivered { .. }
             | EventKind::ShipmentStatusChanged { .. }
+            | EventKind::OrderPacked { .. }
             | EventKind::ShipmentException { .. }
             | EventKind::SourcingPolicySet { .. }
             | EventKind::OrdersMerged { .. }

@@ -180,6 +180,7 @@ impl Engine {
             price: c.price,
             components: components.into(),
             dropship_only: c.dropship_only,
+            packing: c.packing,
         };
         if self.products.get(&product.sku).map(|e| &e.product) == Some(&product) {
             return Ok(());
@@ -792,7 +793,7 @@ impl Engine {
         Ok(())
     }
 
-    pub(super) fn ship(&mut self, c: Ship, tx: &mut Tx) -> Result<()> {
+    pub(super) fn ship(&mut self, mut c: Ship, tx: &mut Tx) -> Result<()> {
         check_id("shipment_id", c.shipment_id.as_str())?;
         check_id("location_id", c.location_id.as_str())?;
         check_text("carrier", &c.carrier, MAX_NAME)?;
@@ -808,7 +809,8 @@ impl Engine {
                 && existing.carrier == c.carrier
                 && existing.service == c.service
                 && existing.tracking_number == c.tracking_number
-                && existing.lines == c.lines;
+                && (existing.lines == c.lines
+                    || (c.lines.is_empty() && !existing.parcels.is_empty()));
             if same {
                 return Ok(());
             }
@@ -826,6 +828,32 @@ impl Engine {
         let order_id = order.order_id().clone();
         if !self.locations.contains(c.location_id.as_str()) {
             return Err(OmsError::not_found("location", &c.location_id));
+        }
+        // No lines: the parcels packed at this location.
+        let mut parcels = Vec::new();
+        if c.lines.is_empty() {
+            let Some(packed) = order
+                .packed
+                .as_deref()
+                .filter(|p| p.location_id == c.location_id)
+            else {
+                return Err(OmsError::validation(
+                    "lines",
+                    format!(
+                        "none given, and order {order_id} is not packed at {}",
+                        c.location_id
+                    ),
+                ));
+            };
+            let mut lines: Vec<ShipLine> = Vec::new();
+            for l in packed.parcels.iter().flat_map(|p| &p.lines) {
+                match lines.iter_mut().find(|s| s.line_id == l.line_id) {
+                    Some(s) => s.quantity = s.quantity.saturating_add(l.quantity),
+                    None => lines.push(l.clone()),
+                }
+            }
+            c.lines = lines.into();
+            parcels = packed.parcels.clone();
         }
         if c.lines.is_empty() || c.lines.len() > MAX_LINES {
             return Err(OmsError::validation(
@@ -872,6 +900,7 @@ impl Engine {
                 service: c.service,
                 tracking_number: c.tracking_number,
                 lines: c.lines,
+                parcels,
             },
         );
         Ok(())

@@ -346,6 +346,7 @@ impl Engine {
             shipped_at: at,
             delivered_at: None,
             tracking_status: None,
+            parcels: Vec::new(),
         });
         Ok(())
     }

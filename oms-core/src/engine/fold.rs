@@ -164,6 +164,7 @@ impl Engine {
                 service,
                 tracking_number,
                 lines,
+                parcels,
             } => {
                 if origin == Origin::Log && self.shipments.contains_key(shipment_id) {
                     return Err(OmsError::duplicate(
@@ -188,7 +189,19 @@ impl Engine {
                     shipped_at: at,
                     delivered_at: None,
                     tracking_status: None,
+                    parcels: parcels.clone(),
                 });
+            }
+            EventKind::OrderPacked {
+                order_id,
+                location_id,
+                parcels,
+            } => {
+                let order = self.order_mut(order_id)?;
+                order.packed = Some(Arc::new(crate::order::Packing {
+                    location_id: location_id.clone(),
+                    parcels: parcels.clone(),
+                }));
             }
             EventKind::ShipmentStatusChanged {
                 shipment_id, to, ..
@@ -481,6 +494,7 @@ impl Engine {
             version: 0,
             shipment_groups: Box::default(),
             merge_group: None,
+            packed: None,
             queued: false,
             cached_status: OrderStatus::Ready,
         };
@@ -560,6 +574,8 @@ impl Engine {
         origin: Origin,
     ) -> Result<()> {
         let (order, products, locations) = self.order_and_ledger(order_id)?;
+        // Moving the order's reservations or units unpacks it.
+        order.packed = None;
         if origin == Origin::Log {
             // Checked on a copy of the allocations, so that two releases of
             // one line and location cannot add up past what it holds.
@@ -613,6 +629,8 @@ impl Engine {
         origin: Origin,
     ) -> Result<()> {
         let (order, products, locations) = self.order_and_ledger(order_id)?;
+        // Moving the order's reservations or units unpacks it.
+        order.packed = None;
         if origin == Origin::Log {
             check_allocation(order, products, locations, allocations)?;
         }
@@ -645,6 +663,8 @@ impl Engine {
         origin: Origin,
     ) -> Result<()> {
         let (order, products, locations) = self.order_and_ledger(order_id)?;
+        // Moving the order's reservations or units unpacks it.
+        order.packed = None;
         let slot = locations
             .slot(location_id.as_str())
             .ok_or_else(|| OmsError::not_found("location", location_id))?;
@@ -690,6 +710,8 @@ impl Engine {
         origin: Origin,
     ) -> Result<()> {
         let (order, products, locations) = self.order_and_ledger(order_id)?;
+        // Moving the order's reservations or units unpacks it.
+        order.packed = None;
         if origin == Origin::Log {
             for (n, l) in lines.iter().enumerate() {
                 let i = order

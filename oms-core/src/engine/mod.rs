@@ -13,6 +13,7 @@ mod consolidation;
 mod dropship;
 mod fold;
 mod holds;
+mod packing;
 mod picking;
 mod purchasing;
 mod queries;
@@ -103,6 +104,9 @@ pub struct Config {
     /// problem with their ship-to address; the note lists the problems.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shipping: Option<crate::shipping::ShippingConfig>,
+    /// The cartons `pack` chooses from (see [`crate::packing::cartonize`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cartons: Vec<crate::packing::Carton>,
 }
 
 fn is_default_dropship_prefix(p: &String) -> bool {
@@ -132,6 +136,7 @@ impl Default for Config {
             replenishment: ReorderSettings::default(),
             dropship_po_prefix: DEFAULT_DROPSHIP_PREFIX.into(),
             shipping: None,
+            cartons: Vec::new(),
         }
     }
 }
@@ -183,6 +188,7 @@ impl Config {
                 .check()
                 .map_err(|e| e.within(|| "shipping".into()))?;
         }
+        crate::packing::check_cartons(&self.cartons).map_err(|e| e.within(|| "cartons".into()))?;
         if let Some(t) = &self.po_approval_threshold {
             if t.amount.is_sign_negative() && !t.amount.is_zero() {
                 return Err(OmsError::validation(
@@ -850,6 +856,7 @@ impl Engine {
             Command::Ship(c) => self.ship(c, tx)?,
             Command::ConfirmDelivery(c) => self.confirm_delivery(c, tx)?,
             Command::RecordTrackingEvent(c) => self.record_tracking_event(c, tx)?,
+            Command::Pack(c) => self.pack(c, tx)?,
             Command::CancelOrder(c) => self.cancel_order(c, tx)?,
             Command::CancelLine(c) => self.cancel_line(c, tx)?,
             Command::Reallocate(c) => self.reallocate(c, tx)?,

@@ -94,6 +94,30 @@ fn any() -> Orientation {
     Orientation::Any
 }
 
+/// How a product packs (the catalog's `packing`): how a unit may turn and
+/// which units it may share a carton with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PackingRules {
+    /// How a unit may be turned (default `any`; `upright` keeps it this
+    /// side up, `fixed` forbids turning).
+    #[serde(default = "any", skip_serializing_if = "is_any")]
+    pub orientation: Orientation,
+    /// Shares a carton only with other fragile units.
+    #[serde(default, skip_serializing_if = "crate::util::is_false")]
+    pub fragile: bool,
+    /// Dangerous goods: shares a carton only with other hazmat units.
+    #[serde(default, skip_serializing_if = "crate::util::is_false")]
+    pub hazmat: bool,
+    /// Ships in its own box: each unit is a parcel of its own, no carton.
+    #[serde(default, skip_serializing_if = "crate::util::is_false")]
+    pub own_box: bool,
+}
+
+fn is_any(o: &Orientation) -> bool {
+    *o == Orientation::Any
+}
+
 /// The price of a parcel up to a billable weight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -43,10 +43,11 @@ pub struct Container {
 }
 
 /// How an item may be turned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Orientation {
     /// Any of the six ways.
+    #[default]
     Any,
     /// Its height stays vertical ("this side up"); it may turn about it.
     Upright,

@@ -31,8 +31,8 @@ mod cartonize;
 mod loading;
 
 pub use cartonize::{
-    cartonize, check_cartons, validate, Carton, CartonPlan, CartonizeOptions, PackItem, Parcel,
-    WeightBreak,
+    cartonize, check_cartons, validate, Carton, CartonPlan, CartonizeOptions, PackItem,
+    PackingRules, Parcel, WeightBreak,
 };
 
 pub use loading::{

@@ -87,7 +87,9 @@ from ._types import (
     Orientation,
     Oversize,
     PackItem,
+    PackingRules,
     Parcel,
+    ParcelInput,
     ParcelSpec,
     Placed,
     PoLine,
@@ -152,7 +154,9 @@ __all__ = [
     "Orientation",
     "Oversize",
     "PackItem",
+    "PackingRules",
     "Parcel",
+    "ParcelInput",
     "ParcelSpec",
     "Placed",
     "PoLine",
@@ -342,10 +346,12 @@ class Engine(EngineCore):
         currency: Optional[str] = None,
         components: Optional[Sequence[Component]] = None,
         dropship_only: bool = False,
+        packing: Optional[PackingRules] = None,
     ) -> Events:
         """Defines (or redefines) a product; ``components`` make it a kit;
         ``dropship_only`` products are always sourced from a dropship
-        supplier and hold no stock."""
+        supplier and hold no stock; ``packing`` says how a unit packs
+        (orientation, fragile, hazmat, own_box) for ``pack``."""
         command: Dict[str, Any] = {"type": "define_product", "sku": sku, "name": name}
         money = None if price is None else self._money(price, self._currency(currency), "price")
         parts = None if components is None else [dict(c) for c in components]
@@ -360,6 +366,7 @@ class Engine(EngineCore):
                 price=money,
                 components=parts,
                 dropship_only=dropship_only or None,
+                packing=None if packing is None else dict(packing),
             ),
             at,
         )
@@ -483,23 +490,42 @@ class Engine(EngineCore):
         order_id: str,
         shipment_id: str,
         location_id: str,
-        lines: Mapping[str, int],
+        lines: Optional[Mapping[str, int]] = None,
         *,
         at: datetime,
         carrier: str,
         service: Optional[str] = None,
         tracking_number: Optional[str] = None,
     ) -> Events:
-        """Ships allocated units: ``lines`` maps line ids to quantities."""
-        command = {
+        """Ships allocated units: ``lines`` maps line ids to quantities;
+        without ``lines``, the parcels the order is packed in there."""
+        command: Dict[str, Any] = {
             "type": "ship",
             "order_id": order_id,
             "shipment_id": shipment_id,
             "location_id": location_id,
             "carrier": carrier,
-            "lines": [{"line_id": line_id, "quantity": quantity} for line_id, quantity in lines.items()],
         }
+        if lines is not None:
+            command["lines"] = [{"line_id": line_id, "quantity": quantity} for line_id, quantity in lines.items()]
         return self.execute(_optional(command, service=service, tracking_number=tracking_number), at)
+
+    def pack(
+        self,
+        order_id: str,
+        *,
+        at: datetime,
+        location_id: Optional[str] = None,
+        parcels: Optional[Sequence[ParcelInput]] = None,
+    ) -> Events:
+        """Packs the order's ready units at a location into parcels: the
+        engine chooses cartons from the config's ``cartons`` unless
+        ``parcels`` (``{"carton_id"?, "lines": [{line_id, quantity}]}``)
+        give them; the order becomes ``packed`` and ``ship`` without lines
+        ships them."""
+        command: Dict[str, Any] = {"type": "pack", "order_id": order_id}
+        given = None if parcels is None else [dict(p) for p in parcels]
+        return self.execute(_optional(command, location_id=location_id, parcels=given), at)
 
     def confirm_delivery(self, shipment_id: str, *, at: datetime) -> Events:
         """Marks a shipment delivered."""

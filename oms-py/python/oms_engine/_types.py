@@ -588,3 +588,29 @@ TrackingStatus = Union[
     Literal["returned_to_sender"],
 ]
 """A carrier's report on a shipment (``Engine.record_tracking_event``)."""
+
+
+class PackingRules(TypedDict, total=False):
+    """How a product packs (``define_product(packing=...)``): orientation
+    (default ``"any"``) and the ``fragile``/``hazmat``/``own_box`` flags."""
+
+    orientation: Orientation
+    fragile: bool
+    hazmat: bool
+    own_box: bool
+
+
+class _ShipLine(TypedDict):
+    line_id: str
+    quantity: int
+
+
+class _ParcelInputRequired(TypedDict):
+    lines: List[_ShipLine]
+
+
+class ParcelInput(_ParcelInputRequired, total=False):
+    """A hand-packed parcel for ``Engine.pack``: its units per line and
+    its ``carton_id`` (none: the unit's own box)."""
+
+    carton_id: str

@@ -10,13 +10,18 @@ import uniffi.oms_ffi.Address
 import uniffi.oms_ffi.Carton
 import uniffi.oms_ffi.CartonizeOptions
 import uniffi.oms_ffi.Dims
+import uniffi.oms_ffi.Engine
 import uniffi.oms_ffi.LabelInput
 import uniffi.oms_ffi.Location
 import uniffi.oms_ffi.LocationKind
 import uniffi.oms_ffi.Money
 import uniffi.oms_ffi.OmsFfiException
 import uniffi.oms_ffi.Orientation
+import uniffi.oms_ffi.OrderStatus
 import uniffi.oms_ffi.PackItem
+import uniffi.oms_ffi.PackingRules
+import uniffi.oms_ffi.Product
+import uniffi.oms_ffi.ReceiveStock
 import uniffi.oms_ffi.ParcelSpec
 import uniffi.oms_ffi.Ship
 import uniffi.oms_ffi.ShipLine
@@ -131,6 +136,32 @@ class ShippingTest {
                 engine.recordTrackingEvent("SH-1", TrackingStatus.IN_TRANSIT, LATER, null, LATER)
             }
             assertTrue(e.message!!.contains("cannot become in_transit"), e.message)
+        }
+    }
+
+    @Test
+    fun `the handheld packs what the engine chose, then ships the parcels`() {
+        val config = """{"require_payment": false, "cartons": [
+            {"carton_id": "M", "inner": {"length": 300, "width": 200, "height": 150}, "tare_weight": 120,
+             "cost": {"amount": "0.60", "currency": "USD"}}]}"""
+        Engine(config).use { engine ->
+            engine.defineLocation(Location(locationId = "WH1", name = "Main", kind = LocationKind.WAREHOUSE), AT)
+            engine.defineProduct(
+                Product(sku = "MUG", name = "Mug", weightG = 350uL, dimsMm = Dims(100u, 100u, 120u),
+                    packing = PackingRules(orientation = Orientation.Upright)),
+                AT,
+            )
+            engine.receiveStock(ReceiveStock(sku = "MUG", locationId = "WH1", quantity = 10uL), AT)
+            engine.placeOrder(order("SO-1", "MUG" to 4uL), AT)
+            engine.allocate("SO-1", AT)
+            val packed = engine.pack("SO-1", null, null, AT)
+            assertEquals("order_packed", packed[0].kind)
+            assertEquals(OrderStatus.PACKED, engine.order("SO-1").status)
+            engine.ship(Ship(orderId = "SO-1", shipmentId = "SH-1", locationId = "WH1", carrier = "UPS"), LATER)
+            val parcel = engine.shipment("SH-1").parcels.single()
+            assertEquals("M", parcel.cartonId)
+            assertEquals(4uL * 350uL + 120uL, parcel.weight)
+            assertEquals(OrderStatus.SHIPPED, engine.order("SO-1").status)
         }
     }
 }

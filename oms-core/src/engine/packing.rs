@@ -1,0 +1,256 @@
+//! `pack`: an order's ready units at a location into parcels, chosen by
+//! [`crate::packing::cartonize`] from the config's cartons or given by the
+//! host; `ship` without lines then ships them.
+
+use super::commands::check_quantity;
+use super::*;
+use crate::ids::CartonId;
+use crate::order::{LineState, PackedParcel, Packing};
+use crate::packing::{cartonize, CartonizeOptions, PackItem};
+
+/// Units allocated at `location` and not on an open pick task, nor shipped
+/// (shipping uses the reservation up).
+fn ready(line: &LineState, location: &LocationId) -> u64 {
+    line.allocated_at(location)
+        .saturating_sub(line.picking.at(location))
+}
+
+impl Engine {
+    pub(super) fn pack(&mut self, c: Pack, tx: &mut Tx) -> Result<()> {
+        let order = self.order_for(&c.order_id, OrderAction::Pack)?;
+        let order_id = order.order_id().clone();
+        let location_id = match c.location_id {
+            Some(l) => {
+                check_id("location_id", l.as_str())?;
+                if !self.locations.contains(l.as_str()) {
+                    return Err(OmsError::not_found("location", &l));
+                }
+                l
+            }
+            None => {
+                let mut at: Vec<&LocationId> = order
+                    .lines
+                    .iter()
+                    .flat_map(|l| l.allocations.as_slice().iter().map(|a| &a.location_id))
+                    .filter(|loc| order.lines.iter().any(|l| ready(l, loc) > 0))
+                    .collect();
+                at.sort();
+                at.dedup();
+                match at.as_slice() {
+                    [one] => (*one).clone(),
+                    [] => {
+                        return Err(OmsError::transition(
+                            "order",
+                            &order_id,
+                            order.cached_status,
+                            format!("no units of order {order_id} are ready to pack"),
+                        ))
+                    }
+                    several => {
+                        let names: Vec<&str> = several.iter().map(|l| l.as_str()).collect();
+                        return Err(OmsError::validation(
+                            "location_id",
+                            format!(
+                                "order {order_id} has units ready at {}: name one",
+                                names.join(", ")
+                            ),
+                        ));
+                    }
+                }
+            }
+        };
+        // (line index, ready units) at the location.
+        let units: Vec<(usize, u64)> = order
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (i, ready(l, &location_id)))
+            .filter(|&(_, n)| n > 0)
+            .collect();
+        if units.is_empty() {
+            return Err(OmsError::transition(
+                "order",
+                &order_id,
+                order.cached_status,
+                format!("no units of order {order_id} are ready to pack at {location_id}"),
+            ));
+        }
+        let parcels = match c.parcels {
+            Some(given) => self.given_parcels(order, &units, given)?,
+            None => self.chosen_parcels(order, &units, &location_id)?,
+        };
+        let packing = Packing {
+            location_id,
+            parcels,
+        };
+        if order.packed.as_deref() == Some(&packing) {
+            return Ok(());
+        }
+        self.emit(
+            tx,
+            EventKind::OrderPacked {
+                order_id,
+                location_id: packing.location_id,
+                parcels: packing.parcels,
+            },
+        );
+        Ok(())
+    }
+
+    fn product_of(&self, order: &Order, line: usize) -> Option<&Product> {
+        let sku = &order.placement.lines[line].sku;
+        self.products.get(sku).map(|e| &e.product)
+    }
+
+    fn carton(&self, id: &CartonId) -> Option<&crate::packing::Carton> {
+        self.config.cartons.iter().find(|c| &c.carton_id == id)
+    }
+
+    /// The cartons' choice for the ready `units`.
+    fn chosen_parcels(
+        &self,
+        order: &Order,
+        units: &[(usize, u64)],
+        location: &LocationId,
+    ) -> Result<Vec<PackedParcel>> {
+        let mut items = Vec::with_capacity(units.len());
+        for &(i, quantity) in units {
+            let spec = &order.placement.lines[i];
+            let product = self.product_of(order, i);
+            let missing = |what: &str| {
+                OmsError::validation(
+                    "parcels",
+                    format!(
+                        "{} (line {}) has no {what} in the catalog: define it, or give the parcels",
+                        spec.sku, spec.line_id
+                    ),
+                )
+            };
+            let dims = product
+                .and_then(|p| p.dims_mm)
+                .ok_or_else(|| missing("dims_mm"))?;
+            let weight = product
+                .and_then(|p| p.weight_g)
+                .ok_or_else(|| missing("weight_g"))?;
+            let rules = product.and_then(|p| p.packing).unwrap_or_default();
+            items.push(PackItem {
+                sku: spec.sku.clone(),
+                quantity,
+                dims,
+                weight,
+                orientation: rules.orientation,
+                fragile: rules.fragile,
+                hazmat: rules.hazmat,
+                own_box: rules.own_box,
+            });
+        }
+        let options = CartonizeOptions {
+            location: Some(location.clone()),
+            ..CartonizeOptions::default()
+        };
+        let plan = cartonize(&self.config.cartons, &items, &options)
+            .map_err(|e| e.within(|| "parcels".into()))?;
+        Ok(plan
+            .parcels
+            .into_iter()
+            .map(|p| {
+                let mut count = vec![0u64; units.len()];
+                for placed in &p.placed {
+                    count[placed.item] += 1;
+                }
+                PackedParcel {
+                    carton_id: p.carton_id,
+                    lines: units
+                        .iter()
+                        .zip(count)
+                        .filter(|&(_, n)| n > 0)
+                        .map(|(&(i, _), quantity)| ShipLine {
+                            line_id: order.placement.lines[i].line_id.clone(),
+                            quantity,
+                        })
+                        .collect(),
+                    weight: Some(p.weight),
+                    dims: Some(p.dims),
+                }
+            })
+            .collect())
+    }
+
+    /// The host's parcels, checked to hold exactly the ready `units`, with
+    /// their weight and size where the catalog and cartons tell them.
+    fn given_parcels(
+        &self,
+        order: &Order,
+        units: &[(usize, u64)],
+        given: Vec<ParcelInput>,
+    ) -> Result<Vec<PackedParcel>> {
+        if given.is_empty() || given.len() > MAX_LINES {
+            return Err(OmsError::validation(
+                "parcels",
+                format!("1–{MAX_LINES} parcels, got {}", given.len()),
+            ));
+        }
+        let mut packed = vec![0u64; order.lines.len()];
+        let mut out = Vec::with_capacity(given.len());
+        for (k, p) in given.into_iter().enumerate() {
+            let field = |f: &str| format!("parcels[{k}]{f}");
+            let carton = match &p.carton_id {
+                Some(id) => Some(self.carton(id).ok_or_else(|| {
+                    OmsError::validation(
+                        field(".carton_id"),
+                        format!("{id} is not in the config's cartons"),
+                    )
+                })?),
+                None => None,
+            };
+            if p.lines.is_empty() || p.lines.len() > MAX_LINES {
+                return Err(OmsError::validation(
+                    field(".lines"),
+                    format!("1–{MAX_LINES} lines, got {}", p.lines.len()),
+                ));
+            }
+            let mut weight = carton.map_or(Some(0), |c| Some(c.tare_weight));
+            for (n, l) in p.lines.iter().enumerate() {
+                check_quantity("quantity", l.quantity, 1)
+                    .map_err(|e| e.within(|| field(&format!(".lines[{n}]"))))?;
+                let i = order.line_index(l.line_id.as_str()).ok_or_else(|| {
+                    OmsError::not_found("order line", format!("{}/{}", order.order_id(), l.line_id))
+                })?;
+                packed[i] = packed[i].saturating_add(l.quantity);
+                let unit = self.product_of(order, i).and_then(|p| p.weight_g);
+                weight = weight
+                    .zip(unit)
+                    .map(|(w, u)| w.saturating_add(u.saturating_mul(l.quantity)));
+            }
+            let dims = match carton {
+                Some(c) => Some(c.outer.unwrap_or(c.inner)),
+                None => match p.lines.as_slice() {
+                    [one] if one.quantity == 1 => order
+                        .line_index(one.line_id.as_str())
+                        .and_then(|i| self.product_of(order, i))
+                        .and_then(|p| p.dims_mm),
+                    _ => None,
+                },
+            };
+            out.push(PackedParcel {
+                carton_id: p.carton_id,
+                lines: p.lines,
+                weight,
+                dims,
+            });
+        }
+        for (i, &n) in packed.iter().enumerate() {
+            let want = units.iter().find(|u| u.0 == i).map_or(0, |u| u.1);
+            if n != want {
+                return Err(OmsError::validation(
+                    "parcels",
+                    format!(
+                        "line {} has {} units in the parcels and {want} ready to pack",
+                        order.placement.lines[i].line_id, n
+                    ),
+                ));
+            }
+        }
+        Ok(out)
+    }
+}
