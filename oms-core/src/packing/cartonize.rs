@@ -29,8 +29,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::loading::{
-    check_dims, load_all, load_container, validate_load, volume, Axes, Container, ItemType,
-    LoadOptions, Orientation, Placed, MAX_ITEMS,
+    check_dims, check_items, load_all, load_container, validate_load, volume, Axes, Container,
+    ItemType, LoadOptions, Orientation, Placed,
 };
 use crate::catalog::Dims;
 use crate::error::{OmsError, Result};
@@ -229,7 +229,7 @@ pub fn cartonize(
     options: &CartonizeOptions,
 ) -> Result<CartonPlan> {
     let pricing = Pricing::new(cartons, &options.rates, options.dim_divisor)?;
-    check_items(items)?;
+    check_items(items.iter().map(|i| (i.dims, i.orientation, i.quantity)))?;
     if options.tries == 0 {
         return Err(OmsError::validation("options.tries", "at least 1"));
     }
@@ -297,27 +297,6 @@ pub fn cartonize(
 /// costs not negative and in one currency, ids unique.
 pub fn check_cartons(cartons: &[Carton]) -> Result<()> {
     Pricing::new(cartons, &[], None).map(|_| ())
-}
-
-fn check_items(items: &[PackItem]) -> Result<()> {
-    let mut units = 0u64;
-    for (i, it) in items.iter().enumerate() {
-        check_dims(it.dims, || format!("items[{i}].dims"))?;
-        if !Axes::ALL.iter().any(|&a| it.orientation.allows(a)) {
-            return Err(OmsError::validation(
-                format!("items[{i}].orientation"),
-                "allows no orientation: at least one side must be allowed upright",
-            ));
-        }
-        units = units.saturating_add(it.quantity);
-    }
-    if units > MAX_ITEMS {
-        return Err(OmsError::validation(
-            "items",
-            format!("{units} units in all; at most {MAX_ITEMS} per call"),
-        ));
-    }
-    Ok(())
 }
 
 /// Checks cartons and rates once, and prices parcels in one currency.

@@ -236,16 +236,22 @@ pub(super) fn check_dims(d: Dims, field: impl Fn() -> String) -> Result<()> {
 
 fn check(container: &Container, items: &[ItemType]) -> Result<()> {
     check_dims(container.dims, || "container.dims".into())?;
+    check_items(items.iter().map(|i| (i.dims, i.orientation, i.quantity)))
+}
+
+/// Checks items given as (dims, orientation, quantity): sides in range,
+/// some orientation allowed, at most [`MAX_ITEMS`] units in all.
+pub(super) fn check_items(items: impl Iterator<Item = (Dims, Orientation, u64)>) -> Result<()> {
     let mut units = 0u64;
-    for (i, it) in items.iter().enumerate() {
-        check_dims(it.dims, || format!("items[{i}].dims"))?;
-        if !Axes::ALL.iter().any(|&a| it.orientation.allows(a)) {
+    for (i, (dims, orientation, quantity)) in items.enumerate() {
+        check_dims(dims, || format!("items[{i}].dims"))?;
+        if !Axes::ALL.iter().any(|&a| orientation.allows(a)) {
             return Err(OmsError::validation(
                 format!("items[{i}].orientation"),
                 "allows no orientation: at least one side must be allowed upright",
             ));
         }
-        units = units.saturating_add(it.quantity);
+        units = units.saturating_add(quantity);
     }
     if units > MAX_ITEMS {
         return Err(OmsError::validation(

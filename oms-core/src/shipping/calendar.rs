@@ -31,21 +31,22 @@ impl Default for Calendar {
     }
 }
 
+const WEEK: [Weekday; 7] = [
+    Weekday::Mon,
+    Weekday::Tue,
+    Weekday::Wed,
+    Weekday::Thu,
+    Weekday::Fri,
+    Weekday::Sat,
+    Weekday::Sun,
+];
+
 /// Business days are looked for at most this far ahead: a calendar with
 /// no business day in a year is refused rather than searched forever.
 const HORIZON_DAYS: u32 = 366;
 
 impl Calendar {
     pub(super) fn check(&self) -> Result<()> {
-        const WEEK: [Weekday; 7] = [
-            Weekday::Mon,
-            Weekday::Tue,
-            Weekday::Wed,
-            Weekday::Thu,
-            Weekday::Fri,
-            Weekday::Sat,
-            Weekday::Sun,
-        ];
         if WEEK.iter().all(|d| self.weekend.contains(d)) {
             return Err(OmsError::validation(
                 "calendar.weekend",
@@ -156,15 +157,7 @@ mod tests {
             date("2026-11-30")
         );
         let closed = Calendar {
-            weekend: vec![
-                Weekday::Mon,
-                Weekday::Tue,
-                Weekday::Wed,
-                Weekday::Thu,
-                Weekday::Fri,
-                Weekday::Sat,
-                Weekday::Sun,
-            ],
+            weekend: WEEK.to_vec(),
             holidays: vec![],
         };
         assert!(closed.check().is_err());
