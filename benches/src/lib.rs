@@ -94,6 +94,7 @@ pub fn place_order(n: usize, skus: usize) -> PlaceOrder {
         channel_order_id: Some(ChannelOrderId::new(format!("{}", 100_000_000 + n))),
         customer_tier: Default::default(),
         ship_by: None,
+        deliver_by: None,
         customer_id: CustomerId::new(format!("C-{:06}", n % 50_000)),
         ship_to: AddressParts {
             name: "Ada Lovelace".into(),

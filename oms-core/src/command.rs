@@ -413,6 +413,10 @@ pub struct PlaceOrder {
     /// the earliest cutoffs first (see `release_wave`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ship_by: Option<chrono::DateTime<chrono::Utc>>,
+    /// The delivery date promised to the customer (optional): when `ship`
+    /// chooses the service, the cheapest arriving by it wins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deliver_by: Option<NaiveDate>,
 }
 
 /// Records a payment event from a payment provider.
@@ -483,7 +487,11 @@ pub struct Ship {
     pub shipment_id: ShipmentId,
     /// The location the units leave from.
     pub location_id: LocationId,
-    /// The carrier, e.g. `UPS`.
+    /// The carrier, e.g. `UPS`. Omitted or empty: the engine chooses the
+    /// carrier and service with [`crate::shipping::select_service`] from
+    /// the config's `shipping`, for the packed parcels, by the order's
+    /// `deliver_by` (the order must be packed, with weights and sizes).
+    #[serde(default, skip_serializing_if = "str::is_empty")]
     pub carrier: Arc<str>,
     /// The carrier's service level (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]

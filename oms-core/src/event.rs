@@ -267,6 +267,9 @@ pub enum EventKind {
         /// The parcels, when the order was packed (`pack`) and shipped as packed.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         parcels: Vec<crate::order::PackedParcel>,
+        /// How the engine chose the service, when the `ship` named no carrier.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        choice: Option<crate::order::ChosenService>,
     },
     /// A shipment reached the customer; its units count as delivered.
     ShipmentDelivered {

@@ -1257,6 +1257,9 @@ pub struct Shipment {
     /// The parcels, when the order was shipped as packed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parcels: Vec<PackedParcel>,
+    /// The service the engine chose, when `ship` named no carrier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choice: Option<ChosenService>,
 }
 
 /// A packed parcel: its carton (none: the unit's own box), its units, and
@@ -1275,6 +1278,24 @@ pub struct PackedParcel {
     /// Outer millimetres, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dims: Option<crate::catalog::Dims>,
+}
+
+/// The service `ship` chose: its cost and dates, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChosenService {
+    /// The service.
+    pub service_id: crate::ids::ServiceId,
+    /// What the parcels cost by it.
+    pub cost: Money,
+    /// The ship date.
+    pub ship_date: chrono::NaiveDate,
+    /// The expected delivery date.
+    pub delivery_date: chrono::NaiveDate,
+    /// Whether that is by the order's `deliver_by` (true with none).
+    pub meets_promise: bool,
+    /// Why this service.
+    pub reason: String,
 }
 
 /// An order's packed parcels at one location, waiting to ship.

@@ -739,3 +739,77 @@ fn pack_chooses_cartons_and_ship_takes_the_parcels() {
     );
     s.replays_and_restores();
 }
+
+#[test]
+fn ship_chooses_the_service_for_the_promise_and_promises_before_the_order() {
+    let mut config = no_payment();
+    config["cartons"] = json!([
+        {"carton_id": "M", "inner": {"length": 300, "width": 200, "height": 150}, "tare_weight": 120, "cost": {"amount": "0.60", "currency": "USD"}}
+    ]);
+    let rate =
+        |amount: &str| json!([{"up_to": 10000, "price": {"amount": amount, "currency": "USD"}}]);
+    config["shipping"] = json!({
+        "zones": [{"country": "US", "zone": "1"}],
+        "services": [
+            {"service_id": "ground", "carrier": "UPS", "name": "Ground", "transit_days": {"1": 4}, "rates": {"1": rate("8")}},
+            {"service_id": "2day", "carrier": "FedEx", "name": "2Day", "transit_days": {"1": 2}, "rates": {"1": rate("15")}}
+        ]
+    });
+    let mut s = Shop::new(config);
+    s.ok(json!({"type":"define_product","sku":"MUG","name":"Mug","weight_g":350,"dims_mm":{"length":100,"width":100,"height":120}}));
+    s.receive("MUG", "W1", 10);
+    let place = |id: &str, by: Option<&str>| {
+        let mut o = order(id, &[("1", "MUG", 2)]);
+        o["ship_to"]["region"] = json!("NJ");
+        if let Some(by) = by {
+            o["deliver_by"] = json!(by);
+        }
+        o
+    };
+    s.ok(place("FAST", Some("2026-01-01")));
+    s.ok(place("CHEAP", None));
+    s.ok(json!({"type":"allocate"}));
+    let ship = |id: &str| json!({"type":"ship","order_id":id,"shipment_id":format!("SH-{id}"),"location_id":"W1"});
+    // Not packed: the engine cannot choose.
+    assert_eq!(s.err(ship("CHEAP")), ErrorCode::Validation);
+    for id in ["FAST", "CHEAP"] {
+        s.ok(json!({"type":"pack","order_id":id}));
+    }
+    let events = s.ok(ship("CHEAP"));
+    let v = serde_json::to_value(&events[0]).unwrap();
+    assert_eq!(
+        (v["carrier"].as_str(), v["service"].as_str()),
+        (Some("UPS"), Some("ground"))
+    );
+    assert_eq!(v["choice"]["cost"]["amount"], "8");
+    assert_eq!(v["choice"]["meets_promise"], true);
+    let events = s.ok(ship("FAST"));
+    let v = serde_json::to_value(&events[0]).unwrap();
+    // Nothing arrives by a date in the past: the fastest, flagged.
+    assert_eq!(
+        (v["carrier"].as_str(), v["service"].as_str()),
+        (Some("FedEx"), Some("2day"))
+    );
+    assert_eq!(v["choice"]["meets_promise"], false);
+    assert!(s.engine.shipment("SH-FAST").unwrap().choice.is_some());
+    // A retry without carrier records nothing.
+    assert!(s.ok(ship("FAST")).is_empty());
+
+    // Before an order exists: the earliest arrival over locations with stock.
+    let to: oms_core::Address = serde_json::from_value(json!({"name":"Ada","line1":"1 Main St","city":"Newark","region":"NJ","postal_code":"07102","country":"US"})).unwrap();
+    let at: chrono::DateTime<chrono::Utc> = "2026-11-20T10:00:00Z".parse().unwrap();
+    let p = s
+        .engine
+        .delivery_promise(&[oms_core::Sku::new("MUG")], &to, at)
+        .unwrap();
+    assert_eq!(
+        (p.location_id.as_str(), p.service_id.as_str()),
+        ("W1", "2day")
+    );
+    assert_eq!(p.arrives_by.to_string(), "2026-11-24");
+    assert!(s
+        .engine
+        .delivery_promise(&[oms_core::Sku::new("A")], &to, at)
+        .is_err());
+    s.replays_and_restores();
+}

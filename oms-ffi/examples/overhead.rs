@@ -71,6 +71,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         shipping_price: None,
         customer_tier: None,
         ship_by: None,
+        deliver_by: None,
     };
     engine.place_order(order, AT.into())?;
 

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use oms_core as core_;
 
 use crate::types::{
-    format_time, parse_time, parse_time_field, ChannelDef, Event, Location, OrderCount,
+    format_time, parse_time, parse_time_field, Address, ChannelDef, Event, Location, OrderCount,
     OrderRecord, OrderStatus, ParcelInput, PlaceOrder, Product, ReceiveStock, RecordPayment, Ship,
     ShipmentRecord, SourcingPolicy, StockHold, StockLevelRecord, TrackingStatus,
 };
@@ -401,6 +401,23 @@ impl Engine {
             shipment_id: shipment_id.into(),
         };
         self.run(command, &at)
+    }
+
+    /// "Arrives by" for one unit of each SKU to `destination`, for an order
+    /// placed `at` (RFC 3339), over the locations with stock and the
+    /// config's shipping services.
+    pub fn delivery_promise(
+        &self,
+        skus: Vec<String>,
+        destination: Address,
+        at: String,
+    ) -> Result<crate::shipping::Promise> {
+        let at = parse_time(&at)?;
+        let skus: Vec<core_::Sku> = skus.into_iter().map(Into::into).collect();
+        Ok(self
+            .lock()?
+            .delivery_promise(&skus, &destination.into(), at)?
+            .into())
     }
 
     /// Packs the order's ready units at a location into parcels: the

@@ -65,8 +65,8 @@ pub use shipping::{
 };
 pub use types::explanation_summary;
 pub use types::{
-    Address, ChannelBuffer, ChannelDef, Component, CostTable, CustomerTier, Dims, Event,
-    LineRecord, Location, LocationKind, LocationQuantity, Money, OrderCount, OrderLine,
+    Address, ChannelBuffer, ChannelDef, ChosenService, Component, CostTable, CustomerTier, Dims,
+    Event, LineRecord, Location, LocationKind, LocationQuantity, Money, OrderCount, OrderLine,
     OrderRecord, OrderStatus, PackedParcel, ParcelInput, PaymentKind, PaymentStatus, PlaceOrder,
     Priority, Product, ReceiveStock, RecordPayment, Ship, ShipLine, ShipmentRecord, ShippingRate,
     ShippingZone, SourcingPolicy, SourcingRule, StockHold, StockLevelRecord, TrackingStatus,

@@ -219,6 +219,18 @@ pub fn select_service(
     })
 }
 
+impl From<sh_::Promise> for Promise {
+    fn from(p: sh_::Promise) -> Self {
+        Promise {
+            arrives_by: p.arrives_by.to_string(),
+            ship_date: p.ship_date.to_string(),
+            location_id: p.location_id.to_string(),
+            service_id: p.service_id.to_string(),
+            cost: p.cost.into(),
+        }
+    }
+}
+
 /// The earliest "arrives by" over `origins` and services, before the
 /// order exists.
 #[uniffi::export]
@@ -229,14 +241,7 @@ pub fn delivery_promise(
 ) -> Result<Promise> {
     let origins: Vec<oms_core::Location> = origins.into_iter().map(Into::into).collect();
     let refs: Vec<&oms_core::Location> = origins.iter().collect();
-    let p = sh_::delivery_promise(&config(&config_json)?, &refs, &self::request(request)?)?;
-    Ok(Promise {
-        arrives_by: p.arrives_by.to_string(),
-        ship_date: p.ship_date.to_string(),
-        location_id: p.location_id.to_string(),
-        service_id: p.service_id.to_string(),
-        cost: p.cost.into(),
-    })
+    Ok(sh_::delivery_promise(&config(&config_json)?, &refs, &self::request(request)?)?.into())
 }
 
 /// What is wrong with `address` for shipping; empty when it is fine. PO

@@ -45,6 +45,7 @@ fn order(order_id: &str, quantity: u64) -> PlaceOrder {
         shipping_price: None,
         customer_tier: None,
         ship_by: None,
+        deliver_by: None,
     }
 }
 

@@ -534,6 +534,11 @@ pub struct PlaceOrder {
     /// release the earliest cutoffs first.
     #[uniffi(default)]
     pub ship_by: Option<String>,
+    /// The delivery date promised to the customer, `YYYY-MM-DD`
+    /// (optional): a `ship` without carrier chooses the cheapest service
+    /// arriving by it.
+    #[uniffi(default)]
+    pub deliver_by: Option<String>,
 }
 
 impl PlaceOrder {
@@ -563,6 +568,10 @@ impl PlaceOrder {
             ship_by: self
                 .ship_by
                 .map(|t| parse_time_field("ship_by", &t))
+                .transpose()?,
+            deliver_by: self
+                .deliver_by
+                .map(|d| parse_date("deliver_by", &d))
                 .transpose()?,
         })
     }
@@ -629,7 +638,9 @@ pub struct Ship {
     pub shipment_id: String,
     /// The location the units leave from.
     pub location_id: String,
-    /// The carrier, e.g. `UPS`.
+    /// The carrier, e.g. `UPS`; empty: the engine chooses the carrier and
+    /// service from the config's `shipping` (the order must be packed).
+    #[uniffi(default = "")]
     pub carrier: String,
     /// Units per order line; empty: the parcels packed at the location.
     #[uniffi(default)]
@@ -939,6 +950,38 @@ pub struct ShipmentRecord {
     pub tracking_status: Option<TrackingStatus>,
     /// The parcels, when shipped as packed.
     pub parcels: Vec<PackedParcel>,
+    /// The service the engine chose, when `ship` named no carrier.
+    pub choice: Option<ChosenService>,
+}
+
+/// The service `ship` chose: cost, dates, and why.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ChosenService {
+    /// The service.
+    pub service_id: String,
+    /// What the parcels cost by it.
+    pub cost: Money,
+    /// Ship date, `YYYY-MM-DD`.
+    pub ship_date: String,
+    /// Expected delivery date, `YYYY-MM-DD`.
+    pub delivery_date: String,
+    /// Whether that is by the order's `deliverBy`.
+    pub meets_promise: bool,
+    /// Why this service.
+    pub reason: String,
+}
+
+impl From<core_::order::ChosenService> for ChosenService {
+    fn from(c: core_::order::ChosenService) -> Self {
+        ChosenService {
+            service_id: c.service_id.to_string(),
+            cost: c.cost.into(),
+            ship_date: c.ship_date.to_string(),
+            delivery_date: c.delivery_date.to_string(),
+            meets_promise: c.meets_promise,
+            reason: c.reason,
+        }
+    }
 }
 
 /// A parcel packed by hand, for `pack`.
@@ -1018,6 +1061,7 @@ impl From<core_::Shipment> for ShipmentRecord {
             delivered_at: s.delivered_at.map(format_time),
             tracking_status: s.tracking_status.map(Into::into),
             parcels: s.parcels.into_iter().map(Into::into).collect(),
+            choice: s.choice.map(Into::into),
         }
     }
 }

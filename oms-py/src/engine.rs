@@ -532,6 +532,22 @@ impl EngineCore {
             .map_err(|e| to_py_err(py, &e, None))
     }
 
+    /// "Arrives by" for one unit of each SKU to `destination` (an address
+    /// dict) for an order placed `at`: `{arrives_by, ship_date,
+    /// location_id, service_id, cost}`.
+    fn delivery_promise<'py>(
+        &self,
+        py: Python<'py>,
+        skus: Vec<String>,
+        destination: &Bound<'py, PyAny>,
+        at: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let at = utc_time(at)?;
+        let destination: oms_core::Address = read(destination, "destination", None, &Keys::none())?;
+        let skus: Vec<oms_core::Sku> = skus.into_iter().map(oms_core::Sku::from).collect();
+        self.query(py, move |e| e.delivery_promise(&skus, &destination, at))
+    }
+
     /// What to order at `at` (an aware datetime), per SKU and location,
     /// each with its explanation.
     fn replenishment_suggestions<'py>(

@@ -205,3 +205,26 @@ def test_a_bad_address_is_held_when_shipping_is_configured(clock: Clock) -> None
     assert holds[0]["hold"] == "address_invalid"
     assert "postal_code" in holds[0]["note"]
     assert engine.order("SO-1")["status"] == "on_hold"
+
+
+def test_ship_chooses_the_service_and_promises_before_the_order(clock: Clock) -> None:
+    engine = Engine({"require_payment": False, "cartons": CARTONS, "shipping": CONFIG})
+    at = clock()
+    engine.define_location("WH1", "Main", at=at)
+    engine.define_product("MUG", "Mug", at=at, weight_g=350, dims_mm={"length": 100, "width": 100, "height": 120})
+    engine.receive_stock("MUG", "WH1", 10, at=at)
+    promise = engine.delivery_promise(["MUG"], WEST, datetime(2026, 11, 20, 14, 0, tzinfo=timezone.utc))
+    assert (promise["arrives_by"], promise["service_id"], promise["location_id"]) == ("2026-11-23", "air", "WH1")
+    engine.place_order(
+        "SO-1",
+        [{"line_id": "1", "sku": "MUG", "quantity": 2, "unit_price": Decimal("5")}],
+        WEST,
+        at=clock(),
+        customer_id="C-1",
+        deliver_by=date(2030, 1, 1),
+    )
+    engine.allocate(at=clock())
+    engine.pack("SO-1", at=clock())
+    shipped = engine.ship("SO-1", "SH-1", "WH1", at=clock())
+    assert (shipped[0]["carrier"], shipped[0]["service"]) == ("UPS", "ground")
+    assert shipped[0]["choice"]["meets_promise"] is True

@@ -854,6 +854,7 @@ impl Sim {
             },
             customer_tier: Default::default(),
             ship_by: None,
+            deliver_by: None,
             shipping_price: shipping.map(usd),
         };
         let redelivery = match self.rng.below(1_000) {
@@ -957,6 +958,7 @@ impl Sim {
             priority: Priority::Rush,
             customer_tier: Default::default(),
             ship_by: None,
+            deliver_by: None,
             shipping_price: None,
         };
         if self.exec(placement, &[]).is_none() {

@@ -796,7 +796,10 @@ impl Engine {
     pub(super) fn ship(&mut self, mut c: Ship, tx: &mut Tx) -> Result<()> {
         check_id("shipment_id", c.shipment_id.as_str())?;
         check_id("location_id", c.location_id.as_str())?;
-        check_text("carrier", &c.carrier, MAX_NAME)?;
+        // Empty: the engine chooses (below).
+        if !c.carrier.is_empty() {
+            check_text("carrier", &c.carrier, MAX_NAME)?;
+        }
         if let Some(s) = &c.service {
             check_text("service", s, MAX_NAME)?;
         }
@@ -806,8 +809,8 @@ impl Engine {
         if let Some(existing) = self.shipments.get(&c.shipment_id) {
             let same = existing.order_id == c.order_id
                 && existing.location_id.as_ref() == Some(&c.location_id)
-                && existing.carrier == c.carrier
-                && existing.service == c.service
+                && ((existing.carrier == c.carrier && existing.service == c.service)
+                    || (c.carrier.is_empty() && c.service.is_none() && existing.choice.is_some()))
                 && existing.tracking_number == c.tracking_number
                 && (existing.lines == c.lines
                     || (c.lines.is_empty() && !existing.parcels.is_empty()));
@@ -855,6 +858,14 @@ impl Engine {
             c.lines = lines.into();
             parcels = packed.parcels.clone();
         }
+        let choice = if c.carrier.is_empty() {
+            let chosen = self.choose_service(order, &c.location_id, &parcels, tx.at)?;
+            c.carrier = Arc::from(chosen.1.as_str());
+            c.service = Some(Arc::from(chosen.0.service_id.as_str()));
+            Some(chosen.0)
+        } else {
+            None
+        };
         if c.lines.is_empty() || c.lines.len() > MAX_LINES {
             return Err(OmsError::validation(
                 "lines",
@@ -901,6 +912,7 @@ impl Engine {
                 tracking_number: c.tracking_number,
                 lines: c.lines,
                 parcels,
+                choice,
             },
         );
         Ok(())

@@ -347,6 +347,7 @@ impl Engine {
             delivered_at: None,
             tracking_status: None,
             parcels: Vec::new(),
+            choice: None,
         });
         Ok(())
     }

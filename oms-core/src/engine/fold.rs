@@ -165,6 +165,7 @@ impl Engine {
                 tracking_number,
                 lines,
                 parcels,
+                choice,
             } => {
                 if origin == Origin::Log && self.shipments.contains_key(shipment_id) {
                     return Err(OmsError::duplicate(
@@ -190,6 +191,7 @@ impl Engine {
                     delivered_at: None,
                     tracking_status: None,
                     parcels: parcels.clone(),
+                    choice: choice.clone(),
                 });
             }
             EventKind::OrderPacked {

@@ -5,8 +5,9 @@
 use super::commands::check_quantity;
 use super::*;
 use crate::ids::CartonId;
-use crate::order::{LineState, PackedParcel, Packing};
+use crate::order::{ChosenService, LineState, PackedParcel, Packing};
 use crate::packing::{cartonize, CartonizeOptions, PackItem};
+use crate::shipping::{select_service, ParcelSpec, ShipmentRequest};
 
 /// Units allocated at `location` and not on an open pick task, nor shipped
 /// (shipping uses the reservation up).
@@ -95,6 +96,69 @@ impl Engine {
             },
         );
         Ok(())
+    }
+
+    /// The service for `parcels` of `order` from `location` (with its
+    /// carrier), chosen by [`crate::shipping::select_service`] from the
+    /// config's `shipping`, by the order's `deliver_by`.
+    pub(super) fn choose_service(
+        &self,
+        order: &Order,
+        location: &LocationId,
+        parcels: &[PackedParcel],
+        at: DateTime<Utc>,
+    ) -> Result<(ChosenService, String)> {
+        let Some(shipping) = &self.config.shipping else {
+            return Err(OmsError::validation(
+                "carrier",
+                "required: the config has no shipping services to choose from",
+            ));
+        };
+        let specs: Option<Vec<ParcelSpec>> = parcels
+            .iter()
+            .map(|p| {
+                Some(ParcelSpec {
+                    dims: p.dims?,
+                    weight: p.weight?,
+                })
+            })
+            .collect();
+        let specs = match specs {
+            Some(s) if !s.is_empty() => s,
+            _ => {
+                return Err(OmsError::validation(
+                    "carrier",
+                    format!(
+                        "to choose the service, order {} must be packed at {location} with each parcel's weight and size known; or name the carrier",
+                        order.order_id()
+                    ),
+                ))
+            }
+        };
+        let origin = self
+            .locations
+            .get(location.as_str())
+            .ok_or_else(|| OmsError::not_found("location", location))?;
+        let request = ShipmentRequest {
+            destination: order.placement.ship_to.clone(),
+            parcels: specs,
+            at,
+            deliver_by: order.placement.deliver_by,
+            residential: false,
+        };
+        let c = select_service(shipping, origin, &request)
+            .map_err(|e| e.within(|| "carrier".into()))?;
+        Ok((
+            ChosenService {
+                service_id: c.service_id,
+                cost: c.cost,
+                ship_date: c.ship_date,
+                delivery_date: c.delivery_date,
+                meets_promise: c.meets_promise,
+                reason: c.reason,
+            },
+            c.carrier,
+        ))
     }
 
     fn product_of(&self, order: &Order, line: usize) -> Option<&Product> {
@@ -252,5 +316,64 @@ impl Engine {
             }
         }
         Ok(out)
+    }
+}
+
+impl Engine {
+    /// "Arrives by" for one unit of each of `skus` to `destination`, for
+    /// an order placed `at` (a product page or checkout, before the order
+    /// exists): the earliest delivery over the fulfilling, unpaused
+    /// locations that ship there and have every SKU available, and over
+    /// the config's `shipping` services ([`crate::shipping::delivery_promise`];
+    /// no parcel limits apply, as nothing is packed yet). Fails when the
+    /// config has no `shipping`, a SKU is unknown, or no location can ship
+    /// them all.
+    pub fn delivery_promise(
+        &self,
+        skus: &[Sku],
+        destination: &Address,
+        at: DateTime<Utc>,
+    ) -> Result<crate::shipping::Promise> {
+        let Some(shipping) = &self.config.shipping else {
+            return Err(OmsError::validation(
+                "shipping",
+                "the config has no shipping services to promise with",
+            ));
+        };
+        if skus.is_empty() {
+            return Err(OmsError::validation("skus", "at least one SKU"));
+        }
+        for sku in skus {
+            if self.products.get(sku).is_none() {
+                return Err(OmsError::not_found("product", sku));
+            }
+        }
+        let origins: Vec<&Location> = self
+            .locations
+            .fulfilling
+            .iter()
+            .map(|&slot| &self.locations.by_slot[slot])
+            .filter(|l| !l.paused && l.ships_to(destination.country(), destination.region()))
+            .filter(|l| {
+                skus.iter().all(|sku| {
+                    self.available(sku.as_str(), Some(l.location_id.as_str()))
+                        .is_ok_and(|n| n > 0)
+                })
+            })
+            .collect();
+        if origins.is_empty() {
+            return Err(OmsError::validation(
+                "skus",
+                "no location that ships there has every SKU available",
+            ));
+        }
+        let request = ShipmentRequest {
+            destination: destination.clone(),
+            parcels: Vec::new(),
+            at,
+            deliver_by: None,
+            residential: false,
+        };
+        crate::shipping::delivery_promise(shipping, &origins, &request)
     }
 }

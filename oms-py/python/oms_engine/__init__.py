@@ -19,7 +19,7 @@ internal lock and the GIL is released while the core works.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Union, cast
 
@@ -418,10 +418,12 @@ class Engine(EngineCore):
         currency: Optional[str] = None,
         customer_tier: Optional[str] = None,
         ship_by: Optional[datetime] = None,
+        deliver_by: Optional[date] = None,
     ) -> Events:
         """Places an order; ``unit_price`` and ``shipping_price`` are Decimals in
         ``currency``. ``ship_by`` is the carrier cutoff the order must make
-        (waves release the earliest first)."""
+        (waves release the earliest first); ``deliver_by`` the delivery date
+        promised to the customer (``ship`` without carrier chooses by it)."""
         currency = self._currency(currency)  # one config lookup for every amount
         wire_lines = [
             {
@@ -449,6 +451,7 @@ class Engine(EngineCore):
                 shipping_price=shipping,
                 customer_tier=customer_tier,
                 ship_by=None if ship_by is None else ship_by.isoformat(),
+                deliver_by=None if deliver_by is None else deliver_by.isoformat(),
             ),
             at,
         )
@@ -493,19 +496,22 @@ class Engine(EngineCore):
         lines: Optional[Mapping[str, int]] = None,
         *,
         at: datetime,
-        carrier: str,
+        carrier: Optional[str] = None,
         service: Optional[str] = None,
         tracking_number: Optional[str] = None,
     ) -> Events:
         """Ships allocated units: ``lines`` maps line ids to quantities;
-        without ``lines``, the parcels the order is packed in there."""
+        without ``lines``, the parcels the order is packed in there.
+        Without ``carrier``, the engine chooses the carrier and service from
+        the config's ``shipping`` by the order's ``deliver_by``."""
         command: Dict[str, Any] = {
             "type": "ship",
             "order_id": order_id,
             "shipment_id": shipment_id,
             "location_id": location_id,
-            "carrier": carrier,
         }
+        if carrier is not None:
+            command["carrier"] = carrier
         if lines is not None:
             command["lines"] = [{"line_id": line_id, "quantity": quantity} for line_id, quantity in lines.items()]
         return self.execute(_optional(command, service=service, tracking_number=tracking_number), at)

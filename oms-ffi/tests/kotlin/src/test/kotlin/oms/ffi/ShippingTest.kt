@@ -164,4 +164,26 @@ class ShippingTest {
             assertEquals(OrderStatus.SHIPPED, engine.order("SO-1").status)
         }
     }
+
+    @Test
+    fun `the engine chooses the service when the packer names none`() {
+        val cartons = """[{"carton_id": "M", "inner": {"length": 300, "width": 200, "height": 150},
+            "cost": {"amount": "0.60", "currency": "USD"}}]"""
+        val engineConfig = """{"require_payment": false, "cartons": $cartons, "shipping": $config}"""
+        Engine(engineConfig).use { engine ->
+            engine.defineLocation(Location(locationId = "WH1", name = "Main", kind = LocationKind.WAREHOUSE), AT)
+            engine.defineProduct(Product(sku = "MUG", name = "Mug", weightG = 350uL, dimsMm = Dims(100u, 100u, 120u)), AT)
+            engine.receiveStock(ReceiveStock(sku = "MUG", locationId = "WH1", quantity = 10uL), AT)
+            val promise = engine.deliveryPromise(listOf("MUG"), west, "2026-11-20T14:00:00Z")
+            assertEquals("2026-11-23", promise.arrivesBy)
+            engine.placeOrder(order("SO-1", "MUG" to 2uL).copy(shipTo = west, deliverBy = "2030-01-01"), AT)
+            engine.allocate("SO-1", AT)
+            engine.pack("SO-1", null, null, AT)
+            engine.ship(Ship(orderId = "SO-1", shipmentId = "SH-1", locationId = "WH1"), LATER)
+            val shipment = engine.shipment("SH-1")
+            assertEquals("UPS", shipment.carrier)
+            assertEquals("ground", shipment.service)
+            assertTrue(shipment.choice!!.meetsPromise)
+        }
+    }
 }
