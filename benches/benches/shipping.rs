@@ -85,6 +85,7 @@ fn config() -> ShippingConfig {
         },
         handling_days: 0,
         utc_offsets: BTreeMap::from([(LocationId::new("NJ"), -300)]),
+        return_addresses: BTreeMap::new(),
     }
 }
 

@@ -783,6 +783,19 @@ fn ship_chooses_the_service_for_the_promise_and_promises_before_the_order() {
     );
     assert_eq!(v["choice"]["cost"]["amount"], "8");
     assert_eq!(v["choice"]["meets_promise"], true);
+    // One label per parcel, from the state alone.
+    let labels = s.engine.shipment_labels("SH-CHEAP").unwrap();
+    assert_eq!(labels.len(), 1);
+    assert_eq!(labels[0].header, "UPS ground");
+    assert_eq!(labels[0].barcode, "SH-CHEAP-1");
+    assert_eq!(labels[0].to_lines[2], "Newark NJ 07102");
+    assert!(
+        labels[0].details.ends_with("0.82 kg  Parcel 1/1"),
+        "{}",
+        labels[0].details
+    );
+    assert!(labels[0].zpl.contains("Ref CHEAP"));
+    assert_eq!(s.engine.shipment_labels("SH-CHEAP").unwrap(), labels);
     let events = s.ok(ship("FAST"));
     let v = serde_json::to_value(&events[0]).unwrap();
     // Nothing arrives by a date in the past: the fastest, flagged.

@@ -420,6 +420,16 @@ impl Engine {
             .into())
     }
 
+    /// A shipment's labels, one per parcel, as ZPL and plain fields.
+    pub fn shipment_labels(&self, shipment_id: String) -> Result<Vec<crate::shipping::Label>> {
+        Ok(self
+            .lock()?
+            .shipment_labels(&shipment_id)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
     /// Packs the order's ready units at a location into parcels: the
     /// engine chooses cartons from the config's `cartons` when `parcels`
     /// is null, else the parcels must hold exactly the ready units. A

@@ -261,6 +261,19 @@ pub fn check_address(address: Address, config_json: Option<String>) -> Result<Ve
         .collect())
 }
 
+impl From<sh_::Label> for Label {
+    fn from(l: sh_::Label) -> Self {
+        Label {
+            zpl: l.zpl,
+            barcode: l.barcode,
+            header: l.header,
+            from_lines: l.from_lines,
+            to_lines: l.to_lines,
+            details: l.details,
+        }
+    }
+}
+
 /// A parcel's 4 × 6 inch label as ZPL and the fields it prints.
 #[uniffi::export]
 pub fn shipping_label(input: LabelInput) -> Result<Label> {
@@ -277,12 +290,5 @@ pub fn shipping_label(input: LabelInput) -> Result<Label> {
         ship_date: parse_date("ship_date", &input.ship_date)?,
         reference: input.reference,
     });
-    Ok(Label {
-        zpl: l.zpl,
-        barcode: l.barcode,
-        header: l.header,
-        from_lines: l.from_lines,
-        to_lines: l.to_lines,
-        details: l.details,
-    })
+    Ok(l.into())
 }

@@ -463,6 +463,16 @@ impl EngineCore {
         self.query(py, |e| e.shipment(shipment_id))
     }
 
+    /// A shipment's labels, one per parcel: `[{zpl, barcode, header,
+    /// from_lines, to_lines, details}]`.
+    fn shipment_labels<'py>(
+        &self,
+        py: Python<'py>,
+        shipment_id: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| e.shipment_labels(shipment_id))
+    }
+
     /// What a channel may sell of a SKU now (stock at its locations, less
     /// open demand and cart holds, less its buffer).
     fn channel_available(&self, py: Python<'_>, channel: &str, sku: &str) -> PyResult<u64> {

@@ -228,3 +228,6 @@ def test_ship_chooses_the_service_and_promises_before_the_order(clock: Clock) ->
     shipped = engine.ship("SO-1", "SH-1", "WH1", at=clock())
     assert (shipped[0]["carrier"], shipped[0]["service"]) == ("UPS", "ground")
     assert shipped[0]["choice"]["meets_promise"] is True
+    labels = engine.shipment_labels("SH-1")
+    assert len(labels) == 1 and labels[0]["zpl"].startswith("^XA")
+    assert labels[0]["barcode"] == "SH-1-1"

@@ -377,3 +377,81 @@ impl Engine {
         crate::shipping::delivery_promise(shipping, &origins, &request)
     }
 }
+
+impl Engine {
+    /// The labels of a shipment, one per parcel (one for a shipment shipped
+    /// without packing), as ZPL and plain fields ([`crate::shipping::label`]).
+    /// The sender is the config's `shipping.return_addresses` entry for the
+    /// shipping location, else the location's name, postal code and
+    /// country; the barcode is the shipment's tracking number when the
+    /// host gave one, else `{shipment_id}-{parcel}`. Same state, same bytes.
+    pub fn shipment_labels(&self, shipment_id: &str) -> Result<Vec<crate::shipping::Label>> {
+        let shipment = self
+            .shipments
+            .get(shipment_id)
+            .ok_or_else(|| OmsError::not_found("shipment", shipment_id))?;
+        let order = self
+            .orders
+            .get(&shipment.order_id)
+            .ok_or_else(|| OmsError::not_found("order", &shipment.order_id))?;
+        let location = shipment
+            .location_id
+            .as_ref()
+            .and_then(|l| self.locations.get(l.as_str()));
+        let from = location
+            .and_then(|l| {
+                self.config
+                    .shipping
+                    .as_ref()
+                    .and_then(|s| s.return_addresses.get(&l.location_id))
+                    .cloned()
+            })
+            .unwrap_or_else(|| {
+                Address::from(crate::order::AddressParts {
+                    name: location.map_or_else(String::new, |l| l.name.clone()),
+                    line1: String::new(),
+                    line2: None,
+                    city: String::new(),
+                    region: None,
+                    postal_code: location
+                        .and_then(|l| l.postal_code.clone())
+                        .unwrap_or_default(),
+                    country: location.and_then(|l| l.country.clone()).unwrap_or_default(),
+                    lat: None,
+                    lon: None,
+                })
+            });
+        let date = shipment.shipped_at.date_naive();
+        let count = shipment.parcels.len().max(1);
+        let contents = |p: Option<&PackedParcel>| {
+            p.and_then(|p| p.weight).unwrap_or_else(|| {
+                shipment
+                    .lines
+                    .iter()
+                    .filter_map(|l| {
+                        let i = order.line_index(l.line_id.as_str())?;
+                        let w = self.product_of(order, i)?.weight_g?;
+                        Some(w.saturating_mul(l.quantity))
+                    })
+                    .fold(0, u64::saturating_add)
+            })
+        };
+        Ok((0..count)
+            .map(|k| {
+                crate::shipping::label(&crate::shipping::LabelInput {
+                    shipment_id: shipment.shipment_id.clone(),
+                    tracking_number: shipment.tracking_number.as_deref().map(str::to_string),
+                    carrier: shipment.carrier.to_string(),
+                    service: shipment.service.as_deref().unwrap_or("").to_string(),
+                    from: from.clone(),
+                    to: order.placement.ship_to.clone(),
+                    parcel: k as u32 + 1,
+                    parcels: count as u32,
+                    weight: contents(shipment.parcels.get(k)),
+                    ship_date: date,
+                    reference: Some(order.order_id().to_string()),
+                })
+            })
+            .collect())
+    }
+}

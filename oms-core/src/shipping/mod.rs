@@ -98,6 +98,10 @@ pub struct ShippingConfig {
     /// dates (default 0: UTC).
     #[serde(default)]
     pub utc_offsets: BTreeMap<LocationId, i32>,
+    /// The sender's address printed on labels, per location (optional;
+    /// else the location's name, postal code and country).
+    #[serde(default)]
+    pub return_addresses: BTreeMap<LocationId, crate::order::Address>,
 }
 
 /// A postal-prefix rule: destinations in `country` whose postal code

@@ -184,6 +184,9 @@ class ShippingTest {
             assertEquals("UPS", shipment.carrier)
             assertEquals("ground", shipment.service)
             assertTrue(shipment.choice!!.meetsPromise)
+            val labels = engine.shipmentLabels("SH-1")
+            assertEquals(1, labels.size)
+            assertEquals("UPS ground", labels[0].header)
         }
     }
 }
