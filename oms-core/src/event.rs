@@ -286,6 +286,13 @@ pub enum EventKind {
         location_id: LocationId,
         /// The parcels.
         parcels: Vec<crate::order::PackedParcel>,
+        /// The service chosen for them when `shipping` is configured and
+        /// one can take them (optional).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        choice: Option<crate::order::ChosenService>,
+        /// That service's carrier (optional, with `choice`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        carrier: Option<String>,
     },
     /// A shipment's tracking status changed (`record_tracking_event`), with
     /// what a sales channel needs to update the customer's order.

@@ -1306,6 +1306,14 @@ pub struct Packing {
     pub location_id: LocationId,
     /// The parcels.
     pub parcels: Vec<PackedParcel>,
+    /// The service the engine would ship them by, chosen when packed
+    /// (with `shipping` in the config and every parcel's size and weight
+    /// known); it prints the labels before the order ships.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choice: Option<ChosenService>,
+    /// That service's carrier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier: Option<String>,
 }
 
 /// Where a shipment is, as the carrier reports it.

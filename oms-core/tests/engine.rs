@@ -772,9 +772,19 @@ fn ship_chooses_the_service_for_the_promise_and_promises_before_the_order() {
     let ship = |id: &str| json!({"type":"ship","order_id":id,"shipment_id":format!("SH-{id}"),"location_id":"W1"});
     // Not packed: the engine cannot choose.
     assert_eq!(s.err(ship("CHEAP")), ErrorCode::Validation);
+    assert_eq!(
+        s.engine.packed_labels("CHEAP").unwrap_err().code(),
+        ErrorCode::InvalidTransition
+    );
     for id in ["FAST", "CHEAP"] {
         s.ok(json!({"type":"pack","order_id":id}));
     }
+    // Labels exist once packed, before the order ships.
+    let before = s.engine.packed_labels("CHEAP").unwrap();
+    assert_eq!(
+        (before[0].header.as_str(), before[0].barcode.as_str()),
+        ("UPS ground", "CHEAP-1")
+    );
     let events = s.ok(ship("CHEAP"));
     let v = serde_json::to_value(&events[0]).unwrap();
     assert_eq!(

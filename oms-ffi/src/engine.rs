@@ -420,6 +420,17 @@ impl Engine {
             .into())
     }
 
+    /// A packed order's labels before it ships, one per parcel, by the
+    /// service chosen when it was packed.
+    pub fn packed_labels(&self, order_id: String) -> Result<Vec<crate::shipping::Label>> {
+        Ok(self
+            .lock()?
+            .packed_labels(&order_id)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
     /// A shipment's labels, one per parcel, as ZPL and plain fields.
     pub fn shipment_labels(&self, shipment_id: String) -> Result<Vec<crate::shipping::Label>> {
         Ok(self

@@ -463,6 +463,12 @@ impl EngineCore {
         self.query(py, |e| e.shipment(shipment_id))
     }
 
+    /// A packed order's labels before it ships, one per parcel, by the
+    /// service chosen when it was packed.
+    fn packed_labels<'py>(&self, py: Python<'py>, order_id: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| e.packed_labels(order_id))
+    }
+
     /// A shipment's labels, one per parcel: `[{zpl, barcode, header,
     /// from_lines, to_lines, details}]`.
     fn shipment_labels<'py>(

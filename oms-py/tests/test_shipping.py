@@ -225,6 +225,8 @@ def test_ship_chooses_the_service_and_promises_before_the_order(clock: Clock) ->
     )
     engine.allocate(at=clock())
     engine.pack("SO-1", at=clock())
+    before = engine.packed_labels("SO-1")
+    assert (before[0]["header"], before[0]["barcode"]) == ("UPS ground", "SO-1-1")
     shipped = engine.ship("SO-1", "SH-1", "WH1", at=clock())
     assert (shipped[0]["carrier"], shipped[0]["service"]) == ("UPS", "ground")
     assert shipped[0]["choice"]["meets_promise"] is True

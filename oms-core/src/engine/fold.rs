@@ -198,11 +198,15 @@ impl Engine {
                 order_id,
                 location_id,
                 parcels,
+                choice,
+                carrier,
             } => {
                 let order = self.order_mut(order_id)?;
                 order.packed = Some(Arc::new(crate::order::Packing {
                     location_id: location_id.clone(),
                     parcels: parcels.clone(),
+                    choice: choice.clone(),
+                    carrier: carrier.clone(),
                 }));
             }
             EventKind::ShipmentStatusChanged {

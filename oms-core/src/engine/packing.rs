@@ -5,7 +5,7 @@
 use super::commands::check_quantity;
 use super::*;
 use crate::ids::CartonId;
-use crate::order::{ChosenService, LineState, PackedParcel, Packing};
+use crate::order::{ChosenService, LineState, PackedParcel};
 use crate::packing::{cartonize, CartonizeOptions, PackItem};
 use crate::shipping::{select_service, ParcelSpec, ShipmentRequest};
 
@@ -80,19 +80,32 @@ impl Engine {
             Some(given) => self.given_parcels(order, &units, given)?,
             None => self.chosen_parcels(order, &units, &location_id)?,
         };
-        let packing = Packing {
-            location_id,
-            parcels,
+        // The service, for labels before shipping: only when one can be
+        // chosen (a packing that no service can take still packs).
+        let chosen = if self.config.shipping.is_some() {
+            self.choose_service(order, &location_id, &parcels, tx.at)
+                .ok()
+        } else {
+            None
         };
-        if order.packed.as_deref() == Some(&packing) {
+        let (choice, carrier) = chosen.map_or((None, None), |(c, k)| (Some(c), Some(k)));
+        // A repeat of the same parcels records nothing (the choice may
+        // differ with the time; it is not what was packed).
+        if order
+            .packed
+            .as_deref()
+            .is_some_and(|p| p.location_id == location_id && p.parcels == parcels)
+        {
             return Ok(());
         }
         self.emit(
             tx,
             EventKind::OrderPacked {
                 order_id,
-                location_id: packing.location_id,
-                parcels: packing.parcels,
+                location_id,
+                parcels,
+                choice,
+                carrier,
             },
         );
         Ok(())
@@ -379,26 +392,12 @@ impl Engine {
 }
 
 impl Engine {
-    /// The labels of a shipment, one per parcel (one for a shipment shipped
-    /// without packing), as ZPL and plain fields ([`crate::shipping::label`]).
-    /// The sender is the config's `shipping.return_addresses` entry for the
-    /// shipping location, else the location's name, postal code and
-    /// country; the barcode is the shipment's tracking number when the
-    /// host gave one, else `{shipment_id}-{parcel}`. Same state, same bytes.
-    pub fn shipment_labels(&self, shipment_id: &str) -> Result<Vec<crate::shipping::Label>> {
-        let shipment = self
-            .shipments
-            .get(shipment_id)
-            .ok_or_else(|| OmsError::not_found("shipment", shipment_id))?;
-        let order = self
-            .orders
-            .get(&shipment.order_id)
-            .ok_or_else(|| OmsError::not_found("order", &shipment.order_id))?;
-        let location = shipment
-            .location_id
-            .as_ref()
-            .and_then(|l| self.locations.get(l.as_str()));
-        let from = location
+    /// The sender printed on labels from `location`: the config's
+    /// `shipping.return_addresses` entry, else the location's name, postal
+    /// code and country.
+    fn sender(&self, location: Option<&LocationId>) -> Address {
+        let location = location.and_then(|l| self.locations.get(l.as_str()));
+        location
             .and_then(|l| {
                 self.config
                     .shipping
@@ -420,38 +419,115 @@ impl Engine {
                     lat: None,
                     lon: None,
                 })
-            });
-        let date = shipment.shipped_at.date_naive();
-        let count = shipment.parcels.len().max(1);
-        let contents = |p: Option<&PackedParcel>| {
-            p.and_then(|p| p.weight).unwrap_or_else(|| {
-                shipment
-                    .lines
-                    .iter()
-                    .filter_map(|l| {
-                        let i = order.line_index(l.line_id.as_str())?;
-                        let w = self.product_of(order, i)?.weight_g?;
-                        Some(w.saturating_mul(l.quantity))
-                    })
-                    .fold(0, u64::saturating_add)
             })
-        };
-        Ok((0..count)
-            .map(|k| {
-                crate::shipping::label(&crate::shipping::LabelInput {
-                    shipment_id: shipment.shipment_id.clone(),
-                    tracking_number: shipment.tracking_number.as_deref().map(str::to_string),
-                    carrier: shipment.carrier.to_string(),
-                    service: shipment.service.as_deref().unwrap_or("").to_string(),
-                    from: from.clone(),
-                    to: order.placement.ship_to.clone(),
-                    parcel: k as u32 + 1,
-                    parcels: count as u32,
-                    weight: contents(shipment.parcels.get(k)),
-                    ship_date: date,
-                    reference: Some(order.order_id().to_string()),
-                })
-            })
-            .collect())
     }
+
+    /// The labels of a packed order, before it ships, one per parcel: by
+    /// the service chosen when it was packed (`shipping` configured), the
+    /// barcode `{order_id}-{parcel}` until the carrier's number exists.
+    /// Fails when the order is not packed or no service was chosen.
+    pub fn packed_labels(&self, order_id: &str) -> Result<Vec<crate::shipping::Label>> {
+        let order = self
+            .orders
+            .get(&OrderId::new(order_id))
+            .ok_or_else(|| OmsError::not_found("order", order_id))?;
+        let Some(packing) = order.packed.as_deref() else {
+            return Err(OmsError::transition(
+                "order",
+                order_id,
+                order.cached_status,
+                "is not packed: no parcels to label",
+            ));
+        };
+        let (Some(choice), Some(carrier)) = (&packing.choice, &packing.carrier) else {
+            return Err(OmsError::validation(
+                "shipping",
+                format!("no service was chosen when order {order_id} was packed (is shipping configured, with a service that takes its parcels?)"),
+            ));
+        };
+        let base = crate::shipping::LabelInput {
+            shipment_id: crate::ids::ShipmentId::new(order_id),
+            tracking_number: None,
+            carrier: carrier.clone(),
+            service: choice.service_id.to_string(),
+            from: self.sender(Some(&packing.location_id)),
+            to: order.placement.ship_to.clone(),
+            parcel: 1,
+            parcels: 1,
+            weight: 0,
+            ship_date: choice.ship_date,
+            reference: Some(order_id.to_string()),
+        };
+        let weights: Vec<u64> = packing
+            .parcels
+            .iter()
+            .map(|p| p.weight.unwrap_or(0))
+            .collect();
+        Ok(labels(base, &weights))
+    }
+
+    /// The labels of a shipment, one per parcel (one for a shipment shipped
+    /// without packing), as ZPL and plain fields ([`crate::shipping::label`]).
+    /// The sender is the config's `shipping.return_addresses` entry for the
+    /// shipping location, else the location's name, postal code and
+    /// country; the barcode is the shipment's tracking number when the
+    /// host gave one, else `{shipment_id}-{parcel}`. Same state, same bytes.
+    pub fn shipment_labels(&self, shipment_id: &str) -> Result<Vec<crate::shipping::Label>> {
+        let shipment = self
+            .shipments
+            .get(shipment_id)
+            .ok_or_else(|| OmsError::not_found("shipment", shipment_id))?;
+        let order = self
+            .orders
+            .get(&shipment.order_id)
+            .ok_or_else(|| OmsError::not_found("order", &shipment.order_id))?;
+        // Each parcel's gross weight; without parcels, the units' weight.
+        let weights: Vec<u64> = if shipment.parcels.is_empty() {
+            vec![shipment
+                .lines
+                .iter()
+                .filter_map(|l| {
+                    let i = order.line_index(l.line_id.as_str())?;
+                    let w = self.product_of(order, i)?.weight_g?;
+                    Some(w.saturating_mul(l.quantity))
+                })
+                .fold(0, u64::saturating_add)]
+        } else {
+            shipment
+                .parcels
+                .iter()
+                .map(|p| p.weight.unwrap_or(0))
+                .collect()
+        };
+        let base = crate::shipping::LabelInput {
+            shipment_id: shipment.shipment_id.clone(),
+            tracking_number: shipment.tracking_number.as_deref().map(str::to_string),
+            carrier: shipment.carrier.to_string(),
+            service: shipment.service.as_deref().unwrap_or("").to_string(),
+            from: self.sender(shipment.location_id.as_ref()),
+            to: order.placement.ship_to.clone(),
+            parcel: 1,
+            parcels: 1,
+            weight: 0,
+            ship_date: shipment.shipped_at.date_naive(),
+            reference: Some(order.order_id().to_string()),
+        };
+        Ok(labels(base, &weights))
+    }
+}
+
+/// One label per parcel weight, numbered from 1, the rest from `base`.
+fn labels(base: crate::shipping::LabelInput, weights: &[u64]) -> Vec<crate::shipping::Label> {
+    weights
+        .iter()
+        .enumerate()
+        .map(|(k, &weight)| {
+            crate::shipping::label(&crate::shipping::LabelInput {
+                parcel: k as u32 + 1,
+                parcels: weights.len() as u32,
+                weight,
+                ..base.clone()
+            })
+        })
+        .collect()
 }

@@ -179,6 +179,7 @@ class ShippingTest {
             engine.placeOrder(order("SO-1", "MUG" to 2uL).copy(shipTo = west, deliverBy = "2030-01-01"), AT)
             engine.allocate("SO-1", AT)
             engine.pack("SO-1", null, null, AT)
+            assertEquals("SO-1-1", engine.packedLabels("SO-1").single().barcode)
             engine.ship(Ship(orderId = "SO-1", shipmentId = "SH-1", locationId = "WH1"), LATER)
             val shipment = engine.shipment("SH-1")
             assertEquals("UPS", shipment.carrier)
