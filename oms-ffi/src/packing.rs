@@ -138,7 +138,7 @@ pub struct Load {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
 pub struct LoadOptions {
     /// Constructions in all (at least 1).
-    #[uniffi(default = 24)]
+    #[uniffi(default = 16)]
     pub tries: u32,
     /// Seed of the randomised constructions.
     #[uniffi(default = 0)]

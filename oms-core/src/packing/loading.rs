@@ -191,7 +191,7 @@ impl Load {
 #[serde(deny_unknown_fields)]
 pub struct LoadOptions {
     /// Constructions in all: the greedy one, then randomised ones (at
-    /// least 1; default 24). It stops early once a load holds every unit
+    /// least 1; default 16). It stops early once a load holds every unit
     /// or fills the container.
     #[serde(default = "default_tries")]
     pub tries: u32,
@@ -200,8 +200,10 @@ pub struct LoadOptions {
     pub seed: u64,
 }
 
+/// 16: on BR1–BR7, 24 tries gain 0.3 points of volume (91.55% against
+/// 91.22%) and push the slowest instance past 5 ms.
 fn default_tries() -> u32 {
-    24
+    16
 }
 
 impl Default for LoadOptions {

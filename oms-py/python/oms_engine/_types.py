@@ -284,7 +284,7 @@ class ItemType(_ItemTypeRequired, total=False):
 
 
 class LoadOptions(TypedDict, total=False):
-    """``load_container``'s effort: ``tries`` constructions (default 24) from ``seed``."""
+    """``load_container``'s effort: ``tries`` constructions (default 16) from ``seed``."""
 
     tries: int
     seed: int
