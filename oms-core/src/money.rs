@@ -171,6 +171,40 @@ impl Money {
     }
 }
 
+/// Checks amounts one after another: none negative, and all in the
+/// currency of the first (`what` names them in the message, e.g. "every
+/// price").
+#[derive(Debug, Default)]
+pub(crate) struct OneCurrency(Option<Currency>);
+
+impl OneCurrency {
+    pub(crate) fn check(
+        &mut self,
+        field: impl FnOnce() -> String,
+        m: &Money,
+        what: &str,
+    ) -> Result<()> {
+        if m.amount < Decimal::ZERO {
+            return Err(OmsError::validation(field(), "must not be negative"));
+        }
+        match self.0 {
+            Some(c) if c != m.currency => Err(OmsError::validation(
+                field(),
+                format!("is in {}; {what} must be in {c}", m.currency),
+            )),
+            _ => {
+                self.0 = Some(m.currency);
+                Ok(())
+            }
+        }
+    }
+
+    /// The currency of the amounts checked, if any.
+    pub(crate) fn currency(&self) -> Option<Currency> {
+        self.0
+    }
+}
+
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.amount, self.currency)

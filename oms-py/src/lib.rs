@@ -70,9 +70,8 @@ where
     T: serde::de::DeserializeOwned + Send,
     R: serde::Serialize + Send,
 {
-    let keys = pyde::Keys::none();
-    let layout: oms_core::picking::Layout = engine::read(layout, "layout", None, &keys)?;
-    let items: Vec<T> = engine::read(items, what, None, &keys)?;
+    let layout: oms_core::picking::Layout = arg(layout, "layout")?;
+    let items: Vec<T> = arg(items, what)?;
     let result = py
         .detach(move || plan(&layout, &items))
         .map_err(|e| errors::to_py_err(py, &e, None))?;
@@ -119,8 +118,7 @@ fn heuristic_route<'py>(
     picks: &Bound<'py, PyAny>,
     heuristic: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let heuristic: oms_core::picking::Heuristic =
-        engine::read(heuristic, "heuristic", None, &pyde::Keys::none())?;
+    let heuristic: oms_core::picking::Heuristic = arg(heuristic, "heuristic")?;
     on_floor(py, layout, picks, "picks", move |l, p| {
         oms_core::picking::heuristic_route(l, p, heuristic)
     })
@@ -157,12 +155,8 @@ fn batch_orders<'py>(
     cart: &Bound<'py, PyAny>,
     options: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let keys = pyde::Keys::none();
-    let cart: oms_core::picking::Cart = engine::read(cart, "cart", None, &keys)?;
-    let options: oms_core::picking::BatchOptions = match options {
-        Some(o) => engine::read(o, "options", None, &keys)?,
-        None => oms_core::picking::BatchOptions::default(),
-    };
+    let cart: oms_core::picking::Cart = arg(cart, "cart")?;
+    let options: oms_core::picking::BatchOptions = arg_or_default(options, "options")?;
     on_floor(py, layout, orders, "orders", move |l, o| {
         oms_core::picking::batch_orders(l, o, &cart, &options)
     })
@@ -180,13 +174,9 @@ fn load_container<'py>(
     items: &Bound<'py, PyAny>,
     options: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let keys = pyde::Keys::none();
-    let container: packing::Container = engine::read(container, "container", None, &keys)?;
-    let items: Vec<packing::ItemType> = engine::read(items, "items", None, &keys)?;
-    let options: packing::LoadOptions = match options {
-        Some(o) => engine::read(o, "options", None, &keys)?,
-        None => packing::LoadOptions::default(),
-    };
+    let container: packing::Container = arg(container, "container")?;
+    let items: Vec<packing::ItemType> = arg(items, "items")?;
+    let options: packing::LoadOptions = arg_or_default(options, "options")?;
     let load = py
         .detach(move || packing::load_container(&container, &items, &options))
         .map_err(|e| errors::to_py_err(py, &e, None))?;
@@ -203,10 +193,9 @@ fn validate_load<'py>(
     items: &Bound<'py, PyAny>,
     placed: &Bound<'py, PyAny>,
 ) -> PyResult<()> {
-    let keys = pyde::Keys::none();
-    let container: packing::Container = engine::read(container, "container", None, &keys)?;
-    let items: Vec<packing::ItemType> = engine::read(items, "items", None, &keys)?;
-    let placed: Vec<packing::Placed> = engine::read(placed, "placed", None, &keys)?;
+    let container: packing::Container = arg(container, "container")?;
+    let items: Vec<packing::ItemType> = arg(items, "items")?;
+    let placed: Vec<packing::Placed> = arg(placed, "placed")?;
     packing::validate_load(&container, &items, &placed).map_err(|e| errors::to_py_err(py, &e, None))
 }
 

@@ -35,7 +35,7 @@ use super::loading::{
 use crate::catalog::Dims;
 use crate::error::{OmsError, Result};
 use crate::ids::{CartonId, LocationId, Sku};
-use crate::money::{Currency, Money};
+use crate::money::{Currency, Money, OneCurrency};
 
 /// A shipping box the packing station may use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -308,29 +308,15 @@ struct Pricing<'a> {
 
 impl<'a> Pricing<'a> {
     fn new(cartons: &[Carton], rates: &'a [WeightBreak], divisor: Option<u32>) -> Result<Self> {
-        let mut currency: Option<Currency> = None;
         // `field` names the amount only on failure.
-        let mut same = |field: &dyn Fn() -> String, m: &Money| -> Result<()> {
-            if m.amount < Decimal::ZERO {
-                return Err(OmsError::validation(field(), "must not be negative"));
-            }
-            match currency {
-                Some(c) if c != m.currency => Err(OmsError::validation(
-                    field(),
-                    format!("is in {}; every cost and rate must be in {c}", m.currency),
-                )),
-                _ => {
-                    currency = Some(m.currency);
-                    Ok(())
-                }
-            }
-        };
+        let mut amounts = OneCurrency::default();
+        let what = "every cost and rate";
         for (i, c) in cartons.iter().enumerate() {
             check_dims(c.inner, || format!("cartons[{i}].inner"))?;
             if let Some(outer) = c.outer {
                 check_dims(outer, || format!("cartons[{i}].outer"))?;
             }
-            same(&|| format!("cartons[{i}].cost"), &c.cost)?;
+            amounts.check(|| format!("cartons[{i}].cost"), &c.cost, what)?;
             if cartons[..i].iter().any(|o| o.carton_id == c.carton_id) {
                 return Err(OmsError::validation(
                     format!("cartons[{i}].carton_id"),
@@ -339,7 +325,7 @@ impl<'a> Pricing<'a> {
             }
         }
         for (i, r) in rates.iter().enumerate() {
-            same(&|| format!("options.rates[{i}].price"), &r.price)?;
+            amounts.check(|| format!("options.rates[{i}].price"), &r.price, what)?;
             if i > 0 && r.up_to <= rates[i - 1].up_to {
                 return Err(OmsError::validation(
                     format!("options.rates[{i}].up_to"),
@@ -356,7 +342,7 @@ impl<'a> Pricing<'a> {
         Ok(Pricing {
             rates,
             divisor: divisor.map(u64::from),
-            currency,
+            currency: amounts.currency(),
         })
     }
 

@@ -61,7 +61,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{OmsError, Result};
 use crate::ids::{LocationId, ServiceId};
-use crate::money::{Currency, Money};
+use crate::money::{Money, OneCurrency};
 use crate::packing::WeightBreak;
 
 pub use address::{check_address, is_po_box, AddressProblem};
@@ -213,22 +213,9 @@ impl ShippingConfig {
     /// and not negative, breaks increasing, divisors positive, offsets
     /// within ±18 h. The error names the field.
     pub fn check(&self) -> Result<()> {
-        let mut currency: Option<Currency> = None;
-        let mut price = |field: &dyn Fn() -> String, m: &Money| -> Result<()> {
-            if m.amount.is_sign_negative() {
-                return Err(OmsError::validation(field(), "must not be negative"));
-            }
-            match currency {
-                Some(c) if c != m.currency => Err(OmsError::validation(
-                    field(),
-                    format!("is in {}; every price must be in {c}", m.currency),
-                )),
-                _ => {
-                    currency = Some(m.currency);
-                    Ok(())
-                }
-            }
-        };
+        let mut prices = OneCurrency::default();
+        let mut price =
+            |field: &dyn Fn() -> String, m: &Money| prices.check(field, m, "every price");
         for (i, s) in self.services.iter().enumerate() {
             let at = |f: &str| format!("services[{i}].{f}");
             if self.services[..i]

@@ -144,6 +144,18 @@ pub fn quote(
     origin: &Location,
     request: &ShipmentRequest,
 ) -> Result<Quote> {
+    let zone = zone(config, origin, &request.destination);
+    quote_in(config, service, origin, request, zone.as_deref())
+}
+
+/// [`quote`] with the destination's zone found once for every service.
+fn quote_in(
+    config: &ShippingConfig,
+    service: &Service,
+    origin: &Location,
+    request: &ShipmentRequest,
+    zone: Option<&str>,
+) -> Result<Quote> {
     let mut q = Quote {
         service_id: service.service_id.clone(),
         carrier: service.carrier.clone(),
@@ -158,7 +170,7 @@ pub fn quote(
         Ok(q)
     };
     let dest = &request.destination;
-    let Some(zone) = zone(config, origin, dest) else {
+    let Some(zone) = zone.map(str::to_string) else {
         return refuse(
             q,
             format!(
@@ -258,10 +270,11 @@ pub fn select_service(
     request: &ShipmentRequest,
 ) -> Result<ServiceChoice> {
     config.check()?;
+    let zone = zone(config, origin, &request.destination);
     let quotes = config
         .services
         .iter()
-        .map(|s| quote(config, s, origin, request))
+        .map(|s| quote_in(config, s, origin, request, zone.as_deref()))
         .collect::<Result<Vec<_>>>()?;
     // (cost, delivery, index, ship date, zone) of each service that can ship.
     let able: Vec<(Money, NaiveDate, usize, NaiveDate, &str)> = quotes
@@ -370,8 +383,9 @@ pub fn delivery_promise(
     config.check()?;
     let mut best: Option<(NaiveDate, Decimal, Promise)> = None;
     for origin in origins {
+        let zone = zone(config, origin, &request.destination);
         for service in &config.services {
-            let q = quote(config, service, origin, request)?;
+            let q = quote_in(config, service, origin, request, zone.as_deref())?;
             let (Some(cost), Some(ship), Some(arrives)) = (q.cost, q.ship_date, q.delivery_date)
             else {
                 continue;
