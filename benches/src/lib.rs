@@ -30,6 +30,7 @@ pub fn product(i: usize, weight_g: u64) -> DefineProduct {
         price: None,
         components: None,
         dropship_only: false,
+        non_returnable: false,
         packing: None,
     }
 }
@@ -118,6 +119,7 @@ pub fn place_order(n: usize, skus: usize) -> PlaceOrder {
             .collect(),
         priority: Priority::Standard,
         shipping_price: Some(usd(495)),
+        discount: None,
     }
 }
 
@@ -156,6 +158,7 @@ pub fn lifecycle(n: usize, skus: usize) -> [Command; 5] {
             kind: PaymentKind::Captured,
             amount: total,
             reference: None,
+            rma_id: None,
         }
         .into(),
         Allocate {

@@ -167,6 +167,9 @@ pub struct Product {
     /// and `weight_g`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub packing: Option<crate::packing::PackingRules>,
+    /// Never accepted back by `request_return` (optional, default false).
+    #[serde(default, skip_serializing_if = "crate::util::is_false")]
+    pub non_returnable: bool,
 }
 
 impl Product {

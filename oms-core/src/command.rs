@@ -15,13 +15,16 @@ use crate::error::{OmsError, Result};
 use crate::holds::StockHold;
 use crate::ids::{
     BinId, Channel, ChannelOrderId, CustomerId, Hold, LineId, LocationId, OrderId, PoId, ReceiptId,
-    ShipmentId, Sku, StockHoldId, SupplierId, TaskId, WaveId,
+    RmaId, ShipmentId, Sku, StockHoldId, SupplierId, TaskId, WaveId,
 };
 use crate::money::Money;
 use crate::order::{Address, CustomerTier, PaymentKind, Priority};
 use crate::picking::{BatchOptions, Cart, Heuristic, Layout, PickMethod, Side, WaveRules};
 use crate::purchasing::replenishment::ReorderSettings;
 use crate::purchasing::{Billing, ReceiptLine, Supplier, SupplierItem};
+use crate::returns::{
+    ExchangeLineInput, InspectionLine, Resolution, ReturnLineInput, ReturnQuantity,
+};
 use crate::sourcing::SourcingPolicy;
 use chrono::NaiveDate;
 
@@ -129,6 +132,24 @@ pub enum Command {
     ShortPick(ShortPick),
     /// Closes a task whose stops are all done; its units count as picked.
     CompleteTask(CompleteTask),
+    /// Asks to return shipped units of an order (opens an RMA).
+    RequestReturn(RequestReturn),
+    /// Agrees to a requested return.
+    AuthorizeReturn(AuthorizeReturn),
+    /// Refuses a requested return.
+    RejectReturn(RejectReturn),
+    /// The customer sent the units back: the RMA is in transit.
+    RecordReturnShipment(RecordReturnShipment),
+    /// The returned units arrived at a location.
+    ReceiveReturn(ReceiveReturn),
+    /// Decides what becomes of each returned unit (restocking moves stock).
+    InspectReturn(InspectReturn),
+    /// Works out the refund, store credit or exchange order.
+    ResolveReturn(ResolveReturn),
+    /// Closes a resolved RMA.
+    CloseReturn(CloseReturn),
+    /// Withdraws an RMA before its units arrived.
+    CancelReturn(CancelReturn),
 }
 
 impl Command {
@@ -238,6 +259,15 @@ impl Command {
             Command::ConfirmPick(c) => ("pick task", c.task_id.arc()),
             Command::ShortPick(c) => ("pick task", c.task_id.arc()),
             Command::CompleteTask(c) => ("pick task", c.task_id.arc()),
+            Command::RequestReturn(c) => ("rma", c.rma_id.arc()),
+            Command::AuthorizeReturn(c) => ("rma", c.rma_id.arc()),
+            Command::RejectReturn(c) => ("rma", c.rma_id.arc()),
+            Command::RecordReturnShipment(c) => ("rma", c.rma_id.arc()),
+            Command::ReceiveReturn(c) => ("rma", c.rma_id.arc()),
+            Command::InspectReturn(c) => ("rma", c.rma_id.arc()),
+            Command::ResolveReturn(c) => ("rma", c.rma_id.arc()),
+            Command::CloseReturn(c) => ("rma", c.rma_id.arc()),
+            Command::CancelReturn(c) => ("rma", c.rma_id.arc()),
         };
         Some((kind, id.clone()))
     }
@@ -309,6 +339,9 @@ pub struct DefineProduct {
     /// optional (default: any way, no flags).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub packing: Option<crate::packing::PackingRules>,
+    /// Never accepted back by `request_return` (optional, default false).
+    #[serde(default, skip_serializing_if = "crate::util::is_false")]
+    pub non_returnable: bool,
 }
 
 /// Puts units into stock at a location.
@@ -409,6 +442,11 @@ pub struct PlaceOrder {
     /// Shipping charged to the customer, in the order's currency (optional, default zero).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping_price: Option<Money>,
+    /// An order-level discount, in the order's currency (optional): taken
+    /// off the total, and shared across the lines by value when a return
+    /// is refunded. No more than the lines' total.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<Money>,
     /// The carrier cutoff the order must make (optional): waves release
     /// the earliest cutoffs first (see `release_wave`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -432,6 +470,10 @@ pub struct RecordPayment {
     /// The payment provider's reference (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
+    /// For a refund: the resolved RMA it pays out (optional); no more than
+    /// the RMA still owes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rma_id: Option<RmaId>,
 }
 
 /// Puts a named hold on an order; held orders are never allocated or shipped.
@@ -987,6 +1029,125 @@ pub struct CompleteTask {
     pub task_id: TaskId,
 }
 
+/// `request_return {rma_id, order_id, lines [{line_id, quantity, reason}],
+/// resolution}`: opens an RMA for shipped units. Only delivered units (or
+/// shipped ones, when `Config.returns.allow_shipped`) within the return
+/// window may be returned, never more than shipped less already returned
+/// or requested, and never a non-returnable product.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestReturn {
+    /// The RMA's id, unique across the engine; repeating an identical request records nothing.
+    pub rma_id: RmaId,
+    /// The order the units came from.
+    pub order_id: OrderId,
+    /// Units to return per order line (1 to 1,000 lines, each listed once).
+    pub lines: Vec<ReturnLineInput>,
+    /// `refund`, `exchange` or `store_credit`.
+    pub resolution: Resolution,
+    /// For an exchange: the units wanted instead (optional: the same SKUs
+    /// and quantities as received back).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exchange_lines: Vec<ExchangeLineInput>,
+    /// For an exchange: the replacement order's id (optional:
+    /// `{Config.returns.exchange_order_prefix}{rma_id}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exchange_order_id: Option<OrderId>,
+    /// A note (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// `authorize_return {rma_id}`: the shop agrees to a requested return.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorizeReturn {
+    /// The RMA.
+    pub rma_id: RmaId,
+}
+
+/// `reject_return {rma_id, reason}`: the shop refuses a requested return.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RejectReturn {
+    /// The RMA.
+    pub rma_id: RmaId,
+    /// Why.
+    pub reason: String,
+}
+
+/// `record_return_shipment {rma_id, carrier?, tracking_number?}`: the
+/// customer sent an authorized return; it is `in_transit`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordReturnShipment {
+    /// The RMA.
+    pub rma_id: RmaId,
+    /// The carrier (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier: Option<String>,
+    /// The tracking number (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking_number: Option<String>,
+}
+
+/// `receive_return {rma_id, location_id, lines?}`: the returned units
+/// arrived. Without `lines`, every requested unit arrived; with them, no
+/// line more than requested (units that never came are dropped).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiveReturn {
+    /// The RMA.
+    pub rma_id: RmaId,
+    /// Where they arrived.
+    pub location_id: LocationId,
+    /// Units that arrived per line (optional).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lines: Vec<ReturnQuantity>,
+}
+
+/// `inspect_return {rma_id, lines [{line_id, quantity, disposition,
+/// location_id?}]}`: the disposition of every received unit (the
+/// quantities of each line add up to what was received). Restocked and
+/// refurbished units move into a location's stock (`stock_restocked`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InspectReturn {
+    /// The RMA.
+    pub rma_id: RmaId,
+    /// Dispositions (a line may be split over several).
+    pub lines: Vec<InspectionLine>,
+}
+
+/// `resolve_return {rma_id}`: works out what the inspected return gives
+/// back ([`crate::returns::refund`]) and, for an exchange, places the
+/// replacement order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveReturn {
+    /// The RMA.
+    pub rma_id: RmaId,
+}
+
+/// `close_return {rma_id}`: nothing is left to do on a resolved RMA.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseReturn {
+    /// The RMA.
+    pub rma_id: RmaId,
+}
+
+/// `cancel_return {rma_id, reason?}`: withdraws an RMA before its units arrived.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelReturn {
+    /// The RMA.
+    pub rma_id: RmaId,
+    /// Why (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
 /// `set_replenishment`: a SKU's replenishment settings at one location,
 /// in place of `Config.replenishment`; without `settings`, back to those.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -1111,6 +1272,15 @@ commands!(
     ConfirmPick = "confirm_pick",
     ShortPick = "short_pick",
     CompleteTask = "complete_task",
+    RequestReturn = "request_return",
+    AuthorizeReturn = "authorize_return",
+    RejectReturn = "reject_return",
+    RecordReturnShipment = "record_return_shipment",
+    ReceiveReturn = "receive_return",
+    InspectReturn = "inspect_return",
+    ResolveReturn = "resolve_return",
+    CloseReturn = "close_return",
+    CancelReturn = "cancel_return",
 );
 
 #[cfg(test)]
@@ -1169,6 +1339,15 @@ mod tests {
         r#"{"type":"confirm_pick","task_id":"W1-1","stop":0,"quantity":2,"scanned_code":"0012345678905"}"#,
         r#"{"type":"short_pick","task_id":"W1-1","stop":1,"quantity_found":0}"#,
         r#"{"type":"complete_task","task_id":"W1-1"}"#,
+        r#"{"type":"request_return","rma_id":"RMA-1","order_id":"SO-1","lines":[{"line_id":"1","quantity":1,"reason":"size_fit","note":"too small"}],"resolution":"exchange","exchange_lines":[{"sku":"A","quantity":1}],"exchange_order_id":"EX-1","note":"web form"}"#,
+        r#"{"type":"authorize_return","rma_id":"RMA-1"}"#,
+        r#"{"type":"reject_return","rma_id":"RMA-1","reason":"outside the window"}"#,
+        r#"{"type":"record_return_shipment","rma_id":"RMA-1","carrier":"UPS","tracking_number":"1ZR"}"#,
+        r#"{"type":"receive_return","rma_id":"RMA-1","location_id":"WH1","lines":[{"line_id":"1","quantity":1}]}"#,
+        r#"{"type":"inspect_return","rma_id":"RMA-1","lines":[{"line_id":"1","quantity":1,"disposition":"restock","location_id":"WH1"}]}"#,
+        r#"{"type":"resolve_return","rma_id":"RMA-1"}"#,
+        r#"{"type":"close_return","rma_id":"RMA-1"}"#,
+        r#"{"type":"cancel_return","rma_id":"RMA-1","reason":"kept it"}"#,
     ];
 
     #[test]

@@ -14,8 +14,8 @@ use crate::channel::ChannelDef;
 use crate::command::{PlaceOrder, ShipLine};
 use crate::holds::{HoldEnd, StockHold};
 use crate::ids::{
-    Channel, Hold, LineId, LocationId, OrderId, PoId, ReceiptId, ShipmentId, Sku, StockHoldId,
-    TaskId, WaveId,
+    Channel, Hold, LineId, LocationId, OrderId, PoId, ReceiptId, RmaId, ShipmentId, Sku,
+    StockHoldId, TaskId, WaveId,
 };
 use crate::money::Money;
 use crate::order::{LocationQuantity, OrderStatus, PaymentKind};
@@ -23,6 +23,9 @@ use crate::picking::{Bin, Layout, PickMethod, PickTask};
 use crate::purchasing::replenishment::ReorderSettings;
 use crate::purchasing::{
     Billing, CrossDock, PoLine, PoStatus, PurchaseOrder, ReceiptLine, Supplier, SupplierItem,
+};
+use crate::returns::{
+    Disposition, InspectionLine, RefundBreakdown, Resolution, ReturnQuantity, Rma,
 };
 use crate::sourcing::{Explanation, SourcingPolicy};
 
@@ -211,6 +214,9 @@ pub enum EventKind {
         /// The payment provider's reference (optional).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reference: Option<String>,
+        /// The RMA a refund pays out (optional).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rma_id: Option<RmaId>,
     },
     /// A hold was put on an order, by `place_hold` or automatically when it was placed.
     HoldPlaced {
@@ -664,6 +670,111 @@ pub enum EventKind {
         /// Line units picked per order line.
         picked: Vec<PickedLine>,
     },
+    /// A return was requested: the RMA as opened (status `requested`).
+    ReturnRequested {
+        /// The new RMA.
+        rma: Box<Rma>,
+    },
+    /// A requested return was authorized.
+    ReturnAuthorized {
+        /// The RMA.
+        rma_id: RmaId,
+        /// Its order.
+        order_id: OrderId,
+    },
+    /// A requested return was rejected.
+    ReturnRejected {
+        /// The RMA.
+        rma_id: RmaId,
+        /// Its order.
+        order_id: OrderId,
+        /// Why.
+        reason: String,
+    },
+    /// The customer sent the units: the RMA is in transit.
+    ReturnShipped {
+        /// The RMA.
+        rma_id: RmaId,
+        /// Its order.
+        order_id: OrderId,
+        /// The carrier (optional).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        carrier: Option<String>,
+        /// The tracking number (optional).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tracking_number: Option<String>,
+    },
+    /// Returned units arrived; they count as `returned` on the order lines.
+    ReturnReceived {
+        /// The RMA.
+        rma_id: RmaId,
+        /// Its order.
+        order_id: OrderId,
+        /// Where.
+        location_id: LocationId,
+        /// Units that arrived per line (every line of the RMA, zeros included).
+        lines: Vec<ReturnQuantity>,
+    },
+    /// Every received unit has a disposition.
+    ReturnInspected {
+        /// The RMA.
+        rma_id: RmaId,
+        /// Its order.
+        order_id: OrderId,
+        /// The dispositions, each with its location for restocked and
+        /// refurbished units.
+        lines: Vec<InspectionLine>,
+    },
+    /// Returned units went back into a location's stock: sellable
+    /// (`restock`) or into the non-sellable `refurbishing` bucket.
+    StockRestocked {
+        /// The RMA they came back on.
+        rma_id: RmaId,
+        /// The product (a kit's components for a kit line).
+        sku: Sku,
+        /// The location.
+        location_id: LocationId,
+        /// Units.
+        quantity: u64,
+        /// `restock` or `refurbish`.
+        disposition: Disposition,
+    },
+    /// What the return gives back was worked out.
+    ReturnResolved {
+        /// The RMA.
+        rma_id: RmaId,
+        /// Its order.
+        order_id: OrderId,
+        /// `refund`, `exchange` or `store_credit`.
+        resolution: Resolution,
+        /// The value of the returned units, line by line (for an exchange,
+        /// the credit towards the replacement, any rest refunded).
+        refund: RefundBreakdown,
+        /// For an exchange: the replacement order.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exchange_order_id: Option<OrderId>,
+        /// For an exchange: the part of the refund taken off the
+        /// replacement order (its `discount`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exchange_credit: Option<Money>,
+    },
+    /// A resolved RMA was closed.
+    ReturnClosed {
+        /// The RMA.
+        rma_id: RmaId,
+        /// Its order.
+        order_id: OrderId,
+    },
+    /// An RMA was withdrawn before its units arrived.
+    ReturnCancelled {
+        /// The RMA.
+        rma_id: RmaId,
+        /// Its order.
+        order_id: OrderId,
+        /// Why (optional).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
     /// A PO was seen late for the first time: a line with open units was
     /// expected before the day (UTC) of the command that saw it.
     PoLate {
@@ -730,6 +841,16 @@ impl EventKind {
             EventKind::ReplenishmentSet { .. } => "replenishment_set",
             EventKind::CrossDocked { .. } => "cross_docked",
             EventKind::DropshipConfirmed { .. } => "dropship_confirmed",
+            EventKind::ReturnRequested { .. } => "return_requested",
+            EventKind::ReturnAuthorized { .. } => "return_authorized",
+            EventKind::ReturnRejected { .. } => "return_rejected",
+            EventKind::ReturnShipped { .. } => "return_shipped",
+            EventKind::ReturnReceived { .. } => "return_received",
+            EventKind::ReturnInspected { .. } => "return_inspected",
+            EventKind::StockRestocked { .. } => "stock_restocked",
+            EventKind::ReturnResolved { .. } => "return_resolved",
+            EventKind::ReturnClosed { .. } => "return_closed",
+            EventKind::ReturnCancelled { .. } => "return_cancelled",
         }
     }
 
@@ -738,6 +859,7 @@ impl EventKind {
     pub fn order_id(&self) -> Option<&OrderId> {
         match self {
             EventKind::OrderPlaced { order } => Some(&order.order_id),
+            EventKind::ReturnRequested { rma } => Some(&rma.order_id),
             EventKind::PaymentRecorded { order_id, .. }
             | EventKind::HoldPlaced { order_id, .. }
             | EventKind::HoldReleased { order_id, .. }
@@ -755,7 +877,15 @@ impl EventKind {
             | EventKind::OrderStatusChanged { order_id, .. }
             | EventKind::DropshipConfirmed { order_id, .. }
             | EventKind::PickConfirmed { order_id, .. }
-            | EventKind::PickShorted { order_id, .. } => Some(order_id),
+            | EventKind::PickShorted { order_id, .. }
+            | EventKind::ReturnAuthorized { order_id, .. }
+            | EventKind::ReturnRejected { order_id, .. }
+            | EventKind::ReturnShipped { order_id, .. }
+            | EventKind::ReturnReceived { order_id, .. }
+            | EventKind::ReturnInspected { order_id, .. }
+            | EventKind::ReturnResolved { order_id, .. }
+            | EventKind::ReturnClosed { order_id, .. }
+            | EventKind::ReturnCancelled { order_id, .. } => Some(order_id),
             EventKind::PoCreated { po } => po.dropship.as_ref().map(|d| &d.order_id),
             _ => None,
         }

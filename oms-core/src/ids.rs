@@ -179,6 +179,11 @@ id_type!(
     TaskId, "^[^\\u0000-\\u001f\\u007f]+$", 128
 );
 
+id_type!(
+    /// A return merchandise authorization (`request_return`), unique across the engine.
+    RmaId, "^[^\\u0000-\\u001f\\u007f]+$", 128
+);
+
 impl Hold {
     /// Placed on new orders when `require_payment` is set; lifted by payment.
     pub const AWAITING_PAYMENT: &'static str = "awaiting_payment";

@@ -1,10 +1,10 @@
 //! The stock ledger: one cell of named buckets per SKU × location.
 //!
 //! On-hand is not a counter of its own: it is derived from the movement
-//! buckets (`received + adjusted_in - adjusted_out - shipped`), so units are
-//! conserved by construction and there are never two counters to keep in
-//! sync. `reserved` and `safety_stock` are the only other buckets; later
-//! buckets (damaged, quarantined) slot in beside them.
+//! buckets (`received + adjusted_in + returned - adjusted_out - shipped -
+//! damaged - refurbishing`), so units are conserved by construction and
+//! there are never two counters to keep in sync. `reserved` and
+//! `safety_stock` are the only other buckets.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -37,13 +37,21 @@ pub struct StockCell {
     /// apart, never on hand, never available.
     #[serde(default, skip_serializing_if = "crate::util::is_zero")]
     pub damaged: u64,
+    /// Units that came back from customers into this location (all time;
+    /// `stock_restocked`), refurbishing ones included.
+    #[serde(default, skip_serializing_if = "crate::util::is_zero")]
+    pub returned: u64,
+    /// Of the returned units, those waiting for refurbishment: kept apart,
+    /// never on hand, never available.
+    #[serde(default, skip_serializing_if = "crate::util::is_zero")]
+    pub refurbishing: u64,
 }
 
 impl StockCell {
     /// Physical sellable units at the location.
     pub fn on_hand(&self) -> u64 {
-        (self.received + self.adjusted_in)
-            .saturating_sub(self.adjusted_out + self.shipped + self.damaged)
+        (self.received + self.adjusted_in + self.returned)
+            .saturating_sub(self.adjusted_out + self.shipped + self.damaged + self.refurbishing)
     }
 
     /// Units allocation may still reserve: `on_hand - reserved - safety_stock`, never below 0.
@@ -61,11 +69,15 @@ impl StockCell {
     /// The ledger's invariants: movements never take more out than came in,
     /// and reservations never exceed what is on hand.
     pub fn check(&self) -> Result<(), String> {
-        let inflow = self.received.checked_add(self.adjusted_in);
+        let inflow = self
+            .received
+            .checked_add(self.adjusted_in)
+            .and_then(|i| i.checked_add(self.returned));
         let outflow = self
             .adjusted_out
             .checked_add(self.shipped)
-            .and_then(|o| o.checked_add(self.damaged));
+            .and_then(|o| o.checked_add(self.damaged))
+            .and_then(|o| o.checked_add(self.refurbishing));
         match (inflow, outflow) {
             (Some(i), Some(o)) if o <= i => {}
             _ => return Err(format!("outflow exceeds inflow: {self:?}")),
@@ -107,6 +119,12 @@ pub struct StockLevel {
     pub shipped: u64,
     /// Units that arrived damaged (all time): never on hand or available.
     pub damaged: u64,
+    /// Units that came back from customers (all time), refurbishing ones included.
+    #[serde(default)]
+    pub returned: u64,
+    /// Returned units waiting for refurbishment: never on hand or available.
+    #[serde(default)]
+    pub refurbishing: u64,
     /// Units on their way here: the open units of sent purchase orders.
     pub incoming: u64,
 }
@@ -125,6 +143,8 @@ impl StockLevel {
             adjusted_out: c.adjusted_out,
             shipped: c.shipped,
             damaged: c.damaged,
+            returned: c.returned,
+            refurbishing: c.refurbishing,
             incoming: 0,
         }
     }
@@ -144,8 +164,17 @@ mod tests {
             reserved: 4,
             safety_stock: 2,
             damaged: 0,
+            returned: 0,
+            refurbishing: 0,
         };
         assert_eq!(c.on_hand(), 8);
+        // Returned units are on hand, refurbishing ones are not.
+        let r = StockCell {
+            returned: 3,
+            refurbishing: 1,
+            ..c
+        };
+        assert_eq!(r.on_hand(), 10);
         // Damaged units are never on hand.
         let d = StockCell { damaged: 3, ..c };
         assert_eq!((d.on_hand(), d.available()), (5, 0));

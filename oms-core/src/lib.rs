@@ -60,6 +60,7 @@ pub mod order;
 pub mod packing;
 pub mod picking;
 pub mod purchasing;
+pub mod returns;
 pub mod schema;
 pub mod shipping;
 pub mod sourcing;
@@ -74,8 +75,8 @@ pub use event::{Event, EventKind, Idempotency, SCHEMA_VERSION};
 pub use holds::{HoldEnd, StockHold};
 pub use ids::{
     check_id, check_sku, BinId, CartonId, Channel, ChannelOrderId, CustomerId, Hold, LineId,
-    LocationId, OrderId, PoId, ReceiptId, ServiceId, ShipmentId, Sku, StockHoldId, SupplierId,
-    TaskId, WaveId,
+    LocationId, OrderId, PoId, ReceiptId, RmaId, ServiceId, ShipmentId, Sku, StockHoldId,
+    SupplierId, TaskId, WaveId,
 };
 pub use inventory::{StockCell, StockLevel};
 pub use money::{Currency, Money};

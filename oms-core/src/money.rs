@@ -41,6 +41,31 @@ impl Currency {
         }
     }
 
+    /// Digits after the decimal point of the currency's minor unit (ISO
+    /// 4217): 0 for JPY, KRW and the like, 3 for BHD, KWD and the like, 2
+    /// for every other code. Refunds are rounded to it.
+    ///
+    /// ```
+    /// use oms_core::Currency;
+    /// assert_eq!(Currency::new("JPY").unwrap().minor_units(), 0);
+    /// assert_eq!(Currency::USD.minor_units(), 2);
+    /// assert_eq!(Currency::new("KWD").unwrap().minor_units(), 3);
+    /// ```
+    pub fn minor_units(&self) -> u32 {
+        const ZERO: &[&[u8; 3]] = &[
+            b"BIF", b"CLP", b"DJF", b"GNF", b"ISK", b"JPY", b"KMF", b"KRW", b"PYG", b"RWF", b"UGX",
+            b"UYI", b"VND", b"VUV", b"XAF", b"XOF", b"XPF",
+        ];
+        const THREE: &[&[u8; 3]] = &[b"BHD", b"IQD", b"JOD", b"KWD", b"LYD", b"OMR", b"TND"];
+        if ZERO.contains(&&self.0) {
+            0
+        } else if THREE.contains(&&self.0) {
+            3
+        } else {
+            2
+        }
+    }
+
     /// The code as a string slice.
     pub fn as_str(&self) -> &str {
         // Only ever built from three ASCII upper-case letters.
@@ -169,6 +194,61 @@ impl Money {
             .ok_or_else(|| OmsError::validation("amount", "amount overflows"))?;
         Ok(Money { amount, ..self })
     }
+}
+
+/// Splits `total` into parts proportional to `weights`, each rounded to
+/// `scale` decimal places, so that the parts add up to `total` exactly:
+/// every part is first rounded towards zero, then the units left over go
+/// one each to the parts with the largest remainders (ties to the earlier
+/// part). Zero weights get zero; all-zero weights give all-zero parts
+/// (and then the parts add up to zero, not `total`).
+///
+/// ```
+/// use oms_core::money::split_fairly;
+/// use rust_decimal::Decimal;
+/// let d = |s: &str| s.parse::<Decimal>().unwrap();
+/// let parts = split_fairly(d("10.00"), &[d("1"), d("1"), d("1")], 2);
+/// assert_eq!(parts, vec![d("3.34"), d("3.33"), d("3.33")]);
+/// ```
+pub fn split_fairly(total: Decimal, weights: &[Decimal], scale: u32) -> Vec<Decimal> {
+    use rust_decimal::RoundingStrategy::ToZero;
+    let sum: Decimal = weights
+        .iter()
+        .filter(|w| **w > Decimal::ZERO)
+        .fold(Decimal::ZERO, |s, w| s.saturating_add(*w));
+    if sum.is_zero() || total.is_zero() {
+        return vec![Decimal::ZERO; weights.len()];
+    }
+    let mut parts = Vec::with_capacity(weights.len());
+    let mut remainders = Vec::with_capacity(weights.len());
+    for (i, w) in weights.iter().enumerate() {
+        let w = (*w).max(Decimal::ZERO);
+        let exact = total
+            .checked_mul(w)
+            .and_then(|x| x.checked_div(sum))
+            .unwrap_or_else(|| total / sum * w);
+        let part = exact.round_dp_with_strategy(scale, ToZero);
+        remainders.push((exact - part, i));
+        parts.push(part);
+    }
+    let unit = if total < Decimal::ZERO {
+        -Decimal::new(1, scale)
+    } else {
+        Decimal::new(1, scale)
+    };
+    // Each part lost less than one unit: at most one more unit per part.
+    let mut left = total - parts.iter().copied().sum::<Decimal>();
+    remainders.sort_by(|a, b| b.0.abs().cmp(&a.0.abs()).then(a.1.cmp(&b.1)));
+    for (_, i) in remainders {
+        if left.abs() < unit.abs() {
+            break;
+        }
+        if weights[i] > Decimal::ZERO {
+            parts[i] += unit;
+            left -= unit;
+        }
+    }
+    parts
 }
 
 /// Checks amounts one after another: none negative, and all in the

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::Component;
 use crate::command::PlaceOrder;
 use crate::ids::{
-    Channel, ChannelOrderId, CustomerId, Hold, LineId, LocationId, OrderId, ShipmentId, Sku,
+    Channel, ChannelOrderId, CustomerId, Hold, LineId, LocationId, OrderId, RmaId, ShipmentId, Sku,
 };
 use crate::money::{Currency, Money};
 
@@ -305,12 +305,18 @@ pub enum OrderStatus {
     Delivered,
     /// Every unit is cancelled.
     Cancelled,
+    /// Every non-cancelled unit shipped, and some came back (`receive_return`).
+    PartiallyReturned,
+    /// Every non-cancelled unit shipped, and every shipped unit came back.
+    Returned,
 }
 
 impl OrderStatus {
     /// Every status, in the order of [`STATUS_RULES`].
-    pub const ALL: [OrderStatus; 11] = [
+    pub const ALL: [OrderStatus; 13] = [
         OrderStatus::Cancelled,
+        OrderStatus::Returned,
+        OrderStatus::PartiallyReturned,
         OrderStatus::Delivered,
         OrderStatus::Shipped,
         OrderStatus::OnHold,
@@ -337,6 +343,8 @@ impl OrderStatus {
             OrderStatus::Shipped => "shipped",
             OrderStatus::Delivered => "delivered",
             OrderStatus::Cancelled => "cancelled",
+            OrderStatus::PartiallyReturned => "partially_returned",
+            OrderStatus::Returned => "returned",
         }
     }
 
@@ -378,6 +386,14 @@ impl std::fmt::Display for OrderStatus {
 /// How the status is derived: the first rule that applies wins.
 pub const STATUS_RULES: &[(OrderStatus, &str)] = &[
     (OrderStatus::Cancelled, "every unit is cancelled"),
+    (
+        OrderStatus::Returned,
+        "every non-cancelled unit shipped and every shipped unit came back",
+    ),
+    (
+        OrderStatus::PartiallyReturned,
+        "every non-cancelled unit shipped and some came back",
+    ),
     (
         OrderStatus::Delivered,
         "every non-cancelled unit is delivered",
@@ -425,6 +441,8 @@ pub enum OrderAction {
     /// Changing how the order ships together: `merge_orders`,
     /// `unmerge_orders`, `split_order` (also refused once a unit shipped).
     Consolidate,
+    /// Opening an RMA for shipped units (`request_return`).
+    Return,
 }
 
 impl OrderAction {
@@ -439,6 +457,7 @@ impl OrderAction {
             OrderAction::Cancel => "cancel_order/cancel_line",
             OrderAction::RecordPayment => "record_payment",
             OrderAction::Consolidate => "merge_orders/unmerge_orders/split_order",
+            OrderAction::Return => "request_return",
         }
     }
 }
@@ -458,6 +477,7 @@ use OrderStatus as S;
 /// | cancel_order, cancel_line | ready, allocated, backordered, picking, picked, packed, partially_shipped, on_hold (no unit of the line on an open pick task) |
 /// | record_payment | every status |
 /// | merge_orders, unmerge_orders, split_order | ready, allocated, backordered, on_hold (and no unit shipped or being picked) |
+/// | request_return | allocated, backordered, picking, picked, packed, partially_shipped, on_hold, shipped, delivered, partially_returned (units must be delivered, or shipped by policy) |
 ///
 /// `allocate` (and `reallocate`) are refused while units are being
 /// picked: re-sourcing would move reservations a picker is walking to.
@@ -520,6 +540,21 @@ pub const ORDER_ACTIONS: &[(OrderAction, &[OrderStatus])] = &[
     (
         OrderAction::Consolidate,
         &[S::Ready, S::Allocated, S::Backordered, S::OnHold],
+    ),
+    (
+        OrderAction::Return,
+        &[
+            S::Allocated,
+            S::Backordered,
+            S::Picking,
+            S::Picked,
+            S::Packed,
+            S::PartiallyShipped,
+            S::OnHold,
+            S::Shipped,
+            S::Delivered,
+            S::PartiallyReturned,
+        ],
     ),
 ];
 
@@ -741,6 +776,15 @@ pub struct LineState {
     /// Reserved units picked (their pick tasks complete), not shipped yet, per location.
     #[serde(default, skip_serializing_if = "Allocations::is_empty")]
     pub picked: Allocations,
+    /// Units on open RMAs (requested, authorized or in transit).
+    #[serde(default, skip_serializing_if = "crate::util::is_zero")]
+    pub return_requested: u64,
+    /// Units that came back (`receive_return`).
+    #[serde(default, skip_serializing_if = "crate::util::is_zero")]
+    pub returned: u64,
+    /// Returned units credited by resolved RMAs (refund, credit or exchange).
+    #[serde(default, skip_serializing_if = "crate::util::is_zero")]
+    pub credited: u64,
     /// The engine's slot of the line's product (derived, not stored).
     #[serde(skip)]
     pub(crate) product: u32,
@@ -832,6 +876,9 @@ pub struct Order {
     /// or any change to the order's reservations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub packed: Option<Arc<Packing>>,
+    /// The order's RMAs, in the order they were requested.
+    #[serde(default, skip_serializing_if = "<[RmaId]>::is_empty")]
+    pub returns: Box<[RmaId]>,
     /// Whether the order sits in the engine's allocation queue (derived, not stored).
     #[serde(skip)]
     pub(crate) queued: bool,
@@ -968,7 +1015,13 @@ impl Order {
         self.holds.iter().any(|h| h.as_str() == hold)
     }
 
-    /// Sum of the non-cancelled units' prices plus shipping.
+    /// The order discount (zero when none was given).
+    pub fn discount(&self) -> Decimal {
+        self.placement.discount.map_or(Decimal::ZERO, |m| m.amount)
+    }
+
+    /// Sum of the non-cancelled units' prices plus shipping, less the
+    /// discount (never below zero).
     pub fn total(&self) -> Decimal {
         let mut total = self
             .placement
@@ -984,7 +1037,7 @@ impl Order {
                 .unwrap_or(Decimal::MAX);
             total = total.saturating_add(line);
         }
-        total
+        (total - self.discount()).max(Decimal::ZERO)
     }
 
     /// The derived status; see [`STATUS_RULES`].
@@ -992,7 +1045,7 @@ impl Order {
         // One pass over the lines; this runs several times per command.
         let (mut live, mut shipped, mut delivered) = (0u64, 0u64, 0u64);
         let (mut unallocated, mut allocated) = (false, false);
-        let (mut picking, mut picked) = (0u64, 0u64);
+        let (mut picking, mut picked, mut returned) = (0u64, 0u64, 0u64);
         for (spec, line) in self.placement.lines.iter().zip(self.lines.iter()) {
             let l = spec.quantity.saturating_sub(line.cancelled);
             live = live.saturating_add(l);
@@ -1000,6 +1053,7 @@ impl Order {
             delivered = delivered.saturating_add(line.delivered);
             picking = picking.saturating_add(line.picking.total());
             picked = picked.saturating_add(line.picked.total());
+            returned = returned.saturating_add(line.returned);
             // Units on a dropship PO are sourced as surely as reserved ones.
             let reserved = line.allocations.total().saturating_add(line.dropship);
             allocated |= reserved > 0;
@@ -1007,6 +1061,12 @@ impl Order {
         }
         if live == 0 {
             OrderStatus::Cancelled
+        } else if returned > 0 && shipped >= live {
+            if returned >= shipped {
+                OrderStatus::Returned
+            } else {
+                OrderStatus::PartiallyReturned
+            }
         } else if delivered >= live {
             OrderStatus::Delivered
         } else if shipped >= live {
@@ -1059,7 +1119,11 @@ impl Order {
         self.holds.is_empty()
             && !matches!(
                 self.status(),
-                OrderStatus::Cancelled | OrderStatus::Shipped | OrderStatus::Delivered
+                OrderStatus::Cancelled
+                    | OrderStatus::Shipped
+                    | OrderStatus::Delivered
+                    | OrderStatus::PartiallyReturned
+                    | OrderStatus::Returned
             )
     }
 
@@ -1099,6 +1163,8 @@ impl Order {
                 allocations: l.allocations.as_slice().to_vec(),
                 picking: l.picking.as_slice().to_vec(),
                 picked: l.picked.as_slice().to_vec(),
+                return_requested: l.return_requested,
+                returned: l.returned,
             })
             .collect();
         let p = &self.placement;
@@ -1122,6 +1188,8 @@ impl Order {
             holds: self.holds.to_vec(),
             lines,
             shipping_price: p.shipping_price.unwrap_or(Money::zero(currency)),
+            discount: Money::new(self.discount(), currency),
+            returns: self.returns.to_vec(),
             total: Money::new(self.total(), currency),
             authorized: Money::new(self.payments.authorized, currency),
             captured: Money::new(self.payments.captured, currency),
@@ -1155,6 +1223,12 @@ pub struct LineView {
     /// Units on open dropship POs: the supplier ships them to the customer.
     #[serde(default)]
     pub dropship: u64,
+    /// Units on open RMAs (requested, authorized or in transit).
+    #[serde(default)]
+    pub return_requested: u64,
+    /// Units that came back.
+    #[serde(default)]
+    pub returned: u64,
     /// Where the allocated units are reserved.
     pub allocations: Vec<LocationQuantity>,
     /// Reserved units on open pick tasks, per location.
@@ -1208,6 +1282,11 @@ pub struct OrderView {
     pub lines: Vec<LineView>,
     /// Shipping charged (zero when none was given).
     pub shipping_price: Money,
+    /// The order discount (zero when none was given).
+    pub discount: Money,
+    /// The order's RMAs, in the order they were requested.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub returns: Vec<RmaId>,
     /// Non-cancelled lines plus shipping.
     pub total: Money,
     /// Sum of the authorized payments.

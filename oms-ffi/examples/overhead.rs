@@ -72,6 +72,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         customer_tier: None,
         ship_by: None,
         deliver_by: None,
+        discount: None,
     };
     engine.place_order(order, AT.into())?;
 

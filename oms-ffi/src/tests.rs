@@ -46,6 +46,7 @@ fn order(order_id: &str, quantity: u64) -> PlaceOrder {
         customer_tier: None,
         ship_by: None,
         deliver_by: None,
+        discount: None,
     }
 }
 
@@ -67,6 +68,7 @@ fn stocked(config_json: Option<&str>) -> Arc<Engine> {
         price: Some(usd("12.00")),
         components: vec![],
         dropship_only: false,
+        non_returnable: false,
         packing: None,
     };
     engine.define_product(product, AT.into()).unwrap();
@@ -109,6 +111,7 @@ fn a_whole_order_lifecycle_through_the_typed_api() {
         kind: PaymentKind::Captured,
         amount: usd("19.00"),
         reference: None,
+        rma_id: None,
     };
     engine.record_payment(payment, AT.into()).unwrap();
     assert_eq!(
@@ -182,7 +185,7 @@ fn typed_results_mirror_the_core_queries() {
     assert_eq!(engine.stock_levels("MUG".into()).unwrap().len(), 1);
     engine.place_order(order("SO-1", 2), AT.into()).unwrap();
     let counts = engine.order_counts().unwrap();
-    assert_eq!(counts.len(), 11);
+    assert_eq!(counts.len(), 13);
     let on_hold = counts.iter().find(|c| c.status == OrderStatus::OnHold);
     assert_eq!(on_hold.map(|c| c.count), Some(1));
     assert_eq!(engine.orders(Some(OrderStatus::OnHold)).unwrap().len(), 1);

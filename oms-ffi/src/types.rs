@@ -166,6 +166,10 @@ pub enum OrderStatus {
     Picked,
     /// Parcels are packed (`pack`) and wait to ship.
     Packed,
+    /// Every non-cancelled unit shipped, and some came back.
+    PartiallyReturned,
+    /// Every non-cancelled unit shipped, and every shipped unit came back.
+    Returned,
 }
 mirror_enum!(
     OrderStatus,
@@ -181,7 +185,9 @@ mirror_enum!(
         OnHold,
         Shipped,
         Delivered,
-        Cancelled
+        Cancelled,
+        PartiallyReturned,
+        Returned
     ]
 );
 
@@ -430,6 +436,9 @@ pub struct Product {
     /// How a unit packs (`pack` reads it with `dimsMm` and `weightG`).
     #[uniffi(default)]
     pub packing: Option<crate::packing::PackingRules>,
+    /// Never accepted back by `request_return`.
+    #[uniffi(default)]
+    pub non_returnable: bool,
 }
 
 impl Product {
@@ -446,6 +455,7 @@ impl Product {
                 .then(|| self.components.into_iter().map(Into::into).collect()),
             dropship_only: self.dropship_only,
             packing: self.packing.map(Into::into),
+            non_returnable: self.non_returnable,
         })
     }
 }
@@ -463,6 +473,7 @@ impl From<core_::Product> for Product {
             components: p.components.iter().cloned().map(Into::into).collect(),
             dropship_only: p.dropship_only,
             packing: p.packing.map(Into::into),
+            non_returnable: p.non_returnable,
         }
     }
 }
@@ -539,6 +550,10 @@ pub struct PlaceOrder {
     /// arriving by it.
     #[uniffi(default)]
     pub deliver_by: Option<String>,
+    /// An order-level discount (optional): taken off the total, shared
+    /// across the lines by value when a return is refunded.
+    #[uniffi(default)]
+    pub discount: Option<Money>,
 }
 
 impl PlaceOrder {
@@ -565,6 +580,7 @@ impl PlaceOrder {
             priority: self.priority.map(Into::into).unwrap_or_default(),
             customer_tier: self.customer_tier.map(Into::into).unwrap_or_default(),
             shipping_price: money_opt(self.shipping_price)?,
+            discount: money_opt(self.discount)?,
             ship_by: self
                 .ship_by
                 .map(|t| parse_time_field("ship_by", &t))
@@ -589,6 +605,9 @@ pub struct RecordPayment {
     /// The payment provider's reference.
     #[uniffi(default)]
     pub reference: Option<String>,
+    /// For a refund: the resolved RMA it pays out.
+    #[uniffi(default)]
+    pub rma_id: Option<String>,
 }
 
 impl RecordPayment {
@@ -598,6 +617,7 @@ impl RecordPayment {
             kind: self.kind.into(),
             amount: self.amount.into_core()?,
             reference: self.reference,
+            rma_id: self.rma_id.map(Into::into),
         })
     }
 }
@@ -751,6 +771,10 @@ pub struct LineRecord {
     pub picked: Vec<LocationQuantity>,
     /// For a kit line, its components per kit unit as placed.
     pub components: Vec<Component>,
+    /// Units on open RMAs.
+    pub return_requested: u64,
+    /// Units that came back.
+    pub returned: u64,
 }
 
 fn location_quantities(v: Vec<core_::order::LocationQuantity>) -> Vec<LocationQuantity> {
@@ -779,6 +803,8 @@ impl From<core_::LineView> for LineRecord {
             picking: location_quantities(l.picking),
             picked: location_quantities(l.picked),
             components: l.components.into_iter().map(Into::into).collect(),
+            return_requested: l.return_requested,
+            returned: l.returned,
         }
     }
 }
@@ -822,7 +848,9 @@ pub struct OrderRecord {
     pub lines: Vec<LineRecord>,
     /// Shipping charged (zero when none was given).
     pub shipping_price: Money,
-    /// Non-cancelled lines plus shipping.
+    /// The order discount (zero when none was given).
+    pub discount: Money,
+    /// Non-cancelled lines plus shipping, less the discount.
     pub total: Money,
     /// Sum of the authorized payments.
     pub authorized: Money,
@@ -832,6 +860,8 @@ pub struct OrderRecord {
     pub refunded: Money,
     /// The order's shipment ids, in the order they were recorded.
     pub shipments: Vec<String>,
+    /// The order's RMA ids, in the order they were requested.
+    pub returns: Vec<String>,
 }
 
 impl From<core_::OrderView> for OrderRecord {
@@ -857,11 +887,13 @@ impl From<core_::OrderView> for OrderRecord {
             holds: o.holds.iter().map(ToString::to_string).collect(),
             lines: o.lines.into_iter().map(Into::into).collect(),
             shipping_price: o.shipping_price.into(),
+            discount: o.discount.into(),
             total: o.total.into(),
             authorized: o.authorized.into(),
             captured: o.captured.into(),
             refunded: o.refunded.into(),
             shipments: o.shipments.iter().map(ToString::to_string).collect(),
+            returns: o.returns.iter().map(ToString::to_string).collect(),
         }
     }
 }
@@ -900,6 +932,10 @@ pub struct StockLevelRecord {
     pub shipped: u64,
     /// Units that arrived damaged (all time): never on hand or available.
     pub damaged: u64,
+    /// Units that came back from customers (all time), refurbishing ones included.
+    pub returned: u64,
+    /// Returned units waiting for refurbishment: never on hand or available.
+    pub refurbishing: u64,
     /// Open units of sent purchase orders bound here.
     pub incoming: u64,
 }
@@ -918,6 +954,8 @@ impl From<core_::StockLevel> for StockLevelRecord {
             adjusted_out: s.adjusted_out,
             shipped: s.shipped,
             damaged: s.damaged,
+            returned: s.returned,
+            refurbishing: s.refurbishing,
             incoming: s.incoming,
         }
     }

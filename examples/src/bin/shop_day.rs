@@ -569,6 +569,7 @@ impl Sim {
                 price: Some(usd(item.price)),
                 components: None,
                 dropship_only: false,
+                non_returnable: false,
                 packing: None,
             });
         }
@@ -584,6 +585,7 @@ impl Sim {
                 price: Some(usd(kit.price)),
                 components: Some(components.clone()),
                 dropship_only: false,
+                non_returnable: false,
                 packing: None,
             });
         }
@@ -856,6 +858,7 @@ impl Sim {
             ship_by: None,
             deliver_by: None,
             shipping_price: shipping.map(usd),
+            discount: None,
         };
         let redelivery = match self.rng.below(1_000) {
             0..15 => Some(Redelivery::SameId),
@@ -960,6 +963,7 @@ impl Sim {
             ship_by: None,
             deliver_by: None,
             shipping_price: None,
+            discount: None,
         };
         if self.exec(placement, &[]).is_none() {
             return true;
@@ -998,6 +1002,7 @@ impl Sim {
             kind,
             amount,
             reference,
+            rma_id: None,
         };
         self.exec(payment, &[]);
     }

@@ -91,7 +91,8 @@ impl Engine {
         match kind {
             EventKind::StockReceived { sku, .. }
             | EventKind::StockAdjusted { sku, .. }
-            | EventKind::SafetyStockSet { sku, .. } => add(sku.as_str(), out),
+            | EventKind::SafetyStockSet { sku, .. }
+            | EventKind::StockRestocked { sku, .. } => add(sku.as_str(), out),
             EventKind::ProductDefined { product } => add(product.sku.as_str(), out),
             EventKind::OrderPlaced { order } => {
                 for line in &order.lines {
@@ -180,7 +181,17 @@ impl Engine {
             | EventKind::PoLate { .. }
             | EventKind::DropshipConfirmed { .. }
             | EventKind::ReplenishmentSet { .. }
-            | EventKind::CrossDocked { .. } => {}
+            | EventKind::CrossDocked { .. }
+            // Returns move stock only through `stock_restocked`.
+            | EventKind::ReturnRequested { .. }
+            | EventKind::ReturnAuthorized { .. }
+            | EventKind::ReturnRejected { .. }
+            | EventKind::ReturnShipped { .. }
+            | EventKind::ReturnReceived { .. }
+            | EventKind::ReturnInspected { .. }
+            | EventKind::ReturnResolved { .. }
+            | EventKind::ReturnClosed { .. }
+            | EventKind::ReturnCancelled { .. } => {}
         }
         out.sort_unstable();
         out.dedup();

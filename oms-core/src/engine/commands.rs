@@ -181,6 +181,7 @@ impl Engine {
             components: components.into(),
             dropship_only: c.dropship_only,
             packing: c.packing,
+            non_returnable: c.non_returnable,
         };
         if self.products.get(&product.sku).map(|e| &e.product) == Some(&product) {
             return Ok(());
@@ -508,9 +509,21 @@ impl Engine {
                     OmsError::validation(format!("lines[{i}].unit_price"), e.to_string())
                 })?;
         }
+        if let Some(d) = &c.discount {
+            check_price("discount", d, currency)?;
+            if d.amount > total.amount {
+                return Err(OmsError::validation(
+                    "discount",
+                    format!("{d} exceeds the lines' total {total}"),
+                ));
+            }
+        }
         if let Some(s) = &c.shipping_price {
             check_price("shipping_price", s, currency)?;
             total = total.checked_add(*s)?;
+        }
+        if let Some(d) = &c.discount {
+            total.amount -= d.amount;
         }
 
         // Redelivery of the same order is a no-op; a different order under a used id is not.
@@ -673,6 +686,9 @@ impl Engine {
         if let Some(r) = &c.reference {
             check_text("reference", r, MAX_NAME)?;
         }
+        if let Some(rma_id) = &c.rma_id {
+            self.check_rma_refund(&order_id, rma_id, c.kind, c.amount.amount)?;
+        }
         let p = &order.payments;
         let grown = match c.kind {
             PaymentKind::Authorized => p.authorized.checked_add(c.amount.amount),
@@ -699,6 +715,7 @@ impl Engine {
                 kind: c.kind,
                 amount: c.amount,
                 reference: c.reference,
+                rma_id: c.rma_id,
             },
         );
         self.release_paid_hold(tx, &order_id);

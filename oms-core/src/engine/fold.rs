@@ -123,6 +123,7 @@ impl Engine {
                 order_id,
                 kind,
                 amount,
+                rma_id,
                 ..
             } => {
                 let o = self.order_mut(order_id)?;
@@ -140,6 +141,9 @@ impl Engine {
                     PaymentKind::Failed => {}
                 }
                 p.last_failed = *kind == PaymentKind::Failed;
+                if let Some(rma_id) = rma_id {
+                    self.fold_rma_refund(rma_id, amount.amount)?;
+                }
             }
             EventKind::HoldPlaced { order_id, hold, .. } => {
                 let o = self.order_mut(order_id)?;
@@ -369,6 +373,22 @@ impl Engine {
             EventKind::PickConfirmed { .. } | EventKind::PickShorted { .. } => {
                 self.fold_picking(kind, at, origin)?
             }
+            EventKind::ReturnRequested { .. }
+            | EventKind::ReturnAuthorized { .. }
+            | EventKind::ReturnRejected { .. }
+            | EventKind::ReturnShipped { .. }
+            | EventKind::ReturnReceived { .. }
+            | EventKind::ReturnInspected { .. }
+            | EventKind::ReturnResolved { .. }
+            | EventKind::ReturnClosed { .. }
+            | EventKind::ReturnCancelled { .. } => self.fold_return(kind, at, origin)?,
+            EventKind::StockRestocked {
+                sku,
+                location_id,
+                quantity,
+                disposition,
+                ..
+            } => self.fold_restocked(sku, location_id, *quantity, *disposition)?,
         }
         if let Some(order_id) = kind.order_id() {
             self.order_changed(order_id, origin);
@@ -501,6 +521,7 @@ impl Engine {
             shipment_groups: Box::default(),
             merge_group: None,
             packed: None,
+            returns: Box::default(),
             queued: false,
             cached_status: OrderStatus::Ready,
         };

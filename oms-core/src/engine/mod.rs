@@ -18,6 +18,7 @@ mod picking;
 mod purchasing;
 mod queries;
 mod replenishment;
+mod returns;
 mod snapshot;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -107,6 +108,14 @@ pub struct Config {
     /// The cartons `pack` chooses from (see [`crate::packing::cartonize`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cartons: Vec<crate::packing::Carton>,
+    /// The return policy: window, shipping refunds, restocking fees (see
+    /// [`crate::returns::ReturnPolicy`]).
+    #[serde(skip_serializing_if = "is_default_returns")]
+    pub returns: crate::returns::ReturnPolicy,
+}
+
+fn is_default_returns(p: &crate::returns::ReturnPolicy) -> bool {
+    *p == crate::returns::ReturnPolicy::default()
 }
 
 fn is_default_dropship_prefix(p: &String) -> bool {
@@ -137,6 +146,7 @@ impl Default for Config {
             dropship_po_prefix: DEFAULT_DROPSHIP_PREFIX.into(),
             shipping: None,
             cartons: Vec::new(),
+            returns: Default::default(),
         }
     }
 }
@@ -189,6 +199,9 @@ impl Config {
                 .map_err(|e| e.within(|| "shipping".into()))?;
         }
         crate::packing::check_cartons(&self.cartons).map_err(|e| e.within(|| "cartons".into()))?;
+        self.returns
+            .check()
+            .map_err(|e| e.within(|| "returns".into()))?;
         if let Some(t) = &self.po_approval_threshold {
             if t.amount.is_sign_negative() && !t.amount.is_zero() {
                 return Err(OmsError::validation(
@@ -669,6 +682,8 @@ pub struct Engine {
     purchasing: purchasing::Purchasing,
     /// Floors, bins, waves and pick tasks.
     floors: picking::Floors,
+    /// RMAs, by id.
+    returns: BTreeMap<crate::ids::RmaId, crate::returns::Rma>,
 }
 
 impl Engine {
@@ -694,6 +709,7 @@ impl Engine {
             idempotency: BTreeMap::new(),
             purchasing: Default::default(),
             floors: Default::default(),
+            returns: BTreeMap::new(),
         }
         .with_rates()
     }
@@ -889,6 +905,15 @@ impl Engine {
             Command::ConfirmPick(c) => self.confirm_pick(c, tx)?,
             Command::ShortPick(c) => self.short_pick(c, tx)?,
             Command::CompleteTask(c) => self.complete_task(c, tx)?,
+            Command::RequestReturn(c) => self.request_return(c, tx)?,
+            Command::AuthorizeReturn(c) => self.authorize_return(c, tx)?,
+            Command::RejectReturn(c) => self.reject_return(c, tx)?,
+            Command::RecordReturnShipment(c) => self.record_return_shipment(c, tx)?,
+            Command::ReceiveReturn(c) => self.receive_return(c, tx)?,
+            Command::InspectReturn(c) => self.inspect_return(c, tx)?,
+            Command::ResolveReturn(c) => self.resolve_return(c, tx)?,
+            Command::CloseReturn(c) => self.close_return(c, tx)?,
+            Command::CancelReturn(c) => self.cancel_return(c, tx)?,
         }
         Ok(())
     }

@@ -108,6 +108,8 @@ impl Engine {
                 adjusted_out: 0,
                 shipped: 0,
                 damaged: 0,
+                returned: 0,
+                refurbishing: 0,
                 incoming: 0,
             });
         }

@@ -46,6 +46,7 @@ impl Engine {
             suppliers: self.purchasing.suppliers.values().collect(),
             supplier_items: self.purchasing.items.values().collect(),
             purchase_orders: self.purchasing.pos.values().collect(),
+            returns: self.returns.values().collect(),
             replenishment: self
                 .purchasing
                 .reorder
@@ -173,6 +174,21 @@ impl Engine {
                 )));
             }
         }
+        for rma in s.returns {
+            let id = rma.rma_id.clone();
+            match e.orders.get(&rma.order_id) {
+                Some(o) if o.returns.contains(&id) => {}
+                _ => {
+                    return Err(OmsError::conflict(format!(
+                        "RMA {id} names order {}, which does not list it",
+                        rma.order_id
+                    )))
+                }
+            }
+            if e.returns.insert(id.clone(), rma).is_some() {
+                return Err(OmsError::conflict(format!("RMA {id} appears twice")));
+            }
+        }
         for po in s.purchase_orders {
             let id = po.po_id.clone();
             if e.purchasing.pos.insert(id.clone(), po).is_some() {
@@ -298,6 +314,7 @@ impl Engine {
     pub fn check_invariants(&self) -> std::result::Result<(), String> {
         let mut reserved: BTreeMap<(Sku, LocationId), u64> = BTreeMap::new();
         let mut demand: BTreeMap<Sku, u64> = BTreeMap::new();
+        self.check_refunds()?;
         for o in self.orders.values() {
             if o.cached_status != o.status() {
                 return Err(format!(
@@ -330,6 +347,19 @@ impl Engine {
                             a.location_id
                         ));
                     }
+                }
+                if line.returned.saturating_add(line.return_requested) > line.shipped
+                    || line.credited > line.returned
+                {
+                    return Err(format!(
+                        "order {} line {}: returned {} + on returns {} exceed shipped {} (or credited {} exceeds returned)",
+                        o.order_id(),
+                        spec.line_id,
+                        line.returned,
+                        line.return_requested,
+                        line.shipped,
+                        line.credited
+                    ));
                 }
                 if line.delivered > line.shipped {
                     return Err(format!(
@@ -489,6 +519,8 @@ struct SnapshotRef<'a> {
     waves: Vec<&'a Wave>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pick_tasks: Vec<&'a PickTask>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    returns: Vec<&'a crate::returns::Rma>,
 }
 
 /// A location's floor plan, in a snapshot.
@@ -540,4 +572,6 @@ struct Snapshot {
     waves: Vec<Wave>,
     #[serde(default)]
     pick_tasks: Vec<PickTask>,
+    #[serde(default)]
+    returns: Vec<crate::returns::Rma>,
 }
