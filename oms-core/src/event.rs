@@ -200,8 +200,17 @@ pub enum EventKind {
     },
     /// The order exactly as placed.
     OrderPlaced {
-        /// The `place_order` command that placed the order.
+        /// The `place_order` command that placed the order, with what the
+        /// engine added: the tier `Config.customer_tiers` gave it, and the
+        /// gift lines of `milestones` (the last lines).
         order: Arc<PlaceOrder>,
+        /// Whether `customer_tier` is the tier rules' and not the command's.
+        #[serde(default, skip_serializing_if = "crate::util::is_false")]
+        tier_from_rules: bool,
+        /// The milestones rewarded with a gift line, in the order of the
+        /// lines added for them (`gift-{milestone_id}`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        milestones: Vec<String>,
     },
     /// A payment record was added to an order.
     PaymentRecorded {
@@ -858,7 +867,7 @@ impl EventKind {
     /// several: see its `order_ids`).
     pub fn order_id(&self) -> Option<&OrderId> {
         match self {
-            EventKind::OrderPlaced { order } => Some(&order.order_id),
+            EventKind::OrderPlaced { order, .. } => Some(&order.order_id),
             EventKind::ReturnRequested { rma } => Some(&rma.order_id),
             EventKind::PaymentRecorded { order_id, .. }
             | EventKind::HoldPlaced { order_id, .. }

@@ -49,6 +49,7 @@
 pub mod catalog;
 pub mod channel;
 pub mod command;
+pub mod customers;
 mod engine;
 pub mod error;
 pub mod event;

@@ -879,6 +879,13 @@ pub struct Order {
     /// The order's RMAs, in the order they were requested.
     #[serde(default, skip_serializing_if = "<[RmaId]>::is_empty")]
     pub returns: Box<[RmaId]>,
+    /// Whether the placement's `customer_tier` came from
+    /// `Config.customer_tiers` rather than the command.
+    #[serde(default, skip_serializing_if = "crate::util::is_false")]
+    pub tier_from_rules: bool,
+    /// The milestones whose gift lines the engine added (the last lines).
+    #[serde(default, skip_serializing_if = "<[String]>::is_empty")]
+    pub milestones: Box<[String]>,
     /// Whether the order sits in the engine's allocation queue (derived, not stored).
     #[serde(skip)]
     pub(crate) queued: bool,
@@ -895,6 +902,18 @@ fn unrefreshed() -> OrderStatus {
 }
 
 impl Order {
+    /// The `place_order` command as the host sent it: the placement less
+    /// what the engine added (gift lines, a tier from the rules).
+    pub fn as_commanded(&self) -> PlaceOrder {
+        let mut c = (*self.placement).clone();
+        let keep = c.lines.len().saturating_sub(self.milestones.len());
+        c.lines.truncate(keep);
+        if self.tier_from_rules {
+            c.customer_tier = CustomerTier::Standard;
+        }
+        c
+    }
+
     /// The order's id.
     pub fn order_id(&self) -> &OrderId {
         &self.placement.order_id

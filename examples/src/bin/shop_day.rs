@@ -1255,7 +1255,7 @@ impl LogFigures {
         for event in log {
             *f.by_type.entry(event.name()).or_default() += 1;
             match &event.kind {
-                EventKind::OrderPlaced { order } => {
+                EventKind::OrderPlaced { order, .. } => {
                     f.lines_ordered += order.lines.len();
                     f.units_ordered += order.lines.iter().map(|l| l.quantity).sum::<u64>();
                 }

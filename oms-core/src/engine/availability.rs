@@ -94,7 +94,7 @@ impl Engine {
             | EventKind::SafetyStockSet { sku, .. }
             | EventKind::StockRestocked { sku, .. } => add(sku.as_str(), out),
             EventKind::ProductDefined { product } => add(product.sku.as_str(), out),
-            EventKind::OrderPlaced { order } => {
+            EventKind::OrderPlaced { order, .. } => {
                 for line in &order.lines {
                     add(line.sku.as_str(), out);
                 }

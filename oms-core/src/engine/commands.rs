@@ -528,7 +528,7 @@ impl Engine {
 
         // Redelivery of the same order is a no-op; a different order under a used id is not.
         if let Some(existing) = self.orders.get(&c.order_id) {
-            if *existing.placement == c {
+            if existing.as_commanded() == c {
                 return Ok(());
             }
             return Err(OmsError::duplicate(
@@ -541,12 +541,12 @@ impl Engine {
             if let Some(existing) = self
                 .orders
                 .by_channel_order(c.channel.as_str(), coid.as_str())
-                .map(|o| &o.placement)
+                .map(Order::as_commanded)
             {
                 let other = &existing.order_id;
                 let mut same = c.clone();
                 same.order_id = other.clone();
-                if **existing == same {
+                if existing == same {
                     return Ok(());
                 }
                 return Err(OmsError::duplicate(
@@ -584,8 +584,16 @@ impl Engine {
         for (line, sku) in c.lines.iter_mut().zip(skus) {
             line.sku = sku;
         }
+        let (tier_from_rules, milestones) = self.customer_rules(&mut c, currency);
         let order = Arc::new(self.interned(c));
-        self.emit(tx, EventKind::OrderPlaced { order });
+        self.emit(
+            tx,
+            EventKind::OrderPlaced {
+                order,
+                tier_from_rules,
+                milestones,
+            },
+        );
         for (hold, note) in holds {
             self.emit(
                 tx,

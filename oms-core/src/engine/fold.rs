@@ -118,7 +118,18 @@ impl Engine {
             } => {
                 self.cell_for_event(sku, location_id)?.safety_stock = *quantity;
             }
-            EventKind::OrderPlaced { order } => self.fold_order_placed(order, at, origin)?,
+            EventKind::OrderPlaced {
+                order,
+                tier_from_rules,
+                milestones,
+            } => {
+                self.fold_order_placed(order, at, origin)?;
+                if *tier_from_rules || !milestones.is_empty() {
+                    let o = self.order_mut(&order.order_id)?;
+                    o.tier_from_rules = *tier_from_rules;
+                    o.milestones = milestones.clone().into_boxed_slice();
+                }
+            }
             EventKind::PaymentRecorded {
                 order_id,
                 kind,
@@ -522,6 +533,8 @@ impl Engine {
             merge_group: None,
             packed: None,
             returns: Box::default(),
+            tier_from_rules: false,
+            milestones: Box::default(),
             queued: false,
             cached_status: OrderStatus::Ready,
         };

@@ -10,6 +10,7 @@ mod allocation;
 mod availability;
 mod commands;
 mod consolidation;
+mod customers;
 mod dropship;
 mod fold;
 mod holds;
@@ -112,6 +113,15 @@ pub struct Config {
     /// [`crate::returns::ReturnPolicy`]).
     #[serde(skip_serializing_if = "is_default_returns")]
     pub returns: crate::returns::ReturnPolicy,
+    /// Tier rules: a customer whose earlier orders meet one gets its tier
+    /// (`vip`: allocated just after rush orders) on new orders placed as
+    /// `standard` (see [`crate::customers`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub customer_tiers: Vec<crate::customers::TierRule>,
+    /// Spend milestones: the order after a customer's lifetime spend
+    /// reaches one gets its gift line, free, once per milestone.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub milestones: Vec<crate::customers::Milestone>,
 }
 
 fn is_default_returns(p: &crate::returns::ReturnPolicy) -> bool {
@@ -147,6 +157,8 @@ impl Default for Config {
             shipping: None,
             cartons: Vec::new(),
             returns: Default::default(),
+            customer_tiers: Vec::new(),
+            milestones: Vec::new(),
         }
     }
 }
@@ -202,6 +214,7 @@ impl Config {
         self.returns
             .check()
             .map_err(|e| e.within(|| "returns".into()))?;
+        crate::customers::check(&self.customer_tiers, &self.milestones)?;
         if let Some(t) = &self.po_approval_threshold {
             if t.amount.is_sign_negative() && !t.amount.is_zero() {
                 return Err(OmsError::validation(
@@ -311,6 +324,8 @@ struct OrderTable {
     by_slot: Vec<Box<Order>>,
     by_id: SlotIndex,
     by_channel_order: SlotIndex,
+    /// Slots of each customer's orders, in placement order.
+    by_customer: FxMap<crate::ids::CustomerId, Vec<u32>>,
     /// The slot of the last order looked up. A hit is confirmed by comparing
     /// the id's pointer with that order's own id, so a stale value is harmless;
     /// an atomic keeps the engine `Sync` for hosts that share it for reads.
@@ -459,8 +474,20 @@ impl OrderTable {
                     placed_as(&orders[s], channel, coid)
                 });
         }
+        self.by_customer
+            .entry(order.placement.customer_id.clone())
+            .or_default()
+            .push(slot as u32);
         self.by_slot.push(order);
         true
+    }
+    /// A customer's orders, in placement order.
+    fn of_customer(&self, customer_id: &str) -> impl Iterator<Item = &Order> {
+        self.by_customer
+            .get(customer_id)
+            .into_iter()
+            .flatten()
+            .map(|&s| &*self.by_slot[s as usize])
     }
     fn values(&self) -> impl Iterator<Item = &Order> {
         self.by_slot.iter().map(|o| &**o)
