@@ -308,18 +308,38 @@ fn an_exchange_for_the_same_product_is_a_free_replacement_order() {
     let events = s.ok(json!({"type":"resolve_return","rma_id":"R1"}));
     assert_eq!(events[0].name(), "order_placed");
     let ex = s.engine.order("EX-R1").unwrap();
-    // Priced at 10.00, 9.00 of credit: 1.00 is left to pay.
-    assert_eq!(ex.total.amount, d("1.00"));
+    // Like for like: the same unit again, free (the 9.00 it was worth
+    // after the discount is the credit; the shop absorbs the 1.00).
+    assert_eq!(ex.total.amount, Decimal::ZERO);
     assert_eq!(ex.lines[0].sku.as_str(), "A");
-    assert!(ex.holds.iter().any(|h| h.as_str() == "awaiting_payment"));
+    assert!(ex.holds.is_empty());
     let rma = s.engine.rma("R1").unwrap();
     assert_eq!(rma.exchange_order_id.as_ref().unwrap().as_str(), "EX-R1");
+    assert_eq!(rma.exchange_credit, d("9.00"));
     assert_eq!(rma.refund_outstanding(), Decimal::ZERO);
-    s.ok(
-        json!({"type":"record_payment","order_id":"EX-R1","kind":"captured","amount":usd("1.00")}),
-    );
     s.ok(json!({"type":"allocate","order_id":"EX-R1"}));
     assert_eq!(s.status("EX-R1"), OrderStatus::Allocated);
+    s.replays_and_restores();
+}
+
+#[test]
+fn an_exchange_for_something_dearer_waits_for_the_difference() {
+    let mut s = delivered(json!({}));
+    s.ok(
+        json!({"type":"request_return","rma_id":"R1","order_id":"SO-1","resolution":"exchange",
+        "lines":[{"line_id":"1","quantity":1,"reason":"size_fit"}],
+        "exchange_lines":[{"sku":"C","quantity":1,"unit_price":usd("15.00")}]}),
+    );
+    bring_back(&mut s, "R1");
+    s.ok(json!({"type":"resolve_return","rma_id":"R1"}));
+    let ex = s.engine.order("EX-R1").unwrap();
+    // Worth 9.00 against 15.00: 6.00 to pay before it is released.
+    assert_eq!(ex.total.amount, d("6.00"));
+    assert!(ex.holds.iter().any(|h| h.as_str() == "awaiting_payment"));
+    s.ok(
+        json!({"type":"record_payment","order_id":"EX-R1","kind":"captured","amount":usd("6.00")}),
+    );
+    assert!(s.engine.order("EX-R1").unwrap().holds.is_empty());
     s.replays_and_restores();
 }
 

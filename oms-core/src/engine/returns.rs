@@ -664,6 +664,14 @@ impl Engine {
             });
         }
         let credit = Money::new(worth.amount.min(value.amount), worth.currency);
+        // Like for like (no exchange lines): the same units again, free,
+        // though the discount made them worth less than their price.
+        // Otherwise the customer pays the difference.
+        let discount = if rma.exchange_lines.is_empty() {
+            value
+        } else {
+            credit
+        };
         let p = &order.placement;
         let placement = PlaceOrder {
             order_id: id,
@@ -675,7 +683,7 @@ impl Engine {
             priority: p.priority,
             customer_tier: p.customer_tier,
             shipping_price: None,
-            discount: (!credit.amount.is_zero()).then_some(credit),
+            discount: (!discount.amount.is_zero()).then_some(discount),
             ship_by: None,
             deliver_by: None,
         };
