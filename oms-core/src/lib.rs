@@ -56,6 +56,7 @@ pub mod event;
 pub mod holds;
 pub mod ids;
 pub mod inventory;
+pub mod kpi;
 pub mod money;
 pub mod order;
 pub mod packing;

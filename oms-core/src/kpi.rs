@@ -1,0 +1,1317 @@
+//! Key performance indicators over a time window: pure functions of the
+//! event history, like [`crate::purchasing::performance`].
+//!
+//! [`compute`] (or the streaming [`KpiAccumulator`]) reads events in the
+//! order given and reports, for a [`Window`] `[from, to)`, each figure as a
+//! [`Kpi`] with its numerator and denominator, so that reports of shards of
+//! the history (for example orders split by id) add up exactly with
+//! [`merge`]. Events before the window are read for context (the
+//! `order_placed` of an order delivered in the window); only facts whose
+//! event time (`at`) is in the window are counted. Orders whose
+//! `order_placed` is not among the events are left out of every per-order
+//! figure. Times are whole seconds (sub-second parts are ignored).
+//!
+//! # Definitions
+//!
+//! Unit `ratio` unless said otherwise; `value` = numerator / denominator
+//! (absent when the denominator is 0), except for percentiles.
+//!
+//! - `return_rate`: units received back (`return_received` lines) in the
+//!   window / units shipped in the window (`order_shipped` lines, plus
+//!   `dropship_confirmed` lines, which the engine counts as shipped too).
+//! - `return_rate_by_reason` (key = reason): units received back in the
+//!   window whose RMA line (`return_requested`'s `rma.lines[].reason`) has
+//!   that reason / all units shipped in the window, so the reasons add up to
+//!   `return_rate`. Key `unknown` when the RMA was requested before the
+//!   events given.
+//! - `return_rate_by_sku` (key = SKU): units of the SKU received back in the
+//!   window / units of the SKU shipped in the window (an order line's SKU is
+//!   the one `order_placed` gave it; a returned line's the one its RMA line
+//!   names).
+//! - `picking_accuracy`, key `picks`: `pick_confirmed` events / all of
+//!   `pick_confirmed`, `pick_scan_rejected` and `pick_shorted` events, in the
+//!   window. When the window has no such event at all, key `shipped_lines`:
+//!   order lines shipped as ordered / order lines, over orders whose first
+//!   `order_status_changed` to `shipped` or `delivered` is in the window,
+//!   lines with no units left after cancellations left out; a line is
+//!   shipped as ordered when its shipped units (`order_shipped` and
+//!   `dropship_confirmed`) equal its ordered minus cancelled units at that
+//!   moment. ([`merge`] keeps `picks` and drops `shipped_lines` when shards
+//!   disagree, as one run over all of them would.)
+//! - `order_lead_time` (hours): over orders whose first
+//!   `order_status_changed` to `delivered` is in the window, Σ hours from
+//!   their `order_placed` to that event / number of such orders. Each
+//!   order's hours are rounded to 6 decimals before summing, so sums are
+//!   exact and shards add up.
+//! - `order_lead_time_p50`, `order_lead_time_p90` (hours): nearest-rank
+//!   percentiles of the same durations, at minute resolution (whole minutes,
+//!   rounded down), from the histogram `histograms["order_lead_time"]`
+//!   (minutes → orders): numerator = the rank ⌈p·n⌉, denominator = n, value
+//!   = the minutes at that rank / 60.
+//! - `order_cycle_time` (hours), `order_cycle_time_p50`,
+//!   `order_cycle_time_p90`: the same from `order_placed` to the order's
+//!   first `order_status_changed` to `shipped` (histogram
+//!   `order_cycle_time`).
+//! - `on_time_shipment_rate`: orders whose first status change to `shipped`
+//!   is in the window and whose placement has `ship_by`: those shipped at or
+//!   before `ship_by` / those orders.
+//! - `fill_rate_lines`: over orders whose first `order_allocated` is in the
+//!   window: lines with no backorder (`backorders` entry with units) in that
+//!   first allocation / lines with units not cancelled at that moment.
+//! - `fill_rate_units`: same orders: units reserved by that first
+//!   allocation (Σ `allocations[].quantity`) / units ordered and not
+//!   cancelled at that moment.
+//! - `backorder_rate`: orders placed in the window that got a `backorders`
+//!   entry with units on any `order_allocated` (at any time in the events
+//!   given, also after the window) / orders placed in the window.
+//! - `perfect_order_rate`: orders whose first status change to `delivered`
+//!   is in the window (complete: every non-cancelled unit is delivered) and
+//!   that were on time (with `deliver_by`: delivered on or before that day,
+//!   UTC; else with `ship_by`: first status change to `shipped` (or, without
+//!   one, the delivery) at or before `ship_by`; else on time), had no
+//!   `shipment_exception` and have no `return_requested` (whatever its
+//!   reason), both anywhere in the events given / orders whose first status
+//!   change to `delivered` is in the window.
+//! - `cancellation_rate`: orders placed in the window whose status became
+//!   `cancelled` (anywhere in the events given) / orders placed in the
+//!   window.
+//! - `orders_by_channel` (count, key = channel): orders placed in the
+//!   window; denominator 1.
+//! - `sales_by_channel` (money, key = channel, one per currency): Σ over
+//!   orders placed in the window of Σ lines' quantity × unit price +
+//!   shipping price − discount, in the order's currency; denominator 1.
+//! - `inventory_turnover` (turns, key = SKU): units of the SKU that left
+//!   stock in the window (`order_shipped` lines; a kit line counts its kit
+//!   units under the kit's SKU, components are not broken out) × window days
+//!   / unit-days on hand in the window, i.e. shipped / average on hand.
+//! - `days_of_supply` (days, key = SKU): on hand at the window end × window
+//!   days / units of the SKU that left stock in the window.
+//!
+//!   On hand is summed over all locations from the start of the events
+//!   given: + `stock_received` (quantity − damaged), ± `stock_adjusted`
+//!   (`delta`), − `order_shipped` lines, + `stock_restocked` with
+//!   disposition `restock`. Unit-days = ∫ on hand dt over the window, in
+//!   days; each movement contributes its units × the days from the window
+//!   start to it, rounded to 6 decimals, so shards add up. An open window
+//!   start is the first event's time, an open end the last event's; window
+//!   days are rounded to 6 decimals. Shards add up exactly when they share
+//!   the window bounds (give both `from` and `to`).
+//! - `supplier_on_time_rate` (key = supplier id): from
+//!   [`supplier_performance`]: units received in the window by their line's
+//!   expected date / units received in the window.
+//! - `supplier_fill_rate` (key = supplier id): from [`supplier_performance`]:
+//!   over POs done (fully received or closed) in the window, units received
+//!   (at most what each line ordered) / units ordered. Both are that
+//!   module's figures over the events before the window end minus its
+//!   figures over the events before the window start.
+//!
+//! [`merge`] sums numerators and denominators per (name, key, currency),
+//! keeps a denominator of 1 for counts and money, gives every
+//! `return_rate_by_reason` the summed `return_rate` denominator, merges the
+//! histograms and works out the values and the percentiles again.
+//!
+//! ```
+//! use oms_core::kpi::{compute, Window};
+//! use oms_core::Event;
+//! let events: Vec<Event> = [
+//!     r#"{"schema_version":1,"at":"2026-11-01T09:00:00Z","type":"order_placed","order":{"order_id":"SO-1","channel":"web","customer_id":"C1","ship_to":{"name":"Ada","line1":"1 Main St","city":"Springfield","postal_code":"62701","country":"US"},"lines":[{"line_id":"1","sku":"MUG","quantity":2,"unit_price":{"amount":"9.50","currency":"USD"}}]}}"#,
+//!     r#"{"schema_version":1,"at":"2026-11-01T15:00:00Z","type":"order_status_changed","order_id":"SO-1","from":"allocated","to":"shipped"}"#,
+//! ].iter().map(|j| Event::from_json(j).unwrap()).collect();
+//! let report = compute(&events, &Window::default());
+//! let cycle = report.get("order_cycle_time", None).unwrap();
+//! assert_eq!(cycle.value, Some(6.into())); // hours
+//! let sales = report.get("sales_by_channel", Some("web")).unwrap();
+//! assert_eq!(sales.numerator.to_string(), "19.00");
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::command::PlaceOrder;
+use crate::event::{Event, EventKind};
+use crate::ids::{Channel, LineId, OrderId, RmaId, Sku, SupplierId};
+use crate::money::Currency;
+use crate::order::OrderStatus;
+use crate::purchasing::performance::{supplier_performance, SupplierPerformance};
+use crate::returns::{Disposition, ReturnReason};
+use crate::util::{FxHasher, FxMap};
+use hashbrown::HashTable;
+use std::hash::Hasher;
+
+/// A time window `[from, to)`; an absent bound is open. The default is
+/// every event.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    /// The first instant counted (open when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<DateTime<Utc>>,
+    /// The first instant no longer counted (open when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<DateTime<Utc>>,
+}
+
+impl Window {
+    /// The window `[from, to)`.
+    pub fn between(from: DateTime<Utc>, to: DateTime<Utc>) -> Window {
+        Window {
+            from: Some(from),
+            to: Some(to),
+        }
+    }
+
+    /// Whether `at` is in the window.
+    #[inline]
+    pub fn contains(&self, at: DateTime<Utc>) -> bool {
+        self.from.is_none_or(|f| at >= f) && self.to.is_none_or(|t| at < t)
+    }
+
+    /// Whether `at` is before the window's end.
+    #[inline]
+    fn before_end(&self, at: DateTime<Utc>) -> bool {
+        self.to.is_none_or(|t| at < t)
+    }
+}
+
+/// What a [`Kpi`]'s value measures.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum KpiUnit {
+    /// A share between 0 and 1.
+    Ratio,
+    /// Hours.
+    Hours,
+    /// Days.
+    Days,
+    /// An amount of money, in the Kpi's `currency`.
+    Money,
+    /// A number of things.
+    Count,
+    /// Times per window (e.g. inventory turns).
+    Turns,
+}
+
+/// One figure: its numerator and denominator (which add up across shards)
+/// and their quotient.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Kpi {
+    /// The figure, e.g. `return_rate` (see the [module docs](self)).
+    pub name: String,
+    /// What the figure is broken down by (a channel, SKU, reason or
+    /// supplier), or its basis for `picking_accuracy`; absent for a total.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The currency of a money figure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<Currency>,
+    /// The numerator, as a decimal string.
+    #[serde(with = "crate::money::decimal_string")]
+    #[schemars(with = "String")]
+    pub numerator: Decimal,
+    /// The denominator, as a decimal string.
+    #[serde(with = "crate::money::decimal_string")]
+    #[schemars(with = "String")]
+    pub denominator: Decimal,
+    /// numerator / denominator (for a percentile, the duration at the rank),
+    /// absent when the denominator is zero.
+    #[serde(default, with = "opt_decimal", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub value: Option<Decimal>,
+    /// What the value measures.
+    pub unit: KpiUnit,
+}
+
+/// The KPIs of one window.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KpiReport {
+    /// The window reported on.
+    pub window: Window,
+    /// The figures, sorted by (name, key, currency).
+    pub kpis: Vec<Kpi>,
+    /// Duration histograms behind the percentiles: name → (whole minutes →
+    /// orders).
+    pub histograms: BTreeMap<String, BTreeMap<u64, u64>>,
+}
+
+impl KpiReport {
+    /// The figure named `name` with `key` (the first currency for money).
+    pub fn get(&self, name: &str, key: Option<&str>) -> Option<&Kpi> {
+        self.kpis
+            .iter()
+            .find(|k| k.name == name && k.key.as_deref() == key)
+    }
+}
+
+/// Serde adapter: an optional `Decimal` as an optional decimal string.
+mod opt_decimal {
+    use rust_decimal::Decimal;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.collect_str(d),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+        #[derive(Deserialize)]
+        struct Plain(#[serde(with = "crate::money::decimal_string")] Decimal);
+        Ok(Option::<Plain>::deserialize(d)?.map(|Plain(v)| v))
+    }
+}
+
+/// The durations whose percentiles are reported (their histograms' names).
+const TIMED: [&str; 2] = ["order_cycle_time", "order_lead_time"];
+/// The percentiles: suffix and p as a fraction.
+const PERCENTILES: [(&str, u64, u64); 2] = [("p50", 1, 2), ("p90", 9, 10)];
+
+// Per-order flags.
+const PLACED_IN_WINDOW: u16 = 1;
+const ALLOCATED: u16 = 1 << 1;
+const BACKORDERED: u16 = 1 << 2;
+const CANCELLED: u16 = 1 << 3;
+const SHIPPED: u16 = 1 << 4;
+const DELIVERED: u16 = 1 << 5;
+const DELIVERED_IN_WINDOW: u16 = 1 << 6;
+const ON_TIME: u16 = 1 << 7;
+const EXCEPTION: u16 = 1 << 8;
+const RETURN_REQUESTED: u16 = 1 << 9;
+const LINES_CHECKED: u16 = 1 << 10;
+
+/// What the events said of one order so far.
+#[derive(Clone)]
+struct OrderState {
+    /// The order's id and its hash.
+    id: OrderId,
+    hash: u64,
+    /// The placement (shared with the event).
+    order: Arc<PlaceOrder>,
+    /// Seconds since the epoch.
+    placed_at: i64,
+    /// The first status change to `shipped` (`i64::MIN`: none yet).
+    shipped_at: i64,
+    /// Where the order's lines start in [`KpiAccumulator::lines`].
+    line_base: u32,
+    flags: u16,
+}
+
+impl Keyed for OrderState {
+    fn key(&self) -> &str {
+        self.id.as_str()
+    }
+    fn hash(&self) -> u64 {
+        self.hash
+    }
+}
+
+impl OrderState {
+    /// The index of `line_id` among the order's lines.
+    #[inline]
+    fn line(&self, line_id: &LineId) -> Option<usize> {
+        let id = line_id.as_str();
+        self.order
+            .lines
+            .iter()
+            .position(|l| l.line_id.as_str() == id)
+    }
+}
+
+/// One order line: units not cancelled, units shipped.
+#[derive(Clone, Copy)]
+struct LineState {
+    active: u64,
+    shipped: u64,
+}
+
+/// One SKU's counts.
+#[derive(Clone)]
+struct SkuState {
+    /// The SKU and its hash.
+    sku: Sku,
+    hash: u64,
+    /// Units shipped in the window (order_shipped and dropship_confirmed).
+    shipped: u64,
+    /// Units received back in the window.
+    returned: u64,
+    /// Units that left stock in the window (order_shipped).
+    left_stock: u64,
+    /// Whether any stock movement was seen before the window end.
+    stocked: bool,
+    /// On hand (all locations) after the movements before the window end.
+    on_hand: i64,
+    /// Σ movement × days from the window start to it, in µ-unit-days.
+    offset: i128,
+}
+
+impl SkuState {
+    fn new(sku: &Sku, hash: u64) -> SkuState {
+        SkuState {
+            sku: sku.clone(),
+            hash,
+            shipped: 0,
+            returned: 0,
+            left_stock: 0,
+            stocked: false,
+            on_hand: 0,
+            offset: 0,
+        }
+    }
+}
+
+impl Keyed for SkuState {
+    fn key(&self) -> &str {
+        self.sku.as_str()
+    }
+    fn hash(&self) -> u64 {
+        self.hash
+    }
+}
+
+/// An entry of a [`Table`]: its key's text and that text's hash.
+trait Keyed {
+    fn key(&self) -> &str;
+    fn hash(&self) -> u64;
+}
+
+/// A hash table of entries keyed by an id's text that keeps each entry's
+/// hash, so that growing it never reads the ids again; a lookup compares
+/// the hash, then the text (the same `Arc` as the entry's: no compare).
+#[derive(Clone)]
+struct Table<T> {
+    table: HashTable<T>,
+}
+
+impl<T: Keyed> Table<T> {
+    fn new() -> Self {
+        Table {
+            table: HashTable::new(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    fn values(&self) -> impl Iterator<Item = &T> {
+        self.table.iter()
+    }
+
+    #[inline]
+    fn get(&self, key: &str) -> Option<&T> {
+        let hash = text_hash(key);
+        self.table
+            .find(hash, |t| t.hash() == hash && same_text(t.key(), key))
+    }
+
+    #[inline]
+    fn get_mut(&mut self, key: &str) -> Option<&mut T> {
+        let hash = text_hash(key);
+        self.table
+            .find_mut(hash, |t| t.hash() == hash && same_text(t.key(), key))
+    }
+
+    /// The entry of `key`, made by `make(hash)` when there is none.
+    #[inline]
+    fn get_or_insert_with(&mut self, key: &str, make: impl FnOnce(u64) -> T) -> (&mut T, bool) {
+        let hash = text_hash(key);
+        match self.table.entry(
+            hash,
+            |t| t.hash() == hash && same_text(t.key(), key),
+            |t| t.hash(),
+        ) {
+            hashbrown::hash_table::Entry::Occupied(o) => (o.into_mut(), false),
+            hashbrown::hash_table::Entry::Vacant(v) => (v.insert(make(hash)).into_mut(), true),
+        }
+    }
+}
+
+#[inline]
+fn text_hash(text: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(text.as_bytes());
+    h.finish()
+}
+
+/// Whether two texts are equal; the same `Arc` (as in the engine's events)
+/// needs no compare.
+#[inline]
+fn same_text(a: &str, b: &str) -> bool {
+    (a.as_ptr() == b.as_ptr() && a.len() == b.len()) || a == b
+}
+
+/// A sum of durations and their minute histogram.
+#[derive(Default, Clone)]
+struct Durations {
+    /// Σ hours rounded to 6 decimals, in µ-hours.
+    micro_hours: i128,
+    count: u64,
+    minutes: FxMap<u64, u64>,
+}
+
+impl Durations {
+    fn add(&mut self, seconds: i64) {
+        let seconds = seconds.max(0);
+        self.micro_hours += round_div(i128::from(seconds) * 1_000_000, 3_600);
+        self.count += 1;
+        *self.minutes.entry(seconds as u64 / 60).or_insert(0) += 1;
+    }
+}
+
+/// A numerator and a denominator being counted.
+#[derive(Default, Clone, Copy)]
+struct Ratio {
+    num: u64,
+    den: u64,
+}
+
+impl Ratio {
+    #[inline]
+    fn count(&mut self, hit: bool) {
+        self.den += 1;
+        self.num += u64::from(hit);
+    }
+}
+
+/// A channel's orders and sales per currency.
+#[derive(Default, Clone)]
+struct ChannelState {
+    orders: u64,
+    sales: Vec<(Currency, Decimal)>,
+}
+
+/// An RMA line as requested: (line, SKU, reason).
+type RmaLineInfo = (LineId, Sku, ReturnReason);
+
+/// Computes a [`KpiReport`] one event at a time: [`KpiAccumulator::new`],
+/// [`KpiAccumulator::push`] each event in order, [`KpiAccumulator::finish`].
+///
+/// It keeps a small record per order (its placement is shared, not
+/// copied), per SKU, per channel and per RMA, and a copy of the few
+/// purchasing events before the window end (for [`supplier_performance`]).
+/// Nothing is copied per event otherwise, and an event of no interest costs
+/// a look at its kind.
+///
+/// ```
+/// use oms_core::kpi::{KpiAccumulator, Window};
+/// let mut acc = KpiAccumulator::new(Window::default());
+/// // acc.push(&event) for each event as it is read from the log
+/// let report = acc.finish();
+/// let returns = report.get("return_rate", None).unwrap();
+/// assert_eq!((returns.denominator, returns.value), (0.into(), None)); // nothing shipped
+/// ```
+#[derive(Clone)]
+pub struct KpiAccumulator {
+    window: Window,
+    /// The window start in seconds (the first event's time when open).
+    start: Option<i64>,
+    last_at: Option<DateTime<Utc>>,
+    orders: Table<OrderState>,
+    lines: Vec<LineState>,
+    rmas: FxMap<RmaId, (u32, u32)>,
+    rma_lines: Vec<RmaLineInfo>,
+    skus: Table<SkuState>,
+    channels: FxMap<Channel, ChannelState>,
+    purchasing: Vec<Event>,
+    shipped_units: u64,
+    returned_units: u64,
+    returned_by_reason: BTreeMap<Option<ReturnReason>, u64>,
+    picks: Ratio,
+    picks_all: u64,
+    shipped_lines: Ratio,
+    on_time_shipment: Ratio,
+    fill_lines: Ratio,
+    fill_units: Ratio,
+    lead: Durations,
+    cycle: Durations,
+}
+
+impl fmt::Debug for KpiAccumulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KpiAccumulator")
+            .field("window", &self.window)
+            .field("orders", &self.orders.len())
+            .field("skus", &self.skus.len())
+            .field("purchasing_events", &self.purchasing.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl KpiAccumulator {
+    /// An accumulator for `window` that has seen no events.
+    pub fn new(window: Window) -> KpiAccumulator {
+        KpiAccumulator {
+            window,
+            start: window.from.map(|f| f.timestamp()),
+            last_at: None,
+            orders: Table::new(),
+            lines: Vec::new(),
+            rmas: FxMap::default(),
+            rma_lines: Vec::new(),
+            skus: Table::new(),
+            channels: FxMap::default(),
+            purchasing: Vec::new(),
+            shipped_units: 0,
+            returned_units: 0,
+            returned_by_reason: BTreeMap::new(),
+            picks: Ratio::default(),
+            picks_all: 0,
+            shipped_lines: Ratio::default(),
+            on_time_shipment: Ratio::default(),
+            fill_lines: Ratio::default(),
+            fill_units: Ratio::default(),
+            lead: Durations::default(),
+            cycle: Durations::default(),
+        }
+    }
+
+    /// Reads the next event.
+    pub fn push(&mut self, e: &Event) {
+        // `at` is read only where needed: a skipped event costs a look at its kind.
+        if self.start.is_none() {
+            self.start = Some(e.at.timestamp());
+        }
+        if self.window.to.is_none() {
+            self.last_at = Some(e.at);
+        }
+        match &e.kind {
+            EventKind::OrderPlaced { order, .. } => self.placed(order, e.at),
+            EventKind::OrderAllocated {
+                order_id,
+                allocations,
+                backorders,
+                ..
+            } => {
+                let in_window = self.window.contains(e.at);
+                let Some(o) = self.orders.get_mut(order_id.as_str()) else {
+                    return;
+                };
+                let backordered = |line_id: &str| {
+                    backorders
+                        .iter()
+                        .any(|b| b.quantity > 0 && b.line_id.as_str() == line_id)
+                };
+                if o.flags & ALLOCATED == 0 {
+                    o.flags |= ALLOCATED;
+                    if in_window {
+                        let base = o.line_base as usize;
+                        for (i, line) in o.order.lines.iter().enumerate() {
+                            let active = self.lines.get(base + i).map_or(0, |l| l.active);
+                            if active == 0 {
+                                continue;
+                            }
+                            self.fill_lines.count(!backordered(line.line_id.as_str()));
+                            self.fill_units.den += active;
+                        }
+                        self.fill_units.num += allocations.iter().map(|a| a.quantity).sum::<u64>();
+                    }
+                }
+                if backorders.iter().any(|b| b.quantity > 0) {
+                    o.flags |= BACKORDERED;
+                }
+            }
+            EventKind::OrderShipped {
+                order_id, lines, ..
+            } => {
+                let units = lines.iter().map(|l| (&l.line_id, l.quantity));
+                self.shipped(order_id, units, e.at, true);
+            }
+            EventKind::DropshipConfirmed {
+                order_id, lines, ..
+            } => {
+                let units = lines.iter().map(|l| (&l.line_id, l.quantity));
+                self.shipped(order_id, units, e.at, false);
+                self.purchasing(e);
+            }
+            EventKind::OrderCancelled {
+                order_id, lines, ..
+            } => {
+                for l in lines {
+                    self.cancelled(order_id, &l.line_id, l.quantity);
+                }
+            }
+            EventKind::LineCancelled {
+                order_id,
+                cancellation,
+                ..
+            } => self.cancelled(order_id, &cancellation.line_id, cancellation.quantity),
+            EventKind::OrderStatusChanged { order_id, to, .. } => match to {
+                OrderStatus::Shipped | OrderStatus::Delivered | OrderStatus::Cancelled => {
+                    self.status_changed(order_id, *to, e.at)
+                }
+                _ => {}
+            },
+            EventKind::ShipmentException { order_id, .. } => {
+                if let Some(o) = self.orders.get_mut(order_id.as_str()) {
+                    o.flags |= EXCEPTION;
+                }
+            }
+            EventKind::ReturnRequested { rma } => {
+                if let Some(o) = self.orders.get_mut(rma.order_id.as_str()) {
+                    o.flags |= RETURN_REQUESTED;
+                }
+                if !self.rmas.contains_key(rma.rma_id.as_str()) {
+                    let start = u32::try_from(self.rma_lines.len()).unwrap_or(u32::MAX);
+                    self.rma_lines.extend(
+                        rma.lines
+                            .iter()
+                            .map(|l| (l.line_id.clone(), l.sku.clone(), l.reason)),
+                    );
+                    let len = u32::try_from(rma.lines.len()).unwrap_or(u32::MAX);
+                    self.rmas.insert(rma.rma_id.clone(), (start, len));
+                }
+            }
+            EventKind::ReturnReceived {
+                rma_id,
+                order_id,
+                lines,
+                ..
+            } if self.window.contains(e.at) => {
+                for l in lines.iter().filter(|l| l.quantity > 0) {
+                    self.returned(rma_id, order_id, &l.line_id, l.quantity);
+                }
+            }
+            EventKind::StockReceived {
+                sku,
+                quantity,
+                damaged,
+                ..
+            } => {
+                let units = i64::try_from(quantity.saturating_sub(*damaged)).unwrap_or(i64::MAX);
+                self.stock(sku, units, e.at);
+            }
+            EventKind::StockAdjusted { sku, delta, .. } => self.stock(sku, *delta, e.at),
+            EventKind::StockRestocked {
+                sku,
+                quantity,
+                disposition: Disposition::Restock,
+                ..
+            } => self.stock(sku, i64::try_from(*quantity).unwrap_or(i64::MAX), e.at),
+            EventKind::PickConfirmed { .. } if self.window.contains(e.at) => {
+                self.picks.count(true);
+                self.picks_all += 1;
+            }
+            EventKind::PickScanRejected { .. } | EventKind::PickShorted { .. }
+                if self.window.contains(e.at) =>
+            {
+                self.picks.count(false);
+                self.picks_all += 1;
+            }
+            EventKind::PoCreated { .. }
+            | EventKind::PoAmended { .. }
+            | EventKind::PoSent { .. }
+            | EventKind::PoReceived { .. }
+            | EventKind::PoClosed { .. }
+            | EventKind::PoCancelled { .. }
+            | EventKind::PoRejected { .. } => self.purchasing(e),
+            _ => {}
+        }
+    }
+
+    /// Keeps a purchasing event before the window end for [`supplier_performance`].
+    fn purchasing(&mut self, e: &Event) {
+        if self.window.before_end(e.at) {
+            self.purchasing.push(e.clone());
+        }
+    }
+
+    fn placed(&mut self, order: &Arc<PlaceOrder>, at: DateTime<Utc>) {
+        let in_window = self.window.contains(at);
+        let line_base = u32::try_from(self.lines.len()).unwrap_or(u32::MAX);
+        let (_, new) = self
+            .orders
+            .get_or_insert_with(order.order_id.as_str(), |hash| OrderState {
+                id: order.order_id.clone(),
+                hash,
+                order: Arc::clone(order),
+                placed_at: at.timestamp(),
+                shipped_at: i64::MIN,
+                line_base,
+                flags: if in_window { PLACED_IN_WINDOW } else { 0 },
+            });
+        if !new {
+            return; // placed twice: the first placement stands
+        }
+        self.lines.extend(order.lines.iter().map(|l| LineState {
+            active: l.quantity,
+            shipped: 0,
+        }));
+        if !in_window {
+            return;
+        }
+        let channel = match self.channels.get_mut(order.channel.as_str()) {
+            Some(c) => c,
+            None => self.channels.entry(order.channel.clone()).or_default(),
+        };
+        channel.orders += 1;
+        let Some(currency) = order
+            .lines
+            .first()
+            .map(|l| l.unit_price.currency)
+            .or(order.shipping_price.map(|m| m.currency))
+        else {
+            return;
+        };
+        let mut total = Decimal::ZERO;
+        for l in &order.lines {
+            total = total.saturating_add(l.unit_price.amount.saturating_mul(l.quantity.into()));
+        }
+        if let Some(s) = order.shipping_price {
+            total = total.saturating_add(s.amount);
+        }
+        if let Some(d) = order.discount {
+            total = total.saturating_sub(d.amount);
+        }
+        match channel.sales.iter_mut().find(|(c, _)| *c == currency) {
+            Some((_, sum)) => *sum = sum.saturating_add(total),
+            None => channel.sales.push((currency, total)),
+        }
+    }
+
+    fn shipped<'e>(
+        &mut self,
+        order_id: &OrderId,
+        units: impl Iterator<Item = (&'e LineId, u64)>,
+        at: DateTime<Utc>,
+        from_stock: bool,
+    ) {
+        let in_window = self.window.contains(at);
+        let order = self.orders.get(order_id.as_str());
+        for (line_id, quantity) in units {
+            if in_window {
+                self.shipped_units += quantity;
+            }
+            let Some(o) = order else {
+                continue;
+            };
+            let Some(i) = o.line(line_id) else {
+                continue;
+            };
+            if let Some(l) = self.lines.get_mut(o.line_base as usize + i) {
+                l.shipped += quantity;
+            }
+            let moves_stock = from_stock && self.window.before_end(at);
+            if !in_window && !moves_stock {
+                continue;
+            }
+            let s = sku_state(&mut self.skus, &o.order.lines[i].sku);
+            if in_window {
+                s.shipped += quantity;
+                if from_stock {
+                    s.left_stock += quantity;
+                }
+            }
+            if moves_stock {
+                let units = i64::try_from(quantity).unwrap_or(i64::MAX);
+                stock(s, &self.window, self.start, -units, at);
+            }
+        }
+    }
+
+    fn cancelled(&mut self, order_id: &OrderId, line_id: &LineId, quantity: u64) {
+        let Some(o) = self.orders.get(order_id.as_str()) else {
+            return;
+        };
+        let Some(i) = o.line(line_id) else {
+            return;
+        };
+        if let Some(l) = self.lines.get_mut(o.line_base as usize + i) {
+            l.active = l.active.saturating_sub(quantity);
+        }
+    }
+
+    fn status_changed(&mut self, order_id: &OrderId, to: OrderStatus, at: DateTime<Utc>) {
+        let Some(o) = self.orders.get_mut(order_id.as_str()) else {
+            return;
+        };
+        let seen = match to {
+            OrderStatus::Cancelled => {
+                o.flags |= CANCELLED;
+                return;
+            }
+            OrderStatus::Shipped => SHIPPED,
+            _ => DELIVERED,
+        };
+        if o.flags & seen != 0 {
+            return;
+        }
+        o.flags |= seen;
+        let t = at.timestamp();
+        let in_window = self.window.contains(at);
+        if to == OrderStatus::Shipped {
+            o.shipped_at = t;
+            if in_window {
+                self.cycle.add(t - o.placed_at);
+                if let Some(ship_by) = o.order.ship_by {
+                    self.on_time_shipment.count(at <= ship_by);
+                }
+            }
+        } else if in_window {
+            o.flags |= DELIVERED_IN_WINDOW;
+            self.lead.add(t - o.placed_at);
+            let on_time = match (o.order.deliver_by, o.order.ship_by) {
+                (Some(day), _) => at.date_naive() <= day,
+                (None, Some(ship_by)) => {
+                    let shipped = if o.shipped_at == i64::MIN {
+                        t
+                    } else {
+                        o.shipped_at
+                    };
+                    shipped <= ship_by.timestamp()
+                }
+                (None, None) => true,
+            };
+            if on_time {
+                o.flags |= ON_TIME;
+            }
+        }
+        if o.flags & LINES_CHECKED == 0 {
+            o.flags |= LINES_CHECKED;
+            if in_window {
+                let base = o.line_base as usize;
+                let lines = self
+                    .lines
+                    .get(base..base + o.order.lines.len())
+                    .unwrap_or(&[]);
+                for l in lines.iter().filter(|l| l.active > 0) {
+                    self.shipped_lines.count(l.shipped == l.active);
+                }
+            }
+        }
+    }
+
+    fn returned(&mut self, rma_id: &RmaId, order_id: &OrderId, line_id: &LineId, quantity: u64) {
+        self.returned_units += quantity;
+        let requested = self.rmas.get(rma_id.as_str()).and_then(|&(start, len)| {
+            let lines = self
+                .rma_lines
+                .get(start as usize..start as usize + len as usize)?;
+            lines.iter().find(|l| l.0.as_str() == line_id.as_str())
+        });
+        *self
+            .returned_by_reason
+            .entry(requested.map(|l| l.2))
+            .or_insert(0) += quantity;
+        let sku = match requested {
+            Some(l) => Some(&l.1),
+            None => self.orders.get(order_id.as_str()).and_then(|o| {
+                let i = o.line(line_id)?;
+                Some(&o.order.lines[i].sku)
+            }),
+        };
+        if let Some(sku) = sku {
+            sku_state(&mut self.skus, sku).returned += quantity;
+        }
+    }
+
+    /// A stock movement of `units` of `sku` at `at`.
+    fn stock(&mut self, sku: &Sku, units: i64, at: DateTime<Utc>) {
+        if !self.window.before_end(at) {
+            return;
+        }
+        stock(
+            sku_state(&mut self.skus, sku),
+            &self.window,
+            self.start,
+            units,
+            at,
+        );
+    }
+
+    /// The report on the events pushed.
+    pub fn finish(self) -> KpiReport {
+        let suppliers = self.suppliers();
+        let shipped = self.shipped_units;
+        let mut kpis = vec![ratio("return_rate", None, self.returned_units, shipped)];
+        for (reason, &units) in &self.returned_by_reason {
+            let key = reason.map_or("unknown", |r| r.as_str());
+            kpis.push(ratio("return_rate_by_reason", Some(key), units, shipped));
+        }
+        kpis.push(if self.picks_all > 0 {
+            ratio(
+                "picking_accuracy",
+                Some("picks"),
+                self.picks.num,
+                self.picks.den,
+            )
+        } else {
+            let r = self.shipped_lines;
+            ratio("picking_accuracy", Some("shipped_lines"), r.num, r.den)
+        });
+        for (name, r) in [
+            ("on_time_shipment_rate", self.on_time_shipment),
+            ("fill_rate_lines", self.fill_lines),
+            ("fill_rate_units", self.fill_units),
+        ] {
+            kpis.push(ratio(name, None, r.num, r.den));
+        }
+
+        let (mut placed, mut backordered, mut cancelled) = (0u64, 0u64, 0u64);
+        let mut perfect = Ratio::default();
+        for o in self.orders.values() {
+            if o.flags & PLACED_IN_WINDOW != 0 {
+                placed += 1;
+                backordered += u64::from(o.flags & BACKORDERED != 0);
+                cancelled += u64::from(o.flags & CANCELLED != 0);
+            }
+            if o.flags & DELIVERED_IN_WINDOW != 0 {
+                perfect.count(o.flags & (ON_TIME | EXCEPTION | RETURN_REQUESTED) == ON_TIME);
+            }
+        }
+        kpis.push(ratio("backorder_rate", None, backordered, placed));
+        kpis.push(ratio("cancellation_rate", None, cancelled, placed));
+        kpis.push(ratio("perfect_order_rate", None, perfect.num, perfect.den));
+
+        let mut histograms = BTreeMap::new();
+        for (name, d) in [
+            ("order_cycle_time", self.cycle),
+            ("order_lead_time", self.lead),
+        ] {
+            let hours = micro(d.micro_hours);
+            kpis.push(kpi(name, None, None, hours, d.count.into(), KpiUnit::Hours));
+            histograms.insert(name.to_string(), d.minutes.into_iter().collect());
+        }
+
+        for (channel, c) in &self.channels {
+            let key = Some(channel.as_str());
+            let orders = c.orders.into();
+            kpis.push(kpi(
+                "orders_by_channel",
+                key,
+                None,
+                orders,
+                Decimal::ONE,
+                KpiUnit::Count,
+            ));
+            for &(currency, sum) in &c.sales {
+                let name = "sales_by_channel";
+                kpis.push(kpi(
+                    name,
+                    key,
+                    Some(currency),
+                    sum,
+                    Decimal::ONE,
+                    KpiUnit::Money,
+                ));
+            }
+        }
+
+        // The window in seconds, then in µ-days.
+        let end = match (self.window.to, self.last_at) {
+            (Some(to), _) => to.timestamp(),
+            (None, Some(last)) => last.timestamp(),
+            (None, None) => 0,
+        };
+        let start = self.start.unwrap_or(end);
+        let days = micro_days(i128::from((end - start).max(0)));
+        for s in self.skus.values() {
+            let key = Some(s.sku.as_str());
+            if s.shipped > 0 || s.returned > 0 {
+                kpis.push(ratio("return_rate_by_sku", key, s.returned, s.shipped));
+            }
+            if s.stocked || s.left_stock > 0 {
+                let on_hand = i128::from(s.on_hand);
+                let left = micro(i128::from(s.left_stock) * days);
+                let unit_days = micro(on_hand * days - s.offset);
+                kpis.push(kpi(
+                    "inventory_turnover",
+                    key,
+                    None,
+                    left,
+                    unit_days,
+                    KpiUnit::Turns,
+                ));
+                let supply = micro(on_hand * days);
+                let left = s.left_stock.into();
+                kpis.push(kpi(
+                    "days_of_supply",
+                    key,
+                    None,
+                    supply,
+                    left,
+                    KpiUnit::Days,
+                ));
+            }
+        }
+
+        for (supplier, on_time, received, filled, ordered) in suppliers {
+            let key = Some(supplier.as_str());
+            if received > 0 {
+                kpis.push(ratio("supplier_on_time_rate", key, on_time, received));
+            }
+            if ordered > 0 {
+                kpis.push(ratio("supplier_fill_rate", key, filled, ordered));
+            }
+        }
+
+        complete(self.window, kpis, histograms)
+    }
+
+    /// Per supplier: (on-time units, received units, filled units, ordered
+    /// units) in the window: the figures up to the window end less those
+    /// before its start.
+    fn suppliers(&self) -> Vec<(SupplierId, u64, u64, u64, u64)> {
+        let all = supplier_performance(&self.purchasing);
+        let before: BTreeMap<SupplierId, SupplierPerformance> = match self.window.from {
+            Some(from) => supplier_performance(self.purchasing.iter().filter(|e| e.at < from))
+                .into_iter()
+                .map(|p| (p.supplier_id.clone(), p))
+                .collect(),
+            None => BTreeMap::new(),
+        };
+        all.into_iter()
+            .map(|p| {
+                let b = before.get(&p.supplier_id);
+                let less =
+                    |v: u64, f: fn(&SupplierPerformance) -> u64| v.saturating_sub(b.map_or(0, f));
+                (
+                    p.supplier_id.clone(),
+                    less(p.on_time_units, |b| b.on_time_units),
+                    less(p.received_units, |b| b.received_units),
+                    less(p.filled_units, |b| b.filled_units),
+                    less(p.ordered_units, |b| b.ordered_units),
+                )
+            })
+            .collect()
+    }
+}
+
+/// The KPIs of `events` (in the order given) for `window`.
+pub fn compute<'a>(events: impl IntoIterator<Item = &'a Event>, window: &Window) -> KpiReport {
+    let mut acc = KpiAccumulator::new(*window);
+    for e in events {
+        acc.push(e);
+    }
+    acc.finish()
+}
+
+/// Adds up reports of shards of one history over one window: numerators
+/// and denominators summed per (name, key, currency) (counts and money keep
+/// the denominator 1; `return_rate_by_reason` takes the summed
+/// `return_rate` denominator, since a shard leaves out reasons it has no
+/// returns for; `picking_accuracy` keeps the `picks` basis when any shard
+/// has it), histograms merged, values and percentiles worked out again.
+/// The window is the first report's.
+pub fn merge(reports: &[KpiReport]) -> KpiReport {
+    type Key = (String, Option<String>, Option<Currency>);
+    let mut sums: BTreeMap<Key, (Decimal, Decimal, KpiUnit)> = BTreeMap::new();
+    let mut histograms: BTreeMap<String, BTreeMap<u64, u64>> = BTreeMap::new();
+    let percentiles: BTreeSet<String> = TIMED
+        .iter()
+        .flat_map(|t| PERCENTILES.iter().map(move |(p, _, _)| format!("{t}_{p}")))
+        .collect();
+    for r in reports {
+        for k in r.kpis.iter().filter(|k| !percentiles.contains(&k.name)) {
+            let key = (k.name.clone(), k.key.clone(), k.currency);
+            let sum = sums
+                .entry(key)
+                .or_insert((Decimal::ZERO, Decimal::ZERO, k.unit));
+            sum.0 = sum.0.saturating_add(k.numerator);
+            sum.1 = match k.unit {
+                KpiUnit::Count | KpiUnit::Money => Decimal::ONE,
+                _ => sum.1.saturating_add(k.denominator),
+            };
+        }
+        for (name, h) in &r.histograms {
+            let into = histograms.entry(name.clone()).or_default();
+            for (&minutes, &n) in h {
+                *into.entry(minutes).or_insert(0) += n;
+            }
+        }
+    }
+    // Every reason's share is of all units shipped: a shard without
+    // returns of a reason left that reason out, so take the total's.
+    let shipped = sums
+        .get(&("return_rate".to_string(), None, None))
+        .map(|s| s.1);
+    if let Some(shipped) = shipped {
+        for (key, sum) in sums.iter_mut() {
+            if key.0 == "return_rate_by_reason" {
+                sum.1 = shipped;
+            }
+        }
+    }
+    // One run over every shard counts picks when any shard had some.
+    let picks = (
+        "picking_accuracy".to_string(),
+        Some("picks".to_string()),
+        None,
+    );
+    if sums.contains_key(&picks) {
+        sums.remove(&(picks.0, Some("shipped_lines".to_string()), None));
+    }
+    let kpis = sums
+        .into_iter()
+        .map(|((name, key, currency), (num, den, unit))| Kpi {
+            value: quotient(num, den),
+            name,
+            key,
+            currency,
+            numerator: num,
+            denominator: den,
+            unit,
+        })
+        .collect();
+    let window = reports.first().map(|r| r.window).unwrap_or_default();
+    complete(window, kpis, histograms)
+}
+
+/// Adds the percentiles of the timed figures present and sorts.
+fn complete(
+    window: Window,
+    mut kpis: Vec<Kpi>,
+    histograms: BTreeMap<String, BTreeMap<u64, u64>>,
+) -> KpiReport {
+    let empty = BTreeMap::new();
+    for name in TIMED {
+        if !kpis.iter().any(|k| k.name == name && k.key.is_none()) {
+            continue;
+        }
+        let h = histograms.get(name).unwrap_or(&empty);
+        let n: u64 = h.values().sum();
+        for (suffix, p, q) in PERCENTILES {
+            let rank = (p * n).div_ceil(q);
+            let mut seen = 0;
+            let minutes = h.iter().find_map(|(&m, &c)| {
+                seen += c;
+                (seen >= rank && n > 0).then_some(m)
+            });
+            kpis.push(Kpi {
+                name: format!("{name}_{suffix}"),
+                key: None,
+                currency: None,
+                numerator: rank.into(),
+                denominator: n.into(),
+                value: minutes.map(|m| Decimal::from(m) / Decimal::from(60)),
+                unit: KpiUnit::Hours,
+            });
+        }
+    }
+    kpis.sort_by(|a, b| (&a.name, &a.key, a.currency).cmp(&(&b.name, &b.key, b.currency)));
+    KpiReport {
+        window,
+        kpis,
+        histograms,
+    }
+}
+
+fn kpi(
+    name: &str,
+    key: Option<&str>,
+    currency: Option<Currency>,
+    numerator: Decimal,
+    denominator: Decimal,
+    unit: KpiUnit,
+) -> Kpi {
+    Kpi {
+        name: name.to_string(),
+        key: key.map(str::to_string),
+        currency,
+        numerator,
+        denominator,
+        value: quotient(numerator, denominator),
+        unit,
+    }
+}
+
+/// A ratio of counts.
+fn ratio(name: &str, key: Option<&str>, numerator: u64, denominator: u64) -> Kpi {
+    let (n, d) = (numerator.into(), denominator.into());
+    kpi(name, key, None, n, d, KpiUnit::Ratio)
+}
+
+fn quotient(numerator: Decimal, denominator: Decimal) -> Option<Decimal> {
+    if denominator.is_zero() {
+        None
+    } else {
+        numerator.checked_div(denominator)
+    }
+}
+
+/// A stock movement of `units` of `sku` at `at`: on hand and its offset
+/// from the window start (see [`KpiAccumulator::finish`]).
+fn stock(s: &mut SkuState, window: &Window, start: Option<i64>, units: i64, at: DateTime<Utc>) {
+    if !window.before_end(at) {
+        return;
+    }
+    let seconds = (at.timestamp() - start.unwrap_or(0)).max(0);
+    s.stocked = true;
+    s.on_hand = s.on_hand.saturating_add(units);
+    s.offset += micro_days(i128::from(units) * i128::from(seconds));
+}
+
+#[inline]
+fn sku_state<'m>(skus: &'m mut Table<SkuState>, sku: &Sku) -> &'m mut SkuState {
+    skus.get_or_insert_with(sku.as_str(), |hash| SkuState::new(sku, hash))
+        .0
+}
+
+/// `n / d` rounded half away from zero (`d` > 0).
+fn round_div(n: i128, d: i128) -> i128 {
+    let half = d / 2;
+    if n >= 0 {
+        (n + half) / d
+    } else {
+        (n - half) / d
+    }
+}
+
+/// Seconds (or unit-seconds) as µ-days, rounded.
+fn micro_days(seconds: i128) -> i128 {
+    round_div(seconds.saturating_mul(1_000_000), 86_400)
+}
+
+/// A count of millionths as a decimal with 6 places.
+fn micro(v: i128) -> Decimal {
+    Decimal::try_from_i128_with_scale(v, 6).unwrap_or(if v < 0 {
+        Decimal::MIN
+    } else {
+        Decimal::MAX
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_is_half_away_from_zero() {
+        assert_eq!(round_div(5, 10), 1);
+        assert_eq!(round_div(-5, 10), -1);
+        assert_eq!(round_div(4, 10), 0);
+        assert_eq!(micro_days(86_400), 1_000_000);
+        assert_eq!(micro(1_500_000).to_string(), "1.500000");
+    }
+
+    #[test]
+    fn kpis_round_trip_through_json() {
+        let report = complete(
+            Window::default(),
+            vec![kpi(
+                "return_rate",
+                None,
+                None,
+                1.into(),
+                3.into(),
+                KpiUnit::Ratio,
+            )],
+            BTreeMap::new(),
+        );
+        let json = serde_json::to_string(&report).unwrap();
+        assert!(json.contains(r#""numerator":"1""#), "{json}");
+        assert!(json.contains(r#""unit":"ratio""#), "{json}");
+        let schema = serde_json::to_string(&schemars::schema_for!(KpiReport)).unwrap();
+        assert!(schema.contains("histograms"), "{schema}");
+        assert_eq!(serde_json::from_str::<KpiReport>(&json).unwrap(), report);
+    }
+}
