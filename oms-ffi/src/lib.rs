@@ -18,6 +18,9 @@
 //!   cartonization: [`cartonize`] and [`validate_plan`].
 //! * Shipping: [`select_service`], [`delivery_promise`], [`check_address`]
 //!   and [`shipping_label`]; the shipping config crosses as JSON.
+//! * Returns: `request_return` … `close_return` with typed records, the
+//!   [`RmaRecord`] query, and the [`CustomerRecord`] view.
+//! * KPIs: [`kpis`] over an event log and [`merge_kpis`] for shards.
 //! * Errors are [`OmsFfiError`], one variant per stable core code plus
 //!   `Internal`; nothing panics across the boundary.
 //!
@@ -31,9 +34,11 @@
 
 mod engine;
 mod error;
+mod kpi;
 mod packing;
 mod picking;
 mod purchasing;
+mod returns;
 mod shipping;
 #[cfg(test)]
 mod tests;
@@ -41,6 +46,7 @@ mod types;
 
 pub use engine::Engine;
 pub use error::OmsFfiError;
+pub use kpi::{kpis, merge_kpis, KpiRecord, KpiReportRecord, KpiUnit};
 pub use oms_core;
 pub use packing::{
     cartonize, load_container, validate_load, validate_plan, Axes, Carton, CartonPlan,
@@ -58,6 +64,11 @@ pub use purchasing::{
     AmendPo, Billing, CreatePo, PoLineInput, PoLineRecord, PoStatus, PriceBreak,
     PurchaseOrderRecord, ReceiptLine, ReceivePo, ReorderMethod, ReorderSettings,
     ReplenishmentSuggestion, Supplier, SupplierItem,
+};
+pub use returns::{
+    CustomerRecord, Disposition, ExchangeLine, InspectionLine, LineRefund, RefundBreakdown,
+    RequestReturn, Resolution, ReturnLine, ReturnQuantity, ReturnReason, RmaLineRecord, RmaRecord,
+    RmaStatus,
 };
 pub use shipping::{
     check_address, delivery_promise, select_service, shipping_label, AddressProblem, Label,

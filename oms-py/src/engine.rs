@@ -479,6 +479,31 @@ impl EngineCore {
         self.query(py, |e| e.shipment_labels(shipment_id))
     }
 
+    /// One RMA as a dict: `{rma_id, order_id, status, resolution, lines,
+    /// refund, refunded, ...}`; `NotFoundError` for an unknown id.
+    fn rma<'py>(&self, py: Python<'py>, rma_id: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| e.rma(rma_id))
+    }
+
+    /// Every RMA by id, or one order's in the order they were requested.
+    #[pyo3(signature = (order_id=None))]
+    fn rmas<'py>(&self, py: Python<'py>, order_id: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
+        self.query(py, |e| e.rmas(order_id))
+    }
+
+    /// A customer as their orders describe them at `at` (an aware
+    /// datetime): order count, lifetime spend, purchase frequency, return
+    /// rate, tier and milestones.
+    fn customer<'py>(
+        &self,
+        py: Python<'py>,
+        customer_id: &str,
+        at: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let at = utc_time(at)?;
+        self.query(py, move |e| e.customer(customer_id, at))
+    }
+
     /// What a channel may sell of a SKU now (stock at its locations, less
     /// open demand and cart holds, less its buffer).
     fn channel_available(&self, py: Python<'_>, channel: &str, sku: &str) -> PyResult<u64> {

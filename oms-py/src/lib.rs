@@ -57,6 +57,39 @@ fn supplier_performance<'py>(
     pyser::to_py(py, &records)
 }
 
+/// KPIs of the event history for the window `[window_from, window_to)`
+/// (aware datetimes; absent bounds are open): each figure with its
+/// numerator and denominator (see `oms_core::kpi`).
+#[pyfunction]
+#[pyo3(signature = (events, window_from=None, window_to=None))]
+fn kpis<'py>(
+    py: Python<'py>,
+    events: &Bound<'py, PyAny>,
+    window_from: Option<&Bound<'py, PyAny>>,
+    window_to: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let window = oms_core::kpi::Window {
+        from: window_from.map(convert::utc_time).transpose()?,
+        to: window_to.map(convert::utc_time).transpose()?,
+    };
+    let keys = pyde::Keys::for_batch();
+    let mut log = Vec::new();
+    for (i, event) in events.try_iter()?.enumerate() {
+        log.push(engine::event_from(&event?, i, &keys)?);
+    }
+    let report = py.detach(move || oms_core::kpi::compute(&log, &window));
+    pyser::to_py(py, &report)
+}
+
+/// Adds up KPI reports of shards of one history (same window): numerators
+/// and denominators summed, values and percentiles worked out again.
+#[pyfunction]
+fn merge_kpis<'py>(py: Python<'py>, reports: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let reports: Vec<oms_core::kpi::KpiReport> = arg(reports, "reports")?;
+    let merged = py.detach(move || oms_core::kpi::merge(&reports));
+    pyser::to_py(py, &merged)
+}
+
 /// Reads a floor layout and the list `items` (named `what` in errors),
 /// runs `plan` on them without the GIL, and returns its result as Python data.
 fn on_floor<'py, T, R>(
@@ -309,6 +342,8 @@ fn _oms(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(event_schema, m)?)?;
     m.add_function(wrap_pyfunction!(config_schema, m)?)?;
     m.add_function(wrap_pyfunction!(supplier_performance, m)?)?;
+    m.add_function(wrap_pyfunction!(kpis, m)?)?;
+    m.add_function(wrap_pyfunction!(merge_kpis, m)?)?;
     m.add_function(wrap_pyfunction!(optimal_route, m)?)?;
     m.add_function(wrap_pyfunction!(heuristic_route, m)?)?;
     m.add_function(wrap_pyfunction!(improved_route, m)?)?;

@@ -479,6 +479,46 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for EnumMismatch<V> {
     }
 }
 
+/// A dict key: text, read as a number where the type wants one (map keys
+/// are strings in the JSON contract, e.g. a histogram's minutes).
+struct KeyDe<'a>(&'a str);
+
+impl KeyDe<'_> {
+    fn number<T: std::str::FromStr>(&self) -> Result<T, DeError> {
+        self.0.parse().map_err(|_| {
+            <DeError as de::Error>::invalid_type(de::Unexpected::Str(self.0), &"a number")
+        })
+    }
+}
+
+impl<'de> de::Deserializer<'de> for KeyDe<'_> {
+    type Error = DeError;
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_str(self.0)
+    }
+    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_u64(self.number()?)
+    }
+    fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_u32(self.number()?)
+    }
+    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_i64(self.number()?)
+    }
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        de::value::StrDeserializer::<DeError>::new(self.0).deserialize_enum(name, variants, visitor)
+    }
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i128 u8 u16 u128 f32 f64 char str string bytes byte_buf option unit
+        unit_struct newtype_struct seq tuple tuple_struct map struct identifier ignored_any
+    }
+}
+
 struct DictAccess<'a, 'py> {
     items: pyo3::types::iter::BoundDictIterator<'py>,
     skip: &'static [&'static str],
@@ -512,7 +552,7 @@ impl<'de, 'a, 'py> de::MapAccess<'de> for DictAccess<'a, 'py> {
             if self.skip.contains(&name.as_ref()) {
                 continue;
             }
-            let key = seed.deserialize(de::value::StrDeserializer::<DeError>::new(&name))?;
+            let key = seed.deserialize(KeyDe(&name))?;
             self.key = Some(k);
             self.value = Some(v);
             return Ok(Some(key));

@@ -303,7 +303,14 @@ impl<'py> ser::SerializeMap for Map<'py> {
     type Ok = Bound<'py, PyAny>;
     type Error = SerError;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), SerError> {
-        self.key = Some(key.serialize(self.ser)?);
+        let key = key.serialize(self.ser)?;
+        // Keys are text, as in the JSON contract (a histogram's minutes
+        // become "5", like serde_json writes them).
+        self.key = Some(if key.is_instance_of::<pyo3::types::PyInt>() {
+            key.str()?.into_any()
+        } else {
+            key
+        });
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerError> {

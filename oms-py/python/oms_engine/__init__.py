@@ -39,6 +39,8 @@ from ._oms import (
     command_schema,
     config_schema,
     event_schema,
+    kpis,
+    merge_kpis,
     supplier_performance,
 )
 from ._oms import batch_orders as _batch_orders
@@ -74,7 +76,10 @@ from ._types import (
     Container,
     Depot,
     Dims,
+    Disposition,
     DistanceBand,
+    ExchangeLine,
+    InspectionLine,
     ItemType,
     Label,
     LabelInput,
@@ -98,6 +103,9 @@ from ._types import (
     Quote,
     ReceiptLine,
     ReorderSettings,
+    Resolution,
+    ReturnLine,
+    ReturnReason,
     Route,
     ScatteredRoute,
     Service,
@@ -135,8 +143,11 @@ __all__ = [
     "Container",
     "Depot",
     "Dims",
+    "Disposition",
     "DistanceBand",
     "DuplicateError",
+    "ExchangeLine",
+    "InspectionLine",
     "Engine",
     "InsufficientStockError",
     "InvalidTransitionError",
@@ -165,6 +176,9 @@ __all__ = [
     "Quote",
     "ReceiptLine",
     "ReorderSettings",
+    "Resolution",
+    "ReturnLine",
+    "ReturnReason",
     "Route",
     "SCHEMA_VERSION",
     "ScatteredRoute",
@@ -190,7 +204,9 @@ __all__ = [
     "event_schema",
     "heuristic_route",
     "improved_route",
+    "kpis",
     "load_container",
+    "merge_kpis",
     "optimal_route",
     "scattered_route",
     "select_service",
@@ -347,6 +363,7 @@ class Engine(EngineCore):
         components: Optional[Sequence[Component]] = None,
         dropship_only: bool = False,
         packing: Optional[PackingRules] = None,
+        non_returnable: bool = False,
     ) -> Events:
         """Defines (or redefines) a product; ``components`` make it a kit;
         ``dropship_only`` products are always sourced from a dropship
@@ -367,6 +384,7 @@ class Engine(EngineCore):
                 components=parts,
                 dropship_only=dropship_only or None,
                 packing=None if packing is None else dict(packing),
+                non_returnable=non_returnable or None,
             ),
             at,
         )
@@ -419,9 +437,10 @@ class Engine(EngineCore):
         customer_tier: Optional[str] = None,
         ship_by: Optional[datetime] = None,
         deliver_by: Optional[date] = None,
+        discount: Optional[Amount] = None,
     ) -> Events:
-        """Places an order; ``unit_price`` and ``shipping_price`` are Decimals in
-        ``currency``. ``ship_by`` is the carrier cutoff the order must make
+        """Places an order; ``unit_price``, ``shipping_price`` and
+        ``discount`` (taken off the total) are Decimals in ``currency``. ``ship_by`` is the carrier cutoff the order must make
         (waves release the earliest first); ``deliver_by`` the delivery date
         promised to the customer (``ship`` without carrier chooses by it)."""
         currency = self._currency(currency)  # one config lookup for every amount
@@ -444,11 +463,13 @@ class Engine(EngineCore):
             "priority": priority,
         }
         shipping = None if shipping_price is None else self._money(shipping_price, currency, "shipping_price")
+        off = None if discount is None else self._money(discount, currency, "discount")
         return self.execute(
             _optional(
                 command,
                 channel_order_id=channel_order_id,
                 shipping_price=shipping,
+                discount=off,
                 customer_tier=customer_tier,
                 ship_by=None if ship_by is None else ship_by.isoformat(),
                 deliver_by=None if deliver_by is None else deliver_by.isoformat(),
@@ -465,15 +486,17 @@ class Engine(EngineCore):
         kind: str = "captured",
         currency: Optional[str] = None,
         reference: Optional[str] = None,
+        rma_id: Optional[str] = None,
     ) -> Events:
-        """Records a payment event: ``authorized``, ``captured``, ``failed`` or ``refunded``."""
+        """Records a payment event: ``authorized``, ``captured``, ``failed`` or
+        ``refunded``; a refund may name the resolved RMA it pays out."""
         command = {
             "type": "record_payment",
             "order_id": order_id,
             "kind": kind,
             "amount": self._money(amount, self._currency(currency), "amount"),
         }
-        return self.execute(_optional(command, reference=reference), at)
+        return self.execute(_optional(command, reference=reference, rma_id=rma_id), at)
 
     def place_hold(self, order_id: str, hold: str, *, at: datetime, note: Optional[str] = None) -> Events:
         """Puts a named hold on an order (e.g. ``fraud_review``)."""
@@ -558,6 +581,99 @@ class Engine(EngineCore):
             "at": reported_at,
         }
         return self.execute(_optional(command, message=message), at)
+
+    # -- returns -----------------------------------------------------------
+
+    def request_return(
+        self,
+        rma_id: str,
+        order_id: str,
+        lines: Sequence[ReturnLine],
+        resolution: Resolution,
+        *,
+        at: datetime,
+        exchange_lines: Optional[Sequence[ExchangeLine]] = None,
+        exchange_order_id: Optional[str] = None,
+        note: Optional[str] = None,
+        currency: Optional[str] = None,
+    ) -> Events:
+        """Opens an RMA for delivered units (or shipped ones, when the
+        return policy allows) within the return window. An ``exchange``
+        takes ``exchange_lines`` (default: the same units again) and places
+        the replacement order ``exchange_order_id`` when resolved."""
+        command: Dict[str, Any] = {
+            "type": "request_return",
+            "rma_id": rma_id,
+            "order_id": order_id,
+            "lines": [dict(line) for line in lines],
+            "resolution": resolution,
+        }
+        wanted = None
+        if exchange_lines is not None:
+            money = self._currency(currency)
+            wanted = []
+            for i, x in enumerate(exchange_lines):
+                line: Dict[str, Any] = {"sku": x["sku"], "quantity": x["quantity"]}
+                if "unit_price" in x:
+                    line["unit_price"] = self._money(x["unit_price"], money, f"exchange_lines[{i}].unit_price")
+                wanted.append(line)
+        return self.execute(
+            _optional(command, exchange_lines=wanted, exchange_order_id=exchange_order_id, note=note),
+            at,
+        )
+
+    def authorize_return(self, rma_id: str, *, at: datetime) -> Events:
+        """Agrees to a requested return."""
+        return self.execute({"type": "authorize_return", "rma_id": rma_id}, at)
+
+    def reject_return(self, rma_id: str, reason: str, *, at: datetime) -> Events:
+        """Refuses a requested return."""
+        return self.execute({"type": "reject_return", "rma_id": rma_id, "reason": reason}, at)
+
+    def record_return_shipment(
+        self,
+        rma_id: str,
+        *,
+        at: datetime,
+        carrier: Optional[str] = None,
+        tracking_number: Optional[str] = None,
+    ) -> Events:
+        """The customer sent an authorized return: it is ``in_transit``."""
+        command = {"type": "record_return_shipment", "rma_id": rma_id}
+        return self.execute(_optional(command, carrier=carrier, tracking_number=tracking_number), at)
+
+    def receive_return(
+        self,
+        rma_id: str,
+        location_id: str,
+        *,
+        at: datetime,
+        lines: Optional[Sequence[Mapping[str, Any]]] = None,
+    ) -> Events:
+        """The returned units arrived at a location; ``lines``
+        (``[{line_id, quantity}]``) when fewer than requested came."""
+        command = {"type": "receive_return", "rma_id": rma_id, "location_id": location_id}
+        got = None if lines is None else [dict(line) for line in lines]
+        return self.execute(_optional(command, lines=got), at)
+
+    def inspect_return(self, rma_id: str, lines: Sequence[InspectionLine], *, at: datetime) -> Events:
+        """Gives every received unit its disposition; restocked and
+        refurbished units move into stock (``stock_restocked``)."""
+        command = {"type": "inspect_return", "rma_id": rma_id, "lines": [dict(line) for line in lines]}
+        return self.execute(command, at)
+
+    def resolve_return(self, rma_id: str, *, at: datetime) -> Events:
+        """Works out the refund (or store credit, or exchange order) from
+        what the customer paid; ``return_resolved`` carries the breakdown."""
+        return self.execute({"type": "resolve_return", "rma_id": rma_id}, at)
+
+    def close_return(self, rma_id: str, *, at: datetime) -> Events:
+        """Closes a resolved RMA."""
+        return self.execute({"type": "close_return", "rma_id": rma_id}, at)
+
+    def cancel_return(self, rma_id: str, *, at: datetime, reason: Optional[str] = None) -> Events:
+        """Withdraws an RMA before its units arrived."""
+        return self.execute(_optional({"type": "cancel_return", "rma_id": rma_id}, reason=reason), at)
 
     def cancel_order(self, order_id: str, reason: str, *, at: datetime) -> Events:
         """Cancels every open unit of an order and frees its stock."""

@@ -614,3 +614,60 @@ class ParcelInput(_ParcelInputRequired, total=False):
     its ``carton_id`` (none: the unit's own box)."""
 
     carton_id: str
+
+
+ReturnReason = Union[
+    Literal["damaged"],
+    Literal["defective"],
+    Literal["wrong_item"],
+    Literal["not_as_described"],
+    Literal["size_fit"],
+    Literal["no_longer_needed"],
+    Literal["arrived_late"],
+    Literal["other"],
+]
+"""Why a customer sends units back (``Engine.request_return``)."""
+
+Resolution = Union[Literal["refund"], Literal["exchange"], Literal["store_credit"]]
+"""What the customer gets for returned units."""
+
+Disposition = Union[Literal["restock"], Literal["refurbish"], Literal["scrap"], Literal["return_to_vendor"]]
+"""What becomes of a returned unit after inspection."""
+
+
+class _ReturnLineRequired(TypedDict):
+    line_id: str
+    quantity: int
+    reason: ReturnReason
+
+
+class ReturnLine(_ReturnLineRequired, total=False):
+    """One line of ``Engine.request_return``: units of an order line and why."""
+
+    note: str
+
+
+class _InspectionLineRequired(TypedDict):
+    line_id: str
+    quantity: int
+    disposition: Disposition
+
+
+class InspectionLine(_InspectionLineRequired, total=False):
+    """The disposition of some returned units (``Engine.inspect_return``);
+    ``location_id`` for restocked or refurbished units (default: where the
+    return was received)."""
+
+    location_id: str
+
+
+class _ExchangeLineRequired(TypedDict):
+    sku: str
+    quantity: int
+
+
+class ExchangeLine(_ExchangeLineRequired, total=False):
+    """A unit wanted instead, for an exchange; ``unit_price`` defaults to
+    the returned line's price for the same SKU, else the catalog price."""
+
+    unit_price: Union[Decimal, int, str]
