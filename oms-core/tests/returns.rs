@@ -385,6 +385,27 @@ fn refunds_never_exceed_what_was_captured() {
 }
 
 #[test]
+fn refunds_outside_rmas_leave_room_for_what_rmas_owe() {
+    let mut s = delivered(json!({}));
+    s.ok(request(
+        "R1",
+        json!([{"line_id":"1","quantity":1,"reason":"size_fit"}]),
+        "refund",
+    ));
+    bring_back(&mut s, "R1");
+    s.ok(json!({"type":"resolve_return","rma_id":"R1"}));
+    // 32.00 captured, 9.00 owed on R1 and not paid yet: 23.00 is left.
+    let too_much =
+        json!({"type":"record_payment","order_id":"SO-1","kind":"refunded","amount":usd("23.01")});
+    assert_eq!(s.err(too_much), ErrorCode::Validation);
+    s.ok(
+        json!({"type":"record_payment","order_id":"SO-1","kind":"refunded","amount":usd("23.00")}),
+    );
+    s.ok(json!({"type":"record_payment","order_id":"SO-1","kind":"refunded","amount":usd("9.00"),"rma_id":"R1"}));
+    s.replays_and_restores();
+}
+
+#[test]
 fn a_kit_comes_back_as_its_components() {
     let mut s = Shop::new(no_payment());
     s.ok(json!({"type":"define_product","sku":"KIT","name":"Kit","components":[{"sku":"A","quantity":2},{"sku":"B","quantity":1}]}));

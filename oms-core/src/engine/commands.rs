@@ -707,6 +707,19 @@ impl Engine {
         let Some(grown) = grown else {
             return Err(OmsError::validation("amount", "payment total overflows"));
         };
+        if c.kind == PaymentKind::Refunded && c.rma_id.is_none() && !order.returns.is_empty() {
+            // What resolved RMAs owe (paid or not) is spoken for.
+            let room = self.refund_room(order);
+            if c.amount.amount > room {
+                return Err(OmsError::validation(
+                    "amount",
+                    format!(
+                        "refund of {} exceeds what is left to refund: {room} {currency} once the order's RMAs are paid (refund them with rma_id)",
+                        c.amount
+                    ),
+                ));
+            }
+        }
         if c.kind == PaymentKind::Refunded && grown > p.captured {
             return Err(OmsError::validation(
                 "amount",

@@ -532,6 +532,11 @@ impl Engine {
         )
     }
 
+    /// What a refund outside any RMA may still give back (see [`Engine::refundable`]).
+    pub(super) fn refund_room(&self, order: &Order) -> Decimal {
+        self.refundable(order).0
+    }
+
     pub(super) fn resolve_return(&mut self, c: ResolveReturn, tx: &mut Tx) -> Result<()> {
         let rma = self.rma_for(&c.rma_id, RmaStatus::Resolved)?;
         let order = self
