@@ -465,7 +465,8 @@ pub struct RecordPayment {
     pub order_id: OrderId,
     /// What happened: `authorized`, `captured`, `failed` or `refunded`.
     pub kind: PaymentKind,
-    /// Positive amount in the order's currency; refunds in total never exceed what was captured.
+    /// Positive amount in the order's currency; refunds in total never exceed what was
+    /// captured, and a refund without `rma_id` leaves room for what resolved RMAs owe.
     pub amount: Money,
     /// The payment provider's reference (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
