@@ -48,13 +48,19 @@ fn supplier_performance<'py>(
     py: Python<'py>,
     events: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let log = events_from(events)?;
+    let records = py.detach(move || oms_core::purchasing::performance::supplier_performance(&log));
+    pyser::to_py(py, &records)
+}
+
+/// Reads an iterable of event dicts (an error names the event's index).
+fn events_from(events: &Bound<'_, PyAny>) -> PyResult<Vec<oms_core::Event>> {
     let keys = pyde::Keys::for_batch();
     let mut log = Vec::new();
     for (i, event) in events.try_iter()?.enumerate() {
         log.push(engine::event_from(&event?, i, &keys)?);
     }
-    let records = py.detach(move || oms_core::purchasing::performance::supplier_performance(&log));
-    pyser::to_py(py, &records)
+    Ok(log)
 }
 
 /// KPIs of the event history for the window `[window_from, window_to)`
@@ -72,11 +78,7 @@ fn kpis<'py>(
         from: window_from.map(convert::utc_time).transpose()?,
         to: window_to.map(convert::utc_time).transpose()?,
     };
-    let keys = pyde::Keys::for_batch();
-    let mut log = Vec::new();
-    for (i, event) in events.try_iter()?.enumerate() {
-        log.push(engine::event_from(&event?, i, &keys)?);
-    }
+    let log = events_from(events)?;
     let report = py.detach(move || oms_core::kpi::compute(&log, &window));
     pyser::to_py(py, &report)
 }
