@@ -105,18 +105,7 @@ impl Generator {
             channels: ["web", "amazon", "pos"].map(Channel::new),
             location: LocationId::new("WH-0"),
             carrier: Arc::from("UPS"),
-            address: AddressParts {
-                name: "Ada Lovelace".into(),
-                line1: "12 Analytical Engine Way".into(),
-                line2: None,
-                city: "Springfield".into(),
-                region: Some("IL".into()),
-                postal_code: "62701".into(),
-                country: "US".into(),
-                lat: None,
-                lon: None,
-            }
-            .into(),
+            address: oms_benches::ship_to(),
             orders: Vec::new(),
             events: Vec::with_capacity(EVENTS + 64),
         }

@@ -85,6 +85,22 @@ fn usd(cents: i64) -> Money {
     Money::new(Decimal::new(cents, 2), Currency::USD)
 }
 
+/// The ship-to address every generated order uses.
+pub fn ship_to() -> Address {
+    AddressParts {
+        name: "Ada Lovelace".into(),
+        line1: "12 Analytical Engine Way".into(),
+        line2: None,
+        city: "Springfield".into(),
+        region: Some("IL".into()),
+        postal_code: "62701".into(),
+        country: "US".into(),
+        lat: None,
+        lon: None,
+    }
+    .into()
+}
+
 /// The place-order command of order `n`: three lines over `skus` products.
 pub fn place_order(n: usize, skus: usize) -> PlaceOrder {
     // Spread lines over the catalog with a multiplicative hash; distinct SKUs per order.
@@ -97,18 +113,7 @@ pub fn place_order(n: usize, skus: usize) -> PlaceOrder {
         ship_by: None,
         deliver_by: None,
         customer_id: CustomerId::new(format!("C-{:06}", n % 50_000)),
-        ship_to: AddressParts {
-            name: "Ada Lovelace".into(),
-            line1: "12 Analytical Engine Way".into(),
-            line2: None,
-            city: "Springfield".into(),
-            region: Some("IL".into()),
-            postal_code: "62701".into(),
-            country: "US".into(),
-            lat: None,
-            lon: None,
-        }
-        .into(),
+        ship_to: ship_to(),
         lines: (0..3)
             .map(|k| OrderLineInput {
                 line_id: LineId::new(format!("{}", k + 1)),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Dict, List
 
@@ -50,8 +50,12 @@ def test_kpis_come_with_numerator_and_denominator(engine: Engine, clock: Clock) 
     assert (cancelled["numerator"], cancelled["denominator"]) == ("1", "2")
     assert figure(report, "perfect_order_rate")["numerator"] == "0"
     assert figure(report, "orders_by_channel", "web")["numerator"] == "2"
-    # Placed 9:?? and delivered minutes later: a lead time under an hour.
-    assert Decimal(figure(report, "order_lead_time")["value"]) < 1
+    # Lead time: from SO-1's placement to its status becoming delivered, in hours.
+    placed = next(e["at"] for e in log if e["type"] == "order_placed" and e["order"]["order_id"] == "SO-1")
+    delivered = next(e["at"] for e in log if e["type"] == "order_status_changed" and e["to"] == "delivered")
+    seconds = (datetime.fromisoformat(delivered) - datetime.fromisoformat(placed)).total_seconds()
+    hours = Decimal(int(seconds)) / 3600
+    assert Decimal(figure(report, "order_lead_time")["value"]) == hours.quantize(Decimal("0.000001"))
     # A window after everything counts nothing.
     later = kpis(log, window_from=T0 + timedelta(days=1))
     assert figure(later, "return_rate")["denominator"] == "0"

@@ -709,7 +709,7 @@ impl Engine {
         };
         if c.kind == PaymentKind::Refunded && c.rma_id.is_none() && !order.returns.is_empty() {
             // What resolved RMAs owe (paid or not) is spoken for.
-            let room = self.refund_room(order);
+            let room = self.refund_ledger(order).room(&order.payments);
             if c.amount.amount > room {
                 return Err(OmsError::validation(
                     "amount",

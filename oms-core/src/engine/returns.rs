@@ -19,6 +19,31 @@ fn units_by_line<'a>(lines: impl Iterator<Item = (&'a LineId, u64)>) -> BTreeMap
     by
 }
 
+/// What an order's RMAs add up to: the money the rules that keep refunds
+/// within what was captured need.
+#[derive(Debug, Default)]
+pub(super) struct RefundLedger {
+    /// What resolved RMAs owe or credited (their totals, paid or not).
+    committed: Decimal,
+    /// Refunds recorded against RMAs (`record_payment` with `rma_id`).
+    linked: Decimal,
+    /// Shipping resolved RMAs gave back.
+    shipping: Decimal,
+}
+
+impl RefundLedger {
+    /// Refunds recorded outside any RMA.
+    fn manual(&self, p: &PaymentTotals) -> Decimal {
+        (p.refunded - self.linked).max(Decimal::ZERO)
+    }
+
+    /// What may still be given back: captured, less refunds outside RMAs,
+    /// less what resolved RMAs owe or credited.
+    pub(super) fn room(&self, p: &PaymentTotals) -> Decimal {
+        (p.captured - self.manual(p) - self.committed).max(Decimal::ZERO)
+    }
+}
+
 impl Engine {
     /// The RMA, if it may move to `to`; else `not_found` or an
     /// `invalid_transition` naming both states.
@@ -511,30 +536,17 @@ impl Engine {
         Ok(())
     }
 
-    /// What is left of an order's captured payments to give back: captured,
-    /// less refunds recorded outside RMAs, less what resolved RMAs owe or
-    /// credited. Also the shipping earlier RMAs gave back.
-    fn refundable(&self, order: &Order) -> (Decimal, Decimal) {
-        let (mut committed, mut linked, mut shipping) =
-            (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+    /// What the order's RMAs add up to (see [`RefundLedger`]).
+    pub(super) fn refund_ledger(&self, order: &Order) -> RefundLedger {
+        let mut ledger = RefundLedger::default();
         for rma in order.returns.iter().filter_map(|id| self.returns.get(id)) {
-            linked += rma.refunded;
+            ledger.linked += rma.refunded;
             if let Some(r) = &rma.refund {
-                committed += r.total.amount;
-                shipping += r.shipping.amount;
+                ledger.committed += r.total.amount;
+                ledger.shipping += r.shipping.amount;
             }
         }
-        let p = &order.payments;
-        let manual = (p.refunded - linked).max(Decimal::ZERO);
-        (
-            (p.captured - manual - committed).max(Decimal::ZERO),
-            shipping,
-        )
-    }
-
-    /// What a refund outside any RMA may still give back (see [`Engine::refundable`]).
-    pub(super) fn refund_room(&self, order: &Order) -> Decimal {
-        self.refundable(order).0
+        ledger
     }
 
     pub(super) fn resolve_return(&mut self, c: ResolveReturn, tx: &mut Tx) -> Result<()> {
@@ -565,7 +577,8 @@ impl Engine {
                 }
             })
             .collect();
-        let (available, shipping_credited) = self.refundable(order);
+        let ledger = self.refund_ledger(order);
+        let (available, shipping_credited) = (ledger.room(&order.payments), ledger.shipping);
         let charges = Charges {
             currency: order.currency(),
             lines: &charged,
@@ -1017,19 +1030,13 @@ impl Engine {
             }
         }
         for o in self.orders.values().filter(|o| !o.returns.is_empty()) {
-            let (mut committed, mut linked) = (Decimal::ZERO, Decimal::ZERO);
-            for rma in o.returns.iter().filter_map(|id| self.returns.get(id)) {
-                linked += rma.refunded;
-                committed += rma
-                    .refund
-                    .as_ref()
-                    .map_or(Decimal::ZERO, |r| r.total.amount);
-            }
-            let manual = (o.payments.refunded - linked).max(Decimal::ZERO);
-            if committed + manual > o.payments.captured {
+            let ledger = self.refund_ledger(o);
+            let manual = ledger.manual(&o.payments);
+            if ledger.committed + manual > o.payments.captured {
                 return Err(format!(
-                    "order {}: RMAs owe {committed} and {manual} was refunded outside them, more than the {} captured",
+                    "order {}: RMAs owe {} and {manual} was refunded outside them, more than the {} captured",
                     o.order_id(),
+                    ledger.committed,
                     o.payments.captured
                 ));
             }
