@@ -197,6 +197,8 @@ pub enum KpiUnit {
     Count,
     /// Times per window (e.g. inventory turns).
     Turns,
+    /// Kilometres (the simulation's `average_distance_km`).
+    Km,
 }
 
 /// One figure: its numerator and denominator (which add up across shards)
@@ -1230,7 +1232,7 @@ fn ratio(name: &str, key: Option<&str>, numerator: u64, denominator: u64) -> Kpi
     kpi(name, key, None, n, d, KpiUnit::Ratio)
 }
 
-fn quotient(numerator: Decimal, denominator: Decimal) -> Option<Decimal> {
+pub(crate) fn quotient(numerator: Decimal, denominator: Decimal) -> Option<Decimal> {
     if denominator.is_zero() {
         None
     } else {
@@ -1313,5 +1315,158 @@ mod tests {
         let schema = serde_json::to_string(&schemars::schema_for!(KpiReport)).unwrap();
         assert!(schema.contains("histograms"), "{schema}");
         assert_eq!(serde_json::from_str::<KpiReport>(&json).unwrap(), report);
+    }
+}
+
+/// What [`GroupedKpis`] can break order figures down by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum GroupBy {
+    /// The order's sales channel (`by=("channel",)`).
+    Channel,
+    /// The order's customer.
+    CustomerId,
+    /// The ship-to's country.
+    Country,
+}
+
+impl GroupBy {
+    /// Every grouping, by name.
+    pub const ALL: [(&'static str, GroupBy); 3] = [
+        ("channel", GroupBy::Channel),
+        ("customer_id", GroupBy::CustomerId),
+        ("country", GroupBy::Country),
+    ];
+
+    /// The grouping named `name` (`channel`, `customer_id`, `country`).
+    pub fn parse(name: &str) -> crate::error::Result<GroupBy> {
+        GroupBy::ALL
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, g)| g)
+            .ok_or_else(|| {
+                crate::error::OmsError::validation(
+                    "by",
+                    format!(
+                        "cannot group KPIs by {name:?}; choose from {:?}",
+                        GroupBy::ALL.map(|(n, _)| n)
+                    ),
+                )
+            })
+    }
+
+    /// The column name.
+    pub fn name(self) -> &'static str {
+        GroupBy::ALL
+            .iter()
+            .find(|(_, g)| *g == self)
+            .map_or("", |(n, _)| n)
+    }
+}
+
+/// Figures that are not about orders: reported once, not per group.
+pub const UNGROUPED: [&str; 4] = [
+    "days_of_supply",
+    "inventory_turnover",
+    "supplier_fill_rate",
+    "supplier_on_time_rate",
+];
+
+/// KPIs broken down by order attributes ([`GroupBy`]): one report per
+/// group of the order figures (an order's events go to its group, read
+/// from its `order_placed`; events of orders placed before the history
+/// given go to the group of absent values), plus one report, whose group
+/// is all absent values, of the figures in [`UNGROUPED`] (inventory and
+/// suppliers) over every event. With no grouping, one report of everything.
+#[derive(Debug)]
+pub struct GroupedKpis {
+    window: Window,
+    by: Vec<GroupBy>,
+    all: KpiAccumulator,
+    groups: Vec<(Vec<Option<String>>, KpiAccumulator)>,
+    group_index: BTreeMap<Vec<Option<String>>, usize>,
+    order_group: FxMap<OrderId, usize>,
+}
+
+impl GroupedKpis {
+    /// Groups by `by` (in that column order) over `window`.
+    pub fn new(window: Window, by: Vec<GroupBy>) -> GroupedKpis {
+        GroupedKpis {
+            window,
+            by,
+            all: KpiAccumulator::new(window),
+            groups: Vec::new(),
+            group_index: BTreeMap::new(),
+            order_group: FxMap::default(),
+        }
+    }
+
+    fn group(&mut self, key: Vec<Option<String>>) -> usize {
+        if let Some(&g) = self.group_index.get(&key) {
+            return g;
+        }
+        let g = self.groups.len();
+        self.groups
+            .push((key.clone(), KpiAccumulator::new(self.window)));
+        self.group_index.insert(key, g);
+        g
+    }
+
+    /// Reads the next event.
+    pub fn push(&mut self, e: &Event) {
+        self.all.push(e);
+        if self.by.is_empty() {
+            return;
+        }
+        let Some(order_id) = e.kind.order_id() else {
+            return;
+        };
+        let g = match (&e.kind, self.order_group.get(order_id)) {
+            (_, Some(&g)) => g,
+            (EventKind::OrderPlaced { order, .. }, None) => {
+                let key = self
+                    .by
+                    .iter()
+                    .map(|b| {
+                        Some(match b {
+                            GroupBy::Channel => order.channel.to_string(),
+                            GroupBy::CustomerId => order.customer_id.to_string(),
+                            GroupBy::Country => order.ship_to.country().to_string(),
+                        })
+                    })
+                    .collect();
+                let g = self.group(key);
+                self.order_group.insert(order_id.clone(), g);
+                g
+            }
+            (_, None) => {
+                let key = vec![None; self.by.len()];
+                let g = self.group(key);
+                self.order_group.insert(order_id.clone(), g);
+                g
+            }
+        };
+        self.groups[g].1.push(e);
+    }
+
+    /// The reports, by group (sorted), the ungrouped figures last.
+    pub fn finish(self) -> Vec<(Vec<Option<String>>, KpiReport)> {
+        let mut all = self.all.finish();
+        if self.by.is_empty() {
+            return vec![(Vec::new(), all)];
+        }
+        let mut out: Vec<(Vec<Option<String>>, KpiReport)> = self
+            .groups
+            .into_iter()
+            .map(|(key, acc)| {
+                let mut r = acc.finish();
+                r.kpis.retain(|k| !UNGROUPED.contains(&k.name.as_str()));
+                (key, r)
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        all.kpis.retain(|k| UNGROUPED.contains(&k.name.as_str()));
+        all.histograms.clear();
+        out.push((vec![None; self.by.len()], all));
+        out
     }
 }

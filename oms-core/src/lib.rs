@@ -65,6 +65,7 @@ pub mod purchasing;
 pub mod returns;
 pub mod schema;
 pub mod shipping;
+pub mod simulation;
 pub mod sourcing;
 mod util;
 

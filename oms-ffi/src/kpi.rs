@@ -23,11 +23,13 @@ pub enum KpiUnit {
     Count,
     /// Times per window (inventory turns).
     Turns,
+    /// Kilometres (the simulation's average distance).
+    Km,
 }
 mirror_enum!(
     KpiUnit,
     kpi_::KpiUnit,
-    [Ratio, Hours, Days, Money, Count, Turns]
+    [Ratio, Hours, Days, Money, Count, Turns, Km]
 );
 
 /// One figure with the numerator and denominator that add up across shards.
