@@ -250,12 +250,20 @@ pub fn check_coordinates(field: &str, lat: Option<f64>, lon: Option<f64>) -> Res
 
 /// Great-circle distance in kilometres (haversine, mean Earth radius).
 pub fn haversine_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    haversine_km_cos(
+        (lat1, lon1, lat1.to_radians().cos()),
+        (lat2, lon2, lat2.to_radians().cos()),
+    )
+}
+
+/// [`haversine_km`] for points given as (lat, lon, cos of lat in radians),
+/// for callers that measure one point against many: the same result.
+pub(crate) fn haversine_km_cos(a: (f64, f64, f64), b: (f64, f64, f64)) -> f64 {
     const R: f64 = 6371.0088;
-    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
-    let dp = (lat2 - lat1).to_radians();
-    let dl = (lon2 - lon1).to_radians();
-    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    2.0 * R * a.sqrt().min(1.0).asin()
+    let dp = (b.0 - a.0).to_radians();
+    let dl = (b.1 - a.1).to_radians();
+    let h = (dp / 2.0).sin().powi(2) + a.2 * b.2 * (dl / 2.0).sin().powi(2);
+    2.0 * R * h.sqrt().min(1.0).asin()
 }
 
 #[cfg(test)]

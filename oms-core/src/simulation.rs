@@ -91,7 +91,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use crate::catalog::haversine_km;
+use crate::catalog::haversine_km_cos;
 use crate::error::{OmsError, Result};
 use crate::ids::{LocationId, OrderId, Sku};
 use crate::kpi::{Kpi, KpiReport, KpiUnit, Window};
@@ -100,7 +100,9 @@ use crate::order::Priority;
 use crate::sourcing::{
     Candidate, Distance, LineNeed, Planner, Request, RuleName, SourcingPolicy, Workspace,
 };
-use crate::util::FxMap;
+use crate::util::{FxHasher, FxMap};
+use hashbrown::HashTable;
+use std::hash::Hasher;
 
 /// One location (a row of the locations table).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -239,10 +241,10 @@ pub struct Progress {
 }
 
 /// What a run produced. Rows refer to orders, SKUs and locations by index
-/// into the id lists, which are sorted.
+/// into the id lists (SKUs and locations sorted, orders in replay order).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
-    /// Order ids, sorted.
+    /// Order ids in replay order (placed_at, rush first, order id).
     pub orders: Vec<OrderId>,
     /// SKUs, sorted.
     pub skus: Vec<Sku>,
@@ -258,51 +260,98 @@ pub struct Outcome {
     pub kpis: KpiReport,
 }
 
-/// Interns strings as dense indices, in first-seen order.
+/// Interns strings as dense indices, in first-seen order, all their text
+/// in one buffer (no allocation per name: a history has a name per order).
 #[derive(Debug, Default)]
 struct Names {
-    index: FxMap<Box<str>, u32>,
-    names: Vec<Box<str>>,
+    table: HashTable<u32>,
+    text: String,
+    spans: Vec<(u32, u32)>,
+    /// The last name [`Names::intern_repeated`] returned.
+    last: Option<u32>,
+}
+
+fn name_hash(name: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(name.as_bytes());
+    h.finish()
 }
 
 impl Names {
+    #[inline]
+    fn name(&self, i: u32) -> &str {
+        let (a, b) = self.spans[i as usize];
+        &self.text[a as usize..b as usize]
+    }
+
+    fn len(&self) -> usize {
+        self.spans.len()
+    }
+
     fn intern(&mut self, name: &str) -> u32 {
-        if let Some(&i) = self.index.get(name) {
+        let hash = name_hash(name);
+        let Names {
+            table, text, spans, ..
+        } = self;
+        let of = |i: u32| {
+            let (a, b) = spans[i as usize];
+            &text[a as usize..b as usize]
+        };
+        if let Some(&i) = table.find(hash, |&i| of(i) == name) {
             return i;
         }
-        let i = self.names.len() as u32;
-        self.names.push(name.into());
-        self.index.insert(name.into(), i);
+        let i = spans.len() as u32;
+        let a = text.len() as u32;
+        text.push_str(name);
+        spans.push((a, text.len() as u32));
+        let (text, spans) = (&*text, &*spans);
+        table.insert_unique(hash, i, |&j| {
+            let (a, b) = spans[j as usize];
+            name_hash(&text[a as usize..b as usize])
+        });
+        i
+    }
+
+    /// [`Names::intern`] for names that come again and again in a row
+    /// (channels, networks): the last one is checked first.
+    fn intern_repeated(&mut self, name: &str) -> u32 {
+        if let Some(last) = self.last {
+            if self.name(last) == name {
+                return last;
+            }
+        }
+        let i = self.intern(name);
+        self.last = Some(i);
         i
     }
 
     fn get(&self, name: &str) -> Option<u32> {
-        self.index.get(name).copied()
+        self.table
+            .find(name_hash(name), |&i| self.name(i) == name)
+            .copied()
     }
 
-    /// Each index's rank when the names are sorted.
-    fn ranks(&self) -> Vec<u32> {
-        let mut by_name: Vec<u32> = (0..self.names.len() as u32).collect();
-        by_name.sort_unstable_by(|&a, &b| self.names[a as usize].cmp(&self.names[b as usize]));
+    /// The names sorted, and each index's rank among them.
+    fn sorted(&self) -> (Vec<&str>, Vec<u32>) {
+        let mut by_name: Vec<u32> = (0..self.len() as u32).collect();
+        by_name.sort_unstable_by(|&a, &b| self.name(a).cmp(self.name(b)));
         let mut rank = vec![0; by_name.len()];
         for (r, &i) in by_name.iter().enumerate() {
             rank[i as usize] = r as u32;
         }
-        rank
-    }
-
-    fn sorted(&self) -> Vec<&str> {
-        let mut v: Vec<&str> = self.names.iter().map(|n| &**n).collect();
-        v.sort_unstable();
-        v
+        let names = by_name.iter().map(|&i| self.name(i)).collect();
+        (names, rank)
     }
 }
 
 const NO_NETWORK: u32 = u32::MAX;
 
+/// Latitude, longitude and the cosine of the latitude (for the haversine).
+type Point = (f64, f64, f64);
+
 #[derive(Debug, Clone)]
 struct Location {
-    lat_lon: Option<(f64, f64)>,
+    lat_lon: Option<Point>,
     country: Option<Box<str>>,
     postal_code: Option<Box<str>>,
     priority: Option<u32>,
@@ -317,7 +366,7 @@ struct Order {
     currency: Currency,
     priority: Priority,
     network: u32,
-    lat_lon: Option<(f64, f64)>,
+    lat_lon: Option<Point>,
     country: Option<Box<str>>,
     postal_code: Option<Box<str>>,
     /// The first row given, for error messages.
@@ -364,18 +413,23 @@ fn invalid(field: String, message: impl Into<String>) -> OmsError {
     OmsError::validation(field, message)
 }
 
-fn coordinates(field: &str, lat: Option<f64>, lon: Option<f64>) -> Result<Option<(f64, f64)>> {
+/// Checked coordinates; `field` names the row in an error (built only then).
+fn coordinates(
+    field: impl Fn() -> String,
+    lat: Option<f64>,
+    lon: Option<f64>,
+) -> Result<Option<Point>> {
     match (lat, lon) {
         (None, None) => Ok(None),
         (Some(a), Some(b)) if (-90.0..=90.0).contains(&a) && (-180.0..=180.0).contains(&b) => {
-            Ok(Some((a, b)))
+            Ok(Some((a, b, a.to_radians().cos())))
         }
         (Some(_), Some(_)) => Err(invalid(
-            format!("{field}.latitude"),
+            format!("{}.latitude", field()),
             "latitude must be within ±90 and longitude within ±180 degrees",
         )),
         _ => Err(invalid(
-            format!("{field}.latitude"),
+            format!("{}.latitude", field()),
             "latitude and longitude must be given together",
         )),
     }
@@ -418,7 +472,7 @@ impl Simulation {
                 message: format!("{field} repeats a location id; ids must be unique"),
             });
         }
-        let lat_lon = coordinates(&field, row.latitude, row.longitude)?;
+        let lat_lon = coordinates(|| field.clone(), row.latitude, row.longitude)?;
         self.locations.intern(row.location_id);
         self.location_rows.push(Location {
             lat_lon,
@@ -473,33 +527,42 @@ impl Simulation {
         if row.unit_price.is_sign_negative() && !row.unit_price.is_zero() {
             return Err(invalid(field("unit_price"), "must not be negative"));
         }
-        let known = match &self.last_order {
-            Some((id, o)) if **id == *row.order_id => Some(*o),
-            _ => self.orders.get(row.order_id),
-        };
-        let network = match row.network {
-            None => NO_NETWORK,
-            Some(n) => self.networks.intern(n),
-        };
         let lat_lon = coordinates(
-            &format!("orders[{i}]"),
+            || format!("orders[{i}]"),
             row.ship_to.latitude,
             row.ship_to.longitude,
         )?;
+        // Nothing can fail below this but a disagreeing row of a known
+        // order, which changes nothing.
+        // The order's index, interned now if new (one hash either way).
+        let (order, new) = match &self.last_order {
+            Some((id, o)) if **id == *row.order_id => (*o, false),
+            _ => {
+                let before = self.orders.len();
+                let o = self.orders.intern(row.order_id);
+                (o, o as usize == before)
+            }
+        };
+        let known = (!new).then_some(order);
         let order = match known {
             Some(o) => {
                 let first = &self.order_rows[o as usize];
                 let disagree = if first.placed_at != row.placed_at {
                     Some("placed_at")
-                } else if &*self.customers.names[first.customer as usize] != row.customer_id {
+                } else if self.customers.name(first.customer) != row.customer_id {
                     Some("customer_id")
-                } else if &*self.channels.names[first.channel as usize] != row.channel {
+                } else if self.channels.name(first.channel) != row.channel {
                     Some("channel")
                 } else if first.currency != row.currency {
                     Some("currency")
                 } else if first.priority != row.priority {
                     Some("priority")
-                } else if first.network != network {
+                } else if match row.network {
+                    None => first.network != NO_NETWORK,
+                    Some(n) => {
+                        first.network == NO_NETWORK || self.networks.name(first.network) != n
+                    }
+                } {
                     Some("network")
                 } else if first.lat_lon != lat_lon
                     || first.country.as_deref() != row.ship_to.country
@@ -521,9 +584,13 @@ impl Simulation {
                 o
             }
             None => {
-                let o = self.orders.intern(row.order_id);
+                let network = match row.network {
+                    None => NO_NETWORK,
+                    Some(n) => self.networks.intern_repeated(n),
+                };
+                let o = order;
                 let customer = self.customers.intern(row.customer_id);
-                let channel = self.channels.intern(row.channel);
+                let channel = self.channels.intern_repeated(row.channel);
                 self.order_rows.push(Order {
                     placed_at: row.placed_at,
                     customer,
@@ -590,8 +657,7 @@ struct Replay {
     /// Location index → its place in its network's list.
     place_in_network: Vec<u32>,
     /// (network, sku) → units per network location.
-    stock: FxMap<(u32, u32), Vec<u64>>,
-    waiting: FxMap<(u32, u32), Vec<Waiting>>,
+    stock: Cells,
     /// Open units per line (indexed like `lines`).
     open: Vec<u64>,
     out: Outcome,
@@ -622,32 +688,31 @@ struct Totals {
 
 impl Replay {
     fn new(mut sim: Simulation) -> Replay {
-        let location_rank = sim.locations.ranks();
-        let sku_rank = sim.skus.ranks();
-        let order_rank_by_id = sim.orders.ranks();
-        // Orders in replay order: placed_at, rush first, order id.
+        let (location_names, location_rank) = sim.locations.sorted();
+        let locations: Vec<LocationId> = location_names.into_iter().map(LocationId::new).collect();
+        let (sku_names, sku_rank) = sim.skus.sorted();
+        let skus: Vec<Sku> = sku_names.into_iter().map(Sku::new).collect();
+        // Orders in replay order: placed_at, rush first, order id (ids are
+        // compared only on ties, not sorted as a whole).
         let mut by_rank: Vec<u32> = (0..sim.order_rows.len() as u32).collect();
-        by_rank.sort_unstable_by_key(|&o| {
-            let r = &sim.order_rows[o as usize];
-            (r.placed_at, r.priority, order_rank_by_id[o as usize])
+        by_rank.sort_unstable_by(|&a, &b| {
+            let (x, y) = (&sim.order_rows[a as usize], &sim.order_rows[b as usize]);
+            (x.placed_at, x.priority)
+                .cmp(&(y.placed_at, y.priority))
+                .then_with(|| sim.orders.name(a).cmp(sim.orders.name(b)))
         });
         let mut rank_of = vec![0u32; by_rank.len()];
         for (r, &o) in by_rank.iter().enumerate() {
             rank_of[o as usize] = r as u32;
         }
+        // By (order rank, SKU rank) packed in one word, then quantity and price.
+        let key = |l: &Line| {
+            (u64::from(rank_of[l.order as usize]) << 32) | u64::from(sku_rank[l.sku as usize])
+        };
         sim.lines.sort_unstable_by(|a, b| {
-            (
-                rank_of[a.order as usize],
-                sku_rank[a.sku as usize],
-                a.quantity,
-                a.unit_price,
-            )
-                .cmp(&(
-                    rank_of[b.order as usize],
-                    sku_rank[b.sku as usize],
-                    b.quantity,
-                    b.unit_price,
-                ))
+            (key(a), a.quantity)
+                .cmp(&(key(b), b.quantity))
+                .then_with(|| a.unit_price.cmp(&b.unit_price))
         });
         let mut line_range = vec![(0u32, 0u32); by_rank.len()];
         let mut start = 0usize;
@@ -661,7 +726,7 @@ impl Replay {
             start = end;
         }
         // Networks and their locations, by location id.
-        let networks = sim.networks.names.len() + 1;
+        let networks = sim.networks.len() + 1;
         let mut network_locations: Vec<Vec<u32>> = vec![Vec::new(); networks];
         let net = |n: u32| {
             if n == NO_NETWORK {
@@ -678,13 +743,11 @@ impl Replay {
             place_in_network[l as usize] = list.len() as u32;
             list.push(l);
         }
-        let mut stock: FxMap<(u32, u32), Vec<u64>> = FxMap::default();
+        let mut stock = Cells::new(networks, sim.skus.len());
         for &(l, sku, q) in &sim.opening {
             let n = net(sim.location_rows[l as usize].network);
-            let cell = stock
-                .entry((n as u32, sku))
-                .or_insert_with(|| vec![0; network_locations[n].len()]);
-            let c = &mut cell[place_in_network[l as usize] as usize];
+            let slot = stock.slot(n as u32, sku, network_locations[n].len());
+            let c = stock.at(slot, place_in_network[l as usize] as usize);
             *c = c.saturating_add(q);
         }
         sim.receipts.sort_unstable_by_key(|r| {
@@ -696,14 +759,12 @@ impl Replay {
             )
         });
         let out = Outcome {
-            orders: sim.orders.sorted().into_iter().map(OrderId::new).collect(),
-            skus: sim.skus.sorted().into_iter().map(Sku::new).collect(),
-            locations: sim
-                .locations
-                .sorted()
-                .into_iter()
-                .map(LocationId::new)
+            orders: by_rank
+                .iter()
+                .map(|&o| OrderId::new(sim.orders.name(o)))
                 .collect(),
+            skus,
+            locations,
             allocations: Vec::with_capacity(sim.lines.len()),
             shipments: Vec::with_capacity(sim.order_rows.len()),
             backorders: Vec::new(),
@@ -711,6 +772,7 @@ impl Replay {
         };
         let open = sim.lines.iter().map(|l| l.quantity).collect();
         let orders = sim.order_rows.len();
+        let rank_of_copy = rank_of.clone();
         Replay {
             location_pos: location_rank,
             sku_pos: sku_rank,
@@ -721,20 +783,98 @@ impl Replay {
             network_locations,
             place_in_network,
             stock,
-            waiting: FxMap::default(),
             open,
             out,
             shipments_of: vec![(0, u32::MAX); orders],
             split: vec![false; orders],
             totals: Totals::default(),
-            order_pos: order_rank_by_id,
+            order_pos: rank_of_copy,
         }
+    }
+}
+
+/// Stock and waiting backorders per (network, SKU) slot. A slot's units,
+/// one per location of its network, sit together in one flat array, and
+/// slots are found by a dense (network, SKU) index when that fits: the
+/// replay reads them for every order, in no particular order.
+#[derive(Debug, Default)]
+struct Cells {
+    /// `dense[network * skus + sku]` = slot + 1 (0: none), when networks × SKUs is small.
+    dense: Vec<u32>,
+    skus: usize,
+    sparse: FxMap<(u32, u32), usize>,
+    /// Where each slot's units start in `units`.
+    starts: Vec<usize>,
+    /// Units per slot and network location.
+    units: Vec<u64>,
+    /// Backorders waiting for the SKU in the network, in service order.
+    waiting: Vec<Vec<Waiting>>,
+}
+
+/// Most entries of the dense slot index (64 MB).
+const DENSE_SLOTS: usize = 1 << 24;
+
+impl Cells {
+    fn new(networks: usize, skus: usize) -> Cells {
+        let dense = if networks.saturating_mul(skus) <= DENSE_SLOTS {
+            vec![0; networks * skus]
+        } else {
+            Vec::new()
+        };
+        Cells {
+            dense,
+            skus,
+            ..Cells::default()
+        }
+    }
+
+    #[inline]
+    fn find(&self, network: u32, sku: u32) -> Option<usize> {
+        if self.dense.is_empty() {
+            self.sparse.get(&(network, sku)).copied()
+        } else {
+            match self.dense[network as usize * self.skus + sku as usize] {
+                0 => None,
+                s => Some(s as usize - 1),
+            }
+        }
+    }
+
+    /// The slot, made (empty, for `len` locations) if new.
+    fn slot(&mut self, network: u32, sku: u32, len: usize) -> usize {
+        if let Some(s) = self.find(network, sku) {
+            return s;
+        }
+        let s = self.starts.len();
+        self.starts.push(self.units.len());
+        self.units.resize(self.units.len() + len, 0);
+        self.waiting.push(Vec::new());
+        if self.dense.is_empty() {
+            self.sparse.insert((network, sku), s);
+        } else {
+            self.dense[network as usize * self.skus + sku as usize] = s as u32 + 1;
+        }
+        s
+    }
+
+    /// Units of `slot` at the network's location number `place`.
+    #[inline]
+    fn at(&mut self, slot: usize, place: usize) -> &mut u64 {
+        &mut self.units[self.starts[slot] + place]
+    }
+
+    #[inline]
+    fn get(&self, slot: usize, place: usize) -> u64 {
+        self.units[self.starts[slot] + place]
     }
 }
 
 /// Per-order buffers reused from one order to the next.
 #[derive(Default)]
 struct Scratch {
+    slots: Vec<Option<usize>>,
+    /// Per candidate, its distance when `nearest` measured it.
+    km: Vec<Option<f64>>,
     items: Vec<u32>,
     parts: Vec<(usize, u64)>,
     needs: Vec<LineNeed>,
@@ -749,8 +889,10 @@ fn hours(from: DateTime<Utc>, to: DateTime<Utc>) -> Decimal {
     (Decimal::from((to - from).num_seconds()) / Decimal::from(3600)).round_dp(6)
 }
 
+/// Kilometres to the metre, as a decimal (exact from here on, so sums of
+/// shards add up).
 fn km_decimal(km: f64) -> Decimal {
-    Decimal::from_f64_retain(km).unwrap_or_default().round_dp(3)
+    Decimal::new((km * 1000.0).round() as i64, 3)
 }
 
 impl Replay {
@@ -765,7 +907,7 @@ impl Replay {
     fn km(&self, order: u32, location: u32) -> Option<f64> {
         let o = &self.sim.order_rows[order as usize];
         match (o.lat_lon, self.sim.location_rows[location as usize].lat_lon) {
-            (Some((a, b)), Some((x, y))) => Some(haversine_km(a, b, x, y)),
+            (Some(a), Some(b)) => Some(haversine_km_cos(a, b)),
             _ => None,
         }
     }
@@ -773,6 +915,10 @@ impl Replay {
     fn run(mut self, progress: &mut dyn FnMut(Progress) -> bool) -> Result<Outcome> {
         let total = self.sim.lines.len() as u64;
         let mut scratch = Scratch::default();
+        // The location ids, out of `self` while orders are placed, so that
+        // one candidate list can borrow them for the whole run.
+        let ids = std::mem::take(&mut self.out.locations);
+        let mut candidates = Vec::new();
         let mut r = 0;
         let mut done = 0u64;
         let mut report_at = PROGRESS_EVERY;
@@ -786,7 +932,7 @@ impl Replay {
                 r = self.receive(r);
             }
             let (s, e) = self.line_range[o as usize];
-            self.place(o, &mut scratch);
+            self.place(o, &mut scratch, &ids, &mut candidates);
             done += u64::from(e - s);
             if done >= report_at {
                 report_at = done + PROGRESS_EVERY;
@@ -798,6 +944,8 @@ impl Replay {
                 }
             }
         }
+        drop(candidates);
+        self.out.locations = ids;
         while r < self.sim.receipts.len() {
             r = self.receive(r);
         }
@@ -811,7 +959,13 @@ impl Replay {
     }
 
     /// Sources one order at its placement.
-    fn place(&mut self, o: u32, sc: &mut Scratch) {
+    fn place<'l>(
+        &mut self,
+        o: u32,
+        sc: &mut Scratch,
+        ids: &'l [LocationId],
+        candidates: &mut Vec<Candidate<'l>>,
+    ) {
         let (s, e) = self.line_range[o as usize];
         let order = &self.sim.order_rows[o as usize];
         let at = order.placed_at;
@@ -833,68 +987,76 @@ impl Replay {
         }
         // Candidates: the network's locations holding any of them.
         sc.places.clear();
-        let cells: Vec<Option<&Vec<u64>>> = sc
-            .items
-            .iter()
-            .map(|&sku| self.stock.get(&(n, sku)))
-            .collect();
+        sc.slots.clear();
+        sc.slots
+            .extend(sc.items.iter().map(|&sku| self.stock.find(n, sku)));
+        let stock = &self.stock;
         for p in 0..locs.len() {
-            if cells.iter().any(|c| c.is_some_and(|c| c[p] > 0)) {
+            if sc
+                .slots
+                .iter()
+                .any(|c| c.is_some_and(|c| stock.get(c, p) > 0))
+            {
                 sc.places.push(p as u32);
             }
         }
         sc.available.clear();
-        for c in &cells {
-            sc.available
-                .extend(sc.places.iter().map(|&p| c.map_or(0, |c| c[p as usize])));
+        for c in &sc.slots {
+            sc.available.extend(
+                sc.places
+                    .iter()
+                    .map(|&p| c.map_or(0, |c| stock.get(c, p as usize))),
+            );
         }
-        drop(cells);
         let table = self.sim.planner.policy().cost_table();
         let zone = match (table, &order.country, &order.postal_code) {
             (Some(t), Some(c), Some(pc)) => t.zone_of(c, pc),
             _ => None,
         };
-        let candidates: Vec<Candidate<'_>> = sc
-            .places
-            .iter()
-            .map(|&p| {
-                let l = locs[p as usize];
-                let loc = &self.sim.location_rows[l as usize];
-                let location_id = &self.out.locations[self.location_pos[l as usize] as usize];
-                let distance = if !self.sim.nearest {
-                    Distance::Unknown
-                } else if let (Some((a, b)), Some((x, y))) = (order.lat_lon, loc.lat_lon) {
-                    Distance::Km(haversine_km(a, b, x, y))
-                } else {
-                    match (
-                        &order.country,
-                        &order.postal_code,
-                        &loc.country,
-                        &loc.postal_code,
-                    ) {
-                        (Some(c), Some(pc), Some(lc), Some(lpc)) if c.eq_ignore_ascii_case(lc) => {
-                            let shared = pc
-                                .bytes()
-                                .zip(lpc.bytes())
-                                .take_while(|(x, y)| x.eq_ignore_ascii_case(y))
-                                .count();
-                            Distance::SharedPostalPrefix(shared as u32)
-                        }
-                        _ => Distance::Unknown,
+        sc.km.clear();
+        candidates.clear();
+        candidates.extend(sc.places.iter().map(|&p| {
+            let l = locs[p as usize];
+            let loc = &self.sim.location_rows[l as usize];
+            let location_id = &ids[self.location_pos[l as usize] as usize];
+            let km = match (order.lat_lon, loc.lat_lon) {
+                (Some(a), Some(b)) if self.sim.nearest => Some(haversine_km_cos(a, b)),
+                _ => None,
+            };
+            sc.km.push(km);
+            let distance = if !self.sim.nearest {
+                Distance::Unknown
+            } else if let Some(km) = km {
+                Distance::Km(km)
+            } else {
+                match (
+                    &order.country,
+                    &order.postal_code,
+                    &loc.country,
+                    &loc.postal_code,
+                ) {
+                    (Some(c), Some(pc), Some(lc), Some(lpc)) if c.eq_ignore_ascii_case(lc) => {
+                        let shared = pc
+                            .bytes()
+                            .zip(lpc.bytes())
+                            .take_while(|(x, y)| x.eq_ignore_ascii_case(y))
+                            .count();
+                        Distance::SharedPostalPrefix(shared as u32)
                     }
-                };
-                let rate = zone
-                    .and_then(|z| table.and_then(|t| t.rate(location_id.as_str(), z)))
-                    .map(|r| (r.per_shipment.amount, r.per_kg.amount));
-                Candidate {
-                    location_id,
-                    distance,
-                    priority: loc.priority,
-                    rate,
-                    in_use: false,
+                    _ => Distance::Unknown,
                 }
-            })
-            .collect();
+            };
+            let rate = zone
+                .and_then(|z| table.and_then(|t| t.rate(location_id.as_str(), z)))
+                .map(|r| (r.per_shipment.amount, r.per_kg.amount));
+            Candidate {
+                location_id,
+                distance,
+                priority: loc.priority,
+                rate,
+                in_use: false,
+            }
+        }));
         sc.weights.clear();
         sc.weights.resize(sc.items.len(), 0);
         if !candidates.is_empty() {
@@ -902,15 +1064,14 @@ impl Replay {
                 lines: &sc.needs,
                 parts: &sc.parts,
                 item_weights_g: &sc.weights,
-                candidates: &candidates,
+                candidates,
                 available: &sc.available,
                 currency: self.sim.planner.cost_currency(),
                 item_caps: None,
                 split_penalty: self.sim.planner.split_penalty(),
             };
-            self.sim.planner.plan_in(&req, &mut sc.ws);
+            self.sim.planner.plan_unexplained(&req, &mut sc.ws);
         }
-        drop(candidates);
         let assignments: &[crate::sourcing::Assignment] = if sc.places.is_empty() {
             &[]
         } else {
@@ -928,32 +1089,29 @@ impl Replay {
             t.lines += 1;
             t.units += line.quantity;
         }
-        let mut current: Option<(u32, usize)> = None; // (candidate, shipment index)
-        let mut from = Vec::with_capacity(assignments.len());
+        let mut current: Option<(usize, usize)> = None; // (candidate, shipment index)
         for a in assignments {
-            let l = locs[sc.places[a.candidate] as usize];
-            from.push((a.line, l, a.quantity, a.candidate));
-        }
-        for (line, l, quantity, candidate) in from {
-            let g = s as usize + line;
-            let sku = self.sim.lines[g].sku;
-            let cell = self
+            let l = self.network_locations[n as usize][sc.places[a.candidate] as usize];
+            let g = s as usize + a.line;
+            let slot = sc.slots[sc.parts[a.line].0].expect("a candidate offered stock of this SKU");
+            *self
                 .stock
-                .get_mut(&(n, sku))
-                .expect("a candidate offered stock of this SKU");
-            let place = self.place_in_network[l as usize] as usize;
-            cell[place] -= quantity;
-            self.open[g] -= quantity;
-            self.totals.units_placed += quantity;
+                .at(slot, self.place_in_network[l as usize] as usize) -= a.quantity;
+            self.open[g] -= a.quantity;
+            self.totals.units_placed += a.quantity;
             let shipment = match current {
-                Some((c, i)) if c == candidate as u32 => i,
+                Some((c, i)) if c == a.candidate => i,
                 _ => {
-                    let i = self.new_shipment(o, l, at);
-                    current = Some((candidate as u32, i));
+                    let km = match sc.km[a.candidate] {
+                        Some(km) => Some(km),
+                        None => self.km(o, l),
+                    };
+                    let i = self.new_shipment(o, l, at, km);
+                    current = Some((a.candidate, i));
                     i
                 }
             };
-            self.allocate(o, g, l, quantity, at, false, shipment);
+            self.allocate(o, g, l, a.quantity, at, false, shipment);
         }
         let mut backordered = false;
         for g in s as usize..e as usize {
@@ -969,7 +1127,9 @@ impl Replay {
                 rank: self.rank_of[o as usize],
                 line: g as u32,
             };
-            let queue = self.waiting.entry((n, self.sim.lines[g].sku)).or_default();
+            let len = self.network_locations[n as usize].len();
+            let slot = self.stock.slot(n, self.sim.lines[g].sku, len);
+            let queue = &mut self.stock.waiting[slot];
             let at = queue.partition_point(|w| *w < key);
             queue.insert(at, key);
         }
@@ -979,7 +1139,13 @@ impl Replay {
         let _ = placed_at;
     }
 
-    fn new_shipment(&mut self, o: u32, l: u32, at: DateTime<Utc>) -> usize {
+    fn new_shipment(
+        &mut self,
+        o: u32,
+        l: u32,
+        at: DateTime<Utc>,
+        distance_km: Option<f64>,
+    ) -> usize {
         let (made, last) = &mut self.shipments_of[o as usize];
         if *made > 0 && *last != l {
             self.split[o as usize] = true;
@@ -987,7 +1153,6 @@ impl Replay {
         *made += 1;
         *last = l;
         let number = *made;
-        let distance_km = self.km(o, l);
         self.out.shipments.push(ShipmentRow {
             order: self.order_pos[o as usize],
             number,
@@ -1050,11 +1215,10 @@ impl Replay {
             let rc = self.sim.receipts[i];
             let n = self.net(self.sim.location_rows[rc.location as usize].network);
             let len = self.network_locations[n as usize].len();
-            let cell = self
+            let slot = self.stock.slot(n, rc.sku, len);
+            let c = self
                 .stock
-                .entry((n, rc.sku))
-                .or_insert_with(|| vec![0; len]);
-            let c = &mut cell[self.place_in_network[rc.location as usize] as usize];
+                .at(slot, self.place_in_network[rc.location as usize] as usize);
             *c = c.saturating_add(rc.quantity);
         }
         // Then serve, receipt by receipt (sorted by location and SKU).
@@ -1068,20 +1232,19 @@ impl Replay {
                 continue; // served with the one before
             }
             let n = self.net(self.sim.location_rows[rc.location as usize].network);
-            let Some(mut queue) = self.waiting.remove(&(n, rc.sku)) else {
-                continue;
-            };
+            let slot = self.stock.find(n, rc.sku).expect("booked above");
+            let queue = std::mem::take(&mut self.stock.waiting[slot]);
             let place = self.place_in_network[rc.location as usize] as usize;
             let mut served = 0;
             for w in &queue {
-                let have = self.stock[&(n, rc.sku)][place];
+                let have = self.stock.get(slot, place);
                 if have == 0 {
                     break;
                 }
                 let g = w.line as usize;
                 let quantity = have.min(self.open[g]);
                 let o = self.sim.lines[g].order;
-                self.stock.get_mut(&(n, rc.sku)).expect("booked above")[place] -= quantity;
+                *self.stock.at(slot, place) -= quantity;
                 self.open[g] -= quantity;
                 if self.open[g] == 0 {
                     served += 1;
@@ -1089,7 +1252,8 @@ impl Replay {
                 let shipment = match shipments.get(&(o, rc.location)) {
                     Some(&i) => i,
                     None => {
-                        let i = self.new_shipment(o, rc.location, at);
+                        let km = self.km(o, rc.location);
+                        let i = self.new_shipment(o, rc.location, at, km);
                         shipments.insert((o, rc.location), i);
                         i
                     }
@@ -1102,10 +1266,9 @@ impl Replay {
                     .saturating_add(hours(placed, at).saturating_mul(quantity.into()));
                 self.allocate(o, g, rc.location, quantity, at, true, shipment);
             }
+            let mut queue = queue;
             queue.drain(..served);
-            if !queue.is_empty() {
-                self.waiting.insert((n, rc.sku), queue);
-            }
+            self.stock.waiting[slot] = queue;
         }
         end
     }
@@ -1187,12 +1350,12 @@ impl Replay {
         ];
         for (&channel, &orders) in &t.by_channel {
             let mut k = ratio("orders_by_channel", d(orders), Decimal::ONE, KpiUnit::Count);
-            k.key = Some(self.sim.channels.names[channel as usize].to_string());
+            k.key = Some(self.sim.channels.name(channel).to_string());
             kpis.push(k);
         }
         for (&(channel, currency), &amount) in &t.sales {
             let mut k = ratio("sales_by_channel", amount, Decimal::ONE, KpiUnit::Money);
-            k.key = Some(self.sim.channels.names[channel as usize].to_string());
+            k.key = Some(self.sim.channels.name(channel).to_string());
             k.currency = Some(currency);
             kpis.push(k);
         }

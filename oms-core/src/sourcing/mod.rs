@@ -226,7 +226,14 @@ impl Planner {
     /// is left open are then [`Workspace::assignments`] and [`Workspace::left`].
     #[inline(never)]
     pub fn plan_in(&self, req: &Request<'_>, ws: &mut Workspace) -> Explanation {
-        plan_with(&self.policy, &self.rules, req, ws)
+        plan_with(&self.policy, &self.rules, req, ws, true)
+    }
+
+    /// Plans like [`Planner::plan_in`] (the same reservations) without
+    /// writing the explanation: for bulk runs that never read it.
+    #[inline(never)]
+    pub fn plan_unexplained(&self, req: &Request<'_>, ws: &mut Workspace) {
+        plan_with(&self.policy, &self.rules, req, ws, false);
     }
 
     /// The shipping cost of the last plan in `ws` for `req` (the
@@ -280,6 +287,7 @@ fn plan_with(
     rules: &Arc<[RuleName]>,
     req: &Request<'_>,
     ws: &mut Workspace,
+    explain: bool,
 ) -> Explanation {
     let n = req.candidates.len();
     let items = req.item_weights_g.len();
@@ -335,13 +343,13 @@ fn plan_with(
         for c in 0..n {
             let (units, grams) = coverable(req, left, avail, c, scratch);
             if units == 0 {
-                if first {
+                if first && explain {
                     no_stock.push(req.candidates[c].location_id.clone());
                 }
                 continue;
             }
             if full && !in_use[c] {
-                if first {
+                if first && explain {
                     excluded.push(Exclusion {
                         location_id: req.candidates[c].location_id.clone(),
                         reason: ExclusionReason::MaxShipments,
@@ -376,7 +384,7 @@ fn plan_with(
             }
             standings.push(s);
         }
-        let (best, second) = if first {
+        let (best, second) = if first && explain {
             // Every standing, best first, for the explanation. The order is
             // total (ties end at the candidate index), so an unstable sort
             // is deterministic.
@@ -394,6 +402,14 @@ fn plan_with(
             first = false;
             (order.first().copied(), order.get(1).copied())
         } else {
+            if first && rules.first() == Some(&RuleName::LowestCost) {
+                // For the whole-plan guard below.
+                order.clear();
+                order.extend(0..standings.len());
+                order.sort_unstable_by(|&a, &b| compare(rules, &standings[a], &standings[b]));
+                ranked.extend(order.iter().map(|&i| standings[i].c));
+            }
+            first = false;
             best_two(rules, standings)
         };
         let second = second.map(|i| standings[i]);
@@ -408,6 +424,7 @@ fn plan_with(
         };
         let won_by = match &second {
             None => RuleName::OnlyCandidate,
+            Some(_) if !explain => RuleName::OnlyCandidate, // not read
             Some(s) => deciding_rule(rules, &b, s),
         };
         before.clear();
