@@ -55,6 +55,19 @@ impl EngineCore {
     }
 
     /// A new instance of `cls` (this class or a Python subclass) holding `engine`.
+    /// An instance of `cls` replayed from `log` (without the GIL).
+    fn replayed<'py>(
+        cls: &Bound<'py, PyType>,
+        config: Config,
+        log: Vec<oms_core::Event>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = cls.py();
+        let engine = py
+            .detach(move || Engine::replay(config, &log))
+            .map_err(|e| to_py_err(py, &e, None))?;
+        Self::instance(cls, engine)
+    }
+
     fn instance<'py>(cls: &Bound<'py, PyType>, engine: Engine) -> PyResult<Bound<'py, PyAny>> {
         let obj = cls.call0()?;
         {
@@ -333,6 +346,67 @@ impl EngineCore {
             .map_err(|e| to_py_err(py, &e, None))
     }
 
+    /// Executes a commands table (one command per row: `type`, `at` and
+    /// the command's fields as columns) in row order, each row atomically;
+    /// returns the events table. `on_error="raise"` stops at the first
+    /// failing row (rows before it stay applied) and raises its error
+    /// naming the row; `"record"` records the error in the row's `error`
+    /// and `error_code` columns and goes on.
+    #[pyo3(signature = (commands, *, on_error="raise"))]
+    fn execute_table(
+        &self,
+        py: Python<'_>,
+        commands: &Bound<'_, PyAny>,
+        on_error: &str,
+    ) -> PyResult<crate::table::Table> {
+        let record = match on_error {
+            "raise" => false,
+            "record" => true,
+            other => {
+                return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                    "on_error must be \"raise\" or \"record\", not {other:?}"
+                )))
+            }
+        };
+        let parsed = crate::tables::commands_from_table(py, commands)?;
+        let rows = self.with(py, move |engine| {
+            let mut rows: Vec<crate::tables::RowOutcome> = Vec::with_capacity(parsed.len());
+            for (row, p) in parsed.into_iter().enumerate() {
+                let (at, result) = match p {
+                    Ok((command, at)) => (at, engine.execute(command, at)),
+                    Err(e) => (chrono::DateTime::<chrono::Utc>::UNIX_EPOCH, Err(e)),
+                };
+                let failed = result.is_err();
+                rows.push((row as u32, at, result));
+                if failed && !record {
+                    break;
+                }
+            }
+            rows
+        })?;
+        if !record {
+            if let Some((row, _, Err(e))) = rows.last() {
+                return Err(to_py_err(py, e, Some(&format!("commands[{row}]"))));
+            }
+        }
+        Ok(py.detach(|| crate::tables::events_table(&rows)))
+    }
+
+    /// Rebuilds an engine from an events table (its `event` column, in row
+    /// order; rows without an event are skipped).
+    #[classmethod]
+    #[pyo3(signature = (events, config=None))]
+    fn replay_table<'py>(
+        cls: &Bound<'py, PyType>,
+        events: &Bound<'py, PyAny>,
+        config: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = cls.py();
+        let config = config_from(config)?;
+        let log = crate::tables::events_from_table(py, events)?;
+        Self::replayed(cls, config, log)
+    }
+
     /// Rebuilds an engine from recorded events.
     #[classmethod]
     #[pyo3(signature = (events, config=None))]
@@ -349,10 +423,7 @@ impl EngineCore {
         for (i, event) in events.try_iter()?.enumerate() {
             log.push(event_from(&event?, i, &keys)?);
         }
-        let engine = py
-            .detach(move || Engine::replay(config, &log))
-            .map_err(|e| to_py_err(py, &e, None))?;
-        Self::instance(cls, engine)
+        Self::replayed(cls, config, log)
     }
 
     /// The whole state as deterministic bytes (JSON), config included.

@@ -17,6 +17,8 @@ mod engine;
 mod errors;
 mod pyde;
 mod pyser;
+mod table;
+mod tables;
 
 use oms_core::{packing, shipping};
 use pyo3::prelude::*;
@@ -235,7 +237,7 @@ fn validate_load<'py>(
 }
 
 /// Reads argument `name` in the core's JSON shape.
-fn arg<T: DeserializeOwned>(value: &Bound<'_, PyAny>, name: &str) -> PyResult<T> {
+pub(crate) fn arg<T: DeserializeOwned>(value: &Bound<'_, PyAny>, name: &str) -> PyResult<T> {
     engine::read(value, name, None, &pyde::Keys::none())
 }
 
@@ -340,6 +342,10 @@ fn shipping_label<'py>(py: Python<'py>, input: &Bound<'py, PyAny>) -> PyResult<B
 #[pymodule]
 fn _oms(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<engine::EngineCore>()?;
+    m.add_class::<table::Table>()?;
+    m.add_function(wrap_pyfunction!(tables::simulate, m)?)?;
+    m.add_function(wrap_pyfunction!(tables::kpis_table, m)?)?;
+    m.add_function(wrap_pyfunction!(tables::merge_kpi_tables, m)?)?;
     m.add_function(wrap_pyfunction!(command_schema, m)?)?;
     m.add_function(wrap_pyfunction!(event_schema, m)?)?;
     m.add_function(wrap_pyfunction!(config_schema, m)?)?;

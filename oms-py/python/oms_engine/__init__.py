@@ -39,7 +39,7 @@ from ._oms import (
     command_schema,
     config_schema,
     event_schema,
-    kpis,
+    Table,
     merge_kpis,
     supplier_performance,
 )
@@ -56,6 +56,16 @@ from ._oms import select_service as _select_service
 from ._oms import shipping_label as _shipping_label
 from ._oms import validate_load as _validate_load
 from ._oms import validate_plan as _validate_plan
+from ._tables import (
+    ArrowStreamExportable,
+    Progress,
+    ProgressCallback,
+    SimulationResult,
+    kpis,
+    merge_kpi_tables,
+    replay_table,
+    simulate,
+)
 from ._types import (
     Address,
     AddressProblem,
@@ -123,6 +133,11 @@ from ._types import (
 )
 
 __all__ = [
+    "ArrowStreamExportable",
+    "Progress",
+    "ProgressCallback",
+    "SimulationResult",
+    "Table",
     "Address",
     "AddressProblem",
     "Article",
@@ -206,10 +221,13 @@ __all__ = [
     "improved_route",
     "kpis",
     "load_container",
+    "merge_kpi_tables",
     "merge_kpis",
     "optimal_route",
+    "replay_table",
     "scattered_route",
     "select_service",
+    "simulate",
     "shipping_label",
     "supplier_performance",
     "validate_load",

@@ -1,12 +1,16 @@
 """The native module (Rust). Use ``oms_engine.Engine``, which extends ``EngineCore``."""
 
 from datetime import date, datetime
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, TypeVar
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Protocol, Sequence, Tuple, TypeVar, final
 
 from typing_extensions import disjoint_base
 
 __all__ = [
     "EngineCore",
+    "Table",
+    "simulate",
+    "kpis_table",
+    "merge_kpi_tables",
     "command_schema",
     "event_schema",
     "config_schema",
@@ -35,6 +39,46 @@ __version__: str
 
 _E = TypeVar("_E", bound="EngineCore")
 
+class _ArrowStream(Protocol):
+    def __arrow_c_stream__(self, requested_schema: Optional[object] = None) -> object: ...
+
+@final
+class Table:
+    """An immutable table of results; exports ``__arrow_c_stream__``."""
+
+    @property
+    def num_rows(self) -> int: ...
+    @property
+    def schema(self) -> Dict[str, str]: ...
+    @property
+    def column_names(self) -> List[str]: ...
+    def __len__(self) -> int: ...
+    def __arrow_c_stream__(self, requested_schema: Optional[object] = None) -> object: ...
+    def to_pandas(self) -> Any: ...
+    def to_polars(self) -> Any: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __reduce__(self) -> Tuple[Any, Tuple[bytes]]: ...
+    @staticmethod
+    def _from_ipc(data: bytes) -> Table: ...
+
+def simulate(
+    orders: _ArrowStream,
+    stock: _ArrowStream,
+    locations: _ArrowStream,
+    policy: Optional[Mapping[str, Any]] = None,
+    *,
+    currency: Optional[str] = None,
+    allow_float_money: bool = False,
+    progress: Optional[Callable[[int, int], object]] = None,
+) -> Tuple[Table, Table, Table, Table]: ...
+def kpis_table(
+    events: _ArrowStream,
+    *,
+    window: Optional[Tuple[Optional[datetime], Optional[datetime]]] = None,
+    by: Sequence[str] = ...,
+    progress: Optional[Callable[[int, int], object]] = None,
+) -> Table: ...
+def merge_kpi_tables(tables: Iterable[_ArrowStream]) -> Table: ...
 def command_schema() -> Dict[str, Any]: ...
 def event_schema() -> Dict[str, Any]: ...
 def config_schema() -> Dict[str, Any]: ...
@@ -89,11 +133,14 @@ class EngineCore:
     def execute_many(
         self, commands: Iterable[Tuple[Mapping[str, Any], datetime]], collect_events: bool = True
     ) -> List[Dict[str, Any]]: ...
+    def execute_table(self, commands: _ArrowStream, *, on_error: str = "raise") -> Table: ...
     def apply(self, event: Mapping[str, Any]) -> None: ...
     @classmethod
     def replay(
         cls: type[_E], events: Iterable[Mapping[str, Any]], config: Optional[Mapping[str, Any]] = None
     ) -> _E: ...
+    @classmethod
+    def replay_table(cls: type[_E], events: _ArrowStream, config: Optional[Mapping[str, Any]] = None) -> _E: ...
     def snapshot(self) -> bytes: ...
     @classmethod
     def from_snapshot(cls: type[_E], data: bytes) -> _E: ...
