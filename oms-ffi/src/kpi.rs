@@ -66,7 +66,7 @@ pub struct KpiReportRecord {
 }
 
 impl KpiReportRecord {
-    fn from_core(r: kpi_::KpiReport) -> Result<Self> {
+    pub(crate) fn from_core(r: kpi_::KpiReport) -> Result<Self> {
         let json = serde_json::to_string(&r)
             .map_err(|e| OmsFfiError::internal(format!("report to JSON: {e}")))?;
         Ok(KpiReportRecord {
@@ -118,4 +118,49 @@ pub fn merge_kpis(reports_json: Vec<String>) -> Result<KpiReportRecord> {
         })
         .collect::<Result<Vec<_>>>()?;
     KpiReportRecord::from_core(kpi_::merge(&reports))
+}
+
+/// One group's KPIs: the values of the `by` attributes (absent: the
+/// ungrouped inventory and supplier figures, or orders placed before the
+/// events given) and its report.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct KpiGroupRecord {
+    /// The group's value of each `by` attribute, in `by`'s order.
+    pub values: Vec<Option<String>>,
+    /// Its figures.
+    pub report: KpiReportRecord,
+}
+
+/// The KPIs of an event log broken down by order attributes (`channel`,
+/// `customer_id`, `country`): order figures per group, inventory and
+/// supplier figures once in the last group, whose values are all absent.
+#[uniffi::export(default(from = None, to = None))]
+pub fn kpis_by(
+    events_json: String,
+    by: Vec<String>,
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<Vec<KpiGroupRecord>> {
+    let events = crate::engine::parse_events(&events_json)?;
+    let window = kpi_::Window {
+        from: from.as_deref().map(parse_time).transpose()?,
+        to: to.as_deref().map(parse_time).transpose()?,
+    };
+    let by = by
+        .iter()
+        .map(|b| kpi_::GroupBy::parse(b))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let mut acc = kpi_::GroupedKpis::new(window, by);
+    for e in &events {
+        acc.push(e);
+    }
+    acc.finish()
+        .into_iter()
+        .map(|(values, report)| {
+            Ok(KpiGroupRecord {
+                values,
+                report: KpiReportRecord::from_core(report)?,
+            })
+        })
+        .collect()
 }

@@ -40,13 +40,14 @@ mod picking;
 mod purchasing;
 mod returns;
 mod shipping;
+mod simulation;
 #[cfg(test)]
 mod tests;
 mod types;
 
 pub use engine::Engine;
 pub use error::OmsFfiError;
-pub use kpi::{kpis, merge_kpis, KpiRecord, KpiReportRecord, KpiUnit};
+pub use kpi::{kpis, kpis_by, merge_kpis, KpiGroupRecord, KpiRecord, KpiReportRecord, KpiUnit};
 pub use oms_core;
 pub use packing::{
     cartonize, load_container, validate_load, validate_plan, Axes, Carton, CartonPlan,
@@ -73,6 +74,10 @@ pub use returns::{
 pub use shipping::{
     check_address, delivery_promise, select_service, shipping_label, AddressProblem, Label,
     LabelInput, ParcelSpec, Promise, Quote, ServiceChoice, ShipmentRequest,
+};
+pub use simulation::{
+    simulate, SimAllocation, SimBackorder, SimLocation, SimOrderLine, SimShipment, SimStock,
+    SimulationRecord,
 };
 pub use types::explanation_summary;
 pub use types::{
