@@ -413,3 +413,92 @@ fn bad_rows_name_what_is_wrong() {
     let e = sim.run(&mut |_| false).unwrap_err();
     assert!(e.to_string().contains("interrupted"), "{e}");
 }
+
+mod planner_without_explanation {
+    use oms_core::money::{Currency, Money};
+    use oms_core::sourcing::{
+        Candidate, CostTable, Distance, LineNeed, Planner, Request, Rule, SourcingPolicy, Workspace,
+    };
+    use oms_core::LocationId;
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    fn rule(i: usize, penalty: i64) -> Rule {
+        match i {
+            0 => Rule::ShipComplete,
+            1 => Rule::FewestShipments,
+            2 => Rule::Nearest,
+            3 => Rule::LowestCost(CostTable {
+                zones: Vec::new(),
+                rates: Vec::new(),
+                split_penalty: Some(Money::new(
+                    Decimal::new(penalty, 0),
+                    Currency::new("USD").unwrap(),
+                )),
+            }),
+            4 => Rule::StockBalance,
+            _ => Rule::LocationPriority,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        /// `plan_unexplained` (the simulation's) reserves exactly what
+        /// `plan_in` (the engine's) does, under any policy.
+        #[test]
+        fn plans_the_same(
+            order in Just((0..6usize).collect::<Vec<_>>()).prop_shuffle(),
+            rules in 1..6usize,
+            penalty in 0..10i64,
+            max_shipments in prop::option::of(1..4u32),
+            allow_partial in any::<bool>(),
+            sites in prop::collection::vec((0.0..500.0f64, prop::option::of(0..3u32), 0..20i64, 0..5i64, any::<bool>()), 1..6),
+            lines in prop::collection::vec((0..3usize, 1..6u64), 1..4),
+            stock in prop::collection::vec(0..6u64, 18),
+            caps in prop::option::of(prop::collection::vec(0..8u64, 3)),
+        ) {
+            let policy = SourcingPolicy {
+                rules: order[..rules].iter().map(|&i| rule(i, penalty)).collect(),
+                max_shipments,
+                allow_partial,
+                fair_share: false,
+            };
+            let planner = Planner::new(&policy);
+            let ids: Vec<LocationId> = (0..sites.len()).map(|i| LocationId::new(format!("L{i}"))).collect();
+            let candidates: Vec<Candidate<'_>> = sites
+                .iter()
+                .enumerate()
+                .map(|(i, &(km, priority, per_shipment, per_kg, in_use))| Candidate {
+                    location_id: &ids[i],
+                    distance: Distance::Km(km),
+                    priority,
+                    rate: Some((Decimal::new(per_shipment, 0), Decimal::new(per_kg, 0))),
+                    in_use,
+                })
+                .collect();
+            let needs: Vec<LineNeed> = lines
+                .iter()
+                .enumerate()
+                .map(|(i, &(_, q))| LineNeed { quantity: q, parts: i..i + 1 })
+                .collect();
+            let parts: Vec<(usize, u64)> = lines.iter().map(|&(item, _)| (item, 1)).collect();
+            let n = candidates.len();
+            let req = Request {
+                lines: &needs,
+                parts: &parts,
+                item_weights_g: &[300, 1200, 50],
+                candidates: &candidates,
+                available: &stock[..3 * n],
+                currency: planner.cost_currency(),
+                item_caps: caps.as_deref(),
+                split_penalty: planner.split_penalty(),
+            };
+            let (mut a, mut b) = (Workspace::default(), Workspace::default());
+            planner.plan_in(&req, &mut a);
+            planner.plan_unexplained(&req, &mut b);
+            prop_assert_eq!(a.assignments(), b.assignments());
+            prop_assert_eq!(a.left(), b.left());
+        }
+    }
+}
