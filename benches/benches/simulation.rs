@@ -131,6 +131,7 @@ fn run(d: &Data) -> usize {
         .unwrap();
     }
     let usd = Currency::new("USD").unwrap();
+    sim.reserve(d.lines.len());
     for l in &d.lines {
         sim.add_order_line(OrderLineRow {
             placed_at: t0() + Duration::minutes(l.minutes),

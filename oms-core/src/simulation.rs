@@ -260,6 +260,27 @@ pub struct Outcome {
     pub kpis: KpiReport,
 }
 
+/// Strings kept as given, in one buffer.
+#[derive(Debug, Default)]
+struct Texts {
+    text: String,
+    spans: Vec<(u32, u32)>,
+}
+
+impl Texts {
+    fn push(&mut self, s: &str) -> u32 {
+        let a = self.text.len() as u32;
+        self.text.push_str(s);
+        self.spans.push((a, self.text.len() as u32));
+        (self.spans.len() - 1) as u32
+    }
+
+    fn text(&self, i: u32) -> &str {
+        let (a, b) = self.spans[i as usize];
+        &self.text[a as usize..b as usize]
+    }
+}
+
 /// Interns strings as dense indices, in first-seen order, all their text
 /// in one buffer (no allocation per name: a history has a name per order).
 #[derive(Debug, Default)]
@@ -310,6 +331,15 @@ impl Names {
             name_hash(&text[a as usize..b as usize])
         });
         i
+    }
+
+    fn reserve(&mut self, names: usize) {
+        self.spans.reserve(names);
+        let (text, spans) = (&self.text, &self.spans);
+        self.table.reserve(names, |&j| {
+            let (a, b) = spans[j as usize];
+            name_hash(&text[a as usize..b as usize])
+        });
     }
 
     /// [`Names::intern`] for names that come again and again in a row
@@ -400,7 +430,8 @@ pub struct Simulation {
     skus: Names,
     orders: Names,
     order_rows: Vec<Order>,
-    customers: Names,
+    /// Each order's customer, as its first row gave it (only compared).
+    customers: Texts,
     channels: Names,
     lines: Vec<Line>,
     opening: Vec<(u32, u32, u64)>,
@@ -449,7 +480,7 @@ impl Simulation {
             skus: Names::default(),
             orders: Names::default(),
             order_rows: Vec::new(),
-            customers: Names::default(),
+            customers: Texts::default(),
             channels: Names::default(),
             lines: Vec::new(),
             opening: Vec::new(),
@@ -549,7 +580,7 @@ impl Simulation {
                 let first = &self.order_rows[o as usize];
                 let disagree = if first.placed_at != row.placed_at {
                     Some("placed_at")
-                } else if self.customers.name(first.customer) != row.customer_id {
+                } else if self.customers.text(first.customer) != row.customer_id {
                     Some("customer_id")
                 } else if self.channels.name(first.channel) != row.channel {
                     Some("channel")
@@ -589,7 +620,7 @@ impl Simulation {
                     Some(n) => self.networks.intern_repeated(n),
                 };
                 let o = order;
-                let customer = self.customers.intern(row.customer_id);
+                let customer = self.customers.push(row.customer_id);
                 let channel = self.channels.intern_repeated(row.channel);
                 self.order_rows.push(Order {
                     placed_at: row.placed_at,
@@ -622,6 +653,14 @@ impl Simulation {
     /// Order lines added so far.
     pub fn lines(&self) -> usize {
         self.lines.len()
+    }
+
+    /// Makes room for `lines` more order lines (about half as many
+    /// orders), for a host that knows the table's length.
+    pub fn reserve(&mut self, lines: usize) {
+        self.lines.reserve(lines);
+        self.order_rows.reserve(lines / 2);
+        self.orders.reserve(lines / 2);
     }
 
     /// Replays everything. `progress` is called now and then (about every
@@ -705,25 +744,46 @@ impl Replay {
         for (r, &o) in by_rank.iter().enumerate() {
             rank_of[o as usize] = r as u32;
         }
-        // By (order rank, SKU rank) packed in one word, then quantity and price.
-        let key = |l: &Line| {
-            (u64::from(rank_of[l.order as usize]) << 32) | u64::from(sku_rank[l.sku as usize])
-        };
-        sim.lines.sort_unstable_by(|a, b| {
-            (key(a), a.quantity)
-                .cmp(&(key(b), b.quantity))
-                .then_with(|| a.unit_price.cmp(&b.unit_price))
-        });
+        // Lines grouped by order in replay order (a counting sort: each
+        // order's place is known), then each order's few lines by (SKU,
+        // quantity, price).
         let mut line_range = vec![(0u32, 0u32); by_rank.len()];
-        let mut start = 0usize;
-        while start < sim.lines.len() {
-            let o = sim.lines[start].order;
-            let mut end = start;
-            while end < sim.lines.len() && sim.lines[end].order == o {
-                end += 1;
+        {
+            let mut count = vec![0u32; by_rank.len() + 1];
+            for l in &sim.lines {
+                count[rank_of[l.order as usize] as usize + 1] += 1;
             }
-            line_range[o as usize] = (start as u32, end as u32);
-            start = end;
+            for r in 1..count.len() {
+                count[r] += count[r - 1];
+            }
+            for (r, &o) in by_rank.iter().enumerate() {
+                line_range[o as usize] = (count[r], count[r + 1]);
+            }
+            let mut next: Vec<u32> = count[..by_rank.len()].to_vec();
+            let mut sorted = vec![
+                Line {
+                    order: 0,
+                    sku: 0,
+                    quantity: 0,
+                    unit_price: Decimal::ZERO,
+                };
+                sim.lines.len()
+            ];
+            for l in &sim.lines {
+                let slot = &mut next[rank_of[l.order as usize] as usize];
+                sorted[*slot as usize] = *l;
+                *slot += 1;
+            }
+            for &(a, b) in &line_range {
+                if b - a > 1 {
+                    sorted[a as usize..b as usize].sort_unstable_by(|x, y| {
+                        (sku_rank[x.sku as usize], x.quantity)
+                            .cmp(&(sku_rank[y.sku as usize], y.quantity))
+                            .then_with(|| x.unit_price.cmp(&y.unit_price))
+                    });
+                }
+            }
+            sim.lines = sorted;
         }
         // Networks and their locations, by location id.
         let networks = sim.networks.len() + 1;
@@ -1079,7 +1139,7 @@ impl Replay {
         };
         // Totals of the placement.
         let order = &self.sim.order_rows[o as usize];
-        let (channel, currency, placed_at) = (order.channel, order.currency, order.placed_at);
+        let (channel, currency) = (order.channel, order.currency);
         let t = &mut self.totals;
         t.orders += 1;
         *t.by_channel.entry(channel).or_insert(0) += 1;
@@ -1136,7 +1196,6 @@ impl Replay {
         if backordered {
             self.totals.orders_backordered += 1;
         }
-        let _ = placed_at;
     }
 
     fn new_shipment(

@@ -194,6 +194,7 @@ fn read_orders(
     allow_float_money: bool,
 ) -> PyResult<()> {
     let (schema, batches) = read_table(py, source, "orders")?;
+    sim.reserve(batches.iter().map(RecordBatch::num_rows).sum());
     let t = "orders";
     let placed_at = Column::required(py, &schema, t, "placed_at")?;
     let order_id = Column::required(py, &schema, t, "order_id")?;
