@@ -4,9 +4,9 @@
 
 Builds an engine's event log with ``Engine.execute_table`` (the generator
 of ``tests/networks_data.py``: orders allocated, shipped, delivered,
-cancelled, receipts), then repeats it with the order, shipment and RMA ids
-made distinct per copy (``SO-`` becomes ``SO-<copy>-``) and the times
-shifted a month per copy, until the table has ``--events`` rows. Times
+cancelled, receipts), then repeats it with the order ids made distinct
+per copy (``SO-`` becomes ``SO-<copy>-``; times stay as they are, so every
+copy falls in the one window) until the table has ``--events`` rows. Times
 ``kpis`` (by channel, both window ends given) on the Arrow table; median
 of three. A runner, not a test.
 """
