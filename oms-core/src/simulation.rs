@@ -650,11 +650,6 @@ impl Simulation {
         Ok(())
     }
 
-    /// Order lines added so far.
-    pub fn lines(&self) -> usize {
-        self.lines.len()
-    }
-
     /// Makes room for `lines` more order lines (about half as many
     /// orders), for a host that knows the table's length.
     pub fn reserve(&mut self, lines: usize) {
@@ -687,7 +682,7 @@ struct Replay {
     sku_pos: Vec<u32>,
     /// Orders by rank: the replay order.
     by_rank: Vec<u32>,
-    /// Order index → its rank.
+    /// Order index → its rank (its position in `Outcome::orders`).
     rank_of: Vec<u32>,
     /// Order index → its lines' range in `lines` (sorted).
     line_range: Vec<(u32, u32)>,
@@ -704,8 +699,6 @@ struct Replay {
     shipments_of: Vec<(u32, u32)>,
     split: Vec<bool>,
     totals: Totals,
-    /// Order index → its position in `Outcome::orders`.
-    order_pos: Vec<u32>,
 }
 
 #[derive(Debug, Default)]
@@ -832,7 +825,6 @@ impl Replay {
         };
         let open = sim.lines.iter().map(|l| l.quantity).collect();
         let orders = sim.order_rows.len();
-        let rank_of_copy = rank_of.clone();
         Replay {
             location_pos: location_rank,
             sku_pos: sku_rank,
@@ -848,7 +840,6 @@ impl Replay {
             shipments_of: vec![(0, u32::MAX); orders],
             split: vec![false; orders],
             totals: Totals::default(),
-            order_pos: rank_of_copy,
         }
     }
 }
@@ -1213,7 +1204,7 @@ impl Replay {
         *last = l;
         let number = *made;
         self.out.shipments.push(ShipmentRow {
-            order: self.order_pos[o as usize],
+            order: self.rank_of[o as usize],
             number,
             location: self.location_pos[l as usize],
             at,
@@ -1249,7 +1240,7 @@ impl Replay {
             self.totals.units_with_km += quantity;
         }
         self.out.allocations.push(AllocationRow {
-            order: self.order_pos[o as usize],
+            order: self.rank_of[o as usize],
             line: g as u32 - s + 1,
             sku: self.sku_pos[line.sku as usize],
             location: self.location_pos[l as usize],
@@ -1338,7 +1329,7 @@ impl Replay {
                 let line = &self.sim.lines[g];
                 let (s, _) = self.line_range[line.order as usize];
                 self.out.backorders.push(BackorderRow {
-                    order: self.order_pos[line.order as usize],
+                    order: self.rank_of[line.order as usize],
                     line: g as u32 - s + 1,
                     sku: self.sku_pos[line.sku as usize],
                     quantity: open,

@@ -31,7 +31,6 @@ pub(crate) fn invalid(py: Python<'_>, field: String, message: impl Into<String>)
 
 /// Reads every batch of an Arrow stream producer (`what` names it in errors).
 pub(crate) fn read_table(
-    py: Python<'_>,
     source: &Bound<'_, PyAny>,
     what: &str,
 ) -> PyResult<(SchemaRef, Vec<RecordBatch>)> {
@@ -55,7 +54,6 @@ pub(crate) fn read_table(
     for batch in reader {
         batches.push(batch.map_err(|e| PyValueError::new_err(format!("{what}: {e}")))?);
     }
-    let _ = py;
     Ok((schema, batches))
 }
 

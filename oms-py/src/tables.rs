@@ -114,7 +114,7 @@ impl PlaceArrays {
 }
 
 fn read_locations(py: Python<'_>, sim: &mut Simulation, source: &Bound<'_, PyAny>) -> PyResult<()> {
-    let (schema, batches) = read_table(py, source, "locations")?;
+    let (schema, batches) = read_table(source, "locations")?;
     let t = "locations";
     let id = Column::required(py, &schema, t, "location_id")?;
     let place = Place::find(&schema, t);
@@ -157,7 +157,7 @@ fn read_locations(py: Python<'_>, sim: &mut Simulation, source: &Bound<'_, PyAny
 }
 
 fn read_stock(py: Python<'_>, sim: &mut Simulation, source: &Bound<'_, PyAny>) -> PyResult<()> {
-    let (schema, batches) = read_table(py, source, "stock")?;
+    let (schema, batches) = read_table(source, "stock")?;
     let t = "stock";
     let location = Column::required(py, &schema, t, "location_id")?;
     let sku = Column::required(py, &schema, t, "sku")?;
@@ -193,7 +193,7 @@ fn read_orders(
     currency: Option<&str>,
     allow_float_money: bool,
 ) -> PyResult<()> {
-    let (schema, batches) = read_table(py, source, "orders")?;
+    let (schema, batches) = read_table(source, "orders")?;
     sim.reserve(batches.iter().map(RecordBatch::num_rows).sum());
     let t = "orders";
     let placed_at = Column::required(py, &schema, t, "placed_at")?;
@@ -528,39 +528,25 @@ pub(crate) fn kpis_table(
         .map(|b| GroupBy::parse(b))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| core_err(py, e))?;
-    let (schema, batches) = read_table(py, events, "events")?;
-    let event = Column::required(py, &schema, "events", "event")?;
-    let columns = batches
-        .iter()
-        .map(|b| event.strings(py, b))
-        .collect::<PyResult<Vec<_>>>()?;
-    let total: usize = columns.iter().map(|c| c.len()).sum();
+    let events = EventColumn::read(py, events)?;
+    let total = events.rows as u64;
     let reports = with_progress(py, progress, move |progress| {
         let mut acc = GroupedKpis::new(window, groups);
-        let mut row = 0usize;
-        for c in &columns {
-            for i in 0..c.len() {
-                let Some(json) = c.get(i) else {
-                    row += 1;
-                    continue; // a row that recorded an error
-                };
-                let e = Event::from_json(json).map_err(|e| {
-                    oms_core::OmsError::validation(format!("events[{row}].event"), e.to_string())
-                })?;
-                acc.push(&e);
-                row += 1;
-                if row % (1 << 16) == 0
-                    && !progress(Progress {
-                        lines_done: row as u64,
-                        lines_total: total as u64,
-                    })
-                {
-                    return Err(oms_core::OmsError::Conflict {
-                        message: "the KPI run was interrupted".into(),
-                    });
-                }
+        events.each(|row, e| {
+            acc.push(&e);
+            let done = row as u64 + 1;
+            if done % (1 << 16) == 0
+                && !progress(Progress {
+                    lines_done: done,
+                    lines_total: total,
+                })
+            {
+                return Err(oms_core::OmsError::Conflict {
+                    message: "the KPI run was interrupted".into(),
+                });
             }
-        }
+            Ok(())
+        })?;
         Ok(acc.finish())
     })?;
     let names: Vec<&str> = by.iter().map(String::as_str).collect();
@@ -576,7 +562,7 @@ pub(crate) fn merge_kpi_tables(py: Python<'_>, tables: &Bound<'_, PyAny>) -> PyR
     let mut groups: BTreeMap<Vec<Option<String>>, Vec<KpiReport>> = BTreeMap::new();
     for (n, t) in tables.try_iter()?.enumerate() {
         let t = t?;
-        let (schema, batches) = read_table(py, &t, "tables")?;
+        let (schema, batches) = read_table(&t, "tables")?;
         let fixed = [
             "name",
             "key",
@@ -639,8 +625,8 @@ pub(crate) fn merge_kpi_tables(py: Python<'_>, tables: &Bound<'_, PyAny>) -> PyR
                     .map(|a| str_at(a, i).map(str::to_string))
                     .collect();
                 let name = need(py, str_at(&names_a, i), &name_c, row)?;
-                let numerator = num_c_get(&num_a, i).map_err(|e| bad("numerator", e))?;
-                let denominator = num_c_get(&den_a, i).map_err(|e| bad("denominator", e))?;
+                let numerator = amount_at(&num_a, i).map_err(|e| bad("numerator", e))?;
+                let denominator = amount_at(&den_a, i).map_err(|e| bad("denominator", e))?;
                 let reports = groups.entry(group).or_default();
                 if reports.len() <= n {
                     reports.resize_with(n + 1, KpiReport::default);
@@ -693,7 +679,7 @@ pub(crate) fn merge_kpi_tables(py: Python<'_>, tables: &Bound<'_, PyAny>) -> PyR
     Ok(kpi_table(&names, &merged))
 }
 
-fn num_c_get(m: &Money, i: usize) -> Result<Decimal, String> {
+fn amount_at(m: &Money, i: usize) -> Result<Decimal, String> {
     m.get(i)?.ok_or_else(|| "must not be null".to_string())
 }
 
@@ -799,7 +785,7 @@ pub(crate) fn commands_from_table(
     py: Python<'_>,
     source: &Bound<'_, PyAny>,
 ) -> PyResult<Vec<CommandRow>> {
-    let (schema, batches) = read_table(py, source, "commands")?;
+    let (schema, batches) = read_table(source, "commands")?;
     let t = "commands";
     Column::required(py, &schema, t, "type")?;
     let at = Column::required(py, &schema, t, "at")?;
@@ -848,23 +834,59 @@ pub(crate) fn commands_from_table(
 /// The events of an events table's `event` column (JSON), in row order;
 /// rows without an event (recorded errors) are skipped.
 pub(crate) fn events_from_table(py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult<Vec<Event>> {
-    let (schema, batches) = read_table(py, source, "events")?;
-    let event = Column::required(py, &schema, "events", "event")?;
-    let mut out = Vec::new();
-    let mut row = 0;
-    for b in &batches {
-        let a = event.strings(py, b)?;
-        for i in 0..b.num_rows() {
-            if let Some(json) = str_at(&a, i) {
-                out.push(
-                    Event::from_json(json)
-                        .map_err(|e| invalid(py, format!("events[{row}].event"), e.to_string()))?,
-                );
-            }
-            row += 1;
-        }
+    let events = EventColumn::read(py, source)?;
+    py.detach(move || {
+        let mut out = Vec::with_capacity(events.rows);
+        events.each(|_, e| {
+            out.push(e);
+            Ok(())
+        })?;
+        Ok(out)
+    })
+    .map_err(|e| core_err(py, e))
+}
+
+/// The `event` column (each event's JSON) of an events table, batch by batch.
+pub(crate) struct EventColumn {
+    batches: Vec<Strs>,
+    rows: usize,
+}
+
+impl EventColumn {
+    fn read(py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult<EventColumn> {
+        let (schema, batches) = read_table(source, "events")?;
+        let event = Column::required(py, &schema, "events", "event")?;
+        let batches = batches
+            .iter()
+            .map(|b| event.strings(py, b))
+            .collect::<PyResult<Vec<_>>>()?;
+        let rows = batches.iter().map(Strs::len).sum();
+        Ok(EventColumn { batches, rows })
     }
-    Ok(out)
+
+    /// Parses the events in row order and hands each to `f` with its row;
+    /// rows without an event (recorded errors) are skipped.
+    fn each(
+        &self,
+        mut f: impl FnMut(usize, Event) -> Result<(), oms_core::OmsError>,
+    ) -> Result<(), oms_core::OmsError> {
+        let mut row = 0;
+        for c in &self.batches {
+            for i in 0..c.len() {
+                if let Some(json) = c.get(i) {
+                    let e = Event::from_json(json).map_err(|e| {
+                        oms_core::OmsError::validation(
+                            format!("events[{row}].event"),
+                            e.to_string(),
+                        )
+                    })?;
+                    f(row, e)?;
+                }
+                row += 1;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// What `execute_table` records per row: its events, or its error.
