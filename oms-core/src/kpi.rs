@@ -126,23 +126,24 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::command::PlaceOrder;
 use crate::event::{Event, EventKind};
-use crate::ids::{Channel, LineId, OrderId, RmaId, Sku, SupplierId};
-use crate::money::Currency;
+use crate::ids::SupplierId;
+use crate::money::{Currency, Money};
 use crate::order::OrderStatus;
 use crate::purchasing::performance::{supplier_performance, SupplierPerformance};
-use crate::returns::{Disposition, ReturnReason};
-use crate::util::{FxHasher, FxMap};
-use hashbrown::HashTable;
-use std::hash::Hasher;
+use crate::returns::ReturnReason;
+use crate::util::{FxMap, Names};
+
+mod view;
+pub use view::{
+    order_total, reads_whole_event, EventLines, KpiEvent, KpiKind, KpiLine, KpiLines, WHOLE_EVENTS,
+};
 
 /// A time window `[from, to)`; an absent bound is open. The default is
 /// every event.
@@ -291,57 +292,53 @@ const EXCEPTION: u16 = 1 << 8;
 const RETURN_REQUESTED: u16 = 1 << 9;
 const LINES_CHECKED: u16 = 1 << 10;
 
-/// What the events said of one order so far.
-#[derive(Clone)]
+/// A line without a SKU (none was given).
+const NO_SKU: u32 = u32::MAX;
+
+/// What the events said of one order so far (its id is its index in
+/// [`KpiAccumulator::orders`]).
+#[derive(Clone, Copy)]
 struct OrderState {
-    /// The order's id and its hash.
-    id: OrderId,
-    hash: u64,
-    /// The placement (shared with the event).
-    order: Arc<PlaceOrder>,
     /// Seconds since the epoch.
     placed_at: i64,
     /// The first status change to `shipped` (`i64::MIN`: none yet).
     shipped_at: i64,
-    /// Where the order's lines start in [`KpiAccumulator::lines`].
+    ship_by: Option<DateTime<Utc>>,
+    deliver_by: Option<NaiveDate>,
+    /// Where the order's lines start in [`KpiAccumulator::lines`], and how many.
     line_base: u32,
+    line_count: u32,
     flags: u16,
 }
 
-impl Keyed for OrderState {
-    fn key(&self) -> &str {
-        self.id.as_str()
-    }
-    fn hash(&self) -> u64 {
-        self.hash
-    }
+/// A line id: a span of [`KpiAccumulator::line_ids`].
+#[derive(Clone, Copy)]
+struct LineText {
+    start: usize,
+    len: u32,
 }
 
-impl OrderState {
-    /// The index of `line_id` among the order's lines.
-    #[inline]
-    fn line(&self, line_id: &LineId) -> Option<usize> {
-        let id = line_id.as_str();
-        self.order
-            .lines
-            .iter()
-            .position(|l| l.line_id.as_str() == id)
-    }
-}
-
-/// One order line: units not cancelled, units shipped.
+/// One order line: its id, its SKU (an index of the SKU names or
+/// [`NO_SKU`]), units not cancelled, units shipped.
 #[derive(Clone, Copy)]
 struct LineState {
+    id: LineText,
+    sku: u32,
     active: u64,
     shipped: u64,
 }
 
+/// An RMA line as requested: its line id, SKU and reason.
+#[derive(Clone, Copy)]
+struct RmaLineState {
+    id: LineText,
+    sku: u32,
+    reason: Option<ReturnReason>,
+}
+
 /// One SKU's counts.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 struct SkuState {
-    /// The SKU and its hash.
-    sku: Sku,
-    hash: u64,
     /// Units shipped in the window (order_shipped and dropship_confirmed).
     shipped: u64,
     /// Units received back in the window.
@@ -354,102 +351,6 @@ struct SkuState {
     on_hand: i64,
     /// Σ movement × days from the window start to it, in µ-unit-days.
     offset: i128,
-}
-
-impl SkuState {
-    fn new(sku: &Sku, hash: u64) -> SkuState {
-        SkuState {
-            sku: sku.clone(),
-            hash,
-            shipped: 0,
-            returned: 0,
-            left_stock: 0,
-            stocked: false,
-            on_hand: 0,
-            offset: 0,
-        }
-    }
-}
-
-impl Keyed for SkuState {
-    fn key(&self) -> &str {
-        self.sku.as_str()
-    }
-    fn hash(&self) -> u64 {
-        self.hash
-    }
-}
-
-/// An entry of a [`Table`]: its key's text and that text's hash.
-trait Keyed {
-    fn key(&self) -> &str;
-    fn hash(&self) -> u64;
-}
-
-/// A hash table of entries keyed by an id's text that keeps each entry's
-/// hash, so that growing it never reads the ids again; a lookup compares
-/// the hash, then the text (the same `Arc` as the entry's: no compare).
-#[derive(Clone)]
-struct Table<T> {
-    table: HashTable<T>,
-}
-
-impl<T: Keyed> Table<T> {
-    fn new() -> Self {
-        Table {
-            table: HashTable::new(),
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.table.len()
-    }
-
-    fn values(&self) -> impl Iterator<Item = &T> {
-        self.table.iter()
-    }
-
-    #[inline]
-    fn get(&self, key: &str) -> Option<&T> {
-        let hash = text_hash(key);
-        self.table
-            .find(hash, |t| t.hash() == hash && same_text(t.key(), key))
-    }
-
-    #[inline]
-    fn get_mut(&mut self, key: &str) -> Option<&mut T> {
-        let hash = text_hash(key);
-        self.table
-            .find_mut(hash, |t| t.hash() == hash && same_text(t.key(), key))
-    }
-
-    /// The entry of `key`, made by `make(hash)` when there is none.
-    #[inline]
-    fn get_or_insert_with(&mut self, key: &str, make: impl FnOnce(u64) -> T) -> (&mut T, bool) {
-        let hash = text_hash(key);
-        match self.table.entry(
-            hash,
-            |t| t.hash() == hash && same_text(t.key(), key),
-            |t| t.hash(),
-        ) {
-            hashbrown::hash_table::Entry::Occupied(o) => (o.into_mut(), false),
-            hashbrown::hash_table::Entry::Vacant(v) => (v.insert(make(hash)).into_mut(), true),
-        }
-    }
-}
-
-#[inline]
-fn text_hash(text: &str) -> u64 {
-    let mut h = FxHasher::default();
-    h.write(text.as_bytes());
-    h.finish()
-}
-
-/// Whether two texts are equal; the same `Arc` (as in the engine's events)
-/// needs no compare.
-#[inline]
-fn same_text(a: &str, b: &str) -> bool {
-    (a.as_ptr() == b.as_ptr() && a.len() == b.len()) || a == b
 }
 
 /// A sum of durations and their minute histogram.
@@ -485,6 +386,15 @@ impl Ratio {
     }
 }
 
+/// What the KPIs keep of an order's placement besides its lines.
+struct Placed<'a> {
+    order_id: &'a str,
+    channel: &'a str,
+    total: Option<Money>,
+    ship_by: Option<DateTime<Utc>>,
+    deliver_by: Option<NaiveDate>,
+}
+
 /// A channel's orders and sales per currency.
 #[derive(Default, Clone)]
 struct ChannelState {
@@ -492,17 +402,15 @@ struct ChannelState {
     sales: Vec<(Currency, Decimal)>,
 }
 
-/// An RMA line as requested: (line, SKU, reason).
-type RmaLineInfo = (LineId, Sku, ReturnReason);
-
 /// Computes a [`KpiReport`] one event at a time: [`KpiAccumulator::new`],
-/// [`KpiAccumulator::push`] each event in order, [`KpiAccumulator::finish`].
+/// [`KpiAccumulator::push`] each event in order (or
+/// [`KpiAccumulator::push_view`] its [`KpiEvent`]), [`KpiAccumulator::finish`].
 ///
-/// It keeps a small record per order (its placement is shared, not
-/// copied), per SKU, per channel and per RMA, and a copy of the few
-/// purchasing events before the window end (for [`supplier_performance`]).
-/// Nothing is copied per event otherwise, and an event of no interest costs
-/// a look at its kind.
+/// It keeps a small record per order, order line, SKU, channel and RMA
+/// (ids as spans of a few shared text buffers, so no allocation per order),
+/// and a copy of the few purchasing events before the window end (for
+/// [`supplier_performance`]). An event of no interest costs a look at its
+/// kind.
 ///
 /// ```
 /// use oms_core::kpi::{KpiAccumulator, Window};
@@ -518,12 +426,21 @@ pub struct KpiAccumulator {
     /// The window start in seconds (the first event's time when open).
     start: Option<i64>,
     last_at: Option<DateTime<Utc>>,
-    orders: Table<OrderState>,
+    /// Order ids, and each order's record (by the id's index).
+    orders: Names,
+    order_states: Vec<OrderState>,
+    /// Every order's lines, order after order.
     lines: Vec<LineState>,
-    rmas: FxMap<RmaId, (u32, u32)>,
-    rma_lines: Vec<RmaLineInfo>,
-    skus: Table<SkuState>,
-    channels: FxMap<Channel, ChannelState>,
+    /// The text of line ids (of order lines and RMA lines).
+    line_ids: String,
+    /// RMA ids, and each RMA's lines as a span of `rma_lines`.
+    rmas: Names,
+    rma_spans: Vec<(u32, u32)>,
+    rma_lines: Vec<RmaLineState>,
+    skus: Names,
+    sku_states: Vec<SkuState>,
+    channels: Names,
+    channel_states: Vec<ChannelState>,
     purchasing: Vec<Event>,
     shipped_units: u64,
     returned_units: u64,
@@ -542,8 +459,8 @@ impl fmt::Debug for KpiAccumulator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KpiAccumulator")
             .field("window", &self.window)
-            .field("orders", &self.orders.len())
-            .field("skus", &self.skus.len())
+            .field("orders", &self.order_states.len())
+            .field("skus", &self.sku_states.len())
             .field("purchasing_events", &self.purchasing.len())
             .finish_non_exhaustive()
     }
@@ -556,12 +473,17 @@ impl KpiAccumulator {
             window,
             start: window.from.map(|f| f.timestamp()),
             last_at: None,
-            orders: Table::new(),
+            orders: Names::default(),
+            order_states: Vec::new(),
             lines: Vec::new(),
-            rmas: FxMap::default(),
+            line_ids: String::new(),
+            rmas: Names::default(),
+            rma_spans: Vec::new(),
             rma_lines: Vec::new(),
-            skus: Table::new(),
-            channels: FxMap::default(),
+            skus: Names::default(),
+            sku_states: Vec::new(),
+            channels: Names::default(),
+            channel_states: Vec::new(),
             purchasing: Vec::new(),
             shipped_units: 0,
             returned_units: 0,
@@ -578,235 +500,258 @@ impl KpiAccumulator {
     }
 
     /// Reads the next event.
+    #[inline]
     pub fn push(&mut self, e: &Event) {
+        self.push_view(e.at, KpiEvent::of(e));
+    }
+
+    /// Reads the next event, given as what the KPIs read of it (at `at`):
+    /// the same figures as [`KpiAccumulator::push`] of the event.
+    pub fn push_view<L: KpiLines>(&mut self, at: DateTime<Utc>, e: KpiEvent<'_, L>) {
         // `at` is read only where needed: a skipped event costs a look at its kind.
         if self.start.is_none() {
-            self.start = Some(e.at.timestamp());
+            self.start = Some(at.timestamp());
         }
         if self.window.to.is_none() {
-            self.last_at = Some(e.at);
+            self.last_at = Some(at);
         }
-        match &e.kind {
-            EventKind::OrderPlaced { order, .. } => self.placed(order, e.at),
-            EventKind::OrderAllocated {
+        match e {
+            KpiEvent::OrderPlaced {
                 order_id,
-                allocations,
-                backorders,
+                channel,
+                total,
+                ship_by,
+                deliver_by,
+                lines,
                 ..
             } => {
-                let in_window = self.window.contains(e.at);
-                let Some(o) = self.orders.get_mut(order_id.as_str()) else {
-                    return;
+                let placed = Placed {
+                    order_id,
+                    channel,
+                    total,
+                    ship_by,
+                    deliver_by,
                 };
-                let backordered = |line_id: &str| {
-                    backorders
-                        .iter()
-                        .any(|b| b.quantity > 0 && b.line_id.as_str() == line_id)
-                };
-                if o.flags & ALLOCATED == 0 {
-                    o.flags |= ALLOCATED;
-                    if in_window {
-                        let base = o.line_base as usize;
-                        for (i, line) in o.order.lines.iter().enumerate() {
-                            let active = self.lines.get(base + i).map_or(0, |l| l.active);
-                            if active == 0 {
-                                continue;
-                            }
-                            self.fill_lines.count(!backordered(line.line_id.as_str()));
-                            self.fill_units.den += active;
-                        }
-                        self.fill_units.num += allocations.iter().map(|a| a.quantity).sum::<u64>();
-                    }
-                }
-                if backorders.iter().any(|b| b.quantity > 0) {
-                    o.flags |= BACKORDERED;
+                self.placed(placed, &lines, at)
+            }
+            KpiEvent::OrderAllocated { order_id, lines } => self.allocated(order_id, &lines, at),
+            KpiEvent::OrderShipped { order_id, lines } => self.shipped(order_id, &lines, at, true),
+            KpiEvent::LinesCancelled { order_id, lines } => {
+                for i in 0..lines.len() {
+                    let l = lines.line(i);
+                    self.cancelled(order_id, l.line_id, l.quantity);
                 }
             }
-            EventKind::OrderShipped {
-                order_id, lines, ..
-            } => {
-                let units = lines.iter().map(|l| (&l.line_id, l.quantity));
-                self.shipped(order_id, units, e.at, true);
-            }
-            EventKind::DropshipConfirmed {
-                order_id, lines, ..
-            } => {
-                let units = lines.iter().map(|l| (&l.line_id, l.quantity));
-                self.shipped(order_id, units, e.at, false);
-                self.purchasing(e);
-            }
-            EventKind::OrderCancelled {
-                order_id, lines, ..
-            } => {
-                for l in lines {
-                    self.cancelled(order_id, &l.line_id, l.quantity);
-                }
-            }
-            EventKind::LineCancelled {
-                order_id,
-                cancellation,
-                ..
-            } => self.cancelled(order_id, &cancellation.line_id, cancellation.quantity),
-            EventKind::OrderStatusChanged { order_id, to, .. } => match to {
+            KpiEvent::OrderStatusChanged { order_id, status } => match status {
                 OrderStatus::Shipped | OrderStatus::Delivered | OrderStatus::Cancelled => {
-                    self.status_changed(order_id, *to, e.at)
+                    self.status_changed(order_id, status, at)
                 }
                 _ => {}
             },
-            EventKind::ShipmentException { order_id, .. } => {
-                if let Some(o) = self.orders.get_mut(order_id.as_str()) {
+            KpiEvent::ShipmentException { order_id } => {
+                if let Some(o) = self.order_mut(order_id) {
                     o.flags |= EXCEPTION;
                 }
             }
-            EventKind::ReturnRequested { rma } => {
-                if let Some(o) = self.orders.get_mut(rma.order_id.as_str()) {
-                    o.flags |= RETURN_REQUESTED;
-                }
-                if !self.rmas.contains_key(rma.rma_id.as_str()) {
-                    let start = u32::try_from(self.rma_lines.len()).unwrap_or(u32::MAX);
-                    self.rma_lines.extend(
-                        rma.lines
-                            .iter()
-                            .map(|l| (l.line_id.clone(), l.sku.clone(), l.reason)),
-                    );
-                    let len = u32::try_from(rma.lines.len()).unwrap_or(u32::MAX);
-                    self.rmas.insert(rma.rma_id.clone(), (start, len));
-                }
-            }
-            EventKind::ReturnReceived {
-                rma_id,
+            KpiEvent::ReturnRequested {
                 order_id,
+                rma_id,
                 lines,
-                ..
-            } if self.window.contains(e.at) => {
-                for l in lines.iter().filter(|l| l.quantity > 0) {
-                    self.returned(rma_id, order_id, &l.line_id, l.quantity);
+            } => self.return_requested(order_id, rma_id, &lines),
+            KpiEvent::ReturnReceived {
+                order_id,
+                rma_id,
+                lines,
+            } if self.window.contains(at) => {
+                for i in 0..lines.len() {
+                    let l = lines.line(i);
+                    if l.quantity > 0 {
+                        self.returned(rma_id, order_id, l.line_id, l.quantity);
+                    }
                 }
             }
-            EventKind::StockReceived {
-                sku,
-                quantity,
-                damaged,
-                ..
-            } => {
-                let units = i64::try_from(quantity.saturating_sub(*damaged)).unwrap_or(i64::MAX);
-                self.stock(sku, units, e.at);
-            }
-            EventKind::StockAdjusted { sku, delta, .. } => self.stock(sku, *delta, e.at),
-            EventKind::StockRestocked {
-                sku,
-                quantity,
-                disposition: Disposition::Restock,
-                ..
-            } => self.stock(sku, i64::try_from(*quantity).unwrap_or(i64::MAX), e.at),
-            EventKind::PickConfirmed { .. } if self.window.contains(e.at) => {
-                self.picks.count(true);
+            KpiEvent::StockMoved { sku, units } => self.stock(sku, units, at),
+            KpiEvent::Pick { accurate, .. } if self.window.contains(at) => {
+                self.picks.count(accurate);
                 self.picks_all += 1;
             }
-            EventKind::PickScanRejected { .. } | EventKind::PickShorted { .. }
-                if self.window.contains(e.at) =>
-            {
-                self.picks.count(false);
-                self.picks_all += 1;
+            KpiEvent::Whole(e) => {
+                if let EventKind::DropshipConfirmed {
+                    order_id, lines, ..
+                } = &e.kind
+                {
+                    self.shipped(order_id.as_str(), &EventLines::Shipped(lines), e.at, false);
+                }
+                // Kept for the supplier figures.
+                if self.window.before_end(e.at) {
+                    self.purchasing.push(e.clone());
+                }
             }
-            EventKind::PoCreated { .. }
-            | EventKind::PoAmended { .. }
-            | EventKind::PoSent { .. }
-            | EventKind::PoReceived { .. }
-            | EventKind::PoClosed { .. }
-            | EventKind::PoCancelled { .. }
-            | EventKind::PoRejected { .. } => self.purchasing(e),
             _ => {}
         }
     }
 
-    /// Keeps a purchasing event before the window end for [`supplier_performance`].
-    fn purchasing(&mut self, e: &Event) {
-        if self.window.before_end(e.at) {
-            self.purchasing.push(e.clone());
+    #[inline]
+    fn order(&self, order_id: &str) -> Option<OrderState> {
+        let i = self.orders.get(order_id)?;
+        self.order_states.get(i as usize).copied()
+    }
+
+    #[inline]
+    fn order_mut(&mut self, order_id: &str) -> Option<&mut OrderState> {
+        let i = self.orders.get(order_id)?;
+        self.order_states.get_mut(i as usize)
+    }
+
+    #[inline]
+    fn line_text(&self, id: LineText) -> &str {
+        &self.line_ids[id.start..id.start + id.len as usize]
+    }
+
+    /// Keeps a line id's text.
+    fn keep_line_id(&mut self, line_id: &str) -> LineText {
+        let start = self.line_ids.len();
+        self.line_ids.push_str(line_id);
+        LineText {
+            start,
+            len: u32::try_from(line_id.len()).unwrap_or(u32::MAX),
         }
     }
 
-    fn placed(&mut self, order: &Arc<PlaceOrder>, at: DateTime<Utc>) {
+    /// The index in `lines` of `o`'s line `line_id`.
+    #[inline]
+    fn line_of(&self, o: &OrderState, line_id: &str) -> Option<usize> {
+        let base = o.line_base as usize;
+        let lines = self.lines.get(base..base + o.line_count as usize)?;
+        lines
+            .iter()
+            .position(|l| self.line_text(l.id) == line_id)
+            .map(|i| base + i)
+    }
+
+    /// The index of `sku`'s counts, made when new.
+    #[inline]
+    fn sku(&mut self, sku: &str) -> u32 {
+        let i = self.skus.intern(sku);
+        if i as usize == self.sku_states.len() {
+            self.sku_states.push(SkuState::default());
+        }
+        i
+    }
+
+    fn placed<L: KpiLines>(&mut self, p: Placed<'_>, lines: &L, at: DateTime<Utc>) {
         let in_window = self.window.contains(at);
-        let line_base = u32::try_from(self.lines.len()).unwrap_or(u32::MAX);
-        let (_, new) = self
-            .orders
-            .get_or_insert_with(order.order_id.as_str(), |hash| OrderState {
-                id: order.order_id.clone(),
-                hash,
-                order: Arc::clone(order),
-                placed_at: at.timestamp(),
-                shipped_at: i64::MIN,
-                line_base,
-                flags: if in_window { PLACED_IN_WINDOW } else { 0 },
-            });
-        if !new {
+        let i = self.orders.intern(p.order_id);
+        if i as usize != self.order_states.len() {
             return; // placed twice: the first placement stands
         }
-        self.lines.extend(order.lines.iter().map(|l| LineState {
-            active: l.quantity,
-            shipped: 0,
-        }));
+        let line_base = u32::try_from(self.lines.len()).unwrap_or(u32::MAX);
+        for k in 0..lines.len() {
+            let l = lines.line(k);
+            let id = self.keep_line_id(l.line_id);
+            let sku = l.sku.map_or(NO_SKU, |s| self.sku(s));
+            self.lines.push(LineState {
+                id,
+                sku,
+                active: l.quantity,
+                shipped: 0,
+            });
+        }
+        self.order_states.push(OrderState {
+            placed_at: at.timestamp(),
+            shipped_at: i64::MIN,
+            ship_by: p.ship_by,
+            deliver_by: p.deliver_by,
+            line_base,
+            line_count: u32::try_from(lines.len()).unwrap_or(u32::MAX),
+            flags: if in_window { PLACED_IN_WINDOW } else { 0 },
+        });
         if !in_window {
             return;
         }
-        let channel = match self.channels.get_mut(order.channel.as_str()) {
-            Some(c) => c,
-            None => self.channels.entry(order.channel.clone()).or_default(),
-        };
+        let c = self.channels.intern(p.channel) as usize;
+        if c == self.channel_states.len() {
+            self.channel_states.push(ChannelState::default());
+        }
+        let channel = &mut self.channel_states[c];
         channel.orders += 1;
-        let Some(currency) = order
-            .lines
-            .first()
-            .map(|l| l.unit_price.currency)
-            .or(order.shipping_price.map(|m| m.currency))
-        else {
+        let Some(total) = p.total else {
             return;
         };
-        let mut total = Decimal::ZERO;
-        for l in &order.lines {
-            total = total.saturating_add(l.unit_price.amount.saturating_mul(l.quantity.into()));
-        }
-        if let Some(s) = order.shipping_price {
-            total = total.saturating_add(s.amount);
-        }
-        if let Some(d) = order.discount {
-            total = total.saturating_sub(d.amount);
-        }
-        match channel.sales.iter_mut().find(|(c, _)| *c == currency) {
-            Some((_, sum)) => *sum = sum.saturating_add(total),
-            None => channel.sales.push((currency, total)),
+        match channel.sales.iter_mut().find(|(c, _)| *c == total.currency) {
+            Some((_, sum)) => *sum = sum.saturating_add(total.amount),
+            None => channel.sales.push((total.currency, total.amount)),
         }
     }
 
-    fn shipped<'e>(
+    fn allocated<L: KpiLines>(&mut self, order_id: &str, lines: &L, at: DateTime<Utc>) {
+        let in_window = self.window.contains(at);
+        let Some(i) = self.orders.get(order_id) else {
+            return;
+        };
+        let Some(&o) = self.order_states.get(i as usize) else {
+            return;
+        };
+        let backordered = |line_id: &str| {
+            (0..lines.len()).any(|k| {
+                let l = lines.line(k);
+                l.backordered > 0 && l.line_id == line_id
+            })
+        };
+        let mut flags = o.flags;
+        if flags & ALLOCATED == 0 {
+            flags |= ALLOCATED;
+            if in_window {
+                let base = o.line_base as usize;
+                let order_lines = self
+                    .lines
+                    .get(base..base + o.line_count as usize)
+                    .unwrap_or(&[]);
+                for l in order_lines.iter().filter(|l| l.active > 0) {
+                    let line_id = &self.line_ids[l.id.start..l.id.start + l.id.len as usize];
+                    self.fill_lines.count(!backordered(line_id));
+                    self.fill_units.den += l.active;
+                }
+                self.fill_units.num += (0..lines.len())
+                    .map(|k| lines.line(k).quantity)
+                    .sum::<u64>();
+            }
+        }
+        if (0..lines.len()).any(|k| lines.line(k).backordered > 0) {
+            flags |= BACKORDERED;
+        }
+        self.order_states[i as usize].flags = flags;
+    }
+
+    fn shipped<L: KpiLines>(
         &mut self,
-        order_id: &OrderId,
-        units: impl Iterator<Item = (&'e LineId, u64)>,
+        order_id: &str,
+        lines: &L,
         at: DateTime<Utc>,
         from_stock: bool,
     ) {
         let in_window = self.window.contains(at);
-        let order = self.orders.get(order_id.as_str());
-        for (line_id, quantity) in units {
+        let moves_stock = from_stock && self.window.before_end(at);
+        let order = self.order(order_id);
+        for k in 0..lines.len() {
+            let l = lines.line(k);
+            let quantity = l.quantity;
             if in_window {
                 self.shipped_units += quantity;
             }
-            let Some(o) = order else {
+            let Some(o) = &order else {
                 continue;
             };
-            let Some(i) = o.line(line_id) else {
+            let Some(j) = self.line_of(o, l.line_id) else {
                 continue;
             };
-            if let Some(l) = self.lines.get_mut(o.line_base as usize + i) {
-                l.shipped += quantity;
-            }
-            let moves_stock = from_stock && self.window.before_end(at);
-            if !in_window && !moves_stock {
+            let line = &mut self.lines[j];
+            line.shipped += quantity;
+            let sku = line.sku;
+            if !in_window && !moves_stock || sku == NO_SKU {
                 continue;
             }
-            let s = sku_state(&mut self.skus, &o.order.lines[i].sku);
+            let s = &mut self.sku_states[sku as usize];
             if in_window {
                 s.shipped += quantity;
                 if from_stock {
@@ -820,20 +765,21 @@ impl KpiAccumulator {
         }
     }
 
-    fn cancelled(&mut self, order_id: &OrderId, line_id: &LineId, quantity: u64) {
-        let Some(o) = self.orders.get(order_id.as_str()) else {
+    fn cancelled(&mut self, order_id: &str, line_id: &str, quantity: u64) {
+        let Some(o) = self.order(order_id) else {
             return;
         };
-        let Some(i) = o.line(line_id) else {
-            return;
-        };
-        if let Some(l) = self.lines.get_mut(o.line_base as usize + i) {
+        if let Some(j) = self.line_of(&o, line_id) {
+            let l = &mut self.lines[j];
             l.active = l.active.saturating_sub(quantity);
         }
     }
 
-    fn status_changed(&mut self, order_id: &OrderId, to: OrderStatus, at: DateTime<Utc>) {
-        let Some(o) = self.orders.get_mut(order_id.as_str()) else {
+    fn status_changed(&mut self, order_id: &str, to: OrderStatus, at: DateTime<Utc>) {
+        let Some(i) = self.orders.get(order_id) else {
+            return;
+        };
+        let Some(o) = self.order_states.get_mut(i as usize) else {
             return;
         };
         let seen = match to {
@@ -854,14 +800,14 @@ impl KpiAccumulator {
             o.shipped_at = t;
             if in_window {
                 self.cycle.add(t - o.placed_at);
-                if let Some(ship_by) = o.order.ship_by {
+                if let Some(ship_by) = o.ship_by {
                     self.on_time_shipment.count(at <= ship_by);
                 }
             }
         } else if in_window {
             o.flags |= DELIVERED_IN_WINDOW;
             self.lead.add(t - o.placed_at);
-            let on_time = match (o.order.deliver_by, o.order.ship_by) {
+            let on_time = match (o.deliver_by, o.ship_by) {
                 (Some(day), _) => at.date_naive() <= day,
                 (None, Some(ship_by)) => {
                     let shipped = if o.shipped_at == i64::MIN {
@@ -883,7 +829,7 @@ impl KpiAccumulator {
                 let base = o.line_base as usize;
                 let lines = self
                     .lines
-                    .get(base..base + o.order.lines.len())
+                    .get(base..base + o.line_count as usize)
                     .unwrap_or(&[]);
                 for l in lines.iter().filter(|l| l.active > 0) {
                     self.shipped_lines.count(l.shipped == l.active);
@@ -892,42 +838,64 @@ impl KpiAccumulator {
         }
     }
 
-    fn returned(&mut self, rma_id: &RmaId, order_id: &OrderId, line_id: &LineId, quantity: u64) {
+    fn return_requested<L: KpiLines>(&mut self, order_id: &str, rma_id: &str, lines: &L) {
+        if let Some(o) = self.order_mut(order_id) {
+            o.flags |= RETURN_REQUESTED;
+        }
+        let r = self.rmas.intern(rma_id);
+        if r as usize != self.rma_spans.len() {
+            return; // requested twice: the first request stands
+        }
+        let start = u32::try_from(self.rma_lines.len()).unwrap_or(u32::MAX);
+        for k in 0..lines.len() {
+            let l = lines.line(k);
+            let id = self.keep_line_id(l.line_id);
+            let sku = l.sku.map_or(NO_SKU, |s| self.sku(s));
+            self.rma_lines.push(RmaLineState {
+                id,
+                sku,
+                reason: l.reason,
+            });
+        }
+        let len = u32::try_from(lines.len()).unwrap_or(u32::MAX);
+        self.rma_spans.push((start, len));
+    }
+
+    fn returned(&mut self, rma_id: &str, order_id: &str, line_id: &str, quantity: u64) {
         self.returned_units += quantity;
-        let requested = self.rmas.get(rma_id.as_str()).and_then(|&(start, len)| {
+        let requested = self.rmas.get(rma_id).and_then(|r| {
+            let &(start, len) = self.rma_spans.get(r as usize)?;
             let lines = self
                 .rma_lines
                 .get(start as usize..start as usize + len as usize)?;
-            lines.iter().find(|l| l.0.as_str() == line_id.as_str())
+            lines
+                .iter()
+                .find(|l| self.line_text(l.id) == line_id)
+                .copied()
         });
         *self
             .returned_by_reason
-            .entry(requested.map(|l| l.2))
+            .entry(requested.and_then(|l| l.reason))
             .or_insert(0) += quantity;
         let sku = match requested {
-            Some(l) => Some(&l.1),
-            None => self.orders.get(order_id.as_str()).and_then(|o| {
-                let i = o.line(line_id)?;
-                Some(&o.order.lines[i].sku)
-            }),
+            Some(l) => Some(l.sku),
+            None => self
+                .order(order_id)
+                .and_then(|o| self.line_of(&o, line_id))
+                .map(|j| self.lines[j].sku),
         };
-        if let Some(sku) = sku {
-            sku_state(&mut self.skus, sku).returned += quantity;
+        if let Some(s) = sku.filter(|&s| s != NO_SKU) {
+            self.sku_states[s as usize].returned += quantity;
         }
     }
 
     /// A stock movement of `units` of `sku` at `at`.
-    fn stock(&mut self, sku: &Sku, units: i64, at: DateTime<Utc>) {
+    fn stock(&mut self, sku: &str, units: i64, at: DateTime<Utc>) {
         if !self.window.before_end(at) {
             return;
         }
-        stock(
-            sku_state(&mut self.skus, sku),
-            &self.window,
-            self.start,
-            units,
-            at,
-        );
+        let s = self.sku(sku) as usize;
+        stock(&mut self.sku_states[s], &self.window, self.start, units, at);
     }
 
     /// The report on the events pushed.
@@ -960,7 +928,7 @@ impl KpiAccumulator {
 
         let (mut placed, mut backordered, mut cancelled) = (0u64, 0u64, 0u64);
         let mut perfect = Ratio::default();
-        for o in self.orders.values() {
+        for o in &self.order_states {
             if o.flags & PLACED_IN_WINDOW != 0 {
                 placed += 1;
                 backordered += u64::from(o.flags & BACKORDERED != 0);
@@ -984,8 +952,8 @@ impl KpiAccumulator {
             histograms.insert(name.to_string(), d.minutes.into_iter().collect());
         }
 
-        for (channel, c) in &self.channels {
-            let key = Some(channel.as_str());
+        for (i, c) in self.channel_states.iter().enumerate() {
+            let key = Some(self.channels.name(i as u32));
             let orders = c.orders.into();
             kpis.push(kpi(
                 "orders_by_channel",
@@ -1016,8 +984,8 @@ impl KpiAccumulator {
         };
         let start = self.start.unwrap_or(end);
         let days = micro_days(i128::from((end - start).max(0)));
-        for s in self.skus.values() {
-            let key = Some(s.sku.as_str());
+        for (i, s) in self.sku_states.iter().enumerate() {
+            let key = Some(self.skus.name(i as u32));
             if s.shipped > 0 || s.returned > 0 {
                 kpis.push(ratio("return_rate_by_sku", key, s.returned, s.shipped));
             }
@@ -1252,12 +1220,6 @@ fn stock(s: &mut SkuState, window: &Window, start: Option<i64>, units: i64, at: 
     s.offset += micro_days(i128::from(units) * i128::from(seconds));
 }
 
-#[inline]
-fn sku_state<'m>(skus: &'m mut Table<SkuState>, sku: &Sku) -> &'m mut SkuState {
-    skus.get_or_insert_with(sku.as_str(), |hash| SkuState::new(sku, hash))
-        .0
-}
-
 /// `n / d` rounded half away from zero (`d` > 0).
 fn round_div(n: i128, d: i128) -> i128 {
     let half = d / 2;
@@ -1384,7 +1346,7 @@ pub struct GroupedKpis {
     all: KpiAccumulator,
     groups: Vec<(Vec<Option<String>>, KpiAccumulator)>,
     group_index: BTreeMap<Vec<Option<String>>, usize>,
-    order_group: FxMap<OrderId, usize>,
+    order_group: FxMap<Box<str>, usize>,
 }
 
 impl GroupedKpis {
@@ -1412,40 +1374,55 @@ impl GroupedKpis {
     }
 
     /// Reads the next event.
+    #[inline]
     pub fn push(&mut self, e: &Event) {
-        self.all.push(e);
+        self.push_view(e.at, KpiEvent::of(e));
+    }
+
+    /// Reads the next event, given as what the KPIs read of it (at `at`):
+    /// the same figures as [`GroupedKpis::push`] of the event.
+    pub fn push_view<L: KpiLines + Copy>(&mut self, at: DateTime<Utc>, e: KpiEvent<'_, L>) {
+        self.all.push_view(at, e);
         if self.by.is_empty() {
             return;
         }
-        let Some(order_id) = e.kind.order_id() else {
+        let Some(order_id) = e.order_id() else {
             return;
         };
-        let g = match (&e.kind, self.order_group.get(order_id)) {
+        let g = match (&e, self.order_group.get(order_id)) {
             (_, Some(&g)) => g,
-            (EventKind::OrderPlaced { order, .. }, None) => {
+            (
+                KpiEvent::OrderPlaced {
+                    channel,
+                    customer_id,
+                    country,
+                    ..
+                },
+                None,
+            ) => {
                 let key = self
                     .by
                     .iter()
                     .map(|b| {
                         Some(match b {
-                            GroupBy::Channel => order.channel.to_string(),
-                            GroupBy::CustomerId => order.customer_id.to_string(),
-                            GroupBy::Country => order.ship_to.country().to_string(),
+                            GroupBy::Channel => channel.to_string(),
+                            GroupBy::CustomerId => customer_id.to_string(),
+                            GroupBy::Country => country.to_string(),
                         })
                     })
                     .collect();
                 let g = self.group(key);
-                self.order_group.insert(order_id.clone(), g);
+                self.order_group.insert(order_id.into(), g);
                 g
             }
             (_, None) => {
                 let key = vec![None; self.by.len()];
                 let g = self.group(key);
-                self.order_group.insert(order_id.clone(), g);
+                self.order_group.insert(order_id.into(), g);
                 g
             }
         };
-        self.groups[g].1.push(e);
+        self.groups[g].1.push_view(at, e);
     }
 
     /// The reports, by group (sorted), the ungrouped figures last.

@@ -74,6 +74,11 @@ impl ReturnReason {
     /// Reasons that are the shop's fault: never charged a restocking fee.
     pub const NO_FEE: [ReturnReason; 2] = [ReturnReason::Damaged, ReturnReason::WrongItem];
 
+    /// The reason named `name` (its JSON name), if any.
+    pub fn parse(name: &str) -> Option<ReturnReason> {
+        ReturnReason::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+
     /// The snake_case name used in JSON.
     pub fn as_str(self) -> &'static str {
         match self {

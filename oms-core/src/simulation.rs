@@ -100,9 +100,7 @@ use crate::order::Priority;
 use crate::sourcing::{
     Candidate, Distance, LineNeed, Planner, Request, RuleName, SourcingPolicy, Workspace,
 };
-use crate::util::{FxHasher, FxMap};
-use hashbrown::HashTable;
-use std::hash::Hasher;
+use crate::util::{FxMap, Names};
 
 /// One location (a row of the locations table).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -278,99 +276,6 @@ impl Texts {
     fn text(&self, i: u32) -> &str {
         let (a, b) = self.spans[i as usize];
         &self.text[a as usize..b as usize]
-    }
-}
-
-/// Interns strings as dense indices, in first-seen order, all their text
-/// in one buffer (no allocation per name: a history has a name per order).
-#[derive(Debug, Default)]
-struct Names {
-    table: HashTable<u32>,
-    text: String,
-    spans: Vec<(u32, u32)>,
-    /// The last name [`Names::intern_repeated`] returned.
-    last: Option<u32>,
-}
-
-fn name_hash(name: &str) -> u64 {
-    let mut h = FxHasher::default();
-    h.write(name.as_bytes());
-    h.finish()
-}
-
-impl Names {
-    #[inline]
-    fn name(&self, i: u32) -> &str {
-        let (a, b) = self.spans[i as usize];
-        &self.text[a as usize..b as usize]
-    }
-
-    fn len(&self) -> usize {
-        self.spans.len()
-    }
-
-    fn intern(&mut self, name: &str) -> u32 {
-        let hash = name_hash(name);
-        let Names {
-            table, text, spans, ..
-        } = self;
-        let of = |i: u32| {
-            let (a, b) = spans[i as usize];
-            &text[a as usize..b as usize]
-        };
-        if let Some(&i) = table.find(hash, |&i| of(i) == name) {
-            return i;
-        }
-        let i = spans.len() as u32;
-        let a = text.len() as u32;
-        text.push_str(name);
-        spans.push((a, text.len() as u32));
-        let (text, spans) = (&*text, &*spans);
-        table.insert_unique(hash, i, |&j| {
-            let (a, b) = spans[j as usize];
-            name_hash(&text[a as usize..b as usize])
-        });
-        i
-    }
-
-    fn reserve(&mut self, names: usize) {
-        self.spans.reserve(names);
-        let (text, spans) = (&self.text, &self.spans);
-        self.table.reserve(names, |&j| {
-            let (a, b) = spans[j as usize];
-            name_hash(&text[a as usize..b as usize])
-        });
-    }
-
-    /// [`Names::intern`] for names that come again and again in a row
-    /// (channels, networks): the last one is checked first.
-    fn intern_repeated(&mut self, name: &str) -> u32 {
-        if let Some(last) = self.last {
-            if self.name(last) == name {
-                return last;
-            }
-        }
-        let i = self.intern(name);
-        self.last = Some(i);
-        i
-    }
-
-    fn get(&self, name: &str) -> Option<u32> {
-        self.table
-            .find(name_hash(name), |&i| self.name(i) == name)
-            .copied()
-    }
-
-    /// The names sorted, and each index's rank among them.
-    fn sorted(&self) -> (Vec<&str>, Vec<u32>) {
-        let mut by_name: Vec<u32> = (0..self.len() as u32).collect();
-        by_name.sort_unstable_by(|&a, &b| self.name(a).cmp(self.name(b)));
-        let mut rank = vec![0; by_name.len()];
-        for (r, &i) in by_name.iter().enumerate() {
-            rank[i as usize] = r as u32;
-        }
-        let names = by_name.iter().map(|&i| self.name(i)).collect();
-        (names, rank)
     }
 }
 

@@ -6,7 +6,10 @@ mod common;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::*;
-use oms_core::kpi::{compute, merge, Kpi, KpiReport, KpiUnit, Window};
+use oms_core::kpi::{
+    compute, merge, GroupBy, GroupedKpis, Kpi, KpiEvent, KpiKind, KpiLine, KpiLines, KpiReport,
+    KpiUnit, Window,
+};
 use oms_core::purchasing::performance::supplier_performance;
 use oms_core::{Event, EventKind};
 use rust_decimal::Decimal;
@@ -601,4 +604,217 @@ fn shards_by_order_merge_into_the_whole() {
     // Serialized and read back, the report is the same.
     let json = serde_json::to_string(&whole).unwrap();
     assert_eq!(serde_json::from_str::<KpiReport>(&json).unwrap(), whole);
+}
+
+/// One line of a [`Columns`] row.
+struct HeldLine {
+    line_id: String,
+    sku: Option<String>,
+    quantity: u64,
+    backordered: u64,
+    reason: Option<oms_core::returns::ReturnReason>,
+}
+
+/// Lines held apart from their event, as a column of lists holds them.
+#[derive(Clone, Copy)]
+struct HeldLines<'a>(&'a [HeldLine]);
+
+impl KpiLines for HeldLines<'_> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn line(&self, i: usize) -> KpiLine<'_> {
+        let l = &self.0[i];
+        KpiLine {
+            line_id: &l.line_id,
+            sku: l.sku.as_deref(),
+            quantity: l.quantity,
+            backordered: l.backordered,
+            reason: l.reason,
+        }
+    }
+}
+
+/// What a columnar events table keeps of an event's KPI fields: the
+/// `KpiEvent` copied out, its lines as a list, its kind read back from
+/// the type name alone.
+struct Columns {
+    at: DateTime<Utc>,
+    kind: KpiKind,
+    order_id: Option<String>,
+    texts: [String; 4],
+    status: Option<oms_core::order::OrderStatus>,
+    total: Option<oms_core::money::Money>,
+    ship_by: Option<DateTime<Utc>>,
+    deliver_by: Option<chrono::NaiveDate>,
+    units: Option<i64>,
+    lines: Vec<HeldLine>,
+}
+
+impl Columns {
+    fn of(e: &Event) -> Columns {
+        let view = KpiEvent::of(e);
+        let mut c = Columns {
+            at: e.at,
+            kind: KpiKind::of_type(e.name()),
+            order_id: view.order_id().map(str::to_string),
+            texts: Default::default(),
+            status: None,
+            total: None,
+            ship_by: None,
+            deliver_by: None,
+            units: None,
+            lines: Vec::new(),
+        };
+        let hold = |lines: &dyn KpiLines| -> Vec<HeldLine> {
+            (0..lines.len())
+                .map(|i| {
+                    let l = lines.line(i);
+                    HeldLine {
+                        line_id: l.line_id.to_string(),
+                        sku: l.sku.map(str::to_string),
+                        quantity: l.quantity,
+                        backordered: l.backordered,
+                        reason: l.reason,
+                    }
+                })
+                .collect()
+        };
+        match view {
+            KpiEvent::OrderPlaced {
+                channel,
+                customer_id,
+                country,
+                total,
+                ship_by,
+                deliver_by,
+                lines,
+                ..
+            } => {
+                c.texts = [channel, customer_id, country, ""].map(str::to_string);
+                (c.total, c.ship_by, c.deliver_by) = (total, ship_by, deliver_by);
+                c.lines = hold(&lines);
+            }
+            KpiEvent::OrderAllocated { lines, .. }
+            | KpiEvent::OrderShipped { lines, .. }
+            | KpiEvent::LinesCancelled { lines, .. } => c.lines = hold(&lines),
+            KpiEvent::ReturnRequested { rma_id, lines, .. }
+            | KpiEvent::ReturnReceived { rma_id, lines, .. } => {
+                c.texts[3] = rma_id.to_string();
+                c.lines = hold(&lines);
+            }
+            KpiEvent::OrderStatusChanged { status, .. } => c.status = Some(status),
+            KpiEvent::StockMoved { sku, units } => {
+                c.texts[3] = sku.to_string();
+                c.units = Some(units);
+            }
+            KpiEvent::ShipmentException { .. }
+            | KpiEvent::Pick { .. }
+            | KpiEvent::Whole(_)
+            | KpiEvent::Other { .. } => {}
+        }
+        c
+    }
+
+    /// The `KpiEvent` read back from the columns (`whole`: the event, for
+    /// the kinds read whole).
+    fn view<'a>(&'a self, whole: &'a Event) -> KpiEvent<'a, HeldLines<'a>> {
+        let order_id = self.order_id.as_deref().unwrap_or("");
+        let lines = HeldLines(&self.lines);
+        let [channel, customer_id, country, other] = &self.texts;
+        match self.kind {
+            KpiKind::OrderPlaced => KpiEvent::OrderPlaced {
+                order_id,
+                channel,
+                customer_id,
+                country,
+                total: self.total,
+                ship_by: self.ship_by,
+                deliver_by: self.deliver_by,
+                lines,
+            },
+            KpiKind::OrderAllocated => KpiEvent::OrderAllocated { order_id, lines },
+            KpiKind::OrderShipped => KpiEvent::OrderShipped { order_id, lines },
+            KpiKind::LinesCancelled => KpiEvent::LinesCancelled { order_id, lines },
+            KpiKind::OrderStatusChanged => KpiEvent::OrderStatusChanged {
+                order_id,
+                status: self.status.unwrap(),
+            },
+            KpiKind::ShipmentException => KpiEvent::ShipmentException { order_id },
+            KpiKind::ReturnRequested => KpiEvent::ReturnRequested {
+                order_id,
+                rma_id: other,
+                lines,
+            },
+            KpiKind::ReturnReceived => KpiEvent::ReturnReceived {
+                order_id,
+                rma_id: other,
+                lines,
+            },
+            KpiKind::StockMoved => match self.units {
+                Some(units) => KpiEvent::StockMoved { sku: other, units },
+                None => KpiEvent::Other { order_id: None },
+            },
+            KpiKind::PickConfirmed | KpiKind::PickMissed => KpiEvent::Pick {
+                order_id: self.order_id.as_deref(),
+                accurate: self.kind == KpiKind::PickConfirmed,
+            },
+            KpiKind::Whole => KpiEvent::Whole(whole),
+            KpiKind::Other => KpiEvent::Other {
+                order_id: self.order_id.as_deref(),
+            },
+        }
+    }
+}
+
+#[test]
+fn kpis_from_event_fields_held_apart_equal_kpis_from_events() {
+    let events: Vec<Event> = [
+        engine_history(),
+        returns_history(),
+        picks_history(),
+        perfect_history(),
+        inventory_history(),
+        po_history(),
+    ]
+    .concat();
+    let mut kinds = std::collections::BTreeSet::new();
+    for e in &events {
+        let (by_type, by_event) = (KpiKind::of_type(e.name()), KpiEvent::of(e).kind());
+        let restocked_elsewhere = e.name() == "stock_restocked" && by_event == KpiKind::Other;
+        assert!(by_type == by_event || restocked_elsewhere, "{}", e.name());
+        kinds.insert(format!("{by_event:?}"));
+    }
+    // Every kind appears in these histories.
+    assert_eq!(kinds.len(), 13, "{kinds:?}");
+    let columns: Vec<Columns> = events.iter().map(Columns::of).collect();
+    for window in [
+        Window::between(h(0), h(720)),
+        Window::between(h(30), h(200)),
+        Window::default(),
+    ] {
+        for by in [
+            vec![],
+            vec![GroupBy::Channel],
+            vec![GroupBy::CustomerId, GroupBy::Country],
+        ] {
+            let mut from_events = GroupedKpis::new(window, by.clone());
+            let mut from_columns = GroupedKpis::new(window, by.clone());
+            for (e, c) in events.iter().zip(&columns) {
+                from_events.push(e);
+                from_columns.push_view(c.at, c.view(e));
+            }
+            assert_eq!(
+                from_columns.finish(),
+                from_events.finish(),
+                "{window:?} {by:?}"
+            );
+        }
+    }
+    let whole = compute(&events, &Window::default());
+    let mut acc = oms_core::kpi::KpiAccumulator::new(Window::default());
+    for (e, c) in events.iter().zip(&columns) {
+        acc.push_view(c.at, c.view(e));
+    }
+    assert_eq!(acc.finish(), whole);
 }
