@@ -335,7 +335,7 @@ impl<'a> KpiEvent<'a> {
     /// ```
     /// use oms_core::event::Event;
     /// use oms_core::kpi::{KpiEvent, KpiLines};
-    /// let e = Event::from_json(r#"{"at":"2026-11-02T10:00:00Z","type":"order_shipped",
+    /// let e = Event::from_json(r#"{"schema_version":1,"at":"2026-11-02T10:00:00Z","type":"order_shipped",
     ///     "order_id":"SO-1","shipment_id":"S1","location_id":"DC1","carrier":"ups",
     ///     "lines":[{"line_id":"1","quantity":2}]}"#).unwrap();
     /// let KpiEvent::OrderShipped { order_id, lines } = KpiEvent::of(&e) else { panic!() };
