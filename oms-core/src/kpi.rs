@@ -308,6 +308,8 @@ struct OrderState {
     /// Where the order's lines start in [`KpiAccumulator::lines`], and how many.
     line_base: u32,
     line_count: u32,
+    /// The group whose figures the order's events count in.
+    group: u32,
     flags: u16,
 }
 
@@ -336,13 +338,9 @@ struct RmaLineState {
     reason: Option<ReturnReason>,
 }
 
-/// One SKU's counts.
+/// One SKU's stock counts (over every order).
 #[derive(Clone, Default)]
 struct SkuState {
-    /// Units shipped in the window (order_shipped and dropship_confirmed).
-    shipped: u64,
-    /// Units received back in the window.
-    returned: u64,
     /// Units that left stock in the window (order_shipped).
     left_stock: u64,
     /// Whether any stock movement was seen before the window end.
@@ -390,6 +388,8 @@ impl Ratio {
 struct Placed<'a> {
     order_id: &'a str,
     channel: &'a str,
+    customer_id: &'a str,
+    country: &'a str,
     total: Option<Money>,
     ship_by: Option<DateTime<Utc>>,
     deliver_by: Option<NaiveDate>,
@@ -402,6 +402,52 @@ struct ChannelState {
     sales: Vec<(Currency, Decimal)>,
 }
 
+/// A SKU's units shipped and received back in the window, in one group.
+#[derive(Default, Clone, Copy)]
+struct SkuSales {
+    shipped: u64,
+    returned: u64,
+}
+
+/// The order figures of one group of orders (of every order when the
+/// accumulator is not grouped).
+#[derive(Default, Clone)]
+struct Figures {
+    /// Per channel (an index of the channel names): orders and sales.
+    channels: Vec<(u32, ChannelState)>,
+    /// Per SKU (an index of the SKU names): units shipped and returned.
+    skus: FxMap<u32, SkuSales>,
+    shipped_units: u64,
+    returned_units: u64,
+    returned_by_reason: BTreeMap<Option<ReturnReason>, u64>,
+    picks: Ratio,
+    picks_all: u64,
+    shipped_lines: Ratio,
+    on_time_shipment: Ratio,
+    fill_lines: Ratio,
+    fill_units: Ratio,
+    lead: Durations,
+    cycle: Durations,
+}
+
+/// How a grouped accumulator splits orders into groups (see [`GroupedKpis`]).
+#[derive(Clone, Debug)]
+struct Grouping {
+    by: Vec<GroupBy>,
+    /// Each placed group's key values joined by U+001F, and (by the
+    /// joined key's index) the group.
+    keys: Names,
+    key_group: Vec<u32>,
+    /// Each group's key values.
+    values: Vec<Vec<Option<String>>>,
+    /// The group, of absent values, of orders whose events came before
+    /// (or without) their placement, and those orders.
+    unplaced_group: Option<u32>,
+    unplaced: Names,
+    /// Where a key is joined.
+    scratch: String,
+}
+
 /// Computes a [`KpiReport`] one event at a time: [`KpiAccumulator::new`],
 /// [`KpiAccumulator::push`] each event in order (or
 /// [`KpiAccumulator::push_view`] its [`KpiEvent`]), [`KpiAccumulator::finish`].
@@ -410,7 +456,8 @@ struct ChannelState {
 /// (ids as spans of a few shared text buffers, so no allocation per order),
 /// and a copy of the few purchasing events before the window end (for
 /// [`supplier_performance`]). An event of no interest costs a look at its
-/// kind.
+/// kind. Grouped (inside [`GroupedKpis`]), each order carries its group,
+/// and the order figures are counted per group in the same pass.
 ///
 /// ```
 /// use oms_core::kpi::{KpiAccumulator, Window};
@@ -437,22 +484,14 @@ pub struct KpiAccumulator {
     rmas: Names,
     rma_spans: Vec<(u32, u32)>,
     rma_lines: Vec<RmaLineState>,
+    /// SKU names, and each SKU's stock (over every order: not grouped).
     skus: Names,
     sku_states: Vec<SkuState>,
     channels: Names,
-    channel_states: Vec<ChannelState>,
     purchasing: Vec<Event>,
-    shipped_units: u64,
-    returned_units: u64,
-    returned_by_reason: BTreeMap<Option<ReturnReason>, u64>,
-    picks: Ratio,
-    picks_all: u64,
-    shipped_lines: Ratio,
-    on_time_shipment: Ratio,
-    fill_lines: Ratio,
-    fill_units: Ratio,
-    lead: Durations,
-    cycle: Durations,
+    /// `None`: one group, figures[0], of every event.
+    grouping: Option<Grouping>,
+    figures: Vec<Figures>,
 }
 
 impl fmt::Debug for KpiAccumulator {
@@ -461,6 +500,7 @@ impl fmt::Debug for KpiAccumulator {
             .field("window", &self.window)
             .field("orders", &self.order_states.len())
             .field("skus", &self.sku_states.len())
+            .field("groups", &self.figures.len())
             .field("purchasing_events", &self.purchasing.len())
             .finish_non_exhaustive()
     }
@@ -483,19 +523,26 @@ impl KpiAccumulator {
             skus: Names::default(),
             sku_states: Vec::new(),
             channels: Names::default(),
-            channel_states: Vec::new(),
             purchasing: Vec::new(),
-            shipped_units: 0,
-            returned_units: 0,
-            returned_by_reason: BTreeMap::new(),
-            picks: Ratio::default(),
-            picks_all: 0,
-            shipped_lines: Ratio::default(),
-            on_time_shipment: Ratio::default(),
-            fill_lines: Ratio::default(),
-            fill_units: Ratio::default(),
-            lead: Durations::default(),
-            cycle: Durations::default(),
+            grouping: None,
+            figures: vec![Figures::default()],
+        }
+    }
+
+    /// An accumulator that counts the order figures per group of `by`.
+    fn grouped(window: Window, by: Vec<GroupBy>) -> KpiAccumulator {
+        KpiAccumulator {
+            grouping: Some(Grouping {
+                by,
+                keys: Names::default(),
+                key_group: Vec::new(),
+                values: Vec::new(),
+                unplaced_group: None,
+                unplaced: Names::default(),
+                scratch: String::new(),
+            }),
+            figures: Vec::new(),
+            ..KpiAccumulator::new(window)
         }
     }
 
@@ -515,72 +562,84 @@ impl KpiAccumulator {
         if self.window.to.is_none() {
             self.last_at = Some(at);
         }
-        match e {
-            KpiEvent::OrderPlaced {
+        if let KpiEvent::OrderPlaced {
+            order_id,
+            channel,
+            customer_id,
+            country,
+            total,
+            ship_by,
+            deliver_by,
+            lines,
+        } = e
+        {
+            let placed = Placed {
                 order_id,
                 channel,
+                customer_id,
+                country,
                 total,
                 ship_by,
                 deliver_by,
-                lines,
-                ..
-            } => {
-                let placed = Placed {
-                    order_id,
-                    channel,
-                    total,
-                    ship_by,
-                    deliver_by,
-                };
-                self.placed(placed, &lines, at)
-            }
-            KpiEvent::OrderAllocated { order_id, lines } => self.allocated(order_id, &lines, at),
-            KpiEvent::OrderShipped { order_id, lines } => self.shipped(order_id, &lines, at, true),
-            KpiEvent::LinesCancelled { order_id, lines } => {
-                for i in 0..lines.len() {
-                    let l = lines.line(i);
-                    self.cancelled(order_id, l.line_id, l.quantity);
+            };
+            return self.placed(placed, &lines, at);
+        }
+        // The order (its index) and the group whose figures the event counts in.
+        let order_id = e.order_id();
+        let order = order_id.and_then(|id| self.orders.get(id));
+        let group = self.group_of(order_id, order);
+        match e {
+            KpiEvent::OrderAllocated { lines, .. } => {
+                if let (Some(i), Some(g)) = (order, group) {
+                    self.allocated(i as usize, g, &lines, at)
                 }
             }
-            KpiEvent::OrderStatusChanged { order_id, status } => match status {
-                OrderStatus::Shipped | OrderStatus::Delivered | OrderStatus::Cancelled => {
-                    self.status_changed(order_id, status, at)
-                }
-                _ => {}
-            },
-            KpiEvent::ShipmentException { order_id } => {
-                if let Some(o) = self.order_mut(order_id) {
-                    o.flags |= EXCEPTION;
+            KpiEvent::OrderShipped { lines, .. } => self.shipped(order, group, &lines, at, true),
+            KpiEvent::LinesCancelled { lines, .. } => {
+                if let Some(i) = order {
+                    for k in 0..lines.len() {
+                        let l = lines.line(k);
+                        self.cancelled(i as usize, l.line_id, l.quantity);
+                    }
                 }
             }
-            KpiEvent::ReturnRequested {
-                order_id,
-                rma_id,
-                lines,
-            } => self.return_requested(order_id, rma_id, &lines),
-            KpiEvent::ReturnReceived {
-                order_id,
-                rma_id,
-                lines,
-            } if self.window.contains(at) => {
-                for i in 0..lines.len() {
-                    let l = lines.line(i);
+            KpiEvent::OrderStatusChanged { status, .. } => {
+                let counted = matches!(
+                    status,
+                    OrderStatus::Shipped | OrderStatus::Delivered | OrderStatus::Cancelled
+                );
+                if let (true, Some(i), Some(g)) = (counted, order, group) {
+                    self.status_changed(i as usize, g, status, at);
+                }
+            }
+            KpiEvent::ShipmentException { .. } => {
+                if let Some(i) = order {
+                    self.order_states[i as usize].flags |= EXCEPTION;
+                }
+            }
+            KpiEvent::ReturnRequested { rma_id, lines, .. } => {
+                self.return_requested(order, rma_id, &lines)
+            }
+            KpiEvent::ReturnReceived { rma_id, lines, .. } if self.window.contains(at) => {
+                for k in 0..lines.len() {
+                    let l = lines.line(k);
                     if l.quantity > 0 {
-                        self.returned(rma_id, order_id, l.line_id, l.quantity);
+                        self.returned(group, rma_id, order, l.line_id, l.quantity);
                     }
                 }
             }
             KpiEvent::StockMoved { sku, units } => self.stock(sku, units, at),
             KpiEvent::Pick { accurate, .. } if self.window.contains(at) => {
-                self.picks.count(accurate);
-                self.picks_all += 1;
+                if let Some(g) = group {
+                    let f = &mut self.figures[g];
+                    f.picks.count(accurate);
+                    f.picks_all += 1;
+                }
             }
             KpiEvent::Whole(e) => {
-                if let EventKind::DropshipConfirmed {
-                    order_id, lines, ..
-                } = &e.kind
-                {
-                    self.shipped(order_id.as_str(), &EventLines::Shipped(lines), e.at, false);
+                if let EventKind::DropshipConfirmed { lines, .. } = &e.kind {
+                    let lines = EventLines::Shipped(lines);
+                    self.shipped(order, group, &lines, e.at, false);
                 }
                 // Kept for the supplier figures.
                 if self.window.before_end(e.at) {
@@ -591,16 +650,68 @@ impl KpiAccumulator {
         }
     }
 
+    /// The group whose figures an event of `order_id` (found at index
+    /// `order`) counts in: the only one when not grouped; else the order's,
+    /// the group of unplaced orders for an order not placed yet (which
+    /// stays its group), none for an event of no order.
     #[inline]
-    fn order(&self, order_id: &str) -> Option<OrderState> {
-        let i = self.orders.get(order_id)?;
-        self.order_states.get(i as usize).copied()
+    fn group_of(&mut self, order_id: Option<&str>, order: Option<u32>) -> Option<usize> {
+        let Some(grouping) = &mut self.grouping else {
+            return Some(0);
+        };
+        let order_id = order_id?;
+        if let Some(i) = order {
+            return Some(self.order_states[i as usize].group as usize);
+        }
+        grouping.unplaced.intern(order_id);
+        let g = match grouping.unplaced_group {
+            Some(g) => g,
+            None => {
+                let g = self.figures.len() as u32;
+                self.figures.push(Figures::default());
+                grouping.values.push(vec![None; grouping.by.len()]);
+                grouping.unplaced_group = Some(g);
+                g
+            }
+        };
+        Some(g as usize)
     }
 
-    #[inline]
-    fn order_mut(&mut self, order_id: &str) -> Option<&mut OrderState> {
-        let i = self.orders.get(order_id)?;
-        self.order_states.get_mut(i as usize)
+    /// The group of a new order placed as `p`.
+    fn placed_group(&mut self, p: &Placed<'_>) -> u32 {
+        let Some(grouping) = &mut self.grouping else {
+            return 0;
+        };
+        if let (Some(g), Some(_)) = (grouping.unplaced_group, grouping.unplaced.get(p.order_id)) {
+            return g;
+        }
+        let value = |b: &GroupBy| match b {
+            GroupBy::Channel => p.channel,
+            GroupBy::CustomerId => p.customer_id,
+            GroupBy::Country => p.country,
+        };
+        grouping.scratch.clear();
+        for (n, b) in grouping.by.iter().enumerate() {
+            if n > 0 {
+                grouping.scratch.push('\u{1f}');
+            }
+            grouping.scratch.push_str(value(b));
+        }
+        let k = grouping.keys.intern(&grouping.scratch) as usize;
+        if k < grouping.key_group.len() {
+            return grouping.key_group[k];
+        }
+        let g = self.figures.len() as u32;
+        self.figures.push(Figures::default());
+        grouping.values.push(
+            grouping
+                .by
+                .iter()
+                .map(|b| Some(value(b).to_string()))
+                .collect(),
+        );
+        grouping.key_group.push(g);
+        g
     }
 
     #[inline]
@@ -618,15 +729,16 @@ impl KpiAccumulator {
         }
     }
 
-    /// The index in `lines` of `o`'s line `line_id`.
+    /// The index in `lines` of order `i`'s line `line_id`.
     #[inline]
-    fn line_of(&self, o: &OrderState, line_id: &str) -> Option<usize> {
+    fn line_of(&self, i: usize, line_id: &str) -> Option<usize> {
+        let o = &self.order_states[i];
         let base = o.line_base as usize;
         let lines = self.lines.get(base..base + o.line_count as usize)?;
         lines
             .iter()
             .position(|l| self.line_text(l.id) == line_id)
-            .map(|i| base + i)
+            .map(|k| base + k)
     }
 
     /// The index of `sku`'s counts, made when new.
@@ -645,6 +757,7 @@ impl KpiAccumulator {
         if i as usize != self.order_states.len() {
             return; // placed twice: the first placement stands
         }
+        let group = self.placed_group(&p);
         let line_base = u32::try_from(self.lines.len()).unwrap_or(u32::MAX);
         for k in 0..lines.len() {
             let l = lines.line(k);
@@ -664,16 +777,22 @@ impl KpiAccumulator {
             deliver_by: p.deliver_by,
             line_base,
             line_count: u32::try_from(lines.len()).unwrap_or(u32::MAX),
+            group,
             flags: if in_window { PLACED_IN_WINDOW } else { 0 },
         });
         if !in_window {
             return;
         }
-        let c = self.channels.intern(p.channel) as usize;
-        if c == self.channel_states.len() {
-            self.channel_states.push(ChannelState::default());
-        }
-        let channel = &mut self.channel_states[c];
+        let c = self.channels.intern(p.channel);
+        let channels = &mut self.figures[group as usize].channels;
+        let k = match channels.iter().position(|(i, _)| *i == c) {
+            Some(k) => k,
+            None => {
+                channels.push((c, ChannelState::default()));
+                channels.len() - 1
+            }
+        };
+        let channel = &mut channels[k].1;
         channel.orders += 1;
         let Some(total) = p.total else {
             return;
@@ -684,14 +803,9 @@ impl KpiAccumulator {
         }
     }
 
-    fn allocated<L: KpiLines>(&mut self, order_id: &str, lines: &L, at: DateTime<Utc>) {
+    fn allocated<L: KpiLines>(&mut self, i: usize, g: usize, lines: &L, at: DateTime<Utc>) {
         let in_window = self.window.contains(at);
-        let Some(i) = self.orders.get(order_id) else {
-            return;
-        };
-        let Some(&o) = self.order_states.get(i as usize) else {
-            return;
-        };
+        let o = self.order_states[i];
         let backordered = |line_id: &str| {
             (0..lines.len()).any(|k| {
                 let l = lines.line(k);
@@ -707,12 +821,13 @@ impl KpiAccumulator {
                     .lines
                     .get(base..base + o.line_count as usize)
                     .unwrap_or(&[]);
+                let f = &mut self.figures[g];
                 for l in order_lines.iter().filter(|l| l.active > 0) {
                     let line_id = &self.line_ids[l.id.start..l.id.start + l.id.len as usize];
-                    self.fill_lines.count(!backordered(line_id));
-                    self.fill_units.den += l.active;
+                    f.fill_lines.count(!backordered(line_id));
+                    f.fill_units.den += l.active;
                 }
-                self.fill_units.num += (0..lines.len())
+                f.fill_units.num += (0..lines.len())
                     .map(|k| lines.line(k).quantity)
                     .sum::<u64>();
             }
@@ -720,29 +835,29 @@ impl KpiAccumulator {
         if (0..lines.len()).any(|k| lines.line(k).backordered > 0) {
             flags |= BACKORDERED;
         }
-        self.order_states[i as usize].flags = flags;
+        self.order_states[i].flags = flags;
     }
 
     fn shipped<L: KpiLines>(
         &mut self,
-        order_id: &str,
+        order: Option<u32>,
+        group: Option<usize>,
         lines: &L,
         at: DateTime<Utc>,
         from_stock: bool,
     ) {
         let in_window = self.window.contains(at);
         let moves_stock = from_stock && self.window.before_end(at);
-        let order = self.order(order_id);
         for k in 0..lines.len() {
             let l = lines.line(k);
             let quantity = l.quantity;
-            if in_window {
-                self.shipped_units += quantity;
+            if let (true, Some(g)) = (in_window, group) {
+                self.figures[g].shipped_units += quantity;
             }
-            let Some(o) = &order else {
+            let Some(i) = order else {
                 continue;
             };
-            let Some(j) = self.line_of(o, l.line_id) else {
+            let Some(j) = self.line_of(i as usize, l.line_id) else {
                 continue;
             };
             let line = &mut self.lines[j];
@@ -751,12 +866,14 @@ impl KpiAccumulator {
             if !in_window && !moves_stock || sku == NO_SKU {
                 continue;
             }
-            let s = &mut self.sku_states[sku as usize];
             if in_window {
-                s.shipped += quantity;
-                if from_stock {
-                    s.left_stock += quantity;
+                if let Some(g) = group {
+                    self.figures[g].skus.entry(sku).or_default().shipped += quantity;
                 }
+            }
+            let s = &mut self.sku_states[sku as usize];
+            if in_window && from_stock {
+                s.left_stock += quantity;
             }
             if moves_stock {
                 let units = i64::try_from(quantity).unwrap_or(i64::MAX);
@@ -765,23 +882,15 @@ impl KpiAccumulator {
         }
     }
 
-    fn cancelled(&mut self, order_id: &str, line_id: &str, quantity: u64) {
-        let Some(o) = self.order(order_id) else {
-            return;
-        };
-        if let Some(j) = self.line_of(&o, line_id) {
+    fn cancelled(&mut self, i: usize, line_id: &str, quantity: u64) {
+        if let Some(j) = self.line_of(i, line_id) {
             let l = &mut self.lines[j];
             l.active = l.active.saturating_sub(quantity);
         }
     }
 
-    fn status_changed(&mut self, order_id: &str, to: OrderStatus, at: DateTime<Utc>) {
-        let Some(i) = self.orders.get(order_id) else {
-            return;
-        };
-        let Some(o) = self.order_states.get_mut(i as usize) else {
-            return;
-        };
+    fn status_changed(&mut self, i: usize, g: usize, to: OrderStatus, at: DateTime<Utc>) {
+        let o = &mut self.order_states[i];
         let seen = match to {
             OrderStatus::Cancelled => {
                 o.flags |= CANCELLED;
@@ -794,19 +903,20 @@ impl KpiAccumulator {
             return;
         }
         o.flags |= seen;
+        let f = &mut self.figures[g];
         let t = at.timestamp();
         let in_window = self.window.contains(at);
         if to == OrderStatus::Shipped {
             o.shipped_at = t;
             if in_window {
-                self.cycle.add(t - o.placed_at);
+                f.cycle.add(t - o.placed_at);
                 if let Some(ship_by) = o.ship_by {
-                    self.on_time_shipment.count(at <= ship_by);
+                    f.on_time_shipment.count(at <= ship_by);
                 }
             }
         } else if in_window {
             o.flags |= DELIVERED_IN_WINDOW;
-            self.lead.add(t - o.placed_at);
+            f.lead.add(t - o.placed_at);
             let on_time = match (o.deliver_by, o.ship_by) {
                 (Some(day), _) => at.date_naive() <= day,
                 (None, Some(ship_by)) => {
@@ -832,15 +942,15 @@ impl KpiAccumulator {
                     .get(base..base + o.line_count as usize)
                     .unwrap_or(&[]);
                 for l in lines.iter().filter(|l| l.active > 0) {
-                    self.shipped_lines.count(l.shipped == l.active);
+                    f.shipped_lines.count(l.shipped == l.active);
                 }
             }
         }
     }
 
-    fn return_requested<L: KpiLines>(&mut self, order_id: &str, rma_id: &str, lines: &L) {
-        if let Some(o) = self.order_mut(order_id) {
-            o.flags |= RETURN_REQUESTED;
+    fn return_requested<L: KpiLines>(&mut self, order: Option<u32>, rma_id: &str, lines: &L) {
+        if let Some(i) = order {
+            self.order_states[i as usize].flags |= RETURN_REQUESTED;
         }
         let r = self.rmas.intern(rma_id);
         if r as usize != self.rma_spans.len() {
@@ -861,8 +971,14 @@ impl KpiAccumulator {
         self.rma_spans.push((start, len));
     }
 
-    fn returned(&mut self, rma_id: &str, order_id: &str, line_id: &str, quantity: u64) {
-        self.returned_units += quantity;
+    fn returned(
+        &mut self,
+        group: Option<usize>,
+        rma_id: &str,
+        order: Option<u32>,
+        line_id: &str,
+        quantity: u64,
+    ) {
         let requested = self.rmas.get(rma_id).and_then(|r| {
             let &(start, len) = self.rma_spans.get(r as usize)?;
             let lines = self
@@ -873,19 +989,22 @@ impl KpiAccumulator {
                 .find(|l| self.line_text(l.id) == line_id)
                 .copied()
         });
-        *self
-            .returned_by_reason
-            .entry(requested.and_then(|l| l.reason))
-            .or_insert(0) += quantity;
         let sku = match requested {
             Some(l) => Some(l.sku),
-            None => self
-                .order(order_id)
-                .and_then(|o| self.line_of(&o, line_id))
+            None => order
+                .and_then(|i| self.line_of(i as usize, line_id))
                 .map(|j| self.lines[j].sku),
         };
+        let Some(g) = group else {
+            return;
+        };
+        let f = &mut self.figures[g];
+        f.returned_units += quantity;
+        *f.returned_by_reason
+            .entry(requested.and_then(|l| l.reason))
+            .or_insert(0) += quantity;
         if let Some(s) = sku.filter(|&s| s != NO_SKU) {
-            self.sku_states[s as usize].returned += quantity;
+            f.skus.entry(s).or_default().returned += quantity;
         }
     }
 
@@ -900,70 +1019,111 @@ impl KpiAccumulator {
 
     /// The report on the events pushed.
     pub fn finish(self) -> KpiReport {
-        let suppliers = self.suppliers();
-        let shipped = self.shipped_units;
-        let mut kpis = vec![ratio("return_rate", None, self.returned_units, shipped)];
-        for (reason, &units) in &self.returned_by_reason {
+        let counts = self.order_counts();
+        let mut kpis = Vec::new();
+        let mut histograms = BTreeMap::new();
+        // One group: this accumulator is not grouped (GroupedKpis finishes those).
+        for (g, &c) in counts.iter().enumerate() {
+            self.order_kpis(g, c, &mut kpis, &mut histograms);
+        }
+        self.stock_and_supplier_kpis(&mut kpis);
+        complete(self.window, kpis, histograms)
+    }
+
+    /// One report of the order figures per group (sorted by group), then
+    /// one of the stock and supplier figures ([`UNGROUPED`]), with absent
+    /// group values.
+    fn finish_groups(self) -> Vec<(Vec<Option<String>>, KpiReport)> {
+        let counts = self.order_counts();
+        let by = self.grouping.as_ref().map_or(0, |g| g.by.len());
+        let mut out: Vec<(Vec<Option<String>>, KpiReport)> = (0..self.figures.len())
+            .map(|g| {
+                let mut kpis = Vec::new();
+                let mut histograms = BTreeMap::new();
+                self.order_kpis(g, counts[g], &mut kpis, &mut histograms);
+                let key = self
+                    .grouping
+                    .as_ref()
+                    .map(|gr| gr.values[g].clone())
+                    .unwrap_or_default();
+                (key, complete(self.window, kpis, histograms))
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut kpis = Vec::new();
+        self.stock_and_supplier_kpis(&mut kpis);
+        out.push((vec![None; by], complete(self.window, kpis, BTreeMap::new())));
+        out
+    }
+
+    /// Per group: orders placed in the window, of them backordered and
+    /// cancelled, and the perfect-order ratio of those delivered in it.
+    fn order_counts(&self) -> Vec<(u64, u64, u64, Ratio)> {
+        let mut counts = vec![(0, 0, 0, Ratio::default()); self.figures.len()];
+        for o in &self.order_states {
+            let c = &mut counts[o.group as usize];
+            if o.flags & PLACED_IN_WINDOW != 0 {
+                c.0 += 1;
+                c.1 += u64::from(o.flags & BACKORDERED != 0);
+                c.2 += u64::from(o.flags & CANCELLED != 0);
+            }
+            if o.flags & DELIVERED_IN_WINDOW != 0 {
+                c.3.count(o.flags & (ON_TIME | EXCEPTION | RETURN_REQUESTED) == ON_TIME);
+            }
+        }
+        counts
+    }
+
+    /// The order figures of group `g`.
+    fn order_kpis(
+        &self,
+        g: usize,
+        (placed, backordered, cancelled, perfect): (u64, u64, u64, Ratio),
+        kpis: &mut Vec<Kpi>,
+        histograms: &mut BTreeMap<String, BTreeMap<u64, u64>>,
+    ) {
+        let f = &self.figures[g];
+        let shipped = f.shipped_units;
+        kpis.push(ratio("return_rate", None, f.returned_units, shipped));
+        for (reason, &units) in &f.returned_by_reason {
             let key = reason.map_or("unknown", |r| r.as_str());
             kpis.push(ratio("return_rate_by_reason", Some(key), units, shipped));
         }
-        kpis.push(if self.picks_all > 0 {
-            ratio(
-                "picking_accuracy",
-                Some("picks"),
-                self.picks.num,
-                self.picks.den,
-            )
+        kpis.push(if f.picks_all > 0 {
+            ratio("picking_accuracy", Some("picks"), f.picks.num, f.picks.den)
         } else {
-            let r = self.shipped_lines;
+            let r = f.shipped_lines;
             ratio("picking_accuracy", Some("shipped_lines"), r.num, r.den)
         });
         for (name, r) in [
-            ("on_time_shipment_rate", self.on_time_shipment),
-            ("fill_rate_lines", self.fill_lines),
-            ("fill_rate_units", self.fill_units),
+            ("on_time_shipment_rate", f.on_time_shipment),
+            ("fill_rate_lines", f.fill_lines),
+            ("fill_rate_units", f.fill_units),
         ] {
             kpis.push(ratio(name, None, r.num, r.den));
-        }
-
-        let (mut placed, mut backordered, mut cancelled) = (0u64, 0u64, 0u64);
-        let mut perfect = Ratio::default();
-        for o in &self.order_states {
-            if o.flags & PLACED_IN_WINDOW != 0 {
-                placed += 1;
-                backordered += u64::from(o.flags & BACKORDERED != 0);
-                cancelled += u64::from(o.flags & CANCELLED != 0);
-            }
-            if o.flags & DELIVERED_IN_WINDOW != 0 {
-                perfect.count(o.flags & (ON_TIME | EXCEPTION | RETURN_REQUESTED) == ON_TIME);
-            }
         }
         kpis.push(ratio("backorder_rate", None, backordered, placed));
         kpis.push(ratio("cancellation_rate", None, cancelled, placed));
         kpis.push(ratio("perfect_order_rate", None, perfect.num, perfect.den));
-
-        let mut histograms = BTreeMap::new();
-        for (name, d) in [
-            ("order_cycle_time", self.cycle),
-            ("order_lead_time", self.lead),
-        ] {
+        for (name, d) in [("order_cycle_time", &f.cycle), ("order_lead_time", &f.lead)] {
             let hours = micro(d.micro_hours);
             kpis.push(kpi(name, None, None, hours, d.count.into(), KpiUnit::Hours));
-            histograms.insert(name.to_string(), d.minutes.into_iter().collect());
+            let minutes = histograms.entry(name.to_string()).or_default();
+            for (&m, &n) in &d.minutes {
+                *minutes.entry(m).or_insert(0) += n;
+            }
         }
-
-        for (i, c) in self.channel_states.iter().enumerate() {
-            let key = Some(self.channels.name(i as u32));
-            let orders = c.orders.into();
+        for (c, state) in &f.channels {
+            let key = Some(self.channels.name(*c));
             kpis.push(kpi(
                 "orders_by_channel",
                 key,
                 None,
-                orders,
+                state.orders.into(),
                 Decimal::ONE,
                 KpiUnit::Count,
             ));
-            for &(currency, sum) in &c.sales {
+            for &(currency, sum) in &state.sales {
                 let name = "sales_by_channel";
                 kpis.push(kpi(
                     name,
@@ -975,7 +1135,16 @@ impl KpiAccumulator {
                 ));
             }
         }
+        for (sku, s) in &f.skus {
+            if s.shipped > 0 || s.returned > 0 {
+                let key = Some(self.skus.name(*sku));
+                kpis.push(ratio("return_rate_by_sku", key, s.returned, s.shipped));
+            }
+        }
+    }
 
+    /// The stock and supplier figures ([`UNGROUPED`]).
+    fn stock_and_supplier_kpis(&self, kpis: &mut Vec<Kpi>) {
         // The window in seconds, then in µ-days.
         let end = match (self.window.to, self.last_at) {
             (Some(to), _) => to.timestamp(),
@@ -985,36 +1154,33 @@ impl KpiAccumulator {
         let start = self.start.unwrap_or(end);
         let days = micro_days(i128::from((end - start).max(0)));
         for (i, s) in self.sku_states.iter().enumerate() {
+            if !s.stocked && s.left_stock == 0 {
+                continue;
+            }
             let key = Some(self.skus.name(i as u32));
-            if s.shipped > 0 || s.returned > 0 {
-                kpis.push(ratio("return_rate_by_sku", key, s.returned, s.shipped));
-            }
-            if s.stocked || s.left_stock > 0 {
-                let on_hand = i128::from(s.on_hand);
-                let left = micro(i128::from(s.left_stock) * days);
-                let unit_days = micro(on_hand * days - s.offset);
-                kpis.push(kpi(
-                    "inventory_turnover",
-                    key,
-                    None,
-                    left,
-                    unit_days,
-                    KpiUnit::Turns,
-                ));
-                let supply = micro(on_hand * days);
-                let left = s.left_stock.into();
-                kpis.push(kpi(
-                    "days_of_supply",
-                    key,
-                    None,
-                    supply,
-                    left,
-                    KpiUnit::Days,
-                ));
-            }
+            let on_hand = i128::from(s.on_hand);
+            let left = micro(i128::from(s.left_stock) * days);
+            let unit_days = micro(on_hand * days - s.offset);
+            kpis.push(kpi(
+                "inventory_turnover",
+                key,
+                None,
+                left,
+                unit_days,
+                KpiUnit::Turns,
+            ));
+            let supply = micro(on_hand * days);
+            let left = s.left_stock.into();
+            kpis.push(kpi(
+                "days_of_supply",
+                key,
+                None,
+                supply,
+                left,
+                KpiUnit::Days,
+            ));
         }
-
-        for (supplier, on_time, received, filled, ordered) in suppliers {
+        for (supplier, on_time, received, filled, ordered) in self.suppliers() {
             let key = Some(supplier.as_str());
             if received > 0 {
                 kpis.push(ratio("supplier_on_time_rate", key, on_time, received));
@@ -1023,8 +1189,6 @@ impl KpiAccumulator {
                 kpis.push(ratio("supplier_fill_rate", key, filled, ordered));
             }
         }
-
-        complete(self.window, kpis, histograms)
     }
 
     /// Per supplier: (on-time units, received units, filled units, ordered
@@ -1339,111 +1503,44 @@ pub const UNGROUPED: [&str; 4] = [
 /// given go to the group of absent values), plus one report, whose group
 /// is all absent values, of the figures in [`UNGROUPED`] (inventory and
 /// suppliers) over every event. With no grouping, one report of everything.
+///
+/// One pass over the events: each order carries its group, and the order
+/// figures are counted per group.
 #[derive(Debug)]
 pub struct GroupedKpis {
-    window: Window,
-    by: Vec<GroupBy>,
-    all: KpiAccumulator,
-    groups: Vec<(Vec<Option<String>>, KpiAccumulator)>,
-    group_index: BTreeMap<Vec<Option<String>>, usize>,
-    order_group: FxMap<Box<str>, usize>,
+    acc: KpiAccumulator,
 }
 
 impl GroupedKpis {
     /// Groups by `by` (in that column order) over `window`.
     pub fn new(window: Window, by: Vec<GroupBy>) -> GroupedKpis {
         GroupedKpis {
-            window,
-            by,
-            all: KpiAccumulator::new(window),
-            groups: Vec::new(),
-            group_index: BTreeMap::new(),
-            order_group: FxMap::default(),
+            acc: if by.is_empty() {
+                KpiAccumulator::new(window)
+            } else {
+                KpiAccumulator::grouped(window, by)
+            },
         }
-    }
-
-    fn group(&mut self, key: Vec<Option<String>>) -> usize {
-        if let Some(&g) = self.group_index.get(&key) {
-            return g;
-        }
-        let g = self.groups.len();
-        self.groups
-            .push((key.clone(), KpiAccumulator::new(self.window)));
-        self.group_index.insert(key, g);
-        g
     }
 
     /// Reads the next event.
     #[inline]
     pub fn push(&mut self, e: &Event) {
-        self.push_view(e.at, KpiEvent::of(e));
+        self.acc.push(e);
     }
 
     /// Reads the next event, given as what the KPIs read of it (at `at`):
     /// the same figures as [`GroupedKpis::push`] of the event.
-    pub fn push_view<L: KpiLines + Copy>(&mut self, at: DateTime<Utc>, e: KpiEvent<'_, L>) {
-        self.all.push_view(at, e);
-        if self.by.is_empty() {
-            return;
-        }
-        let Some(order_id) = e.order_id() else {
-            return;
-        };
-        let g = match (&e, self.order_group.get(order_id)) {
-            (_, Some(&g)) => g,
-            (
-                KpiEvent::OrderPlaced {
-                    channel,
-                    customer_id,
-                    country,
-                    ..
-                },
-                None,
-            ) => {
-                let key = self
-                    .by
-                    .iter()
-                    .map(|b| {
-                        Some(match b {
-                            GroupBy::Channel => channel.to_string(),
-                            GroupBy::CustomerId => customer_id.to_string(),
-                            GroupBy::Country => country.to_string(),
-                        })
-                    })
-                    .collect();
-                let g = self.group(key);
-                self.order_group.insert(order_id.into(), g);
-                g
-            }
-            (_, None) => {
-                let key = vec![None; self.by.len()];
-                let g = self.group(key);
-                self.order_group.insert(order_id.into(), g);
-                g
-            }
-        };
-        self.groups[g].1.push_view(at, e);
+    #[inline]
+    pub fn push_view<L: KpiLines>(&mut self, at: DateTime<Utc>, e: KpiEvent<'_, L>) {
+        self.acc.push_view(at, e);
     }
 
     /// The reports, by group (sorted), the ungrouped figures last.
     pub fn finish(self) -> Vec<(Vec<Option<String>>, KpiReport)> {
-        let mut all = self.all.finish();
-        if self.by.is_empty() {
-            return vec![(Vec::new(), all)];
+        if self.acc.grouping.is_none() {
+            return vec![(Vec::new(), self.acc.finish())];
         }
-        let mut out: Vec<(Vec<Option<String>>, KpiReport)> = self
-            .groups
-            .into_iter()
-            .map(|(key, acc)| {
-                let mut r = acc.finish();
-                r.kpis.retain(|k| !UNGROUPED.contains(&k.name.as_str()));
-                (key, r)
-            })
-            .collect();
-        out.sort_by(|a, b| a.0.cmp(&b.0));
-        all.kpis.retain(|k| UNGROUPED.contains(&k.name.as_str()));
-        all.histograms.clear();
-        out.push((vec![None; self.by.len()], all));
-        out
+        self.acc.finish_groups()
     }
 }

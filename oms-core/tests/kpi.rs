@@ -8,12 +8,13 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::*;
 use oms_core::kpi::{
     compute, merge, GroupBy, GroupedKpis, Kpi, KpiEvent, KpiKind, KpiLine, KpiLines, KpiReport,
-    KpiUnit, Window,
+    KpiUnit, Window, UNGROUPED,
 };
 use oms_core::purchasing::performance::supplier_performance;
 use oms_core::{Event, EventKind};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// `hours` after 2026-11-01T00:00Z.
 fn h(hours: i64) -> DateTime<Utc> {
@@ -817,4 +818,82 @@ fn kpis_from_event_fields_held_apart_equal_kpis_from_events() {
         acc.push_view(c.at, c.view(e));
     }
     assert_eq!(acc.finish(), whole);
+}
+
+#[test]
+fn grouped_reports_are_the_reports_of_each_groups_events() {
+    let mut events: Vec<Event> = [
+        engine_history(),
+        returns_history(),
+        picks_history(),
+        perfect_history(),
+        inventory_history(),
+        po_history(),
+    ]
+    .concat();
+    // Orders placed before this history: their events go to the group of
+    // absent values.
+    let mut dropped = 0;
+    events.retain(|e| {
+        let drop = e.name() == "order_placed" && dropped < 2;
+        dropped += usize::from(drop);
+        !drop
+    });
+    assert_eq!(dropped, 2);
+    for by in [
+        vec![GroupBy::Channel],
+        vec![GroupBy::CustomerId, GroupBy::Country],
+    ] {
+        // Each order's group: its placement's values, or absent values
+        // when another of its events came first.
+        let mut group: BTreeMap<String, Vec<Option<String>>> = BTreeMap::new();
+        for e in &events {
+            let Some(id) = e.kind.order_id() else {
+                continue;
+            };
+            group
+                .entry(id.to_string())
+                .or_insert_with(|| match &e.kind {
+                    EventKind::OrderPlaced { order, .. } => by
+                        .iter()
+                        .map(|b| {
+                            Some(match b {
+                                GroupBy::Channel => order.channel.to_string(),
+                                GroupBy::CustomerId => order.customer_id.to_string(),
+                                GroupBy::Country => order.ship_to.country().to_string(),
+                            })
+                        })
+                        .collect(),
+                    _ => vec![None; by.len()],
+                });
+        }
+        let keys: BTreeSet<&Vec<Option<String>>> = group.values().collect();
+        assert!(
+            keys.contains(&vec![None; by.len()]) && keys.len() >= 2,
+            "{keys:?}"
+        );
+        for window in [Window::between(h(0), h(720)), Window::default()] {
+            let mut grouped = GroupedKpis::new(window, by.clone());
+            events.iter().for_each(|e| grouped.push(e));
+            let reports = grouped.finish();
+            let mut expected: Vec<(Vec<Option<String>>, KpiReport)> = keys
+                .iter()
+                .map(|&key| {
+                    let of_group = events.iter().filter(|e| {
+                        e.kind
+                            .order_id()
+                            .is_some_and(|id| group[id.as_str()] == *key)
+                    });
+                    let mut r = compute(of_group, &window);
+                    r.kpis.retain(|k| !UNGROUPED.contains(&k.name.as_str()));
+                    (key.clone(), r)
+                })
+                .collect();
+            let mut all = compute(&events, &window);
+            all.kpis.retain(|k| UNGROUPED.contains(&k.name.as_str()));
+            all.histograms.clear();
+            expected.push((vec![None; by.len()], all));
+            assert_eq!(reports, expected, "{by:?} {window:?}");
+        }
+    }
 }
