@@ -138,7 +138,7 @@ use crate::money::{Currency, Money};
 use crate::order::OrderStatus;
 use crate::purchasing::performance::{supplier_performance, SupplierPerformance};
 use crate::returns::ReturnReason;
-use crate::util::{FxMap, Names};
+use crate::util::{name_hash, FxMap, Names};
 
 mod view;
 pub use view::{
@@ -291,6 +291,16 @@ const ON_TIME: u16 = 1 << 7;
 const EXCEPTION: u16 = 1 << 8;
 const RETURN_REQUESTED: u16 = 1 << 9;
 const LINES_CHECKED: u16 = 1 << 10;
+
+/// Slots of [`KpiAccumulator::recent_orders`] (a power of two: 256 KiB).
+const RECENT_ORDERS: usize = 1 << 16;
+
+/// The slot of [`KpiAccumulator::recent_orders`] of a name's hash (its
+/// high bits: the table uses the low ones).
+#[inline]
+fn recent_slot(hash: u64) -> usize {
+    (hash >> 40) as usize & (RECENT_ORDERS - 1)
+}
 
 /// A line without a SKU (none was given).
 const NO_SKU: u32 = u32::MAX;
@@ -476,6 +486,12 @@ pub struct KpiAccumulator {
     /// Order ids, and each order's record (by the id's index).
     orders: Names,
     order_states: Vec<OrderState>,
+    /// The order an event was last about.
+    last_order: Option<u32>,
+    /// Orders placed or found lately, by a few bits of their id's hash
+    /// (`u32::MAX`: none): finding an order in flight reads a slot here
+    /// rather than the large, mostly cold, table of every order.
+    recent_orders: Box<[u32]>,
     /// Every order's lines, order after order.
     lines: Vec<LineState>,
     /// The text of line ids (of order lines and RMA lines).
@@ -515,6 +531,8 @@ impl KpiAccumulator {
             last_at: None,
             orders: Names::default(),
             order_states: Vec::new(),
+            last_order: None,
+            recent_orders: vec![u32::MAX; RECENT_ORDERS].into_boxed_slice(),
             lines: Vec::new(),
             line_ids: String::new(),
             rmas: Names::default(),
@@ -544,6 +562,14 @@ impl KpiAccumulator {
             figures: Vec::new(),
             ..KpiAccumulator::new(window)
         }
+    }
+
+    /// Makes room for `orders` more orders with `lines` lines in all (a
+    /// reader that knows them saves the tables growing step by step).
+    pub fn reserve(&mut self, orders: usize, lines: usize) {
+        self.orders.reserve(orders);
+        self.order_states.reserve(orders);
+        self.lines.reserve(lines);
     }
 
     /// Reads the next event.
@@ -586,7 +612,7 @@ impl KpiAccumulator {
         }
         // The order (its index) and the group whose figures the event counts in.
         let order_id = e.order_id();
-        let order = order_id.and_then(|id| self.orders.get(id));
+        let order = order_id.and_then(|id| self.find_order(id));
         let group = self.group_of(order_id, order);
         match e {
             KpiEvent::OrderAllocated { lines, .. } => {
@@ -598,8 +624,7 @@ impl KpiAccumulator {
             KpiEvent::LinesCancelled { lines, .. } => {
                 if let Some(i) = order {
                     for k in 0..lines.len() {
-                        let l = lines.line(k);
-                        self.cancelled(i as usize, l.line_id, l.quantity);
+                        self.cancelled(i as usize, lines.line_id(k), lines.quantity(k));
                     }
                 }
             }
@@ -622,9 +647,9 @@ impl KpiAccumulator {
             }
             KpiEvent::ReturnReceived { rma_id, lines, .. } if self.window.contains(at) => {
                 for k in 0..lines.len() {
-                    let l = lines.line(k);
-                    if l.quantity > 0 {
-                        self.returned(group, rma_id, order, l.line_id, l.quantity);
+                    let quantity = lines.quantity(k);
+                    if quantity > 0 {
+                        self.returned(group, rma_id, order, lines.line_id(k), quantity);
                     }
                 }
             }
@@ -648,6 +673,30 @@ impl KpiAccumulator {
             }
             _ => {}
         }
+    }
+
+    /// The index of order `id`, if placed. An order's events come in runs
+    /// (a command's events are about one order), so the last order found
+    /// is tried first.
+    #[inline]
+    fn find_order(&mut self, id: &str) -> Option<u32> {
+        if let Some(i) = self.last_order {
+            if self.orders.name(i) == id {
+                return Some(i);
+            }
+        }
+        let hash = name_hash(id);
+        let slot = recent_slot(hash);
+        let r = self.recent_orders[slot];
+        let i = if r != u32::MAX && self.orders.name(r) == id {
+            r
+        } else {
+            let i = self.orders.get_hashed(id, hash)?;
+            self.recent_orders[slot] = i;
+            i
+        };
+        self.last_order = Some(i);
+        Some(i)
     }
 
     /// The group whose figures an event of `order_id` (found at index
@@ -690,14 +739,18 @@ impl KpiAccumulator {
             GroupBy::CustomerId => p.customer_id,
             GroupBy::Country => p.country,
         };
-        grouping.scratch.clear();
-        for (n, b) in grouping.by.iter().enumerate() {
-            if n > 0 {
-                grouping.scratch.push('\u{1f}');
+        let k = if let [b] = grouping.by[..] {
+            grouping.keys.intern_repeated(value(&b))
+        } else {
+            grouping.scratch.clear();
+            for (n, b) in grouping.by.iter().enumerate() {
+                if n > 0 {
+                    grouping.scratch.push('\u{1f}');
+                }
+                grouping.scratch.push_str(value(b));
             }
-            grouping.scratch.push_str(value(b));
-        }
-        let k = grouping.keys.intern(&grouping.scratch) as usize;
+            grouping.keys.intern(&grouping.scratch)
+        } as usize;
         if k < grouping.key_group.len() {
             return grouping.key_group[k];
         }
@@ -757,6 +810,8 @@ impl KpiAccumulator {
         if i as usize != self.order_states.len() {
             return; // placed twice: the first placement stands
         }
+        self.last_order = Some(i);
+        self.recent_orders[recent_slot(name_hash(p.order_id))] = i;
         let group = self.placed_group(&p);
         let line_base = u32::try_from(self.lines.len()).unwrap_or(u32::MAX);
         for k in 0..lines.len() {
@@ -783,7 +838,7 @@ impl KpiAccumulator {
         if !in_window {
             return;
         }
-        let c = self.channels.intern(p.channel);
+        let c = self.channels.intern_repeated(p.channel);
         let channels = &mut self.figures[group as usize].channels;
         let k = match channels.iter().position(|(i, _)| *i == c) {
             Some(k) => k,
@@ -807,10 +862,7 @@ impl KpiAccumulator {
         let in_window = self.window.contains(at);
         let o = self.order_states[i];
         let backordered = |line_id: &str| {
-            (0..lines.len()).any(|k| {
-                let l = lines.line(k);
-                l.backordered > 0 && l.line_id == line_id
-            })
+            (0..lines.len()).any(|k| lines.backordered(k) > 0 && lines.line_id(k) == line_id)
         };
         let mut flags = o.flags;
         if flags & ALLOCATED == 0 {
@@ -832,7 +884,7 @@ impl KpiAccumulator {
                     .sum::<u64>();
             }
         }
-        if (0..lines.len()).any(|k| lines.line(k).backordered > 0) {
+        if (0..lines.len()).any(|k| lines.backordered(k) > 0) {
             flags |= BACKORDERED;
         }
         self.order_states[i].flags = flags;
@@ -849,15 +901,14 @@ impl KpiAccumulator {
         let in_window = self.window.contains(at);
         let moves_stock = from_stock && self.window.before_end(at);
         for k in 0..lines.len() {
-            let l = lines.line(k);
-            let quantity = l.quantity;
+            let quantity = lines.quantity(k);
             if let (true, Some(g)) = (in_window, group) {
                 self.figures[g].shipped_units += quantity;
             }
             let Some(i) = order else {
                 continue;
             };
-            let Some(j) = self.line_of(i as usize, l.line_id) else {
+            let Some(j) = self.line_of(i as usize, lines.line_id(k)) else {
                 continue;
             };
             let line = &mut self.lines[j];
@@ -1521,6 +1572,11 @@ impl GroupedKpis {
                 KpiAccumulator::grouped(window, by)
             },
         }
+    }
+
+    /// Makes room for `orders` more orders with `lines` lines in all.
+    pub fn reserve(&mut self, orders: usize, lines: usize) {
+        self.acc.reserve(orders, lines);
     }
 
     /// Reads the next event.

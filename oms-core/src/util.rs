@@ -154,18 +154,17 @@ impl Names {
             let (a, b) = spans[i as usize];
             &text[a as usize..b as usize]
         };
-        if let Some(&i) = table.find(hash, |&i| of(i) == name) {
-            return i;
-        }
         let i = spans.len() as u32;
+        // One probe: the slot found for a new name is where it goes.
+        match table.entry(hash, |&j| of(j) == name, |&j| name_hash(of(j))) {
+            hashbrown::hash_table::Entry::Occupied(o) => return *o.get(),
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                v.insert(i);
+            }
+        }
         let a = text.len() as u32;
         text.push_str(name);
         spans.push((a, text.len() as u32));
-        let (text, spans) = (&*text, &*spans);
-        table.insert_unique(hash, i, |&j| {
-            let (a, b) = spans[j as usize];
-            name_hash(&text[a as usize..b as usize])
-        });
         i
     }
 
@@ -192,9 +191,13 @@ impl Names {
     }
 
     pub(crate) fn get(&self, name: &str) -> Option<u32> {
-        self.table
-            .find(name_hash(name), |&i| self.name(i) == name)
-            .copied()
+        self.get_hashed(name, name_hash(name))
+    }
+
+    /// [`Names::get`] of a name whose [`name_hash`] is known.
+    #[inline]
+    pub(crate) fn get_hashed(&self, name: &str, hash: u64) -> Option<u32> {
+        self.table.find(hash, |&i| self.name(i) == name).copied()
     }
 
     /// The names sorted, and each index's rank among them.

@@ -42,6 +42,18 @@ pub trait KpiLines {
     fn len(&self) -> usize;
     /// Line `i` (`i < len()`).
     fn line(&self, i: usize) -> KpiLine<'_>;
+    /// Line `i`'s id (a reader may give it without the rest of the line).
+    fn line_id(&self, i: usize) -> &str {
+        self.line(i).line_id
+    }
+    /// Line `i`'s units.
+    fn quantity(&self, i: usize) -> u64 {
+        self.line(i).quantity
+    }
+    /// Line `i`'s units backordered.
+    fn backordered(&self, i: usize) -> u64 {
+        self.line(i).backordered
+    }
     /// Whether there are no lines.
     fn is_empty(&self) -> bool {
         self.len() == 0
