@@ -37,7 +37,7 @@ def main() -> None:
     base, first, last = event_history(orders=args.orders)
     frame = pl.from_arrow(base)
     assert isinstance(frame, pl.DataFrame)
-    frame = frame.filter(pl.col("event").is_not_null()).select("seq", "at", "type", "order_id", "event")
+    frame = frame.filter(pl.col("event").is_not_null()).drop("row", "error", "error_code")
     copies = []
     rows = 0
     k = 0
@@ -45,6 +45,7 @@ def main() -> None:
         copy = frame.with_columns(
             pl.col("event").str.replace_all('"SO-', f'"SO-{k}-', literal=True),
             pl.col("order_id").str.replace_all("SO-", f"SO-{k}-", literal=True),
+            pl.col("rma_id").str.replace_all("RMA-", f"RMA-{k}-", literal=True),
         )
         copies.append(copy.head(args.events - rows))
         rows += copies[-1].height

@@ -351,7 +351,8 @@ impl EngineCore {
     /// returns the events table. `on_error="raise"` stops at the first
     /// failing row (rows before it stay applied) and raises its error
     /// naming the row; `"record"` records the error in the row's `error`
-    /// and `error_code` columns and goes on.
+    /// and `error_code` columns and goes on. The events table's columns are
+    /// described in [`crate::events`] (its KPI columns after `error_code`).
     #[pyo3(signature = (commands, *, on_error="raise"))]
     fn execute_table(
         &self,
@@ -370,7 +371,7 @@ impl EngineCore {
         };
         let parsed = crate::tables::commands_from_table(py, commands)?;
         let rows = self.with(py, move |engine| {
-            let mut rows: Vec<crate::tables::RowOutcome> = Vec::with_capacity(parsed.len());
+            let mut rows: Vec<crate::events::RowOutcome> = Vec::with_capacity(parsed.len());
             for (row, p) in parsed.into_iter().enumerate() {
                 let (at, result) = match p {
                     Ok((command, at)) => (at, engine.execute(command, at)),
@@ -389,7 +390,7 @@ impl EngineCore {
                 return Err(to_py_err(py, e, Some(&format!("commands[{row}]"))));
             }
         }
-        Ok(py.detach(|| crate::tables::events_table(&rows)))
+        Ok(py.detach(|| crate::events::events_table(&rows)))
     }
 
     /// Rebuilds an engine from an events table (its `event` column, in row
@@ -403,7 +404,7 @@ impl EngineCore {
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = cls.py();
         let config = config_from(config)?;
-        let log = crate::tables::events_from_table(py, events)?;
+        let log = crate::events::events_from_table(py, events)?;
         Self::replayed(cls, config, log)
     }
 

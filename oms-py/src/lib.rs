@@ -15,6 +15,7 @@ mod bulk;
 mod convert;
 mod engine;
 mod errors;
+mod events;
 mod pyde;
 mod pyser;
 mod table;

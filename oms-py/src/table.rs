@@ -11,7 +11,9 @@ use arrow_array::builder::{
 };
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Decimal128Type, Float64Type, Int64Type, TimestampMicrosecondType};
-use arrow_array::{Array, ArrayRef, RecordBatch, StructArray};
+use arrow_array::{
+    Array, ArrayRef, LargeStringArray, RecordBatch, StringArray, StringViewArray, StructArray,
+};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use chrono::{DateTime, Utc};
 use oms_core::OmsError;
@@ -120,11 +122,11 @@ impl<'a> Column<'a> {
     pub(crate) fn strings(&self, py: Python<'_>, batch: &RecordBatch) -> PyResult<Strs> {
         let a = batch.column(self.index);
         match a.data_type() {
-            DataType::Utf8 => Ok(Strs::Utf8(a.clone())),
-            DataType::LargeUtf8 => Ok(Strs::Large(a.clone())),
-            DataType::Utf8View => Ok(Strs::View(a.clone())),
+            DataType::Utf8 => Ok(Strs::Utf8(a.as_string::<i32>().clone())),
+            DataType::LargeUtf8 => Ok(Strs::Large(a.as_string::<i64>().clone())),
+            DataType::Utf8View => Ok(Strs::View(a.as_string_view().clone())),
             DataType::Dictionary(_, _) => arrow_cast::cast(a, &DataType::Utf8)
-                .map(Strs::Utf8)
+                .map(|a| Strs::Utf8(a.as_string::<i32>().clone()))
                 .map_err(|_| self.type_error(py, "text (string)")),
             _ => Err(self.type_error(py, "text (string)")),
         }
@@ -172,6 +174,18 @@ impl<'a> Column<'a> {
                 ),
             )),
             _ => Err(self.type_error(py, "a timezone-aware timestamp")),
+        }
+    }
+
+    /// The column of `batch` as dates (date32; date64 is converted).
+    pub(crate) fn dates(&self, py: Python<'_>, batch: &RecordBatch) -> PyResult<ArrayRef> {
+        let a = batch.column(self.index);
+        match a.data_type() {
+            DataType::Date32 => Ok(a.clone()),
+            DataType::Date64 => {
+                arrow_cast::cast(a, &DataType::Date32).map_err(|_| self.type_error(py, "a date"))
+            }
+            _ => Err(self.type_error(py, "a date")),
         }
     }
 
@@ -224,11 +238,12 @@ pub(crate) enum Money {
     Text(Strs),
 }
 
-/// A text column of one batch, read in place whatever its string layout.
+/// A text column of one batch, read in place whatever its string layout
+/// (held as its concrete array: reading a row needs no downcast).
 pub(crate) enum Strs {
-    Utf8(ArrayRef),
-    Large(ArrayRef),
-    View(ArrayRef),
+    Utf8(StringArray),
+    Large(LargeStringArray),
+    View(StringViewArray),
 }
 
 impl Strs {
@@ -236,25 +251,18 @@ impl Strs {
     #[inline]
     pub(crate) fn get(&self, i: usize) -> Option<&str> {
         match self {
-            Strs::Utf8(a) => {
-                let a = a.as_string::<i32>();
-                (!a.is_null(i)).then(|| a.value(i))
-            }
-            Strs::Large(a) => {
-                let a = a.as_string::<i64>();
-                (!a.is_null(i)).then(|| a.value(i))
-            }
-            Strs::View(a) => {
-                let a = a.as_string_view();
-                (!a.is_null(i)).then(|| a.value(i))
-            }
+            Strs::Utf8(a) => (!a.is_null(i)).then(|| a.value(i)),
+            Strs::Large(a) => (!a.is_null(i)).then(|| a.value(i)),
+            Strs::View(a) => (!a.is_null(i)).then(|| a.value(i)),
         }
     }
 
     /// The number of rows.
     pub(crate) fn len(&self) -> usize {
         match self {
-            Strs::Utf8(a) | Strs::Large(a) | Strs::View(a) => a.len(),
+            Strs::Utf8(a) => a.len(),
+            Strs::Large(a) => a.len(),
+            Strs::View(a) => a.len(),
         }
     }
 }

@@ -13,11 +13,12 @@ use oms_core::order::Priority;
 use oms_core::simulation::{
     LocationRow, OrderLineRow, Outcome, Progress, ShipTo, Simulation, StockRow,
 };
-use oms_core::{Event, SourcingPolicy};
+use oms_core::SourcingPolicy;
 use pyo3::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::errors::to_py_err;
+use crate::events::KpiSource;
 use crate::table::{
     f64_at, i64_at, invalid, read_table, str_at, time_at, Column, Money, Strs, Table, TableBuilder,
 };
@@ -511,8 +512,7 @@ fn window_from(py: Python<'_>, window: Option<&Bound<'_, PyAny>>) -> PyResult<Wi
     })
 }
 
-/// KPIs of an events table (its `event` column holds each event's JSON),
-/// grouped by `by`.
+/// KPIs of an events table (see [`crate::events`]), grouped by `by`.
 #[pyfunction]
 #[pyo3(signature = (events, *, window=None, by=vec!["channel".to_string()], progress=None))]
 pub(crate) fn kpis_table(
@@ -528,25 +528,10 @@ pub(crate) fn kpis_table(
         .map(|b| GroupBy::parse(b))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| core_err(py, e))?;
-    let events = EventColumn::read(py, events)?;
-    let total = events.rows as u64;
+    let events = KpiSource::read(py, events)?;
     let reports = with_progress(py, progress, move |progress| {
         let mut acc = GroupedKpis::new(window, groups);
-        events.each(|row, e| {
-            acc.push(&e);
-            let done = row as u64 + 1;
-            if done % (1 << 16) == 0
-                && !progress(Progress {
-                    lines_done: done,
-                    lines_total: total,
-                })
-            {
-                return Err(oms_core::OmsError::Conflict {
-                    message: "the KPI run was interrupted".into(),
-                });
-            }
-            Ok(())
-        })?;
+        events.push_all(&mut acc, progress)?;
         Ok(acc.finish())
     })?;
     let names: Vec<&str> = by.iter().map(String::as_str).collect();
@@ -829,126 +814,4 @@ pub(crate) fn commands_from_table(
         }
     }
     Ok(out)
-}
-
-/// The events of an events table's `event` column (JSON), in row order;
-/// rows without an event (recorded errors) are skipped.
-pub(crate) fn events_from_table(py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult<Vec<Event>> {
-    let events = EventColumn::read(py, source)?;
-    py.detach(move || {
-        let mut out = Vec::with_capacity(events.rows);
-        events.each(|_, e| {
-            out.push(e);
-            Ok(())
-        })?;
-        Ok(out)
-    })
-    .map_err(|e| core_err(py, e))
-}
-
-/// The `event` column (each event's JSON) of an events table, batch by batch.
-pub(crate) struct EventColumn {
-    batches: Vec<Strs>,
-    rows: usize,
-}
-
-impl EventColumn {
-    fn read(py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult<EventColumn> {
-        let (schema, batches) = read_table(source, "events")?;
-        let event = Column::required(py, &schema, "events", "event")?;
-        let batches = batches
-            .iter()
-            .map(|b| event.strings(py, b))
-            .collect::<PyResult<Vec<_>>>()?;
-        let rows = batches.iter().map(Strs::len).sum();
-        Ok(EventColumn { batches, rows })
-    }
-
-    /// Parses the events in row order and hands each to `f` with its row;
-    /// rows without an event (recorded errors) are skipped.
-    fn each(
-        &self,
-        mut f: impl FnMut(usize, Event) -> Result<(), oms_core::OmsError>,
-    ) -> Result<(), oms_core::OmsError> {
-        let mut row = 0;
-        for c in &self.batches {
-            for i in 0..c.len() {
-                if let Some(json) = c.get(i) {
-                    let e = Event::from_json(json).map_err(|e| {
-                        oms_core::OmsError::validation(
-                            format!("events[{row}].event"),
-                            e.to_string(),
-                        )
-                    })?;
-                    f(row, e)?;
-                }
-                row += 1;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// What `execute_table` records per row: its events, or its error.
-pub(crate) type RowOutcome = (
-    u32,
-    chrono::DateTime<chrono::Utc>,
-    Result<Vec<Event>, oms_core::OmsError>,
-);
-
-/// The events table: seq, row, at, type, order_id, event (JSON), and the
-/// row's error and error_code (null where it succeeded).
-pub(crate) fn events_table(rows: &[RowOutcome]) -> Table {
-    struct R<'a> {
-        row: u32,
-        at: chrono::DateTime<chrono::Utc>,
-        event: Option<&'a Event>,
-        error: Option<&'a oms_core::OmsError>,
-    }
-    let mut flat = Vec::new();
-    for (row, at, r) in rows {
-        match r {
-            Ok(events) => flat.extend(events.iter().map(|e| R {
-                row: *row,
-                at: e.at,
-                event: Some(e),
-                error: None,
-            })),
-            Err(e) => flat.push(R {
-                row: *row,
-                at: *at,
-                event: None,
-                error: Some(e),
-            }),
-        }
-    }
-    let json: Vec<Option<String>> = flat
-        .iter()
-        .map(|r| {
-            r.event
-                .map(|e| serde_json::to_string(e).expect("events serialize"))
-        })
-        .collect();
-    let orders: Vec<Option<&str>> = flat
-        .iter()
-        .map(|r| r.event.and_then(|e| e.kind.order_id()).map(|o| o.as_str()))
-        .collect();
-    let errors: Vec<Option<String>> = flat
-        .iter()
-        .map(|r| r.error.map(|e| e.to_string()))
-        .collect();
-    TableBuilder::default()
-        .i64s("seq", (0..flat.len()).map(|i| i as i64))
-        .i64s("row", flat.iter().map(|r| i64::from(r.row)))
-        .times("at", false, flat.iter().map(|r| Some(r.at)))
-        .strings("type", true, flat.iter().map(|r| r.event.map(|e| e.name())))
-        .strings("order_id", true, orders.iter().copied())
-        .strings("event", true, json.iter().map(|j| j.as_deref()))
-        .strings("error", true, errors.iter().map(|e| e.as_deref()))
-        .strings(
-            "error_code",
-            true,
-            flat.iter().map(|r| r.error.map(|e| e.code().as_str())),
-        )
-        .finish()
 }

@@ -169,8 +169,11 @@ def kpis(
 ) -> Union[Table, Dict[str, Any]]:
     """KPIs of an event history (``oms_core::kpi``).
 
-    Given an events table (a column ``event`` with each event's JSON, as
-    ``Engine.execute_table`` returns), returns the KPI table: the ``by``
+    Given an events table (as ``Engine.execute_table`` returns: its typed
+    KPI columns are read, and the ``event`` JSON only of purchase-order and
+    dropship events; a table with just ``type``, ``at``, ``order_id`` and
+    ``event`` is read through each row's JSON, to the same figures),
+    returns the KPI table: the ``by``
     columns (``channel``, ``customer_id``, ``country``), then name, key,
     currency, numerator, denominator, value and unit, over ``window`` =
     ``(from, to)`` (aware datetimes; ``None`` bounds are open). Order
