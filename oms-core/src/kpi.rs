@@ -483,6 +483,8 @@ pub struct KpiAccumulator {
     /// The window start in seconds (the first event's time when open).
     start: Option<i64>,
     last_at: Option<DateTime<Utc>>,
+    /// Whether `start` and `last_at` were given ([`KpiAccumulator::set_span`]).
+    span_given: bool,
     /// Order ids, and each order's record (by the id's index).
     orders: Names,
     order_states: Vec<OrderState>,
@@ -529,6 +531,7 @@ impl KpiAccumulator {
             window,
             start: window.from.map(|f| f.timestamp()),
             last_at: None,
+            span_given: false,
             orders: Names::default(),
             order_states: Vec::new(),
             last_order: None,
@@ -564,6 +567,20 @@ impl KpiAccumulator {
         }
     }
 
+    /// Takes the history's first and last event times as the span of an
+    /// open window (rather than the times of the events pushed here): a
+    /// shard of a history then reports the stock figures of the whole
+    /// history's span, so shards merge exactly ([`Sharding`]).
+    pub fn set_span(&mut self, first: DateTime<Utc>, last: DateTime<Utc>) {
+        self.span_given = true;
+        if self.window.from.is_none() {
+            self.start = Some(first.timestamp());
+        }
+        if self.window.to.is_none() {
+            self.last_at = Some(last);
+        }
+    }
+
     /// Makes room for `orders` more orders with `lines` lines in all (a
     /// reader that knows them saves the tables growing step by step).
     pub fn reserve(&mut self, orders: usize, lines: usize) {
@@ -582,11 +599,13 @@ impl KpiAccumulator {
     /// the same figures as [`KpiAccumulator::push`] of the event.
     pub fn push_view<L: KpiLines>(&mut self, at: DateTime<Utc>, e: KpiEvent<'_, L>) {
         // `at` is read only where needed: a skipped event costs a look at its kind.
-        if self.start.is_none() {
-            self.start = Some(at.timestamp());
-        }
-        if self.window.to.is_none() {
-            self.last_at = Some(at);
+        if !self.span_given {
+            if self.start.is_none() {
+                self.start = Some(at.timestamp());
+            }
+            if self.window.to.is_none() {
+                self.last_at = Some(at);
+            }
         }
         if let KpiEvent::OrderPlaced {
             order_id,
@@ -1579,6 +1598,11 @@ impl GroupedKpis {
         self.acc.reserve(orders, lines);
     }
 
+    /// The history's span for an open window: see [`KpiAccumulator::set_span`].
+    pub fn set_span(&mut self, first: DateTime<Utc>, last: DateTime<Utc>) {
+        self.acc.set_span(first, last);
+    }
+
     /// Reads the next event.
     #[inline]
     pub fn push(&mut self, e: &Event) {
@@ -1599,4 +1623,100 @@ impl GroupedKpis {
         }
         self.acc.finish_groups()
     }
+}
+
+/// Splits an event history into shards whose [`GroupedKpis`] reports add
+/// up exactly ([`merge_grouped`]) to the report of the whole: each order's
+/// events go to one shard (by a hash of its id), and shard 0 takes the
+/// events of no order and the events read whole (purchase orders,
+/// dropship confirmations: see [`WHOLE_EVENTS`]) together with every
+/// order [`pinned`](Sharding::pin) to it, which must include the orders of
+/// those events (a dropship order's shipment and its PO stay together).
+/// Give each shard's accumulator the whole history's span
+/// ([`GroupedKpis::set_span`]) when the window is open.
+///
+/// ```
+/// use oms_core::kpi::{KpiKind, Sharding};
+/// let mut sharding = Sharding::new(2);
+/// sharding.pin("SO-9");
+/// assert_eq!(sharding.shard(KpiKind::OrderShipped, Some("SO-9")), 0);
+/// assert_eq!(sharding.shard(KpiKind::StockMoved, None), 0);
+/// let s = sharding.shard(KpiKind::OrderPlaced, Some("SO-1"));
+/// assert_eq!(sharding.shard(KpiKind::OrderShipped, Some("SO-1")), s);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Sharding {
+    shards: usize,
+    pinned: Names,
+}
+
+impl Sharding {
+    /// `shards` shards (at least one).
+    pub fn new(shards: usize) -> Sharding {
+        Sharding {
+            shards: shards.max(1),
+            pinned: Names::default(),
+        }
+    }
+
+    /// How many shards.
+    pub fn shards(&self) -> usize {
+        self.shards
+    }
+
+    /// Keeps order `order_id`'s events in shard 0.
+    pub fn pin(&mut self, order_id: &str) {
+        self.pinned.intern(order_id);
+    }
+
+    /// The shard of an event of kind `kind` about order `order_id`.
+    #[inline]
+    pub fn shard(&self, kind: KpiKind, order_id: Option<&str>) -> usize {
+        match order_id {
+            _ if self.shards == 1 || kind == KpiKind::Whole => 0,
+            None => 0,
+            Some(id) => {
+                let hash = name_hash(id);
+                if self.pinned.len() > 0 && self.pinned.get_hashed(id, hash).is_some() {
+                    0
+                } else {
+                    (hash >> 32) as usize % self.shards
+                }
+            }
+        }
+    }
+}
+
+/// Adds up the [`GroupedKpis::finish`] results of the shards of one history
+/// ([`Sharding`]): each group's reports merged ([`merge`]), groups sorted,
+/// the stock and supplier report last; without grouping, the one report.
+pub fn merge_grouped(
+    parts: Vec<Vec<(Vec<Option<String>>, KpiReport)>>,
+) -> Vec<(Vec<Option<String>>, KpiReport)> {
+    let grouped = parts
+        .first()
+        .and_then(|p| p.first())
+        .is_some_and(|(key, _)| !key.is_empty());
+    let mut groups: BTreeMap<Vec<Option<String>>, Vec<KpiReport>> = BTreeMap::new();
+    let mut rest: Vec<KpiReport> = Vec::new();
+    let mut rest_key = Vec::new();
+    for mut part in parts {
+        if grouped {
+            if let Some((key, report)) = part.pop() {
+                rest_key = key;
+                rest.push(report);
+            }
+        }
+        for (key, report) in part {
+            groups.entry(key).or_default().push(report);
+        }
+    }
+    let mut out: Vec<(Vec<Option<String>>, KpiReport)> = groups
+        .into_iter()
+        .map(|(key, reports)| (key, merge(&reports)))
+        .collect();
+    if grouped {
+        out.push((rest_key, merge(&rest)));
+    }
+    out
 }

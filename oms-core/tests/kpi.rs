@@ -10,6 +10,7 @@ use oms_core::kpi::{
     compute, merge, GroupBy, GroupedKpis, Kpi, KpiEvent, KpiKind, KpiLine, KpiLines, KpiReport,
     KpiUnit, Window, UNGROUPED,
 };
+use oms_core::kpi::{merge_grouped, Sharding};
 use oms_core::purchasing::performance::supplier_performance;
 use oms_core::{Event, EventKind};
 use rust_decimal::Decimal;
@@ -894,6 +895,76 @@ fn grouped_reports_are_the_reports_of_each_groups_events() {
             all.histograms.clear();
             expected.push((vec![None; by.len()], all));
             assert_eq!(reports, expected, "{by:?} {window:?}");
+        }
+    }
+}
+
+#[test]
+fn shards_by_order_merge_exactly_grouped_and_with_open_windows() {
+    let mut events: Vec<Event> = [
+        engine_history(),
+        returns_history(),
+        picks_history(),
+        perfect_history(),
+        inventory_history(),
+        po_history(),
+    ]
+    .concat();
+    // An order whose placement is not in the history.
+    let first_placed = events
+        .iter()
+        .position(|e| e.name() == "order_placed")
+        .unwrap();
+    events.remove(first_placed);
+    let (first, last) = (events[0].at, events[events.len() - 1].at);
+    for shards in [2, 3] {
+        let mut sharding = Sharding::new(shards);
+        for e in &events {
+            let view = KpiEvent::of(e);
+            if view.kind() == KpiKind::Whole {
+                if let Some(id) = view.order_id() {
+                    sharding.pin(id);
+                }
+            }
+        }
+        let shard_of = |e: &Event| {
+            let view = KpiEvent::of(e);
+            sharding.shard(view.kind(), view.order_id())
+        };
+        assert!((0..shards).all(|s| events.iter().any(|e| shard_of(e) == s)));
+        for by in [
+            vec![],
+            vec![GroupBy::Channel],
+            vec![GroupBy::CustomerId, GroupBy::Country],
+        ] {
+            for window in [
+                Window::between(h(0), h(720)),
+                Window::default(),
+                Window {
+                    from: Some(h(30)),
+                    to: None,
+                },
+                Window {
+                    from: None,
+                    to: Some(h(200)),
+                },
+            ] {
+                let mut whole = GroupedKpis::new(window, by.clone());
+                events.iter().for_each(|e| whole.push(e));
+                let parts = (0..shards)
+                    .map(|s| {
+                        let mut part = GroupedKpis::new(window, by.clone());
+                        part.set_span(first, last);
+                        events
+                            .iter()
+                            .filter(|e| shard_of(e) == s)
+                            .for_each(|e| part.push(e));
+                        part.finish()
+                    })
+                    .collect();
+                let merged = merge_grouped(parts);
+                assert_eq!(merged, whole.finish(), "{shards} {by:?} {window:?}");
+            }
         }
     }
 }
