@@ -1103,10 +1103,10 @@ impl KpiAccumulator {
     /// One report of the order figures per group (sorted by group), then
     /// one of the stock and supplier figures ([`UNGROUPED`]), with absent
     /// group values.
-    fn finish_groups(self) -> Vec<(Vec<Option<String>>, KpiReport)> {
+    fn finish_groups(self) -> GroupReports {
         let counts = self.order_counts();
         let by = self.grouping.as_ref().map_or(0, |g| g.by.len());
-        let mut out: Vec<(Vec<Option<String>>, KpiReport)> = (0..self.figures.len())
+        let mut out: GroupReports = (0..self.figures.len())
             .map(|g| {
                 let mut kpis = Vec::new();
                 let mut histograms = BTreeMap::new();
@@ -1559,6 +1559,10 @@ impl GroupBy {
     }
 }
 
+/// Reports per group: each group's values (in the order of the
+/// [`GroupBy`]s) and its report, as [`GroupedKpis::finish`] gives them.
+pub type GroupReports = Vec<(Vec<Option<String>>, KpiReport)>;
+
 /// Figures that are not about orders: reported once, not per group.
 pub const UNGROUPED: [&str; 4] = [
     "days_of_supply",
@@ -1617,7 +1621,7 @@ impl GroupedKpis {
     }
 
     /// The reports, by group (sorted), the ungrouped figures last.
-    pub fn finish(self) -> Vec<(Vec<Option<String>>, KpiReport)> {
+    pub fn finish(self) -> GroupReports {
         if self.acc.grouping.is_none() {
             return vec![(Vec::new(), self.acc.finish())];
         }
@@ -1690,9 +1694,7 @@ impl Sharding {
 /// Adds up the [`GroupedKpis::finish`] results of the shards of one history
 /// ([`Sharding`]): each group's reports merged ([`merge`]), groups sorted,
 /// the stock and supplier report last; without grouping, the one report.
-pub fn merge_grouped(
-    parts: Vec<Vec<(Vec<Option<String>>, KpiReport)>>,
-) -> Vec<(Vec<Option<String>>, KpiReport)> {
+pub fn merge_grouped(parts: Vec<GroupReports>) -> GroupReports {
     let grouped = parts
         .first()
         .and_then(|p| p.first())
@@ -1711,7 +1713,7 @@ pub fn merge_grouped(
             groups.entry(key).or_default().push(report);
         }
     }
-    let mut out: Vec<(Vec<Option<String>>, KpiReport)> = groups
+    let mut out: GroupReports = groups
         .into_iter()
         .map(|(key, reports)| (key, merge(&reports)))
         .collect();

@@ -8,7 +8,9 @@ cancelled, receipts), then repeats it with the order ids made distinct
 per copy (``SO-`` becomes ``SO-<copy>-``; times stay as they are, so every
 copy falls in the one window) until the table has ``--events`` rows. Times
 ``kpis`` (by channel, both window ends given) on the Arrow table; median
-of three. A runner, not a test.
+of three. ``--json`` drops the typed KPI columns first, so ``kpis`` parses
+every row's JSON instead (the slow path, for comparison). A runner, not a
+test.
 """
 
 from __future__ import annotations
@@ -32,12 +34,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--orders", type=int, default=3_000)
+    parser.add_argument("--json", action="store_true", help="read each row's JSON, not the KPI columns")
     args = parser.parse_args()
 
     base, first, last = event_history(orders=args.orders)
     frame = pl.from_arrow(base)
     assert isinstance(frame, pl.DataFrame)
     frame = frame.filter(pl.col("event").is_not_null()).drop("row", "error", "error_code")
+    if args.json:
+        frame = frame.select("seq", "at", "type", "order_id", "event")
     copies = []
     rows = 0
     k = 0
@@ -45,7 +50,7 @@ def main() -> None:
         copy = frame.with_columns(
             pl.col("event").str.replace_all('"SO-', f'"SO-{k}-', literal=True),
             pl.col("order_id").str.replace_all("SO-", f"SO-{k}-", literal=True),
-            pl.col("rma_id").str.replace_all("RMA-", f"RMA-{k}-", literal=True),
+            *([] if args.json else [pl.col("rma_id").str.replace_all("RMA-", f"RMA-{k}-", literal=True)]),
         )
         copies.append(copy.head(args.events - rows))
         rows += copies[-1].height

@@ -26,7 +26,10 @@ use arrow_array::{
 use arrow_buffer::{OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, Fields, Schema};
 use chrono::{DateTime, NaiveDate, Utc};
-use oms_core::kpi::{EventLines, GroupedKpis, KpiEvent, KpiKind, KpiLine, KpiLines};
+use oms_core::kpi::{
+    merge_grouped, EventLines, GroupBy, GroupReports, GroupedKpis, KpiEvent, KpiKind, KpiLine,
+    KpiLines, Sharding, Window,
+};
 use oms_core::money::{Currency, Money as CoreMoney};
 use oms_core::order::OrderStatus;
 use oms_core::returns::ReturnReason;
@@ -34,6 +37,7 @@ use oms_core::simulation::Progress;
 use oms_core::{Event, OmsError};
 use pyo3::prelude::*;
 use rust_decimal::Decimal;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::table::{read_table, utc_micros, Column, Money, Strs, Table, TableBuilder};
 
@@ -434,56 +438,209 @@ impl KpiSource {
         }
     }
 
-    /// Pushes every event into `acc`, in row order, calling `progress`
-    /// every 65,536 rows (it returns `false` to stop).
-    pub(crate) fn push_all(
+    /// The grouped KPI reports of the events over `window`, by `by`,
+    /// calling `progress` every 65,536 rows (it returns `false` to stop).
+    /// The KPI columns are read by `threads` shards of the history at once
+    /// (`None`: one per core for tables of 65,536 rows or more), whose
+    /// reports add up exactly (`oms_core::kpi::Sharding`); the JSON is
+    /// read in one.
+    pub(crate) fn reports(
         &self,
-        acc: &mut GroupedKpis,
+        window: Window,
+        by: &[GroupBy],
+        threads: Option<usize>,
         progress: &mut dyn FnMut(Progress) -> bool,
-    ) -> Result<(), OmsError> {
+    ) -> Result<GroupReports, OmsError> {
         let total = self.rows() as u64;
         let mut tick = |row: usize| {
             let done = row as u64 + 1;
-            if done % (1 << 16) == 0
+            if done % PROGRESS_ROWS == 0
                 && !progress(Progress {
                     lines_done: done,
                     lines_total: total,
                 })
             {
-                return Err(OmsError::Conflict {
-                    message: "the KPI run was interrupted".into(),
-                });
+                return Err(interrupted());
             }
             Ok(())
         };
         match self {
-            KpiSource::Json(c) => c.each(|row, e| {
-                acc.push(&e);
-                tick(row)
-            }),
+            KpiSource::Json(c) => {
+                let mut acc = GroupedKpis::new(window, by.to_vec());
+                c.each(|row, e| {
+                    acc.push(&e);
+                    tick(row)
+                })?;
+                Ok(acc.finish())
+            }
             KpiSource::Columns(batches) => {
-                let kinds: Vec<Vec<Option<KpiKind>>> =
-                    batches.iter().map(KpiBatch::kinds).collect();
-                let (mut orders, mut lines) = (0, 0);
-                for (b, kinds) in batches.iter().zip(&kinds) {
-                    for (i, k) in kinds.iter().enumerate() {
-                        if *k == Some(KpiKind::OrderPlaced) {
-                            orders += 1;
-                            lines += b.lines.count(i);
-                        }
+                let threads = threads.unwrap_or_else(|| {
+                    if total < PROGRESS_ROWS {
+                        1
+                    } else {
+                        std::thread::available_parallelism().map_or(1, |n| n.get())
                     }
-                }
-                acc.reserve(orders, lines);
-                let mut first = 0;
-                for (b, kinds) in batches.iter().zip(&kinds) {
-                    b.push_all(first, kinds, acc, &mut tick)?;
-                    first += b.rows;
-                }
-                Ok(())
+                });
+                Shards::plan(batches, threads).reports(window, by, &mut tick)
             }
         }
     }
 }
+
+/// Rows between progress reports (and the least rows worth a second thread).
+const PROGRESS_ROWS: u64 = 1 << 16;
+
+fn interrupted() -> OmsError {
+    OmsError::Conflict {
+        message: "the KPI run was interrupted".into(),
+    }
+}
+
+/// The KPI columns split into shards of the history, one per thread.
+struct Shards<'a> {
+    batches: &'a [KpiBatch],
+    /// Each batch's rows' kinds (`None`: no event).
+    kinds: Vec<Vec<Option<KpiKind>>>,
+    sharding: Sharding,
+    /// The history's first and last event times.
+    span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Per shard: the orders placed and their lines.
+    placed: Vec<(usize, usize)>,
+}
+
+impl<'a> Shards<'a> {
+    fn plan(batches: &'a [KpiBatch], threads: usize) -> Shards<'a> {
+        let kinds: Vec<Vec<Option<KpiKind>>> = batches.iter().map(KpiBatch::kinds).collect();
+        let mut sharding = Sharding::new(threads);
+        let (mut first, mut last) = (None, None);
+        for (b, kinds) in batches.iter().zip(&kinds) {
+            for (i, kind) in kinds.iter().enumerate() {
+                let Some(kind) = *kind else { continue };
+                if kind == KpiKind::Whole {
+                    if let Some(id) = b.order_id.get(i) {
+                        sharding.pin(id);
+                    }
+                }
+                if !b.at.is_null(i) {
+                    let at = utc_micros(b.at.value(i));
+                    first = first.or(at);
+                    last = at.or(last);
+                }
+            }
+        }
+        let mut placed = vec![(0, 0); sharding.shards()];
+        for (b, kinds) in batches.iter().zip(&kinds) {
+            for (i, kind) in kinds.iter().enumerate() {
+                if *kind == Some(KpiKind::OrderPlaced) {
+                    let p = &mut placed[sharding.shard(KpiKind::OrderPlaced, b.order_id.get(i))];
+                    p.0 += 1;
+                    p.1 += b.lines.count(i);
+                }
+            }
+        }
+        Shards {
+            batches,
+            kinds,
+            sharding,
+            span: first.zip(last),
+            placed,
+        }
+    }
+
+    /// Every shard's reports, merged; the first error by row, if any.
+    fn reports(
+        &self,
+        window: Window,
+        by: &[GroupBy],
+        tick: &mut dyn FnMut(usize) -> Result<(), OmsError>,
+    ) -> Result<GroupReports, OmsError> {
+        // The least row with an error so far: a thread stops past it.
+        let stop = AtomicUsize::new(usize::MAX);
+        let results: Vec<ShardResult> = std::thread::scope(|scope| {
+            let others: Vec<_> = (1..self.sharding.shards())
+                .map(|t| {
+                    let stop = &stop;
+                    scope.spawn(move || self.run(t, window, by, stop, &mut |_| Ok(())))
+                })
+                .collect();
+            let mut results = vec![self.run(0, window, by, &stop, tick)];
+            for h in others {
+                let failed = || {
+                    Err((
+                        usize::MAX,
+                        OmsError::Conflict {
+                            message: "a KPI thread failed".into(),
+                        },
+                    ))
+                };
+                results.push(h.join().unwrap_or_else(|_| failed()));
+            }
+            results
+        });
+        let mut parts = Vec::with_capacity(results.len());
+        let mut first_error: Option<(usize, OmsError)> = None;
+        for r in results {
+            match r {
+                Ok(part) => parts.push(part),
+                Err((row, e)) => {
+                    if first_error.as_ref().is_none_or(|(r, _)| row < *r) {
+                        first_error = Some((row, e));
+                    }
+                }
+            }
+        }
+        match first_error {
+            Some((_, e)) => Err(e),
+            None => Ok(merge_grouped(parts)),
+        }
+    }
+
+    /// Shard `t`'s reports (`tick` is called on every row). A thread
+    /// stops once past the least row another found an error in (`stop`),
+    /// so the error reported is always the first row's, as in one thread.
+    fn run(
+        &self,
+        t: usize,
+        window: Window,
+        by: &[GroupBy],
+        stop: &AtomicUsize,
+        tick: &mut dyn FnMut(usize) -> Result<(), OmsError>,
+    ) -> ShardResult {
+        let mut acc = GroupedKpis::new(window, by.to_vec());
+        if let Some((first, last)) = self.span {
+            acc.set_span(first, last);
+        }
+        let (orders, lines) = self.placed[t];
+        acc.reserve(orders, lines);
+        let mut first = 0;
+        for (b, kinds) in self.batches.iter().zip(&self.kinds) {
+            for (i, kind) in kinds.iter().enumerate() {
+                let row = first + i;
+                if let Some(kind) = *kind {
+                    let order_id = b.order_id.get(i);
+                    if self.sharding.shard(kind, order_id) == t {
+                        if let Err(e) = b.push_row(row, i, kind, &mut acc) {
+                            stop.fetch_min(row, Ordering::Relaxed);
+                            return Err((row, e));
+                        }
+                    }
+                }
+                if let Err(e) = tick(row) {
+                    stop.store(0, Ordering::Relaxed);
+                    return Err((row, e));
+                }
+                if (row as u64 + 1) % PROGRESS_ROWS == 0 && row > stop.load(Ordering::Relaxed) {
+                    return Err((usize::MAX, interrupted()));
+                }
+            }
+            first += b.rows;
+        }
+        Ok(acc.finish())
+    }
+}
+
+/// A shard's reports, or the row and error that stopped it.
+type ShardResult = Result<GroupReports, (usize, OmsError)>;
 
 /// The KPI columns of one batch.
 pub(crate) struct KpiBatch {
@@ -555,30 +712,6 @@ impl KpiBatch {
             .collect()
     }
 
-    /// Pushes the batch's events (rows `first..`, of `kinds`) into `acc`.
-    fn push_all(
-        &self,
-        first: usize,
-        kinds: &[Option<KpiKind>],
-        acc: &mut GroupedKpis,
-        tick: &mut dyn FnMut(usize) -> Result<(), OmsError>,
-    ) -> Result<(), OmsError> {
-        let at = &self.at;
-        for (i, kind) in kinds.iter().enumerate() {
-            let row = first + i;
-            if let Some(kind) = *kind {
-                if at.is_null(i) {
-                    return Err(OmsError::validation(field(row, "at"), "must not be null"));
-                }
-                let at = utc_micros(at.value(i))
-                    .ok_or_else(|| OmsError::validation(field(row, "at"), "is out of range"))?;
-                self.push_row(row, i, kind, at, acc)?;
-            }
-            tick(row)?;
-        }
-        Ok(())
-    }
-
     /// The row's event parsed from its JSON.
     fn whole(&self, row: usize, i: usize) -> Result<Event, OmsError> {
         let json = self.event.as_ref().and_then(|e| e.get(i)).ok_or_else(|| {
@@ -595,9 +728,13 @@ impl KpiBatch {
         row: usize,
         i: usize,
         kind: KpiKind,
-        at: DateTime<Utc>,
         acc: &mut GroupedKpis,
     ) -> Result<(), OmsError> {
+        if self.at.is_null(i) {
+            return Err(OmsError::validation(field(row, "at"), "must not be null"));
+        }
+        let at = utc_micros(self.at.value(i))
+            .ok_or_else(|| OmsError::validation(field(row, "at"), "is out of range"))?;
         // Named in errors only.
         let type_name = self.types.get(i).unwrap_or_default();
         let order_id = self.order_id.get(i);

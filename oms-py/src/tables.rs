@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, RecordBatch};
-use oms_core::kpi::{GroupBy, GroupedKpis, Kpi, KpiReport, KpiUnit, Window};
+use oms_core::kpi::{GroupBy, Kpi, KpiReport, KpiUnit, Window};
 use oms_core::money::Currency;
 use oms_core::order::Priority;
 use oms_core::simulation::{
@@ -514,13 +514,14 @@ fn window_from(py: Python<'_>, window: Option<&Bound<'_, PyAny>>) -> PyResult<Wi
 
 /// KPIs of an events table (see [`crate::events`]), grouped by `by`.
 #[pyfunction]
-#[pyo3(signature = (events, *, window=None, by=vec!["channel".to_string()], progress=None))]
+#[pyo3(signature = (events, *, window=None, by=vec!["channel".to_string()], progress=None, threads=None))]
 pub(crate) fn kpis_table(
     py: Python<'_>,
     events: &Bound<'_, PyAny>,
     window: Option<&Bound<'_, PyAny>>,
     by: Vec<String>,
     progress: Option<Py<PyAny>>,
+    threads: Option<usize>,
 ) -> PyResult<Table> {
     let window = window_from(py, window)?;
     let groups = by
@@ -528,11 +529,16 @@ pub(crate) fn kpis_table(
         .map(|b| GroupBy::parse(b))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| core_err(py, e))?;
+    if threads == Some(0) {
+        return Err(invalid(
+            py,
+            "threads".into(),
+            "must be at least 1 (or None: one per core)",
+        ));
+    }
     let events = KpiSource::read(py, events)?;
     let reports = with_progress(py, progress, move |progress| {
-        let mut acc = GroupedKpis::new(window, groups);
-        events.push_all(&mut acc, progress)?;
-        Ok(acc.finish())
+        events.reports(window, &groups, threads, progress)
     })?;
     let names: Vec<&str> = by.iter().map(String::as_str).collect();
     Ok(kpi_table(&names, &reports))
@@ -656,7 +662,7 @@ pub(crate) fn merge_kpi_tables(py: Python<'_>, tables: &Bound<'_, PyAny>) -> PyR
         }
     }
     let by = by.unwrap_or_default();
-    let merged: Vec<(Vec<Option<String>>, KpiReport)> = groups
+    let merged: oms_core::kpi::GroupReports = groups
         .into_iter()
         .map(|(g, reports)| (g, oms_core::kpi::merge(&reports)))
         .collect();

@@ -134,6 +134,9 @@ def test_kpis_read_the_columns_to_the_figures_of_the_json() -> None:
             expected = kpis(json_only(events), window=window, by=by)
             assert expected.num_rows > 20
             assert kpis(events, window=window, by=by) == expected, (by, window)
+            # Split by order over threads, the parts add up to the same table.
+            for threads in (2, 3):
+                assert kpis(events, window=window, by=by, threads=threads) == expected, (by, window, threads)
             assert kpis(as_polars, window=window, by=by) == expected, (by, window)
             # Only purchasing events need their JSON; this history has none.
             assert kpis(no_json, window=window, by=by) == expected, (by, window)
@@ -170,6 +173,7 @@ def test_purchase_orders_are_read_whole_from_their_json() -> None:
     supplier = [r for r in pa.table(expected).to_pylist() if r["name"] == "supplier_on_time_rate"]
     assert [(r["key"], r["numerator"], r["denominator"]) for r in supplier] == [("ACME", 8, 8)]
     assert kpis(events, by=()) == expected
+    assert kpis(events, by=(), threads=2) == expected
     row = [r["seq"] for r in table.to_pylist() if r["type"] == "po_created"][0]
     with pytest.raises(ValidationError, match=rf"events\[{row}\]\.event"):
         kpis(table.drop_columns(["event"]), by=())
@@ -187,8 +191,13 @@ def test_bad_kpi_columns_are_named() -> None:
     status_row = types.index("order_status_changed")
     statuses = table["status"].to_pylist()
     statuses[status_row] = "lost"
-    with pytest.raises(ValidationError, match=rf"events\[{status_row}\]\.status.*lost"):
-        kpis(replace_column(table, "status", statuses))
+    statuses[len(types) - 1 - types[::-1].index("order_status_changed")] = "gone"
+    # The first bad row is named, however the rows are split over threads.
+    for threads in (1, 2, 3):
+        with pytest.raises(ValidationError, match=rf"events\[{status_row}\]\.status.*lost"):
+            kpis(replace_column(table, "status", statuses), threads=threads)
+    with pytest.raises(ValidationError, match="threads"):
+        kpis(table, threads=0)
     placed_row = types.index("order_placed")
     channels = table["channel"].to_pylist()
     channels[placed_row] = None

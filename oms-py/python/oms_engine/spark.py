@@ -241,7 +241,9 @@ def _partition_task(
         if not collected or sum(b.num_rows for b in collected) == 0:
             return
         events = _shards.utc(pa.Table.from_batches(collected)).drop_columns(list(drop))
-        table = _shards.portable(_shards.to_arrow(oms_engine.kpis(events, window=window, by=tuple(by))))
+        # One thread: Spark runs a task per core already.
+        partial = oms_engine.kpis(events, window=window, by=tuple(by), threads=1)
+        table = _shards.portable(_shards.to_arrow(partial))
         context = TaskContext.get()
         part = context.partitionId() if context is not None else 0
         table = table.append_column(_shards.GROUP_COLUMN, pa.repeat(pa.scalar(part, pa.int64()), table.num_rows))
