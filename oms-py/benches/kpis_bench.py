@@ -8,7 +8,7 @@ cancelled, receipts), then repeats it with the order ids made distinct
 per copy (``SO-`` becomes ``SO-<copy>-``; times stay as they are, so every
 copy falls in the one window) until the table has ``--events`` rows. Times
 ``kpis`` (by channel, both window ends given) on the Arrow table; median
-of three. ``--json`` drops the typed KPI columns first, so ``kpis`` parses
+of three; ``--threads N`` sets ``kpis(threads=N)``. ``--json`` drops the typed KPI columns first, so ``kpis`` parses
 every row's JSON instead (the slow path, for comparison). A runner, not a
 test.
 """
@@ -35,6 +35,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--orders", type=int, default=3_000)
     parser.add_argument("--json", action="store_true", help="read each row's JSON, not the KPI columns")
+    parser.add_argument("--threads", type=int, default=None, help="kpis(threads=...); default one per core")
     args = parser.parse_args()
 
     base, first, last = event_history(orders=args.orders)
@@ -62,11 +63,12 @@ def main() -> None:
     table = None
     for _ in range(3):
         start = time.perf_counter()
-        table = oms_engine.kpis(events, window=window, by=("channel",))
+        table = oms_engine.kpis(events, window=window, by=("channel",), threads=args.threads)
         times.append(time.perf_counter() - start)
     seconds = statistics.median(times)
     assert table is not None
-    print(f"kpis: {events.num_rows:,} events in {seconds:.2f} s (median of 3) = {events.num_rows / seconds:,.0f} events/s; {table.num_rows} KPI rows")
+    threads = "one per core" if args.threads is None else str(args.threads)
+    print(f"kpis (threads: {threads}): {events.num_rows:,} events in {seconds:.2f} s (median of 3) = {events.num_rows / seconds:,.0f} events/s; {table.num_rows} KPI rows")
 
 
 if __name__ == "__main__":
