@@ -791,14 +791,15 @@ impl KpiAccumulator {
         &self.line_ids[id.start..id.start + id.len as usize]
     }
 
-    /// Keeps a line id's text.
-    fn keep_line_id(&mut self, line_id: &str) -> LineText {
+    /// Keeps a line's id text and its SKU (an index, or [`NO_SKU`]).
+    fn keep_line(&mut self, line: &KpiLine<'_>) -> (LineText, u32) {
         let start = self.line_ids.len();
-        self.line_ids.push_str(line_id);
-        LineText {
+        self.line_ids.push_str(line.line_id);
+        let id = LineText {
             start,
-            len: u32::try_from(line_id.len()).unwrap_or(u32::MAX),
-        }
+            len: u32::try_from(line.line_id.len()).unwrap_or(u32::MAX),
+        };
+        (id, line.sku.map_or(NO_SKU, |s| self.sku(s)))
     }
 
     /// The index in `lines` of order `i`'s line `line_id`.
@@ -835,8 +836,7 @@ impl KpiAccumulator {
         let line_base = u32::try_from(self.lines.len()).unwrap_or(u32::MAX);
         for k in 0..lines.len() {
             let l = lines.line(k);
-            let id = self.keep_line_id(l.line_id);
-            let sku = l.sku.map_or(NO_SKU, |s| self.sku(s));
+            let (id, sku) = self.keep_line(&l);
             self.lines.push(LineState {
                 id,
                 sku,
@@ -1029,8 +1029,7 @@ impl KpiAccumulator {
         let start = u32::try_from(self.rma_lines.len()).unwrap_or(u32::MAX);
         for k in 0..lines.len() {
             let l = lines.line(k);
-            let id = self.keep_line_id(l.line_id);
-            let sku = l.sku.map_or(NO_SKU, |s| self.sku(s));
+            let (id, sku) = self.keep_line(&l);
             self.rma_lines.push(RmaLineState {
                 id,
                 sku,

@@ -551,9 +551,9 @@ fn facts_outside_the_window_are_not_counted() {
     );
 }
 
-#[test]
-fn shards_by_order_merge_into_the_whole() {
-    let events: Vec<Event> = [
+/// The histories above, one after the other.
+fn every_history() -> Vec<Event> {
+    [
         engine_history(),
         returns_history(),
         picks_history(),
@@ -561,7 +561,12 @@ fn shards_by_order_merge_into_the_whole() {
         inventory_history(),
         po_history(),
     ]
-    .concat();
+    .concat()
+}
+
+#[test]
+fn shards_by_order_merge_into_the_whole() {
+    let events: Vec<Event> = every_history();
     // Nov 1 – Dec 1: the engine's day (Nov 22) included.
     let window = Window::between(h(0), h(720));
     let whole = compute(&events, &window);
@@ -771,15 +776,7 @@ impl Columns {
 
 #[test]
 fn kpis_from_event_fields_held_apart_equal_kpis_from_events() {
-    let events: Vec<Event> = [
-        engine_history(),
-        returns_history(),
-        picks_history(),
-        perfect_history(),
-        inventory_history(),
-        po_history(),
-    ]
-    .concat();
+    let events: Vec<Event> = every_history();
     let mut kinds = std::collections::BTreeSet::new();
     for e in &events {
         let (by_type, by_event) = (KpiKind::of_type(e.name()), KpiEvent::of(e).kind());
@@ -823,15 +820,7 @@ fn kpis_from_event_fields_held_apart_equal_kpis_from_events() {
 
 #[test]
 fn grouped_reports_are_the_reports_of_each_groups_events() {
-    let mut events: Vec<Event> = [
-        engine_history(),
-        returns_history(),
-        picks_history(),
-        perfect_history(),
-        inventory_history(),
-        po_history(),
-    ]
-    .concat();
+    let mut events: Vec<Event> = every_history();
     // Orders placed before this history: their events go to the group of
     // absent values.
     let mut dropped = 0;
@@ -901,15 +890,7 @@ fn grouped_reports_are_the_reports_of_each_groups_events() {
 
 #[test]
 fn shards_by_order_merge_exactly_grouped_and_with_open_windows() {
-    let mut events: Vec<Event> = [
-        engine_history(),
-        returns_history(),
-        picks_history(),
-        perfect_history(),
-        inventory_history(),
-        po_history(),
-    ]
-    .concat();
+    let mut events: Vec<Event> = every_history();
     // An order whose placement is not in the history.
     let first_placed = events
         .iter()
