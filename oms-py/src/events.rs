@@ -444,11 +444,14 @@ impl KpiSource {
     /// (`None`: one per core for tables of 65,536 rows or more), whose
     /// reports add up exactly (`oms_core::kpi::Sharding`); the JSON is
     /// read in one.
+    /// `span`, when given, is the whole history's first and last event
+    /// times (these events being a part of it), for an open window.
     pub(crate) fn reports(
         &self,
         window: Window,
         by: &[GroupBy],
         threads: Option<usize>,
+        span: Option<(DateTime<Utc>, DateTime<Utc>)>,
         progress: &mut dyn FnMut(Progress) -> bool,
     ) -> Result<GroupReports, OmsError> {
         let total = self.rows() as u64;
@@ -467,6 +470,9 @@ impl KpiSource {
         match self {
             KpiSource::Json(c) => {
                 let mut acc = GroupedKpis::new(window, by.to_vec());
+                if let Some((first, last)) = span {
+                    acc.set_span(first, last);
+                }
                 c.each(|row, e| {
                     acc.push(&e);
                     tick(row)
@@ -481,7 +487,11 @@ impl KpiSource {
                         std::thread::available_parallelism().map_or(1, |n| n.get())
                     }
                 });
-                Shards::plan(batches, threads).reports(window, by, &mut tick)
+                let mut shards = Shards::plan(batches, threads);
+                if span.is_some() {
+                    shards.span = span;
+                }
+                shards.reports(window, by, &mut tick)
             }
         }
     }

@@ -514,7 +514,8 @@ fn window_from(py: Python<'_>, window: Option<&Bound<'_, PyAny>>) -> PyResult<Wi
 
 /// KPIs of an events table (see [`crate::events`]), grouped by `by`.
 #[pyfunction]
-#[pyo3(signature = (events, *, window=None, by=vec!["channel".to_string()], progress=None, threads=None))]
+#[pyo3(signature = (events, *, window=None, by=vec!["channel".to_string()], progress=None, threads=None, span=None))]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn kpis_table(
     py: Python<'_>,
     events: &Bound<'_, PyAny>,
@@ -522,6 +523,7 @@ pub(crate) fn kpis_table(
     by: Vec<String>,
     progress: Option<Py<PyAny>>,
     threads: Option<usize>,
+    span: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Table> {
     let window = window_from(py, window)?;
     let groups = by
@@ -536,9 +538,26 @@ pub(crate) fn kpis_table(
             "must be at least 1 (or None: one per core)",
         ));
     }
+    let span = match span.filter(|s| !s.is_none()) {
+        None => None,
+        Some(s) => {
+            let (first, last): (Bound<'_, PyAny>, Bound<'_, PyAny>) =
+                s.extract().map_err(|_| {
+                    invalid(
+                        py,
+                        "span".into(),
+                        "must be a (first, last) pair of aware datetimes or None",
+                    )
+                })?;
+            Some((
+                crate::convert::utc_time(&first)?,
+                crate::convert::utc_time(&last)?,
+            ))
+        }
+    };
     let events = KpiSource::read(py, events)?;
     let reports = with_progress(py, progress, move |progress| {
-        events.reports(window, &groups, threads, progress)
+        events.reports(window, &groups, threads, span, progress)
     })?;
     let names: Vec<&str> = by.iter().map(String::as_str).collect();
     Ok(kpi_table(&names, &reports))

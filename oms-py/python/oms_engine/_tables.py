@@ -152,6 +152,7 @@ def kpis(
     by: Sequence[str] = ("channel",),
     progress: Progress = False,
     threads: Optional[int] = None,
+    span: Optional[Tuple[datetime, datetime]] = None,
 ) -> Table: ...
 @overload
 def kpis(
@@ -168,6 +169,7 @@ def kpis(
     by: Sequence[str] = ("channel",),
     progress: Progress = False,
     threads: Optional[int] = None,
+    span: Optional[Tuple[datetime, datetime]] = None,
 ) -> Union[Table, Dict[str, Any]]:
     """KPIs of an event history (``oms_core::kpi``).
 
@@ -188,6 +190,11 @@ def kpis(
     parts add up exactly, so the table is the same); ``None`` uses one per
     core for tables of 65,536 rows or more, one otherwise.
 
+    ``span`` = ``(first, last)``: when ``events`` are a part of a history
+    (a partition of it by order), the whole history's first and last event
+    times. An open window then spans the whole history in every part, so
+    the parts' tables add up exactly (``merge_kpi_tables``).
+
     Given a list of event dicts, returns the report dict as before
     (``window_from``/``window_to``).
     """
@@ -198,7 +205,7 @@ def kpis(
             raise TypeError(f"by must be a sequence of column names, e.g. ({by!r},)")
 
         def run(callback: Optional[ProgressCallback]) -> Table:
-            return _kpis_table(events, window=window, by=list(by), progress=callback, threads=threads)
+            return _kpis_table(events, window=window, by=list(by), progress=callback, threads=threads, span=span)
 
         table: Table = _run_with_progress(progress, "kpis", "event", run)
         return table

@@ -31,7 +31,7 @@ the wheel on every executor, or ship it with ``--py-files``/an archive).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Callable, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 try:
@@ -230,7 +230,11 @@ def simulate(
 
 
 def _partition_task(
-    window: Window, by: Sequence[str], schema: pa.Schema, drop: Sequence[str]
+    window: Window,
+    by: Sequence[str],
+    schema: pa.Schema,
+    drop: Sequence[str],
+    span: Optional[Tuple[datetime, datetime]],
 ) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
     """The function each partition of events runs in the Python workers."""
 
@@ -242,7 +246,7 @@ def _partition_task(
             return
         events = _shards.utc(pa.Table.from_batches(collected)).drop_columns(list(drop))
         # One thread: Spark runs a task per core already.
-        partial = oms_engine.kpis(events, window=window, by=tuple(by), threads=1)
+        partial = oms_engine.kpis(events, window=window, by=tuple(by), threads=1, span=span)
         table = _shards.portable(_shards.to_arrow(partial))
         context = TaskContext.get()
         part = context.partitionId() if context is not None else 0
@@ -252,8 +256,8 @@ def _partition_task(
     return run
 
 
-def _closed(events: DataFrame, order: str, window: Window) -> Window:
-    """``window`` with its open ends set from the events (see :func:`kpis`)."""
+def _span(events: DataFrame, order: str) -> Optional[Tuple[datetime, datetime]]:
+    """The first and last event times (in ``order``) of all the events."""
     at = F.col("at") if "at" in events.columns else F.to_timestamp(F.get_json_object("event", "$.at"))
     span = (
         events.where(F.col("event").isNotNull())
@@ -262,12 +266,9 @@ def _closed(events: DataFrame, order: str, window: Window) -> Window:
     )
     first: Optional[datetime] = span.column("first")[0].as_py()
     last: Optional[datetime] = span.column("last")[0].as_py()
-    start, end = window if window is not None else (None, None)
-    if start is None:
-        start = first
-    if end is None and last is not None:
-        end = last + timedelta(seconds=1)
-    return (start, end)
+    if first is None or last is None:
+        return None
+    return (first, last)
 
 
 def kpis(
@@ -292,16 +293,11 @@ def kpis(
     and merged with ``oms_engine.merge_kpi_tables`` (exact decimal sums,
     percentiles recomputed from the merged histograms).
 
-    An open end of ``window`` is closed first, over all the events: an open
-    start becomes the first event's time (in ``seq`` order), as in
-    ``oms_engine.kpis``; an open end becomes one second after the last
-    event's time, so that every event counts, as in ``oms_engine.kpis``.
-    The partitions thus share one window, which the figures scaled by the
-    window's length (``inventory_turnover``, ``days_of_supply``) need to add
-    up. Those two figures then span one second more than in a
-    single-process run with an open end (which ends at the last event);
-    every other figure is the same. Give both ends for a window that is
-    the same everywhere.
+    An open end of ``window`` stays open: every partition is given the
+    first and last event times of all the events (``span``), so the
+    figures scaled by the window's length (``inventory_turnover``,
+    ``days_of_supply``) span the whole history in each partial and add up
+    to a single-process run's.
 
     >>> kpis = oms_spark.kpis(session.read.parquet("events/"),        # doctest: +SKIP
     ...                       window=(datetime(2026, 11, 1, tzinfo=timezone.utc),
@@ -319,8 +315,7 @@ def kpis(
         order = "__oms_seq__"
         events = events.withColumn(order, F.monotonically_increasing_id())
         drop = [order]
-    if window is None or window[0] is None or window[1] is None:
-        window = _closed(events, order, window)
+    span = _span(events, order) if window is None or window[0] is None or window[1] is None else None
     shuffled = (
         events.repartition(partitions, "order_id") if partitions is not None else events.repartition("order_id")
     ).sortWithinPartitions(order)
@@ -329,6 +324,6 @@ def kpis(
     kpi_schema = _shards.nullable(_shards.to_arrow(oms_engine.kpis(probe_events, window=window, by=tuple(by))).schema)
     portable_schema = _shards.portable(kpi_schema.empty_table()).schema
     partial_schema = pa.schema(list(portable_schema) + [pa.field(_shards.GROUP_COLUMN, pa.int64(), False)])
-    partials = shuffled.mapInArrow(_partition_task(window, by, partial_schema, drop), spark_schema(partial_schema))
+    partials = shuffled.mapInArrow(_partition_task(window, by, partial_schema, drop, span), spark_schema(partial_schema))
     merged = _shards.merge_kpis(_shards.groups(partials.toArrow(), _shards.GROUP_COLUMN), kpi_schema)
     return _to_frame(events, merged)
