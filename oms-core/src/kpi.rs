@@ -134,7 +134,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::event::{Event, EventKind};
 use crate::ids::SupplierId;
-use crate::money::{Currency, Money};
+use crate::money::Currency;
 use crate::order::OrderStatus;
 use crate::purchasing::performance::{supplier_performance, SupplierPerformance};
 use crate::returns::ReturnReason;
@@ -394,17 +394,6 @@ impl Ratio {
     }
 }
 
-/// What the KPIs keep of an order's placement besides its lines.
-struct Placed<'a> {
-    order_id: &'a str,
-    channel: &'a str,
-    customer_id: &'a str,
-    country: &'a str,
-    total: Option<Money>,
-    ship_by: Option<DateTime<Utc>>,
-    deliver_by: Option<NaiveDate>,
-}
-
 /// A channel's orders and sales per currency.
 #[derive(Default, Clone)]
 struct ChannelState {
@@ -607,27 +596,8 @@ impl KpiAccumulator {
                 self.last_at = Some(at);
             }
         }
-        if let KpiEvent::OrderPlaced {
-            order_id,
-            channel,
-            customer_id,
-            country,
-            total,
-            ship_by,
-            deliver_by,
-            lines,
-        } = e
-        {
-            let placed = Placed {
-                order_id,
-                channel,
-                customer_id,
-                country,
-                total,
-                ship_by,
-                deliver_by,
-            };
-            return self.placed(placed, &lines, at);
+        if let KpiEvent::OrderPlaced { .. } = e {
+            return self.placed(&e, at);
         }
         // The order (its index) and the group whose figures the event counts in.
         let order_id = e.order_id();
@@ -745,18 +715,19 @@ impl KpiAccumulator {
         Some(g as usize)
     }
 
-    /// The group of a new order placed as `p`.
-    fn placed_group(&mut self, p: &Placed<'_>) -> u32 {
+    /// The group of new order `order_id` placed with `values`: its
+    /// channel, customer and country.
+    fn placed_group(&mut self, order_id: &str, values: [&str; 3]) -> u32 {
         let Some(grouping) = &mut self.grouping else {
             return 0;
         };
-        if let (Some(g), Some(_)) = (grouping.unplaced_group, grouping.unplaced.get(p.order_id)) {
+        if let (Some(g), Some(_)) = (grouping.unplaced_group, grouping.unplaced.get(order_id)) {
             return g;
         }
         let value = |b: &GroupBy| match b {
-            GroupBy::Channel => p.channel,
-            GroupBy::CustomerId => p.customer_id,
-            GroupBy::Country => p.country,
+            GroupBy::Channel => values[0],
+            GroupBy::CustomerId => values[1],
+            GroupBy::Country => values[2],
         };
         let k = if let [b] = grouping.by[..] {
             grouping.keys.intern_repeated(value(&b))
@@ -824,15 +795,29 @@ impl KpiAccumulator {
         i
     }
 
-    fn placed<L: KpiLines>(&mut self, p: Placed<'_>, lines: &L, at: DateTime<Utc>) {
+    /// An `order_placed` (any other event is ignored).
+    fn placed<L: KpiLines>(&mut self, e: &KpiEvent<'_, L>, at: DateTime<Utc>) {
+        let &KpiEvent::OrderPlaced {
+            order_id,
+            channel,
+            customer_id,
+            country,
+            total,
+            ship_by,
+            deliver_by,
+            ref lines,
+        } = e
+        else {
+            return;
+        };
         let in_window = self.window.contains(at);
-        let i = self.orders.intern(p.order_id);
+        let i = self.orders.intern(order_id);
         if i as usize != self.order_states.len() {
             return; // placed twice: the first placement stands
         }
         self.last_order = Some(i);
-        self.recent_orders[recent_slot(name_hash(p.order_id))] = i;
-        let group = self.placed_group(&p);
+        self.recent_orders[recent_slot(name_hash(order_id))] = i;
+        let group = self.placed_group(order_id, [channel, customer_id, country]);
         let line_base = u32::try_from(self.lines.len()).unwrap_or(u32::MAX);
         for k in 0..lines.len() {
             let l = lines.line(k);
@@ -847,8 +832,8 @@ impl KpiAccumulator {
         self.order_states.push(OrderState {
             placed_at: at.timestamp(),
             shipped_at: i64::MIN,
-            ship_by: p.ship_by,
-            deliver_by: p.deliver_by,
+            ship_by,
+            deliver_by,
             line_base,
             line_count: u32::try_from(lines.len()).unwrap_or(u32::MAX),
             group,
@@ -857,7 +842,7 @@ impl KpiAccumulator {
         if !in_window {
             return;
         }
-        let c = self.channels.intern_repeated(p.channel);
+        let c = self.channels.intern_repeated(channel);
         let channels = &mut self.figures[group as usize].channels;
         let k = match channels.iter().position(|(i, _)| *i == c) {
             Some(k) => k,
@@ -868,7 +853,7 @@ impl KpiAccumulator {
         };
         let channel = &mut channels[k].1;
         channel.orders += 1;
-        let Some(total) = p.total else {
+        let Some(total) = total else {
             return;
         };
         match channel.sales.iter_mut().find(|(c, _)| *c == total.currency) {

@@ -746,10 +746,15 @@ impl KpiBatch {
         let at = utc_micros(self.at.value(i))
             .ok_or_else(|| OmsError::validation(field(row, "at"), "is out of range"))?;
         // Named in errors only.
-        let type_name = self.types.get(i).unwrap_or_default();
+        // The event's type, named in errors only (not read otherwise).
+        let type_name = || self.types.get(i).unwrap_or_default();
         let order_id = self.order_id.get(i);
-        let need_order = || order_id.ok_or_else(|| missing(row, "order_id", type_name));
-        let lines = || self.lines.at(row, i, type_name);
+        let need_order = || order_id.ok_or_else(|| missing(row, "order_id", type_name()));
+        let lines = || {
+            self.lines
+                .at(i)
+                .ok_or_else(|| missing(row, "lines", type_name()))
+        };
         let view = match kind {
             KpiKind::Whole => {
                 acc.push(&self.whole(row, i)?);
@@ -757,7 +762,7 @@ impl KpiBatch {
             }
             KpiKind::OrderPlaced => {
                 let text =
-                    |c: &'s Strs, name| c.get(i).ok_or_else(|| missing(row, name, type_name));
+                    |c: &'s Strs, name| c.get(i).ok_or_else(|| missing(row, name, type_name()));
                 let total = match (self.order_total.get(i), self.currency.get(i)) {
                     (Ok(Some(amount)), Some(currency)) => Some(CoreMoney {
                         amount,
@@ -805,7 +810,7 @@ impl KpiBatch {
                 let status = self
                     .status
                     .get(i)
-                    .ok_or_else(|| missing(row, "status", type_name))?;
+                    .ok_or_else(|| missing(row, "status", type_name()))?;
                 KpiEvent::OrderStatusChanged {
                     order_id: need_order()?,
                     status: OrderStatus::parse(status)
@@ -819,7 +824,7 @@ impl KpiBatch {
                 let rma_id = self
                     .rma_id
                     .get(i)
-                    .ok_or_else(|| missing(row, "rma_id", type_name))?;
+                    .ok_or_else(|| missing(row, "rma_id", type_name()))?;
                 let (order_id, lines) = (need_order()?, lines()?);
                 if kind == KpiKind::ReturnRequested {
                     KpiEvent::ReturnRequested {
@@ -845,7 +850,7 @@ impl KpiBatch {
                         sku: self
                             .sku
                             .get(i)
-                            .ok_or_else(|| missing(row, "sku", type_name))?,
+                            .ok_or_else(|| missing(row, "sku", type_name()))?,
                         units: units.value(i),
                     }
                 }
@@ -974,16 +979,16 @@ impl LineColumns {
         }
     }
 
-    /// Row `i`'s lines (row `row` of the table).
-    fn at(&self, row: usize, i: usize, kind: &str) -> Result<ArrowLines<'_>, OmsError> {
+    /// Row `i`'s lines; `None` when its list is null.
+    fn at(&self, i: usize) -> Option<ArrowLines<'_>> {
         if self.valid.as_ref().is_some_and(|v| v.is_null(i)) {
-            return Err(missing(row, "lines", kind));
+            return None;
         }
         let (start, end) = match &self.offsets {
             Offsets::Small(o) => (o[i] as usize, o[i + 1] as usize),
             Offsets::Large(o) => (o[i] as usize, o[i + 1] as usize),
         };
-        Ok(ArrowLines {
+        Some(ArrowLines {
             cols: self,
             start,
             len: end - start,
